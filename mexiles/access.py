@@ -1,0 +1,71 @@
+"""Who may use which route, declared on every view (CTFd-style decorators).
+
+Every view carries an ``access`` attribute: ``PUBLIC``, ``SIGNED_IN`` or the set of roles that may
+use it. ``check_declared`` refuses to start an app with an undeclared view, so a route added later
+cannot be forgotten; tests/test_access.py walks the URL map against these declarations.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, abort
+from flask_login import current_user
+
+from .extensions import login_manager
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+
+class Role:
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    COUNSELOR = "counselor"
+    SPEAKER = "speaker"
+    DONOR = "donor"
+    ALL = (ADMIN, COORDINATOR, COUNSELOR, SPEAKER, DONOR)
+    STAFF = (ADMIN, COORDINATOR)
+
+
+def public(view: Callable) -> Callable:
+    view.access = PUBLIC
+    return view
+
+
+def signed_in(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    wrapper.access = SIGNED_IN
+    return wrapper
+
+
+def roles_required(*roles: str) -> Callable:
+    unknown = set(roles) - set(Role.ALL)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles: {unknown or 'none given'}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_any_role(roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.access = frozenset(roles)
+        return wrapper
+
+    return decorator
+
+
+def check_declared(app: Flask) -> None:
+    undeclared = sorted(endpoint for endpoint, view in app.view_functions.items()
+                        if endpoint != "static" and not hasattr(view, "access"))
+    if undeclared:
+        raise RuntimeError(f"views without an access declaration: {', '.join(undeclared)}")

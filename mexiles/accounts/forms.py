@@ -1,0 +1,59 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..access import Role
+from ..forms import options, password_length
+
+LANGUAGE_CHOICES = options([("en", "English"), ("es", "Español")])
+ROLE_LABELS = {
+    Role.ADMIN: _l("Admin"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.COUNSELOR: _l("Counselor"),
+    Role.SPEAKER: _l("Speaker"),
+    Role.DONOR: _l("Donor"),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class RequestResetForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), password_length])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+
+
+class SettingsForm(FlaskForm):
+    full_name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    full_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    locale = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)
+    roles = MultiCheckboxField(_l("Roles"), choices=options(ROLE_LABELS),
+                               validators=[DataRequired(message=_l("Choose at least one role."))])
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField(_l("Roles"), choices=options(ROLE_LABELS))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token is checked."""

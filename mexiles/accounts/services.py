@@ -1,0 +1,207 @@
+"""Accounts: passwords, sign-in with lock-out, emailed single-use tokens, staff and roles."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from .. import mail
+from ..access import Role
+from ..audit import services as audit
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import RoleGrant, User, new_session_token
+
+SUBJECT = "user"
+
+
+class AccountError(ValueError):
+    """A refusal with a message for the user."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"])
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = _hasher().hash(password)
+    user.session_token = new_session_token()  # ends other sessions and spends outstanding tokens
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user with these credentials, or AccountError. Repeated failures lock the account."""
+    user = find_by_email(email)
+    refused = AccountError(_l("That email and password do not match an active account."))
+    if user is None or not user.active or not user.password_hash:
+        _hasher().hash(password)  # same cost whether or not the account exists
+        raise refused
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        raise AccountError(_l("Too many failed sign-ins. Try again in a few minutes or reset your password."))
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+            audit.record("user.locked", SUBJECT, user.id, actor=user)
+        db.session.commit()
+        raise refused from None
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("user.login", SUBJECT, user.id, actor=user)
+    db.session.commit()
+    return user
+
+
+# --- Emailed single-use tokens ------------------------------------------------------------
+# A token names the user and a fingerprint of their password and session; setting a password
+# changes both, so a token works once, and expires after its max age anyway.
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"mexiles.{purpose}")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(f"{user.password_hash}|{user.session_token}".encode()).hexdigest()[:16]
+
+
+def make_token(user: User, purpose: str) -> str:
+    return _serializer(purpose).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_token(token: str, purpose: str, max_age: dt.timedelta) -> User:
+    try:
+        data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired:
+        raise AccountError(_l("This link has expired. Ask for a new one.")) from None
+    except BadSignature:
+        raise AccountError(_l("This link is not valid. Ask for a new one.")) from None
+    user = db.session.get(User, data.get("u"))
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        raise AccountError(_l("This link has already been used. Ask for a new one."))
+    return user
+
+
+def reset_max_age() -> dt.timedelta:
+    return dt.timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"])
+
+
+def invite_max_age() -> dt.timedelta:
+    return dt.timedelta(days=current_app.config["INVITE_DAYS"])
+
+
+def send_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; say nothing either way."""
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return
+    link = url_for("accounts.reset_password", token=make_token(user, "reset"), _external=True)
+    mail.send(user.email, _l("Reset your mexiles password"), "accounts/email/reset_password.txt",
+              locale=user.locale, user=user, link=link, hours=current_app.config["PASSWORD_RESET_HOURS"])
+    audit.record("user.reset_requested", SUBJECT, user.id, actor=user)
+    db.session.commit()
+
+
+def complete_password_reset(user: User, password: str) -> None:
+    set_password(user, password)
+    audit.record("user.password_set", SUBJECT, user.id, actor=user)
+    db.session.commit()
+
+
+def change_settings(user: User, locale: str, full_name: str | None) -> None:
+    user.locale = locale
+    user.full_name = full_name or None
+    audit.record("user.settings", SUBJECT, user.id, actor=user)
+    db.session.commit()
+
+
+# --- Staff administration -----------------------------------------------------------------
+
+def create_user(email: str, roles, full_name: str | None = None, password: str | None = None,
+                locale: str = "en", actor=None) -> User:
+    email = normalise_email(email)
+    if find_by_email(email):
+        raise AccountError(_l("An account with this email already exists."))
+    user = User(email=email, full_name=full_name or None, locale=locale)
+    user.role_grants = [RoleGrant(role=r) for r in sorted(set(roles))]
+    if password:
+        set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", SUBJECT, user.id, actor=actor, roles=sorted(set(roles)))
+    return user
+
+
+def invite(email: str, roles, full_name: str | None, locale: str, actor) -> User:
+    user = create_user(email, roles, full_name=full_name, locale=locale, actor=actor)
+    link = url_for("accounts.accept_invite", token=make_token(user, "invite"), _external=True)
+    mail.send(user.email, _l("You are invited to mexiles"), "accounts/email/invite.txt", locale=user.locale,
+              user=user, link=link, inviter=actor, days=current_app.config["INVITE_DAYS"])
+    db.session.commit()
+    return user
+
+
+def set_roles(user: User, roles, actor) -> None:
+    wanted = set(roles) & set(Role.ALL)
+    if user.id == actor.id and Role.ADMIN not in wanted:
+        raise AccountError(_l("You cannot take the admin role from yourself."))
+    before = user.roles
+    user.role_grants = [g for g in user.role_grants if g.role in wanted] + \
+                       [RoleGrant(role=r) for r in sorted(wanted - before)]
+    if before != wanted:
+        audit.record("user.roles", SUBJECT, user.id, actor=actor, added=sorted(wanted - before),
+                     removed=sorted(before - wanted))
+    db.session.commit()
+
+
+def set_active(user: User, active: bool, actor) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError(_l("You cannot deactivate your own account."))
+    if user.active != active:
+        user.active = active
+        user.session_token = new_session_token()
+        audit.record("user.activated" if active else "user.deactivated", SUBJECT, user.id, actor=actor)
+    db.session.commit()
+
+
+def staff_page(page: int = 1):
+    return db.paginate(select(User).order_by(User.email), page=page, per_page=100, error_out=False)
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def load_user(session_token: str) -> User | None:
+    return db.session.scalar(select(User).where(User.session_token == session_token))
+
+
+def users_with_role(role: str) -> list[User]:
+    return list(db.session.scalars(select(User).join(RoleGrant).where(RoleGrant.role == role, User.active)
+                                   .order_by(User.email)))
+
+
+def users_by_ids(ids) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.id.in_(list(ids))).order_by(User.id))) if ids else []

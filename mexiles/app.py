@@ -1,0 +1,113 @@
+"""The application factory."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import access, crypto, errors, i18n
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
+from .settings import from_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+# Each domain is a package with views.py (a blueprint ``bp``) and, optionally, models.py,
+# cli.py (``commands``) and demo.py (``seed``). Demo data is seeded in this order.
+DOMAINS = ("main", "accounts", "audit", "people")
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "style-src": "'self'",
+    "script-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask("mexiles", instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "mexiles" / "static"), root_path=str(ROOT / "mexiles"))
+    app.config.update(from_environment(Path(app.instance_path)))
+    app.config.update(overrides or {})
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    if app.config["BASE_URL"]:
+        scheme, _, host = app.config["BASE_URL"].partition("://")
+        app.config.update(SERVER_NAME=host.rstrip("/"), PREFERRED_URL_SCHEME=scheme)
+
+    _init_extensions(app)
+    for name in DOMAINS:
+        _load_domain(app, name)
+    errors.init_app(app)
+    access.check_declared(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    from .accounts.services import load_user
+    login_manager.user_loader(load_user)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=";".join(i18n.translation_directories()))
+    limiter.init_app(app)
+    mail.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="same-origin",
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+    crypto.init_app(app)
+    i18n.init_app(app)
+    from .demo import demo_cli
+    app.cli.add_command(demo_cli)
+    app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale)
+
+
+def _load_domain(app: Flask, name: str) -> None:
+    package = f"mexiles.{name}"
+    if importlib.util.find_spec(f"{package}.models"):
+        importlib.import_module(f"{package}.models")
+    app.register_blueprint(importlib.import_module(f"{package}.views").bp)
+    if importlib.util.find_spec(f"{package}.cli"):
+        for command in importlib.import_module(f"{package}.cli").commands:
+            app.cli.add_command(command)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # Foreign keys on, and let SQLAlchemy (not pysqlite) issue BEGIN, so that savepoints and
+        # transactional DDL work as on PostgreSQL.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 15000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,20 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor_email = StringField(_l("Who (email)"), validators=[Optional(), Length(max=254)])
+    action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
+    subject_type = SelectField(_l("Record type"), validators=[Optional()], validate_choice=False)
+    subject_id = StringField(_l("Record number"), validators=[Optional(), Length(max=64)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date is before the start date."))

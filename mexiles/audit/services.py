@@ -1,0 +1,67 @@
+"""The audit trail: one call records who did what to which record."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import AuditEntry
+
+PAGE_SIZE = 50
+
+
+def record(action: str, subject_type: str, subject_id=None, actor=None, **details) -> AuditEntry:
+    """Add an audit entry to the current transaction; it is committed with the change it records."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    entry = AuditEntry(action=action, subject_type=subject_type,
+                       subject_id=None if subject_id is None else str(subject_id),
+                       actor_id=getattr(actor, "id", None),
+                       ip_address=request.remote_addr if has_request_context() else None,
+                       details=details)
+    db.session.add(entry)
+    return entry
+
+
+@dataclass
+class AuditFilter:
+    actor_email: str = ""
+    action: str = ""
+    subject_type: str = ""
+    subject_id: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def search(criteria: AuditFilter, page: int = 1):
+    from ..accounts.models import User
+
+    query = select(AuditEntry).order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+    if criteria.actor_email:
+        query = query.join(User, AuditEntry.actor_id == User.id).where(
+            User.email.contains(criteria.actor_email.strip().lower(), autoescape=True))
+    if criteria.action:
+        query = query.where(AuditEntry.action == criteria.action)
+    if criteria.subject_type:
+        query = query.where(AuditEntry.subject_type == criteria.subject_type)
+    if criteria.subject_id:
+        query = query.where(AuditEntry.subject_id == criteria.subject_id.strip())
+    if criteria.since:
+        query = query.where(AuditEntry.occurred_at >= dt.datetime.combine(criteria.since, dt.time.min))
+    if criteria.until:
+        query = query.where(AuditEntry.occurred_at < dt.datetime.combine(criteria.until + dt.timedelta(days=1),
+                                                                          dt.time.min))
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def known_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.action).group_by(AuditEntry.action).order_by(AuditEntry.action)))
+
+
+def known_subject_types() -> list[str]:
+    return list(db.session.scalars(select(AuditEntry.subject_type).group_by(AuditEntry.subject_type)
+                                   .order_by(AuditEntry.subject_type)))

@@ -1,0 +1,33 @@
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..access import public
+from ..extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def home():
+    return render_template("main/home.html")
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    """The language switcher: remembered for the visit, and on the account of a signed-in user."""
+    chosen = request.form.get("locale")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["locale"] = chosen
+        if current_user.is_authenticated and current_user.locale != chosen:
+            current_user.locale = chosen
+            db.session.commit()
+    back = request.form.get("next", "")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("main.home"))
+
+
+@bp.route("/healthz")
+@public
+def health():
+    return {"status": "ok"}

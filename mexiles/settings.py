@@ -1,0 +1,117 @@
+"""Settings, read from the environment (twelve-factor style).
+
+Development generates its secrets once into ``instance/`` so that the app runs with nothing set;
+production refuses to start without them, so that no deployment runs on a made-up secret.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _instance_secret(instance_path: Path, filename: str, make) -> str:
+    """Read a development secret from instance/, creating it the first time."""
+    path = instance_path / filename
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'mexiles.sqlite3'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: Path) -> dict:
+    env = os.environ.get("MEXILES_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"MEXILES_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    production = env == "production"
+
+    def secret(name: str, filename: str, make) -> str:
+        value = os.environ.get(name)
+        if value:
+            return value
+        if production:
+            raise ConfigurationError(f"{name} must be set in production")
+        if env == "testing":
+            return make()  # each test session its own, never written down
+        return _instance_secret(instance_path, filename, make)
+
+    field_keys = secret("FIELD_ENCRYPTION_KEYS", "field_encryption_keys", lambda: Fernet.generate_key().decode())
+    redis_url = os.environ.get("REDIS_URL", "")
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(48)),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Fernet keys, newest first: new data is written with the first, old keys still decrypt.
+        "FIELD_ENCRYPTION_KEYS": [k.strip() for k in field_keys.split(",") if k.strip()],
+        "SEARCH_INDEX_KEY": secret("SEARCH_INDEX_KEY", "search_index_key", lambda: secrets.token_urlsafe(32)),
+        "BASE_URL": os.environ.get("BASE_URL", ""),
+        "FORCE_HTTPS": _flag("FORCE_HTTPS", production),
+        "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_MINUTES", 8 * 60) * 60,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ("en", "es"),
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
+        "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
+        "INVITE_DAYS": _int("INVITE_DAYS", 7),
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Mail: "smtp" sends through MAIL_SERVER; "console" prints, for a development machine.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "console"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "mexiles <no-reply@mexiles.invalid>"),
+        "ORG_NAME": os.environ.get("ORG_NAME", "Mexiles"),
+        "ORG_EIN": os.environ.get("ORG_EIN", ""),
+        "ORG_ADDRESS": os.environ.get("ORG_ADDRESS", ""),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+    }

@@ -1,0 +1,91 @@
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from mexiles.audit.models import AuditEntry, AuditEntryImmutable
+from mexiles.extensions import db
+from tests.people.conftest import FULL_RECORD, add_person  # noqa: F401 (fixture)
+
+
+def _entries(app, **where):
+    with app.app_context():
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        for key, value in where.items():
+            query = query.where(getattr(AuditEntry, key) == value)
+        return [(e.action, e.subject_id, e.actor_id, e.ip_address, e.details) for e in db.session.scalars(query)]
+
+
+def test_views_changes_and_exports_of_a_person_are_recorded(app, client, auth, make_user):
+    coordinator = make_user("coordinator")
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    auth.login(coordinator)
+    person_id = client.post("/people/new", data=FULL_RECORD).headers["Location"].split("/")[-1]
+    client.get(f"/people/{person_id}")
+    client.post(f"/people/{person_id}/edit", data=dict(FULL_RECORD, notes="Changed"))
+    client.get("/people/export.csv")
+    entries = _entries(app, subject_type="person")
+    actions = [e[0] for e in entries]
+    assert actions[:2] == ["person.create", "person.view"]
+    assert "person.update" in actions and "people.export" in actions
+    create, view = entries[0], entries[1]
+    assert create[1] == person_id and create[2] == coordinator.id and create[3] == "203.0.113.9"
+    assert view[4] == {"level": "full"}
+    update_entry = next(e for e in entries if e[0] == "person.update")
+    assert update_entry[4] == {"fields": ["notes"]}  # field names, never the values
+    export = next(e for e in entries if e[0] == "people.export")
+    assert export[4]["ids"] == [int(person_id)]
+
+
+def test_an_alias_only_view_is_recorded_too(app, client, auth, make_user, add_person):  # noqa: F811
+    person_id = add_person([make_user("coordinator").id])
+    other = make_user("coordinator")
+    auth.login(other)
+    client.get(f"/people/{person_id}")
+    assert ("person.view", str(person_id), other.id) in [e[:3] for e in _entries(app, action="person.view")]
+
+
+def test_the_orm_refuses_to_change_or_delete_entries(app):
+    with app.app_context():
+        entry = AuditEntry(action="test", subject_type="test")
+        db.session.add(entry)
+        db.session.commit()
+        entry.action = "tampered"
+        with pytest.raises(AuditEntryImmutable):
+            db.session.commit()
+        db.session.rollback()
+        db.session.delete(db.session.get(AuditEntry, entry.id))
+        with pytest.raises(AuditEntryImmutable):
+            db.session.commit()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_entries SET action = 'tampered'", "DELETE FROM audit_entries"])
+def test_the_database_refuses_to_change_or_delete_entries(app, statement):
+    with app.app_context():
+        db.session.add(AuditEntry(action="test", subject_type="test"))
+        db.session.commit()
+        with pytest.raises(DBAPIError, match="cannot be changed or deleted"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+        assert db.session.scalars(select(AuditEntry.action)).all()[-1] == "test"
+
+
+def test_admins_browse_and_filter_the_trail(app, client, auth, make_user, add_person):  # noqa: F811
+    coordinator = make_user("coordinator")
+    person_id = add_person([coordinator.id])
+    auth.login(coordinator)
+    client.get(f"/people/{person_id}")
+    client.post("/account/logout")
+    admin = make_user("admin")
+    auth.login(admin)
+    page = client.get("/audit/", query_string={"action": "person.view", "actor_email": coordinator.email}).data.decode()
+    assert "person.view" in page and coordinator.email in page and f"#{person_id}" in page
+    page = client.get("/audit/", query_string={"action": "person.view", "actor_email": admin.email}).data.decode()
+    assert "No entries match" in page
+    bad = client.get("/audit/", query_string={"since": "2026-12-01", "until": "2026-11-01"}).data.decode()
+    assert "The end date is before the start date" in bad
+
+
+def test_the_app_offers_no_way_to_edit_entries(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("audit."):
+            assert rule.methods - {"HEAD", "OPTIONS"} == {"GET"}

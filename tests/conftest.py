@@ -1,0 +1,167 @@
+"""Fixtures in the manner of the Flask tutorial: ``app``, ``client``, ``auth``, plus factories.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL names one; it then works in
+a database of its own, created for the session and dropped after. The schema is built by the
+migrations. Each test runs inside a transaction that is rolled back, so tests never see each
+other's data; tests marked ``committed`` (PostgreSQL only) commit for real, for concurrency.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from types import SimpleNamespace
+
+os.environ["MEXILES_ENV"] = "testing"
+
+import pytest
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from mexiles import create_app
+from mexiles.accounts import services as accounts
+from mexiles.extensions import db, limiter
+from mexiles.settings import database_url
+
+from .mailbox import Mailbox
+
+PASSWORD = "a long enough test password"
+
+
+
+def on_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """The URL of an empty database for this test session."""
+    if not on_postgres():
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    server = make_url(database_url(tmp_path_factory.getbasetemp()))
+    name = f"mexiles_test_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    box = Mailbox()
+    yield box
+    box.close()
+
+
+@pytest.fixture(scope="session")
+def app(database, mailbox):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database,
+        "SERVER_NAME": "mexiles.test",
+        "WTF_CSRF_ENABLED": False,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 64,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": mailbox.host,
+        "MAIL_PORT": mailbox.port,
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_PUBLISHABLE_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "",
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request, app, mailbox):
+    """Run the test in a transaction that is rolled back afterwards."""
+    limiter.reset()
+    mailbox.clear()
+    if request.node.get_closest_marker("committed"):
+        if not on_postgres():
+            pytest.skip("commits for real: PostgreSQL only")
+        yield
+        _truncate_all(app)
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+    original = db.session
+    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+                                scopefunc=_app_ctx_id)
+    try:
+        yield
+    finally:
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+def _truncate_all(app) -> None:
+    with app.app_context():
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if on_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account; returns plain values (id, email, password)."""
+    counter = iter(range(1, 10_000))
+
+    def make(*roles, email=None, password=PASSWORD, locale="en", name=None, active=True):
+        email = email or f"user{next(counter)}-{secrets.token_hex(3)}@example.org"
+        with app.app_context():
+            user = accounts.create_user(email, roles, full_name=name, password=password, locale=locale)
+            user.active = active
+            db.session.commit()
+            return SimpleNamespace(id=user.id, email=user.email, password=password, roles=frozenset(roles))
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user, password=None, follow=False):
+        return self._client.post("/account/login", data={"email": user.email, "password": password or user.password},
+                                 follow_redirects=follow)
+
+    def logout(self):
+        return self._client.post("/account/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
