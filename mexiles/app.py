@@ -82,7 +82,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     from .demo import demo_cli
     app.cli.add_command(demo_cli)
-    app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale)
+    app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale, DOMAINS=DOMAINS)
 
 
 def _load_domain(app: Flask, name: str) -> None:

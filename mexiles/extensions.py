@@ -25,7 +25,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Sessions live for one request; not expiring on commit lets a page render what it just saved
+# or audited without reloading every row.
+SESSION_OPTIONS = {"expire_on_commit": False}
+db = SQLAlchemy(model_class=Base, session_options=dict(SESSION_OPTIONS))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -102,10 +102,17 @@ translate_cli = AppGroup("translate", help="Keep the Spanish catalogs current.")
 
 @translate_cli.command("update")
 def update_command() -> None:
-    """Extract messages and merge them into each Spanish catalog."""
+    """Extract messages and merge them into each Spanish catalog.
+
+    A message that moved from one catalog to another keeps the translation it had."""
+    known = {m.id: m.string for d in catalog_dirs() for m in read_catalog(d) if m.id and m.string and not m.fuzzy}
     for catalog_dir in catalog_dirs():
         catalog = read_catalog(catalog_dir)
         catalog.update(extract(catalog_dir), update_header_comment=False)
+        for message in catalog:
+            if message.id in known and (not message.string or message.fuzzy):
+                message.string = known[message.id]
+                message.flags.discard("fuzzy")
         path = po_path(catalog_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from mexiles import create_app
 from mexiles.accounts import services as accounts
-from mexiles.extensions import db, limiter
+from mexiles.extensions import SESSION_OPTIONS, db, limiter
 from mexiles.settings import database_url
 
 from .mailbox import Mailbox
@@ -98,7 +98,8 @@ def _isolated(request, app, mailbox):
         connection = db.engine.connect()
         outer = connection.begin()
     original = db.session
-    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                                             **SESSION_OPTIONS),
                                 scopefunc=_app_ctx_id)
     try:
         yield
@@ -148,6 +149,57 @@ def make_user(app):
             return SimpleNamespace(id=user.id, email=user.email, password=password, roles=frozenset(roles))
 
     return make
+
+
+@pytest.fixture
+def make_person(app):
+    """Create a person served, on the case team of the given coordinator ids; returns the id."""
+    from mexiles.accounts.models import User
+    from mexiles.people import services as people
+
+    def make(team_ids, legal_name="Graciela Montoya Fuentes", alias="La Maestra", household=(), **fields):
+        with app.app_context():
+            team = [db.session.get(User, i) for i in team_ids]
+            person = people.create({"legal_name": legal_name, "alias": alias, "language": "es", **fields},
+                                   list(household), by=team[0])
+            people.set_team(person, team, by=team[0])
+            return person.id
+
+    return make
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements = []
+
+    def __len__(self):
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counted: ...`` counts the SQL statements the block runs."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
+                counter.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
 
 
 class AuthActions:

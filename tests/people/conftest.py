@@ -1,8 +1,5 @@
 import pytest
 
-from mexiles.accounts.models import User
-from mexiles.extensions import db
-from mexiles.people import services
 
 FULL_RECORD = {
     "legal_name": "Graciela Montoya Fuentes", "alias": "La Maestra", "phone": "+1 915 555 0199",
@@ -15,13 +12,5 @@ FULL_RECORD = {
 
 
 @pytest.fixture
-def add_person(app):
-    """Create a person through the service, on the case team of the given coordinator ids."""
-    def add(team_ids, legal_name="Graciela Montoya Fuentes", alias="La Maestra", **fields):
-        with app.app_context():
-            team = [db.session.get(User, i) for i in team_ids]
-            person = services.create({"legal_name": legal_name, "alias": alias, "language": "es", **fields}, [],
-                                     by=team[0])
-            services.set_team(person, team, by=team[0])
-            return person.id
-    return add
+def add_person(make_person):
+    return make_person

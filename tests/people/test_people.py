@@ -136,3 +136,18 @@ def test_export_holds_only_my_cases(client, auth, make_user, add_person):
 def test_unknown_person_is_404(client, auth, make_user):
     auth.login(make_user("coordinator"))
     assert client.get("/people/999999").status_code == 404
+
+
+def test_the_list_runs_the_same_number_of_queries_for_more_people(client, auth, make_user, add_person, count_queries):
+    coordinator = make_user("coordinator")
+    add_person([coordinator.id], legal_name="Uno Persona", alias="Uno")
+    auth.login(coordinator)
+    client.get("/people/")
+    with count_queries() as few:
+        assert client.get("/people/").status_code == 200
+    for n in range(8):
+        add_person([coordinator.id], legal_name=f"Persona Número {n}", alias=f"Alias {n}")
+    with count_queries() as many:
+        page = client.get("/people/").data.decode()
+    assert "Alias 7" in page
+    assert len(many) == len(few), "\n".join(many.statements)
