@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Everything else is set up on the way.
-PYTHON ?= python3
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
@@ -25,8 +25,10 @@ $(VENV)/.installed: pyproject.toml
 translations: install
 	$(BIN)/flask translate compile
 
-# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here);
+# it is installed only when some test needs it.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@grep -rqs "pytest.mark.browser" tests || exit 0; \
+	command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }

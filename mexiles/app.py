@@ -6,12 +6,14 @@ import importlib.util
 import sqlite3
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import access, crypto, errors, i18n
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
@@ -46,7 +48,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         scheme, _, host = app.config["BASE_URL"].partition("://")
         app.config.update(SERVER_NAME=host.rstrip("/"), PREFERRED_URL_SCHEME=scheme)
 
+    app.url_map.converters["int"] = RecordIdConverter
     _init_extensions(app)
+    _guard_requests(app)
     for name in DOMAINS:
         _load_domain(app, name)
     errors.init_app(app)
@@ -83,6 +87,29 @@ def _init_extensions(app: Flask) -> None:
     from .demo import demo_cli
     app.cli.add_command(demo_cli)
     app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale, DOMAINS=DOMAINS)
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: ids beyond a database integer are simply not found."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _guard_requests(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # No text column can hold NUL (PostgreSQL refuses it); say so instead of failing later.
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400)
+
+    @app.after_request
+    def keep_private_pages_out_of_caches(response):
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def _load_domain(app: Flask, name: str) -> None:

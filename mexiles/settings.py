@@ -49,6 +49,17 @@ def database_url(instance_path: Path) -> str:
     return url
 
 
+def mail_backend(production: bool) -> str:
+    """SMTP when a server is named; printing mail is for development only, since reset and
+    invitation links in a production log would hand accounts to whoever reads it."""
+    backend = os.environ.get("MAIL_BACKEND") or ("smtp" if os.environ.get("MAIL_SERVER") else "")
+    if not backend:
+        if production:
+            raise ConfigurationError("MAIL_SERVER must be set in production")
+        backend = "console"
+    return backend
+
+
 def from_environment(instance_path: Path) -> dict:
     env = os.environ.get("MEXILES_ENV", "development")
     if env not in ENVIRONMENTS:
@@ -84,6 +95,7 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": _int("REMEMBER_DAYS", 14) * 24 * 3600,
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_MINUTES", 8 * 60) * 60,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
@@ -98,7 +110,7 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # Mail: "smtp" sends through MAIL_SERVER; "console" prints, for a development machine.
-        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "console"),
+        "MAIL_BACKEND": mail_backend(production),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),

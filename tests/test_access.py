@@ -6,14 +6,20 @@ anonymous visitor to sign in and answer 403 to a signed-in user who lacks its ro
 import uuid
 
 import pytest
+from werkzeug.routing import IntegerConverter, UUIDConverter
 
 from mexiles.access import PUBLIC, SIGNED_IN, Role
 
-SAMPLE_VALUES = {"IntegerConverter": 1, "UUIDConverter": uuid.uuid4()}
+def _sample(converter):
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, UUIDConverter):
+        return uuid.uuid4()
+    return "x"
 
 
 def _url(app, rule, method) -> str:
-    values = {arg: SAMPLE_VALUES.get(type(rule._converters[arg]).__name__, "x") for arg in rule.arguments}
+    values = {arg: _sample(rule._converters[arg]) for arg in rule.arguments}
     return app.url_map.bind("mexiles.test").build(rule.endpoint, values, method=method)
 
 

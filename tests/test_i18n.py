@@ -35,3 +35,9 @@ def test_every_message_has_a_spanish_translation():
 def test_error_pages_are_translated(client):
     page = client.get("/no-such-page", headers={"Accept-Language": "es"}).data.decode()
     assert "No encontramos la página" in page
+
+
+def test_the_switcher_never_redirects_off_site(client):
+    for target in ("//evil.example/", "/\t/evil.example", "https://evil.example/", "/\\evil.example"):
+        response = client.post("/language", data={"locale": "es", "next": target})
+        assert "evil" not in response.headers["Location"], target

@@ -16,6 +16,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", "Xr2w3qG6Qb4sXk8m2cZ0Y1p9bM7eT5uN3aL6dV0hJ4k=")
     monkeypatch.setenv("SEARCH_INDEX_KEY", "k" * 40)
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
     config = from_environment(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"] and config["FORCE_HTTPS"]
 
@@ -33,3 +34,14 @@ def test_development_generates_its_secrets_once(monkeypatch, tmp_path):
 def test_postgres_urls_name_the_driver(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/mexiles")
     assert database_url(tmp_path) == "postgresql+psycopg://u@db:5432/mexiles"
+
+
+def test_production_will_not_print_mail_to_its_logs(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEXILES_ENV", "production")
+    for name in ("SECRET_KEY", "SEARCH_INDEX_KEY"):
+        monkeypatch.setenv(name, "s" * 40)
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", "Xr2w3qG6Qb4sXk8m2cZ0Y1p9bM7eT5uN3aL6dV0hJ4k=")
+    monkeypatch.delenv("MAIL_SERVER", raising=False)
+    monkeypatch.delenv("MAIL_BACKEND", raising=False)
+    with pytest.raises(ConfigurationError, match="MAIL_SERVER"):
+        from_environment(tmp_path)

@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import mail
 from ..access import Role
@@ -46,24 +46,21 @@ def find_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User:
-    """The user with these credentials, or AccountError. Repeated failures lock the account."""
+    """The user with these credentials, or AccountError. Repeated failures lock the account.
+
+    Every refusal says the same and costs the same hashing time, so that neither the message nor
+    the timing tells whether an account exists or is locked."""
     user = find_by_email(email)
     refused = AccountError(_l("That email and password do not match an active account."))
-    if user is None or not user.active or not user.password_hash:
-        _hasher().hash(password)  # same cost whether or not the account exists
-        raise refused
     now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        raise AccountError(_l("Too many failed sign-ins. Try again in a few minutes or reset your password."))
+    usable = user is not None and user.active and user.password_hash
+    if not usable or (user.locked_until and user.locked_until > now):
+        _hasher().hash(password)
+        raise refused
     try:
         _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            audit.record("user.locked", SUBJECT, user.id, actor=user)
-        db.session.commit()
+        _count_failure(user, now)
         raise refused from None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher().hash(password)
@@ -73,6 +70,30 @@ def authenticate(email: str, password: str) -> User:
     audit.record("user.login", SUBJECT, user.id, actor=user)
     db.session.commit()
     return user
+
+
+def _count_failure(user: User, now) -> None:
+    # Incremented in SQL, so that parallel attempts cannot slip past the limit.
+    failures = db.session.execute(update(User).where(User.id == user.id)
+                                  .values(failed_logins=User.failed_logins + 1)
+                                  .returning(User.failed_logins)).scalar_one()
+    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        lock_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+        db.session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=lock_until))
+        audit.record("user.locked", SUBJECT, user.id, actor=user)
+    db.session.commit()
+
+
+def sign_out(user: User) -> None:
+    """End this user's sessions everywhere: a copied session cookie stops working too."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    if user.locale != locale:
+        user.locale = locale
+        db.session.commit()
 
 
 # --- Emailed single-use tokens ------------------------------------------------------------
@@ -157,9 +178,12 @@ def create_user(email: str, roles, full_name: str | None = None, password: str |
 def invite(email: str, roles, full_name: str | None, locale: str, actor) -> User:
     user = create_user(email, roles, full_name=full_name, locale=locale, actor=actor)
     link = url_for("accounts.accept_invite", token=make_token(user, "invite"), _external=True)
-    mail.send(user.email, _l("You are invited to mexiles"), "accounts/email/invite.txt", locale=user.locale,
-              user=user, link=link, inviter=actor, days=current_app.config["INVITE_DAYS"])
+    sent = mail.send(user.email, _l("You are invited to mexiles"), "accounts/email/invite.txt",
+                     locale=user.locale, user=user, link=link, days=current_app.config["INVITE_DAYS"])
     db.session.commit()
+    if not sent:
+        raise AccountError(_l("The account was created, but the invitation could not be sent. "
+                              "Check the mail settings, then send a password reset to this address."))
     return user
 
 
@@ -195,7 +219,7 @@ def get_user(user_id: int) -> User | None:
 
 
 def load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == session_token))
+    return db.session.scalar(select(User).where(User.session_token == session_token, User.active))
 
 
 def users_with_role(role: str) -> list[User]:

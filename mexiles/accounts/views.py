@@ -1,11 +1,10 @@
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..access import Role, public, roles_required, signed_in
 from ..extensions import limiter
+from ..http import page_arg, safe_next
 from . import services
 from .forms import ROLE_LABELS, ConfirmForm, InviteForm, LoginForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm
 
@@ -16,12 +15,9 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect after sign-in is a phishing tool."""
-    parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.home")
+def _begin_session(user, remember: bool = False) -> None:
+    session.clear()  # nothing from before sign-in (such as its CSRF token) carries over
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,8 +33,8 @@ def login():
         except services.AccountError as refusal:
             form.password.errors.append(str(refusal))
         else:
-            login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            _begin_session(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     return render_template("accounts/login.html", form=form)
 
 
@@ -46,7 +42,9 @@ def login():
 @signed_in
 def logout():
     if ConfirmForm().validate_on_submit():
+        services.sign_out(current_user)
         logout_user()
+        session.clear()
         flash(_("You are signed out."), "success")
     return redirect(url_for("main.home"))
 
@@ -72,7 +70,7 @@ def _set_password_page(token: str, purpose: str, max_age, template: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         services.complete_password_reset(user, form.password.data)
-        login_user(user)
+        _begin_session(user)
         flash(_("Your password is set. Welcome."), "success")
         return redirect(url_for("main.home"))
     return render_template(template, form=form, user=user)
@@ -112,9 +110,9 @@ def staff():
         except services.AccountError as refusal:
             form.email.errors.append(str(refusal))
         else:
-            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            flash(_("Invitation sent."), "success")
             return redirect(url_for("accounts.staff"))
-    page = services.staff_page(request.args.get("page", 1, type=int))
+    page = services.staff_page(page_arg())
     return render_template("accounts/staff.html", form=form, page=page, role_labels=ROLE_LABELS)
 
 

@@ -4,6 +4,11 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 
+def sane_year(form, field):
+    if field.data and not 2000 <= field.data.year <= 2999:
+        raise ValidationError(_l("Choose a date between the years 2000 and 2999."))
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -12,8 +17,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
     subject_type = SelectField(_l("Record type"), validators=[Optional()], validate_choice=False)
     subject_id = StringField(_l("Record number"), validators=[Optional(), Length(max=64)])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), sane_year])
+    until = DateField(_l("Until"), validators=[Optional(), sane_year])
 
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:

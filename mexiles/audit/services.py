@@ -6,25 +6,38 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
+from ..timeutil import utcnow
 from .models import AuditEntry
 
 PAGE_SIZE = 50
 
 
-def record(action: str, subject_type: str, subject_id=None, actor=None, **details) -> AuditEntry:
-    """Add an audit entry to the current transaction; it is committed with the change it records."""
+def _values(action: str, subject_type: str, subject_id, actor, details: dict) -> dict:
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    entry = AuditEntry(action=action, subject_type=subject_type,
-                       subject_id=None if subject_id is None else str(subject_id),
-                       actor_id=getattr(actor, "id", None),
-                       ip_address=request.remote_addr if has_request_context() else None,
-                       details=details)
+    return {"action": action, "subject_type": subject_type, "occurred_at": utcnow(),
+            "subject_id": None if subject_id is None else str(subject_id),
+            "actor_id": getattr(actor, "id", None),
+            "ip_address": request.remote_addr if has_request_context() else None,
+            "details": details}
+
+
+def record(action: str, subject_type: str, subject_id=None, actor=None, **details) -> AuditEntry:
+    """Add an audit entry to the current transaction; it is committed with the change it records."""
+    entry = AuditEntry(**_values(action, subject_type, subject_id, actor, details))
     db.session.add(entry)
     return entry
+
+
+def record_each(action: str, subject_type: str, subject_ids, actor=None, **details) -> None:
+    """One entry per record, so that "who saw record X" finds lists, searches and exports too.
+    Written in one statement, whatever the number of records."""
+    rows = [_values(action, subject_type, subject_id, actor, details) for subject_id in subject_ids]
+    if rows:
+        db.session.execute(insert(AuditEntry), rows)
 
 
 @dataclass

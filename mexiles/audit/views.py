@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 
 from ..access import Role, roles_required
 from ..forms import options
+from ..http import page_arg
 from . import services
 from .forms import AuditFilterForm
 
@@ -16,7 +17,9 @@ def index():
     form.action.choices = options([("", _("Any"))] + [(a, a) for a in services.known_actions()])
     form.subject_type.choices = options([("", _("Any"))] + [(t, t) for t in services.known_subject_types()])
     criteria = services.AuditFilter()
+    filters = {}
     if form.validate():
         criteria = services.AuditFilter(**{k: v for k, v in form.data.items() if v})
-    page = services.search(criteria, request.args.get("page", 1, type=int))
-    return render_template("audit/index.html", form=form, page=page)
+        filters = {k: request.args[k] for k in form.data if request.args.get(k)}
+    page = services.search(criteria, page_arg())
+    return render_template("audit/index.html", form=form, page=page, filters=filters)

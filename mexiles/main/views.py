@@ -2,7 +2,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user
 
 from ..access import public
-from ..extensions import db
+from ..accounts import services as accounts
+from ..http import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -20,11 +21,9 @@ def language():
     chosen = request.form.get("locale")
     if chosen in current_app.config["LANGUAGES"]:
         session["locale"] = chosen
-        if current_user.is_authenticated and current_user.locale != chosen:
-            current_user.locale = chosen
-            db.session.commit()
-    back = request.form.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("main.home"))
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, chosen)
+    return redirect(safe_next(request.form.get("next"), url_for("main.home")))
 
 
 @bp.route("/healthz")

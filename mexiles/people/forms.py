@@ -2,7 +2,7 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormField, IntegerField, SelectField,
+from wtforms import (BooleanField, DateField, EmailField, FieldList, FormField, IntegerField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -19,14 +19,25 @@ def not_in_future(form, field):
         raise ValidationError(_l("This date cannot be in the future."))
 
 
-class HouseholdMemberForm(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+class HouseholdMemberForm(FlaskForm):
+    """One row of the household; a FlaskForm (without its own CSRF token) so its messages are
+    translated like every other form's."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Name"), validators=[Length(max=120)])
     relationship = SelectField(_l("Relationship"), choices=options(BLANK + list(RELATIONSHIPS.items())), default="")
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(min=1900, max=2100)])
 
     def validate_relationship(self, field):
         if self.name.data and self.name.data.strip() and not field.data:
             raise ValidationError(_l("Choose how this person is related."))
+
+    def validate_name(self, field):
+        named = field.data and field.data.strip()
+        if not named and (self.relationship.data or self.birth_year.raw_data and self.birth_year.raw_data[0]):
+            raise ValidationError(_l("Give this household member's name, or clear the row."))
 
 
 class PersonForm(FlaskForm):
@@ -72,9 +83,6 @@ class PersonForm(FlaskForm):
 
 
 class SearchForm(FlaskForm):
-    class Meta:
-        csrf = False
-
     q = StringField(_l("Find by name or alias"), validators=[Optional(), Length(max=120)])
 
 

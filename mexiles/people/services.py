@@ -1,8 +1,6 @@
 """People served: who may see them, how they are found, and every change and view audited."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from sqlalchemy import and_, distinct, func, or_, select
@@ -31,8 +29,13 @@ class SearchTooShort(ValueError):
 # --- Who may see what ----------------------------------------------------------------------
 
 def may_see_full(user, person: Person) -> bool:
-    """The case team and admins see everything; other staff see the alias only."""
-    return user.has_role(Role.ADMIN) or any(member.id == user.id for member in person.team)
+    """Active admins, and active coordinators on the case team, see everything; other staff see
+    the alias only. Other domains ask this too, so a demoted member of a team sees nothing."""
+    if not user.active:
+        return False
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.COORDINATOR) and any(member.id == user.id for member in person.team)
 
 
 def may_edit(user, person: Person) -> bool:
@@ -58,8 +61,7 @@ def listing(user, page: int = 1):
              .order_by(Person.id.in_(mine).desc(), Person.updated_at.desc(), Person.id.desc()))
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     rows = [PersonRow(p, may_see_full(user, p)) for p in pagination.items]
-    if rows:
-        audit.record("people.list", SUBJECT, ids=[row.person.id for row in rows])
+    audit.record_each("people.list", SUBJECT, [row.person.id for row in rows])
     db.session.commit()
     return pagination, rows
 
@@ -89,7 +91,7 @@ def search(user, text: str) -> list[PersonRow]:
         if wanted in normalise(person.alias) or (full and wanted in normalise(person.legal_name)):
             rows.append(PersonRow(person, full))
     rows = rows[:SEARCH_LIMIT]
-    audit.record("people.search", SUBJECT, ids=[r.person.id for r in rows])
+    audit.record_each("people.search", SUBJECT, [r.person.id for r in rows])
     db.session.commit()
     return rows
 
@@ -141,28 +143,16 @@ def set_team(person: Person, members: list, by) -> None:
     db.session.commit()
 
 
-def export_csv(user) -> str:
-    """The records the user may see in full, as CSV; the export itself is audited."""
+def export_rows(user) -> tuple[list[str], list[list]]:
+    """The records the user may see in full, for a CSV export; the export is audited."""
     query = select(Person).options(selectinload(Person.team), selectinload(Person.household)).order_by(Person.id)
     if not user.has_role(Role.ADMIN):
         query = query.where(Person.id.in_(select(case_team.c.person_id).where(case_team.c.user_id == user.id)))
     people = db.session.scalars(query).all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", *FIELDS, "household_size"])
-    for p in people:
-        writer.writerow([p.id, *[_csv_value(getattr(p, k)) for k in FIELDS], p.household_size])
-    audit.record("people.export", SUBJECT, ids=[p.id for p in people])
+    rows = [[p.id, *[getattr(p, k) for k in FIELDS], p.household_size] for p in people]
+    audit.record_each("people.export", SUBJECT, [p.id for p in people])
     db.session.commit()
-    return out.getvalue()
-
-
-def _csv_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(value)
-    return str(value)
+    return ["id", *FIELDS, "household_size"], rows
 
 
 def _household_of(person: Person) -> list[dict]:

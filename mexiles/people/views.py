@@ -1,10 +1,11 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Role, roles_required
 from ..accounts import services as accounts
 from ..forms import options
+from ..http import csv_response, page_arg
 from . import services, vocabulary
 from .forms import EXTRA_HOUSEHOLD_ROWS, PersonForm, SearchForm, TeamForm
 from .services import FIELDS
@@ -17,18 +18,19 @@ def _person_or_404(person_id: int):
     return services.get(person_id) or abort(404)
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @staff_only
 def index():
-    form = SearchForm(request.args)
+    # Searches are POSTed: part of a legal name must not end up in access logs or browser history.
+    form = SearchForm()
     rows, page = [], None
-    if form.q.data and form.validate():
+    if form.validate_on_submit() and form.q.data:
         try:
             rows = services.search(current_user, form.q.data)
         except services.SearchTooShort as too_short:
             form.q.errors.append(_("Type at least %(count)s letters.", count=too_short.args[0]))
     else:
-        page, rows = services.listing(current_user, request.args.get("page", 1, type=int))
+        page, rows = services.listing(current_user, page_arg())
     return render_template("people/index.html", form=form, rows=rows, page=page)
 
 
@@ -38,7 +40,7 @@ def create():
     form = PersonForm()
     if form.validate_on_submit():
         person = services.create(form.person_data(), form.household_data(), by=current_user)
-        flash(_("%(alias)s is saved.", alias=person.alias), "success")
+        flash(_("The record is saved."), "success")
         return redirect(url_for("people.detail", person_id=person.id))
     return render_template("people/form.html", form=form, person=None)
 
@@ -63,6 +65,7 @@ def edit(person_id):
     if not services.may_edit(current_user, person):
         abort(403)
     if request.method == "GET":
+        services.view(person, current_user)
         data = {name: getattr(person, name) for name in FIELDS}
         data["household"] = [{"name": m.name, "relationship": m.relationship_code, "birth_year": m.birth_year}
                              for m in person.household]
@@ -101,7 +104,5 @@ def team(person_id):
 @bp.route("/export.csv")
 @staff_only
 def export():
-    body = services.export_csv(current_user)
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=people.csv",
-                             "Cache-Control": "no-store"})
+    header, rows = services.export_rows(current_user)
+    return csv_response(header, rows, "people.csv")

