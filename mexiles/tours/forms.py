@@ -104,7 +104,7 @@ class SpeakerForm(FlaskForm):
                              description=_l("Shown in public only if the speaker chooses their full name."))
     name_choice = SelectField(_l("Name used in public"), choices=options(NAME_CHOICES), default="alias",
                               description=_l("“First name only” uses the first word of the legal name."))
-    alias = StringField(_l("Alias"), validators=[Optional(), Length(max=120)])
+    alias = StringField(_l("Alias"), validators=[Length(max=120)])  # validate_alias decides if it is needed
     bio_en = TextAreaField(_l("Biography in English"), validators=[Optional(), Length(max=4000)])
     bio_es = TextAreaField(_l("Biography in Spanish"), validators=[Optional(), Length(max=4000)])
     topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)],
@@ -175,7 +175,8 @@ class StepForm(FlaskForm):
 class RespondForm(FlaskForm):
     decision = SelectField(_l("Your answer"), choices=options({"accepted": _l("I accept"),
                                                                 "declined": _l("I decline")}))
-    reason = TextAreaField(_l("Reason (needed when you decline)"), validators=[Optional(), Length(max=2000)])
+    # No Optional(): it would skip validate_reason on an empty reason.
+    reason = TextAreaField(_l("Reason (needed when you decline)"), validators=[Length(max=2000)])
 
     def validate_reason(self, field):
         if self.decision.data == "declined" and not (field.data or "").strip():

@@ -7,14 +7,8 @@ from mexiles.extensions import db
 from mexiles.tours.models import BookingRequest
 from tests.mailbox import body
 from tests.tours.conftest import LEGAL_NAME, feed_url
+from tests.tours.public_data import BOOKING
 
-BOOKING = {
-    "organisation": "Demo Valley College", "contact_name": "Robin Demo", "contact_email": "robin@example.org",
-    "contact_phone": "+1 505 555 0100", "day": "2030-11-02", "starts": "19:00", "ends": "20:30",
-    "time_zone": "America/Denver", "other_dates": "Any Saturday in November", "city": "Santa Fe, NM",
-    "venue": "Demo Hall", "expected_audience": "150", "topic": "Asylum today", "language": "es",
-    "honorarium": "500", "travel_support": "full", "message": "We have a projector.",
-}
 
 
 def test_the_tour_page_lists_confirmed_events_in_local_time_by_public_name(client, frozen, make_speaker, make_event):
