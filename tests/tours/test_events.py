@@ -73,6 +73,7 @@ def test_the_whole_life_of_an_event_is_recorded(app, client, auth, frozen, mailb
         assert actions.count("tour_event.status") == 3
     page = client.get(f"/tours/manage/events/{event_id}").data.decode()
     assert "Confirmed with the host" in page and "Coordinadora Demo" in page
+    assert "La Voz" in page and "Evangelina" not in page  # the event page is not a place for legal names
 
 
 def test_invalid_steps_are_refused_with_a_clear_message(app, client, auth, frozen, coordinator, make_speaker,
@@ -285,3 +286,18 @@ def test_spanish_coordinator_pages(client, auth, frozen, make_user, make_speaker
     assert "Eventos de la gira" in client.get("/tours/manage/events").data.decode()
     assert "Ofrecer al conferencista" in client.get(f"/tours/manage/events/{event_id}").data.decode()
     assert "Solicitudes" in client.get("/tours/manage/requests").data.decode()
+
+
+def test_the_host_hears_of_confirmation_and_cancellation_in_their_language(app, client, auth, frozen, mailbox,
+                                                                           coordinator, make_speaker, make_event):
+    event_id = make_event(make_speaker(), steps=("offered", "accepted", "confirmed"), host_email="anfitrion@example.org",
+                          host_locale="es")
+    confirmed = mailbox.wait_for("anfitrion@example.org")
+    assert confirmed["Subject"] == "Su evento con conferencista está confirmado"
+    assert "La Voz" in body(confirmed) and f"/give/?event={event_id}" in body(confirmed)
+    mailbox.clear()
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "cancelled", "reason": "The hall flooded"})
+    assert event_status(app, event_id) == "cancelled"
+    cancelled = mailbox.wait_for("anfitrion@example.org")
+    assert cancelled["Subject"] == "Se canceló una charla" and "Evangelina" not in body(cancelled)
