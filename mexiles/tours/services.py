@@ -241,8 +241,10 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
     elif changed:
         for key in changed:
             setattr(event, key, data[key])
-        if "speaker_id" in changed and event.status == "declined":
-            _step(event, "requested", by, None)
+        if "speaker_id" in changed:
+            event.offered_at = None  # not the new speaker's until it is offered to them
+            if event.status == "declined":
+                _step(event, "requested", by, None)
         if reschedule:
             event.sequence += 1
             event.reminder_sent_at = None  # a new time deserves a new reminder

@@ -301,3 +301,23 @@ def test_the_host_hears_of_confirmation_and_cancellation_in_their_language(app, 
     assert event_status(app, event_id) == "cancelled"
     cancelled = mailbox.wait_for("anfitrion@example.org")
     assert cancelled["Subject"] == "Se canceló una charla" and "Evangelina" not in body(cancelled)
+
+
+def test_after_a_decline_the_event_can_go_to_another_speaker(app, client, auth, frozen, coordinator, make_speaker,
+                                                             make_event):
+    first, second = make_speaker(alias="First"), make_speaker(alias="Second")
+    event_id = make_event(first, steps=("offered",))
+    auth.login(coordinator)
+    data = dict(EVENT_FORM, speaker_id=second.id, host_email="host@example.org", title="A talk")
+    page = client.post(f"/tours/manage/events/{event_id}/edit", data=data).data.decode()
+    assert "only before the offer, or after they declined" in page
+    auth.logout()
+    auth.login(first.user)
+    client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "declined", "reason": "Ill"})
+    auth.logout()
+    auth.login(coordinator)
+    assert client.post(f"/tours/manage/events/{event_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        event = db.session.get(TourEvent, event_id)
+        assert event.speaker_id == second.id and event.status == "requested" and event.offered_at is None
+        assert [s.to_status for s in event.steps][-2:] == ["declined", "requested"]
