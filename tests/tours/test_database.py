@@ -33,3 +33,21 @@ def test_the_end_must_follow_the_start(app, frozen, make_speaker, make_event):
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_booking_that_slips_past_the_check_is_refused_with_a_message(app, frozen, monkeypatch, make_speaker,
+                                                                       make_event):
+    """Two coordinators saving at once both pass the conflict check; the constraint stops the second."""
+    from mexiles.accounts.models import User
+    from mexiles.tours import services
+
+    speaker = make_speaker()
+    make_event(speaker, steps=("offered", "accepted"))
+    monkeypatch.setattr(services, "find_conflicts", lambda *args, **kwargs: [])
+    second = make_event(speaker, hour=20, steps=("offered",))
+    with app.app_context():
+        event = services.get(second)
+        with pytest.raises(services.StepRefused, match="just booked for that time"):
+            services.move(event, "accepted", by=db.session.get(User, speaker.user.id))
+        assert db.session.get(TourEvent, second).status == "offered"
