@@ -126,4 +126,10 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # Speaking tours: hours needed between events in different cities, days of notice a
+        # speaker needs, days before an event the reminders go out, and the booking form's limit.
+        "TOURS_TRAVEL_BUFFER_HOURS": _int("TOURS_TRAVEL_BUFFER_HOURS", 12),
+        "TOURS_MIN_NOTICE_DAYS": _int("TOURS_MIN_NOTICE_DAYS", 14),
+        "TOURS_REMINDER_DAYS": _int("TOURS_REMINDER_DAYS", 3),
+        "TOURS_BOOKING_RATE_LIMIT": os.environ.get("TOURS_BOOKING_RATE_LIMIT", "5 per hour"),
     }

@@ -1,0 +1,15 @@
+import click
+from flask.cli import AppGroup
+
+from . import services
+
+tours_cli = AppGroup("tours", help="Speaking tours.")
+
+
+@tours_cli.command("remind")
+def remind_command():
+    """Email speakers and hosts TOURS_REMINDER_DAYS before each confirmed event (run daily from cron)."""
+    click.echo(f"Reminders sent for {services.send_reminders()} events.")
+
+
+commands = [tours_cli]

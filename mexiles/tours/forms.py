@@ -1,0 +1,212 @@
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
+                     StringField, TelField, TextAreaField, TimeField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..accounts.forms import MultiCheckboxField
+from ..forms import options
+from . import timing
+
+LANGUAGES = {"en": _l("English"), "es": _l("Spanish")}
+NAME_CHOICES = {"alias": _l("An alias"), "first": _l("My first name only"), "full": _l("My full name")}
+TRAVEL_SUPPORT = {"none": _l("None"), "partial": _l("Part of the travel costs"), "full": _l("All travel costs")}
+# The zones hosts are most likely in; coordinators and speakers may type any IANA zone.
+HOST_ZONES = {
+    "America/New_York": _l("Eastern time (New York)"), "America/Chicago": _l("Central time (Chicago)"),
+    "America/Denver": _l("Mountain time (Denver, El Paso)"), "America/Phoenix": _l("Arizona (Phoenix)"),
+    "America/Los_Angeles": _l("Pacific time (Los Angeles)"), "America/Anchorage": _l("Alaska (Anchorage)"),
+    "Pacific/Honolulu": _l("Hawaii (Honolulu)"), "America/Puerto_Rico": _l("Atlantic time (Puerto Rico)"),
+    "America/Mexico_City": _l("Central Mexico (Mexico City)"), "America/Ciudad_Juarez": _l("Ciudad Juárez"),
+}
+BLANK = [("", "—")]
+phone_format = Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))
+money_range = NumberRange(min=0, max=1_000_000, message=_l("Give an amount between 0 and 1,000,000."))
+
+
+def iana_zone(form, field):
+    if field.data and not timing.zone_ok(field.data.strip()):
+        raise ValidationError(_l("Use a time zone name such as America/Denver."))
+
+
+def cents(value) -> int | None:
+    return None if value is None else int(round(value * 100))
+
+
+class TimeSpanMixin:
+    """A date with start and end times in a zone; the end must follow the start."""
+
+    def validate_ends(self, field):
+        if field.data and self.starts.data and field.data <= self.starts.data:
+            raise ValidationError(_l("The end must come after the start."))
+
+    def span_utc(self) -> tuple[dt.datetime, dt.datetime]:
+        zone = self.time_zone.data.strip()
+        return (timing.to_utc(self.day.data, self.starts.data, zone), timing.to_utc(self.day.data, self.ends.data, zone))
+
+    def check_clock(self) -> bool:
+        """Refuse a time skipped by a clock change (it would silently move)."""
+        try:
+            self.span_utc()
+        except timing.NoSuchLocalTime:
+            self.starts.errors = list(self.starts.errors) + [
+                _l("This time does not exist on that day: the clocks change. Choose another time.")]
+            return False
+        return True
+
+
+class BookingForm(TimeSpanMixin, FlaskForm):
+    organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
+    contact_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    contact_email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
+    contact_phone = TelField(_l("Your phone"), validators=[Optional(), Length(max=40), phone_format])
+    day = DateField(_l("Proposed date"), validators=[DataRequired(message=_l("Give a date."))])
+    starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
+    ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
+    time_zone = SelectField(_l("Time zone"), choices=options(HOST_ZONES), default="America/Denver")
+    other_dates = TextAreaField(_l("Other dates that would suit you"), validators=[Optional(), Length(max=2000)])
+    city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    expected_audience = IntegerField(_l("Expected audience"), validators=[
+        Optional(), NumberRange(min=1, max=100_000, message=_l("Give a number of people between 1 and 100,000."))])
+    topic = StringField(_l("Topic you would like"), validators=[DataRequired(), Length(max=200)])
+    language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
+    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=[Optional(), money_range])
+    travel_support = SelectField(_l("Travel support offered"), choices=options(TRAVEL_SUPPORT))
+    message = TextAreaField(_l("Anything else we should know"), validators=[Optional(), Length(max=4000)])
+    # A trap for robots: hidden from people by CSS, so only a form-filling robot fills it in.
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+
+    def validate_day(self, field):
+        if field.data and field.data < dt.date.today():
+            raise ValidationError(_l("This date is in the past. Choose a coming date."))
+
+    def is_spam(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+    def booking_data(self) -> dict:
+        starts_at, ends_at = self.span_utc()
+        return {"organisation": self.organisation.data.strip(), "contact_name": self.contact_name.data.strip(),
+                "contact_email": self.contact_email.data.strip(), "contact_phone": (self.contact_phone.data or "").strip() or None,
+                "starts_at": starts_at, "ends_at": ends_at, "time_zone": self.time_zone.data,
+                "other_dates": (self.other_dates.data or "").strip() or None, "city": self.city.data.strip(),
+                "venue": self.venue.data.strip(), "expected_audience": self.expected_audience.data,
+                "topic": self.topic.data.strip(), "language": self.language.data,
+                "honorarium_cents": cents(self.honorarium.data), "travel_support": self.travel_support.data,
+                "message": (self.message.data or "").strip() or None}
+
+
+class SpeakerForm(FlaskForm):
+    user_id = SelectField(_l("Speaker account"), coerce=int, validate_choice=False)
+    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("Shown in public only if the speaker chooses their full name."))
+    name_choice = SelectField(_l("Name used in public"), choices=options(NAME_CHOICES), default="alias",
+                              description=_l("“First name only” uses the first word of the legal name."))
+    alias = StringField(_l("Alias"), validators=[Length(max=120)])  # validate_alias decides if it is needed
+    bio_en = TextAreaField(_l("Biography in English"), validators=[Optional(), Length(max=4000)])
+    bio_es = TextAreaField(_l("Biography in Spanish"), validators=[Optional(), Length(max=4000)])
+    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)],
+                         description=_l("Separated by commas."))
+    languages = MultiCheckboxField(_l("Languages spoken"), choices=options(LANGUAGES))
+    home_city = StringField(_l("Home city"), validators=[Optional(), Length(max=120)])
+    time_zone = StringField(_l("Time zone"), default="America/Denver", validators=[DataRequired(), iana_zone],
+                            description=_l("An IANA name such as America/Denver; the portal shows times in it."))
+
+    def validate_alias(self, field):
+        if self.name_choice.data == "alias" and not (field.data or "").strip():
+            raise ValidationError(_l("Give the alias to use in public."))
+
+    def profile_data(self) -> dict:
+        data = {name: getattr(self, name).data for name in
+                ("legal_name", "name_choice", "alias", "bio_en", "bio_es", "topics", "home_city", "time_zone")
+                if name in self._fields}
+        data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
+        data["languages"] = sorted(self.languages.data or [])
+        return data
+
+
+class OwnProfileForm(SpeakerForm):
+    """What a speaker edits on their own profile: everything but the account and the legal name."""
+
+    user_id = None
+    legal_name = None
+
+
+class EventForm(TimeSpanMixin, FlaskForm):
+    speaker_id = SelectField(_l("Speaker"), coerce=int, validate_choice=False)
+    title = StringField(_l("Title of the talk"), validators=[DataRequired(), Length(max=200)])
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give a date."))])
+    starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
+    ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
+    time_zone = StringField(_l("Time zone of the place"), default="America/Denver",
+                            validators=[DataRequired(), iana_zone])
+    city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    listed = BooleanField(_l("List on the public tour page once confirmed"), default=True)
+    organisation = StringField(_l("Host organisation"), validators=[DataRequired(), Length(max=200)])
+    host_name = StringField(_l("Host contact"), validators=[DataRequired(), Length(max=120)])
+    host_email = EmailField(_l("Host email"), validators=[DataRequired(), Email(), Length(max=254)])
+    host_locale = SelectField(_l("Write to the host in"), choices=options(LANGUAGES))
+    language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
+    expected_audience = IntegerField(_l("Expected audience"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=[Optional(), money_range])
+    override_reason = TextAreaField(_l("Book anyway, because…"), validators=[Optional(), Length(max=2000)],
+                                    description=_l("Only when warnings are shown: say why this booking is right."))
+
+    def event_data(self) -> dict:
+        starts_at, ends_at = self.span_utc()
+        return {"speaker_id": self.speaker_id.data, "title": self.title.data.strip(), "starts_at": starts_at,
+                "ends_at": ends_at, "time_zone": self.time_zone.data.strip(), "city": self.city.data.strip(),
+                "venue": self.venue.data.strip(), "listed": self.listed.data,
+                "organisation": self.organisation.data.strip(), "host_name": self.host_name.data.strip(),
+                "host_email": self.host_email.data.strip(), "host_locale": self.host_locale.data,
+                "language": self.language.data, "expected_audience": self.expected_audience.data,
+                "honorarium_offered_cents": cents(self.honorarium.data)}
+
+
+class StepForm(FlaskForm):
+    to = HiddenField(validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    override_reason = TextAreaField(_l("Book anyway, because…"), validators=[Optional(), Length(max=2000)])
+
+
+class RespondForm(FlaskForm):
+    decision = SelectField(_l("Your answer"), choices=options({"accepted": _l("I accept"),
+                                                                "declined": _l("I decline")}))
+    # No Optional(): it would skip validate_reason on an empty reason.
+    reason = TextAreaField(_l("Reason (needed when you decline)"), validators=[Length(max=2000)])
+
+    def validate_reason(self, field):
+        if self.decision.data == "declined" and not (field.data or "").strip():
+            raise ValidationError(_l("Please tell the coordinators why you decline."))
+
+
+class UnavailableForm(FlaskForm):
+    first_day = DateField(_l("From"), validators=[DataRequired(message=_l("Give a date."))])
+    last_day = DateField(_l("Until (included)"), validators=[DataRequired(message=_l("Give a date."))])
+    note = StringField(_l("Note (only coordinators see it)"), validators=[Optional(), Length(max=200)])
+
+    def validate_last_day(self, field):
+        if field.data and self.first_day.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The last day cannot come before the first."))
+
+
+class OutcomeForm(FlaskForm):
+    attendance = IntegerField(_l("Attendance"), validators=[Optional(), NumberRange(min=0, max=100_000)])
+    honorarium_received = DecimalField(_l("Honorarium received (US$)"), places=2, validators=[Optional(), money_range])
+    travel_costs = DecimalField(_l("Travel costs (US$)"), places=2, validators=[Optional(), money_range])
+
+    def outcome_data(self) -> dict:
+        return {"attendance": self.attendance.data, "honorarium_received_cents": cents(self.honorarium_received.data),
+                "travel_costs_cents": cents(self.travel_costs.data)}
+
+
+class EventFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    when = SelectField(_l("When"), choices=options({"upcoming": _l("Coming"), "past": _l("Past"), "all": _l("All")}),
+                       default="upcoming")
+    status = SelectField(_l("Status"), default="")

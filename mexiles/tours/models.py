@@ -1,0 +1,189 @@
+"""Speaking tours: speakers, the bookings hosts ask for, and the events that come of them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..crypto import EncryptedString
+from ..extensions import db
+from ..timeutil import utcnow
+
+NAME_CHOICES = ("full", "first", "alias")
+TALK_LANGUAGES = ("en", "es")
+TRAVEL_SUPPORT = ("none", "partial", "full")
+REQUEST_STATUSES = ("new", "scheduled", "closed")
+# The life of an event; which step may follow which lives in services.TRANSITIONS.
+STATUSES = ("requested", "offered", "accepted", "declined", "confirmed", "done", "cancelled")
+
+
+def _one_of(column: str, values) -> str:
+    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
+
+
+class Speaker(db.Model):
+    """A speaker's profile. The legal name is encrypted and shown in public only if they choose so."""
+
+    __tablename__ = "tour_speakers"
+    __table_args__ = (CheckConstraint(_one_of("name_choice", NAME_CHOICES), name="name_choice_known"),
+                      CheckConstraint("name_choice <> 'alias' OR alias IS NOT NULL", name="alias_given"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), unique=True)
+    name_choice: Mapped[str] = mapped_column(String(8), default="alias")
+    alias: Mapped[str | None] = mapped_column(String(120))  # public by design
+    legal_name: Mapped[str] = mapped_column(EncryptedString)
+    bio_en: Mapped[str | None] = mapped_column(Text)
+    bio_es: Mapped[str | None] = mapped_column(Text)
+    topics: Mapped[str | None] = mapped_column(String(300))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    home_city: Mapped[str | None] = mapped_column(String(120))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the secret in the speaker's calendar-feed URL; the secret itself is never stored.
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    unavailable: Mapped[list[Unavailability]] = relationship(back_populates="speaker", cascade="all, delete-orphan",
+                                                             order_by="Unavailability.first_day")
+
+
+class Unavailability(db.Model):
+    """Days (in the speaker's own reckoning) on which the speaker cannot give a talk."""
+
+    __tablename__ = "tour_unavailability"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("tour_speakers.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[dt.date]
+    last_day: Mapped[dt.date]
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    speaker: Mapped[Speaker] = relationship(back_populates="unavailable")
+
+
+class BookingRequest(db.Model):
+    """A host's request for a speaker, sent through the public form."""
+
+    __tablename__ = "tour_booking_requests"
+    __table_args__ = (CheckConstraint(_one_of("status", REQUEST_STATUSES), name="status_known"),
+                      CheckConstraint(_one_of("language", TALK_LANGUAGES), name="language_known"),
+                      CheckConstraint(_one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
+                      CheckConstraint(_one_of("travel_support", TRAVEL_SUPPORT), name="travel_support_known"),
+                      CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+                      CheckConstraint("expected_audience IS NULL OR expected_audience > 0", name="audience_positive"),
+                      CheckConstraint("honorarium_cents IS NULL OR honorarium_cents >= 0", name="honorarium_sane"),
+                      Index("ix_tour_booking_requests_inbox", "status", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    organisation: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    starts_at: Mapped[dt.datetime]  # naive UTC
+    ends_at: Mapped[dt.datetime]
+    time_zone: Mapped[str] = mapped_column(String(64))
+    other_dates: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(String(120))
+    venue: Mapped[str] = mapped_column(String(200))
+    expected_audience: Mapped[int | None]
+    topic: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5))  # of the talk
+    host_locale: Mapped[str] = mapped_column(String(5))  # the host wrote in it; we answer in it
+    honorarium_cents: Mapped[int | None]
+    travel_support: Mapped[str] = mapped_column(String(10), default="none")
+    message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    events: Mapped[list[TourEvent]] = relationship(back_populates="request", order_by="TourEvent.id")
+
+
+class TourEvent(db.Model):
+    """A talk by one speaker for one host. Times are naive UTC with the zone of the place."""
+
+    __tablename__ = "tour_events"
+    __table_args__ = (CheckConstraint(_one_of("status", STATUSES), name="status_known"),
+                      CheckConstraint(_one_of("language", TALK_LANGUAGES), name="language_known"),
+                      CheckConstraint(_one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
+                      CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+                      CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_sane"),
+                      CheckConstraint("honorarium_offered_cents IS NULL OR honorarium_offered_cents >= 0",
+                                      name="honorarium_offered_sane"),
+                      CheckConstraint("honorarium_received_cents IS NULL OR honorarium_received_cents >= 0",
+                                      name="honorarium_received_sane"),
+                      CheckConstraint("travel_costs_cents IS NULL OR travel_costs_cents >= 0", name="travel_costs_sane"),
+                      Index("ix_tour_events_speaker_time", "speaker_id", "starts_at"),
+                      Index("ix_tour_events_starts_at", "starts_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("tour_booking_requests.id", ondelete="SET NULL"),
+                                                   index=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("tour_speakers.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(12), default="requested")
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[dt.datetime]  # naive UTC
+    ends_at: Mapped[dt.datetime]
+    time_zone: Mapped[str] = mapped_column(String(64))
+    city: Mapped[str] = mapped_column(String(120))
+    venue: Mapped[str] = mapped_column(String(200))
+    listed: Mapped[bool] = mapped_column(default=True)  # on the public tour page once confirmed
+    organisation: Mapped[str] = mapped_column(String(200))
+    host_name: Mapped[str] = mapped_column(String(120))
+    host_email: Mapped[str] = mapped_column(String(254))
+    host_locale: Mapped[str] = mapped_column(String(5), default="en")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    expected_audience: Mapped[int | None]
+    honorarium_offered_cents: Mapped[int | None]
+    attendance: Mapped[int | None]
+    honorarium_received_cents: Mapped[int | None]
+    travel_costs_cents: Mapped[int | None]
+    offered_at: Mapped[dt.datetime | None]  # first offered: from then on it is in the speaker's calendar
+    reminder_sent_at: Mapped[dt.datetime | None]
+    sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: grows with every change
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
+
+    speaker: Mapped[Speaker] = relationship(lazy="joined", innerjoin=True)
+    request: Mapped[BookingRequest | None] = relationship(back_populates="events")
+    steps: Mapped[list[EventStep]] = relationship(back_populates="event", cascade="all, delete-orphan",
+                                                  order_by="EventStep.id")
+    overrides: Mapped[list[ConflictOverride]] = relationship(back_populates="event", cascade="all, delete-orphan",
+                                                             order_by="ConflictOverride.id")
+
+
+class EventStep(db.Model):
+    """One step in an event's life: who moved it, when, and why."""
+
+    __tablename__ = "tour_event_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("tour_events.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[TourEvent] = relationship(back_populates="steps")
+    actor: Mapped[User | None] = relationship()
+
+
+class ConflictOverride(db.Model):
+    """A coordinator's decision to book despite warnings, with the reason given."""
+
+    __tablename__ = "tour_conflict_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("tour_events.id", ondelete="CASCADE"), index=True)
+    conflicts: Mapped[list[str]] = mapped_column(JSON)  # conflict keys, e.g. "travel:12", "notice"
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[TourEvent] = relationship(back_populates="overrides")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,396 @@
+"""Tour events: the steps of their life, the conflicts that stop a booking, outcomes and reminders."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from .. import mail
+from ..access import Role
+from ..accounts import services as accounts
+from ..audit import services as audit
+from ..crypto import normalise
+from ..extensions import db
+from ..timeutil import utcnow
+from . import calendar, speakers, timing
+from .models import BookingRequest, ConflictOverride, EventStep, TourEvent, Unavailability
+from .speakers import public_name
+
+log = logging.getLogger(__name__)
+SUBJECT = "tour_event"
+PAGE_SIZE = 50
+COORDINATOR, SPEAKER = "coordinator", "speaker"
+
+# Which step may follow which, and who takes it: the coordinators, or the event's own speaker.
+TRANSITIONS = {
+    ("requested", "offered"): COORDINATOR,
+    ("requested", "cancelled"): COORDINATOR,
+    ("offered", "accepted"): SPEAKER,
+    ("offered", "declined"): SPEAKER,
+    ("offered", "cancelled"): COORDINATOR,
+    ("accepted", "confirmed"): COORDINATOR,
+    ("accepted", "cancelled"): COORDINATOR,
+    ("confirmed", "done"): COORDINATOR,
+    ("confirmed", "cancelled"): COORDINATOR,
+    ("declined", "requested"): COORDINATOR,  # start again, perhaps with another speaker
+}
+REASON_REQUIRED = {"declined", "cancelled"}
+# Steps that commit the speaker's time: conflicts are looked for again before them.
+CHECKED_STEPS = {"offered", "accepted", "confirmed"}
+# Events that hold the speaker's time (and so can clash with another).
+HOLDING = ("requested", "offered", "accepted", "confirmed", "done")
+EDITABLE = ("requested", "offered", "accepted", "confirmed", "declined")
+SPEAKER_CHANGEABLE = ("requested", "declined")
+PUBLIC_STATUSES = ("confirmed", "done")
+STATUS_LABELS = {
+    "requested": _l("Requested"), "offered": _l("Offered to the speaker"), "accepted": _l("Accepted by the speaker"),
+    "declined": _l("Declined by the speaker"), "confirmed": _l("Confirmed with the host"), "done": _l("Done"),
+    "cancelled": _l("Cancelled"),
+}
+STEP_LABELS = {
+    "offered": _l("Offer to the speaker"), "accepted": _l("Accept"), "declined": _l("Decline"),
+    "confirmed": _l("Confirm with the host"), "done": _l("Mark as done"), "cancelled": _l("Cancel the event"),
+    "requested": _l("Start again"),
+}
+EVENT_FIELDS = ("speaker_id", "title", "starts_at", "ends_at", "time_zone", "city", "venue", "listed", "organisation",
+                "host_name", "host_email", "host_locale", "language", "expected_audience", "honorarium_offered_cents")
+TIMING_FIELDS = {"speaker_id", "starts_at", "ends_at", "time_zone", "city", "venue", "title"}
+
+
+class StepRefused(ValueError):
+    """A step or change that is not allowed, with a message for the user."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str  # overlap | travel | notice | unavailable
+    key: str  # identifies the conflict so that an override covers exactly it
+    message: str
+
+    @property
+    def overridable(self) -> bool:
+        # Being in two places at once cannot be waved through; the rest is a judgement call.
+        return self.kind != "overlap"
+
+
+class ConflictsFound(ValueError):
+    def __init__(self, conflicts: list[Conflict]):
+        super().__init__("conflicts")
+        self.conflicts = conflicts
+        self.overridable = all(c.overridable for c in conflicts)
+
+
+# --- Conflicts -----------------------------------------------------------------------------
+
+def find_conflicts(speaker, starts_at: dt.datetime, ends_at: dt.datetime, zone: str, city: str,
+                   event_id: int | None = None, check_notice: bool = True) -> list[Conflict]:
+    """Everything that speaks against booking ``speaker`` from ``starts_at`` to ``ends_at`` (naive UTC)
+    in ``city``: another booking at the same time, too little time to travel from or to another city,
+    too little notice, or a day the speaker marked unavailable."""
+    config = current_app.config
+    buffer = dt.timedelta(hours=config["TOURS_TRAVEL_BUFFER_HOURS"])
+    conflicts = []
+    nearby = db.session.scalars(
+        select(TourEvent).where(TourEvent.speaker_id == speaker.id, TourEvent.status.in_(HOLDING),
+                                TourEvent.id != (event_id or 0), TourEvent.starts_at < ends_at + buffer,
+                                TourEvent.ends_at > starts_at - buffer).order_by(TourEvent.starts_at))
+    for other in nearby:
+        when = timing.span(other.starts_at, other.ends_at, other.time_zone)
+        if other.starts_at < ends_at and other.ends_at > starts_at:
+            conflicts.append(Conflict("overlap", f"overlap:{other.id}", _l(
+                "%(speaker)s is already booked at that time: “%(title)s”, %(when)s.",
+                speaker=public_name(speaker), title=other.title, when=when)))
+        elif normalise(other.city) != normalise(city):
+            gap = max(other.starts_at - ends_at, starts_at - other.ends_at)
+            conflicts.append(Conflict("travel", f"travel:{other.id}", _l(
+                "Only %(hours)s hours to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
+                "at least %(buffer)s hours are needed between cities.",
+                hours=int(gap.total_seconds() // 3600), city=city, title=other.title, other_city=other.city,
+                when=when, buffer=config["TOURS_TRAVEL_BUFFER_HOURS"])))
+    notice_days = config["TOURS_MIN_NOTICE_DAYS"]
+    if check_notice and starts_at - utcnow() < dt.timedelta(days=notice_days):
+        conflicts.append(Conflict("notice", "notice", _l(
+            "This is less than %(days)s days away; speakers need at least that much notice.", days=notice_days)))
+    first_day, last_day = timing.local_days(starts_at, ends_at, zone)
+    for row in db.session.scalars(select(Unavailability).where(
+            Unavailability.speaker_id == speaker.id, Unavailability.first_day <= last_day,
+            Unavailability.last_day >= first_day)):
+        conflicts.append(Conflict("unavailable", f"unavailable:{row.id}", _l(
+            "%(speaker)s marked %(first)s to %(last)s as unavailable.", speaker=public_name(speaker),
+            first=row.first_day.isoformat(), last=row.last_day.isoformat())))
+    return conflicts
+
+
+def _unresolved(event: TourEvent | None, conflicts: list[Conflict]) -> list[Conflict]:
+    """The conflicts no earlier override of this event already covers."""
+    covered = {key for o in (event.overrides if event is not None else []) for key in o.conflicts}
+    return [c for c in conflicts if c.key not in covered]
+
+
+def _refuse_unless_overridable(conflicts: list[Conflict], override_reason: str | None) -> None:
+    """Conflicts stop the change, unless all may be overridden and a reason for doing so is given."""
+    if conflicts and (not all(c.overridable for c in conflicts) or not (override_reason or "").strip()):
+        raise ConflictsFound(conflicts)
+
+
+def _record_override(event: TourEvent, conflicts: list[Conflict], reason: str, by) -> None:
+    keys = [c.key for c in conflicts]
+    event.overrides.append(ConflictOverride(conflicts=keys, reason=reason.strip(), actor_id=getattr(by, "id", None)))
+    audit.record("tour_event.override", SUBJECT, event.id, actor=by, conflicts=keys)
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+def get(event_id: int) -> TourEvent | None:
+    return db.session.get(TourEvent, event_id, options=[selectinload(TourEvent.steps).joinedload(EventStep.actor),
+                                                        selectinload(TourEvent.overrides)])
+
+
+def for_speaker(user, event_id: int) -> TourEvent | None:
+    """The event if it was offered to this speaker; None for anyone else's (the view answers 404)."""
+    event = get(event_id)
+    if event is None or event.speaker.user_id != user.id or event.offered_at is None:
+        return None
+    return event
+
+
+def listing(when: str = "upcoming", status: str = "", page: int = 1):
+    query = select(TourEvent)
+    now = utcnow()
+    if when == "upcoming":
+        query = query.where(TourEvent.ends_at >= now).order_by(TourEvent.starts_at, TourEvent.id)
+    elif when == "past":
+        query = query.where(TourEvent.ends_at < now).order_by(TourEvent.starts_at.desc(), TourEvent.id.desc())
+    else:
+        query = query.order_by(TourEvent.starts_at.desc(), TourEvent.id.desc())
+    if status in STATUS_LABELS:
+        query = query.where(TourEvent.status == status)
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def public_upcoming(limit: int = 100) -> list[TourEvent]:
+    return list(db.session.scalars(
+        select(TourEvent).where(TourEvent.listed, TourEvent.status == "confirmed", TourEvent.ends_at >= utcnow())
+        .order_by(TourEvent.starts_at, TourEvent.id).limit(limit)))
+
+
+def public_event(event_id: int) -> TourEvent | None:
+    event = db.session.get(TourEvent, event_id)
+    if event is None or not event.listed or event.status not in PUBLIC_STATUSES:
+        return None
+    return event
+
+
+def speaker_events(speaker) -> list[TourEvent]:
+    """Everything ever offered to the speaker, soonest first, past events last."""
+    events = list(db.session.scalars(select(TourEvent).where(TourEvent.speaker_id == speaker.id,
+                                                             TourEvent.offered_at.is_not(None))
+                                     .order_by(TourEvent.starts_at, TourEvent.id)))
+    now = utcnow()
+    return [e for e in events if e.ends_at >= now] + [e for e in reversed(events) if e.ends_at < now]
+
+
+def donation_url(event: TourEvent) -> str:
+    return url_for("giving.donate", event=event.id, _external=True)
+
+
+def allowed_steps(event: TourEvent, side: str) -> list[str]:
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == event.status and who == side]
+
+
+# --- Creating and changing -----------------------------------------------------------------
+
+def save(event: TourEvent | None, data: dict, by, override_reason: str | None = None,
+         request: BookingRequest | None = None) -> TourEvent:
+    """Create an event (``event`` None) or change one, refusing conflicts unless overridden."""
+    creating = event is None
+    if creating:
+        changed = [k for k in EVENT_FIELDS if data.get(k) is not None]
+    else:
+        if event.status not in EDITABLE:
+            raise StepRefused(_l("A %(status)s event can no longer be changed.",
+                                 status=str(STATUS_LABELS[event.status]).lower()))
+        changed = [k for k in EVENT_FIELDS if k in data and getattr(event, k) != data[k]]
+        if "speaker_id" in changed and event.status not in SPEAKER_CHANGEABLE:
+            raise StepRefused(_l("The speaker can be changed only before the offer, or after they declined."))
+    speaker = speakers.get(data["speaker_id"]) if "speaker_id" in data else event.speaker
+    if speaker is None:
+        raise StepRefused(_l("Choose a speaker from the list."))
+    reschedule = creating or bool(TIMING_FIELDS & set(changed))
+    conflicts = []
+    if reschedule:
+        conflicts = _unresolved(event, find_conflicts(
+            speaker, data["starts_at"], data["ends_at"], data["time_zone"], data["city"],
+            event_id=None if creating else event.id,
+            check_notice=creating or bool({"starts_at", "ends_at"} & set(changed))))
+        _refuse_unless_overridable(conflicts, override_reason)
+    if creating:
+        event = TourEvent(request=request, **{k: data[k] for k in changed})
+        db.session.add(event)
+        db.session.flush()
+        event.steps.append(EventStep(from_status=None, to_status="requested", actor_id=by.id))
+        if request is not None:
+            request.status = "scheduled"
+        audit.record("tour_event.create", SUBJECT, event.id, actor=by, request=getattr(request, "id", None))
+    elif changed:
+        for key in changed:
+            setattr(event, key, data[key])
+        if "speaker_id" in changed:
+            event.offered_at = None  # not the new speaker's until it is offered to them
+            if event.status == "declined":
+                _step(event, "requested", by, None)
+        if reschedule:
+            event.sequence += 1
+            event.reminder_sent_at = None  # a new time deserves a new reminder
+        audit.record("tour_event.update", SUBJECT, event.id, actor=by, fields=changed)
+    if conflicts:
+        _record_override(event, conflicts, override_reason, by)
+    db.session.commit()
+    return event
+
+
+def move(event: TourEvent, to: str, by, reason: str | None = None, override_reason: str | None = None) -> None:
+    """Take one step in the event's life, if the transition table allows it and ``by`` may take it."""
+    side = TRANSITIONS.get((event.status, to))
+    if side is None:
+        raise StepRefused(_l("An event that is “%(status)s” cannot become “%(to)s”.",
+                             status=STATUS_LABELS[event.status], to=STATUS_LABELS.get(to, to)))
+    if not _may_take(by, side, event):
+        raise StepRefused(_l("Only the speaker can accept or decline an offer.") if side == SPEAKER
+                          else _l("Only a coordinator can take this step."))
+    reason = (reason or "").strip() or None
+    if to in REASON_REQUIRED and not reason:
+        raise StepRefused(_l("Please give a reason."))
+    if to == "done" and event.ends_at > utcnow():
+        raise StepRefused(_l("An event can be marked as done only after it has ended."))
+    conflicts = []
+    if to in CHECKED_STEPS:
+        conflicts = _unresolved(event, find_conflicts(event.speaker, event.starts_at, event.ends_at, event.time_zone,
+                                                      event.city, event_id=event.id, check_notice=False))
+        # A speaker cannot override a conflict; their coordinator can.
+        _refuse_unless_overridable(conflicts, override_reason if side == COORDINATOR else None)
+    _step(event, to, by, reason)
+    if conflicts:
+        _record_override(event, conflicts, override_reason, by)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # PostgreSQL's exclusion constraint caught a booking saved at the same moment elsewhere.
+        db.session.rollback()
+        raise StepRefused(_l("The speaker was just booked for that time by someone else.")) from None
+    _tell(event, to)
+
+
+def _may_take(user, side: str, event: TourEvent) -> bool:
+    if side == SPEAKER:
+        return event.speaker.user_id == user.id
+    return user.has_any_role((Role.COORDINATOR, Role.ADMIN))
+
+
+def _step(event: TourEvent, to: str, by, reason: str | None) -> None:
+    before = event.status
+    event.status = to
+    if to == "offered" and event.offered_at is None:
+        event.offered_at = utcnow()
+    event.sequence += 1
+    event.steps.append(EventStep(from_status=before, to_status=to, actor_id=getattr(by, "id", None), reason=reason))
+    audit.record("tour_event.status", SUBJECT, event.id, actor=by, before=before, after=to)
+
+
+def _tell(event: TourEvent, to: str) -> None:
+    """Mail the people a step concerns, each in their own language."""
+    speaker_user = event.speaker.user
+    if to == "offered":
+        mail.send(speaker_user.email, _l("A speaking event is offered to you"), "tours/email/offered.txt",
+                  locale=speaker_user.locale, event=event, link=url_for("tours.my_event", event_id=event.id,
+                                                                        _external=True))
+    elif to in ("accepted", "declined"):
+        for coordinator in _coordinators_of(event):
+            mail.send(coordinator.email, _l("The speaker answered an offer"), "tours/email/answered.txt",
+                      locale=coordinator.locale, event=event, speaker_name=public_name(event.speaker),
+                      status=STATUS_LABELS[to],
+                      link=url_for("tours.event", event_id=event.id, _external=True))
+    elif to == "confirmed":
+        invite = calendar.event_file(event, for_speaker=False)
+        mail.send(event.host_email, _l("Your speaking event is confirmed"), "tours/email/confirmed_host.txt",
+                  locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
+                  speaker_name=public_name(event.speaker), donation_url=donation_url(event))
+    elif to == "cancelled":
+        mail.send(event.host_email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt",
+                  locale=event.host_locale, event=event, speaker_name=public_name(event.speaker))
+        if event.offered_at is not None:
+            mail.send(speaker_user.email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt",
+                      locale=speaker_user.locale, event=event, speaker_name=public_name(event.speaker))
+
+
+def _coordinators_of(event: TourEvent) -> list:
+    """Who set the event up, else every coordinator."""
+    creator = next((s.actor for s in event.steps if s.from_status is None and s.actor), None)
+    return [creator] if creator else accounts.users_with_role(Role.COORDINATOR)
+
+
+def record_outcome(event: TourEvent, data: dict, by) -> list[str]:
+    """Attendance, honorarium received and travel costs, once the event took place."""
+    if event.status not in ("confirmed", "done") or event.starts_at > utcnow():
+        raise StepRefused(_l("The outcome can be recorded once a confirmed event has begun."))
+    fields = ("attendance", "honorarium_received_cents", "travel_costs_cents")
+    changed = [k for k in fields if getattr(event, k) != data.get(k)]
+    for key in changed:
+        setattr(event, key, data.get(key))
+    if changed:
+        audit.record("tour_event.outcome", SUBJECT, event.id, actor=by, fields=changed)
+    db.session.commit()
+    return changed
+
+
+# --- Gifts credited to an event ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GiftCredit:
+    connected: bool  # False until the online-giving domain reports gifts here
+    count: int = 0
+    total_cents: int = 0
+
+
+def gifts_credited(event_ids: list[int]) -> dict[int, GiftCredit]:
+    """Gifts made through each event's donation link (``/give/?event=<id>``), by event id.
+
+    LEAD: wire this to the giving domain's service once ``Gift.tour_event_id`` lands: count and sum
+    the completed gifts per event id in one query and return ``GiftCredit(True, count, total_cents)``."""
+    return {event_id: GiftCredit(connected=False) for event_id in event_ids}
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+def send_reminders() -> int:
+    """Remind speaker and host of each confirmed event within TOURS_REMINDER_DAYS, once per event."""
+    now = utcnow()
+    horizon = now + dt.timedelta(days=current_app.config["TOURS_REMINDER_DAYS"])
+    due = db.session.scalars(select(TourEvent).where(TourEvent.status == "confirmed",
+                                                     TourEvent.reminder_sent_at.is_(None),
+                                                     TourEvent.starts_at > now, TourEvent.starts_at <= horizon)
+                             .order_by(TourEvent.starts_at)).all()
+    sent = 0
+    for event in due:
+        speaker_user, name = event.speaker.user, public_name(event.speaker)
+        to_speaker = mail.send(speaker_user.email, _l("Reminder: your talk is coming up"),
+                               "tours/email/reminder_speaker.txt", locale=speaker_user.locale, event=event,
+                               zone=event.speaker.time_zone,
+                               link=url_for("tours.my_event", event_id=event.id, _external=True))
+        to_host = mail.send(event.host_email, _l("Reminder: your speaking event is coming up"),
+                            "tours/email/reminder_host.txt", locale=event.host_locale, event=event,
+                            speaker_name=name, donation_url=donation_url(event))
+        if to_speaker and to_host:
+            event.reminder_sent_at = now
+            audit.record("tour_event.reminded", SUBJECT, event.id)
+            sent += 1
+        else:
+            log.warning("reminder for tour event %s not fully sent; will try again", event.id)
+        db.session.commit()
+    return sent

@@ -1,0 +1,58 @@
+"""Local times: events are stored in naive UTC with the IANA zone of the place they happen."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_date, format_time
+from flask_babel import get_locale
+
+
+class NoSuchLocalTime(ValueError):
+    """A wall-clock time skipped by a daylight-saving change."""
+
+
+@cache
+def known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_ok(name: str | None) -> bool:
+    if not name or name not in known_zones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def to_utc(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
+    """The naive UTC instant of a wall-clock time in ``zone``; refuses times a clock change skips."""
+    local = dt.datetime.combine(day, time, tzinfo=ZoneInfo(zone))
+    utc = local.astimezone(dt.UTC)
+    if utc.astimezone(ZoneInfo(zone)).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NoSuchLocalTime(zone)
+    return utc.replace(tzinfo=None)
+
+
+def local(utc: dt.datetime, zone: str) -> dt.datetime:
+    """An aware datetime in ``zone`` for a stored naive-UTC instant."""
+    return utc.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
+
+
+def span(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
+    """"Saturday, November 1, 2025 · 7:00 PM – 8:30 PM MDT" in the page's language."""
+    start, end = local(starts_at, zone), local(ends_at, zone)
+    locale = str(get_locale() or "en")
+    text = f"{format_date(start.date(), 'full', locale=locale)} · {format_time(start, 'short', locale=locale)}"
+    if end.date() == start.date():
+        text += f" – {format_time(end, 'short', locale=locale)}"
+    else:
+        text += f" – {format_date(end.date(), 'medium', locale=locale)} {format_time(end, 'short', locale=locale)}"
+    return f"{text} {end.tzname()}"
+
+
+def local_days(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> tuple[dt.date, dt.date]:
+    return local(starts_at, zone).date(), local(ends_at, zone).date()

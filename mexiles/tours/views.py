@@ -1,0 +1,396 @@
+from babel.numbers import format_currency
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import Role, public, roles_required
+from ..extensions import limiter
+from ..forms import options
+from ..http import page_arg
+from . import bookings, calendar, services, speakers, timing
+from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
+                    OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, StepForm, UnavailableForm)
+
+bp = Blueprint("tours", __name__, url_prefix="/tours")
+coordinators = roles_required(Role.COORDINATOR, Role.ADMIN)
+speaker_only = roles_required(Role.SPEAKER)
+
+
+@bp.app_template_filter("when")
+def when_filter(event, zone: str | None = None) -> str:
+    """An event's date and times, in its own zone unless another is given."""
+    return timing.span(event.starts_at, event.ends_at, zone or event.time_zone)
+
+
+@bp.app_template_filter("money")
+def money_filter(cents: int | None) -> str:
+    return "—" if cents is None else format_currency(cents / 100, "USD", locale=str(get_locale()))
+
+
+@bp.context_processor
+def vocabulary():
+    return {"public_name": speakers.public_name, "STATUS_LABELS": services.STATUS_LABELS,
+            "STEP_LABELS": services.STEP_LABELS, "LANGUAGES": LANGUAGES, "NAME_CHOICES": NAME_CHOICES,
+            "TRAVEL_SUPPORT": TRAVEL_SUPPORT, "HOST_ZONES": HOST_ZONES}
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+# --- Public: the tour page, event pages, booking requests, the speakers' feeds --------------
+
+@bp.route("/")
+@public
+def tour():
+    return render_template("tours/tour.html", events=services.public_upcoming())
+
+
+@bp.route("/events/<int:event_id>")
+@public
+def public_event(event_id):
+    event = services.public_event(event_id) or abort(404)
+    return render_template("tours/public_event.html", event=event, donation_url=services.donation_url(event),
+                           bio=speakers.bio(event.speaker, str(get_locale())))
+
+
+@bp.route("/book", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"], methods=["POST"])
+@public
+def book():
+    form = BookingForm()
+    if form.validate_on_submit() and form.check_clock():
+        if not form.is_spam():  # a robot is thanked like anyone, and nothing is kept or sent
+            bookings.receive(form.booking_data(), host_locale=str(get_locale()))
+        return redirect(url_for("tours.booked"))
+    return render_template("tours/book.html", form=form)
+
+
+@bp.route("/book/thanks")
+@public
+def booked():
+    return render_template("tours/booked.html")
+
+
+@bp.route("/feed/<token>.ics")
+@public
+def feed(token):
+    speaker = speakers.for_feed_token(token) or abort(404)
+    return _ics(calendar.feed(speaker, services.speaker_events(speaker)), "tours.ics")
+
+
+# --- Coordinators: the inbox of requests ---------------------------------------------------
+
+@bp.route("/manage/requests")
+@coordinators
+def inbox():
+    return render_template("tours/inbox.html", page=bookings.inbox(page_arg()))
+
+
+@bp.route("/manage/requests/<int:request_id>")
+@coordinators
+def booking_request(request_id):
+    booking = bookings.get(request_id) or abort(404)
+    return render_template("tours/request.html", booking=booking)
+
+
+@bp.route("/manage/requests/<int:request_id>/close", methods=["POST"])
+@coordinators
+def close_request(request_id):
+    bookings.close(bookings.get(request_id) or abort(404), by=current_user)
+    flash(_("The request is put away."), "success")
+    return redirect(url_for("tours.inbox"))
+
+
+@bp.route("/manage/requests/<int:request_id>/reopen", methods=["POST"])
+@coordinators
+def reopen_request(request_id):
+    bookings.reopen(bookings.get(request_id) or abort(404), by=current_user)
+    return redirect(url_for("tours.booking_request", request_id=request_id))
+
+
+# --- Coordinators: events ------------------------------------------------------------------
+
+@bp.route("/manage/events")
+@coordinators
+def events():
+    form = EventFilterForm(request.args)
+    form.status.choices = options([("", "—")] + list(services.STATUS_LABELS.items()))
+    page = services.listing(form.when.data or "upcoming", form.status.data or "", page_arg())
+    return render_template("tours/events.html", form=form, page=page)
+
+
+def _speaker_choices(form) -> None:
+    form.speaker_id.choices = options([(0, "—")] + [(s.id, speakers.public_name(s)) for s in speakers.all_speakers()])
+
+
+def _save_event(form, event, booking=None):
+    """Save the form through the service; put refusals and conflicts on the form. None if refused."""
+    try:
+        return services.save(event, form.event_data(), by=current_user, override_reason=form.override_reason.data,
+                             request=booking)
+    except services.ConflictsFound as found:
+        form.conflicts = found
+    except services.StepRefused as refusal:
+        form.form_errors.append(str(refusal))
+    return None
+
+
+@bp.route("/manage/events/new", methods=["GET", "POST"])
+@coordinators
+def new_event():
+    booking = None
+    if request.args.get("request", type=int):
+        booking = bookings.get(request.args.get("request", type=int)) or abort(404)
+    if request.method == "GET" and booking:
+        start, end = timing.local(booking.starts_at, booking.time_zone), timing.local(booking.ends_at, booking.time_zone)
+        form = EventForm(data={
+            "title": booking.topic, "day": start.date(), "starts": start.time(), "ends": end.time(),
+            "time_zone": booking.time_zone, "city": booking.city, "venue": booking.venue, "listed": True,
+            "organisation": booking.organisation, "host_name": booking.contact_name,
+            "host_email": booking.contact_email, "host_locale": booking.host_locale, "language": booking.language,
+            "expected_audience": booking.expected_audience,
+            "honorarium": None if booking.honorarium_cents is None else booking.honorarium_cents / 100})
+    else:
+        form = EventForm()
+    _speaker_choices(form)
+    if form.validate_on_submit() and form.check_clock():
+        event = _save_event(form, None, booking)
+        if event:
+            flash(_("The event is saved."), "success")
+            return redirect(url_for("tours.event", event_id=event.id))
+    return render_template("tours/event_form.html", form=form, event=None, booking=booking)
+
+
+@bp.route("/manage/events/<int:event_id>")
+@coordinators
+def event(event_id):
+    event = services.get(event_id) or abort(404)
+    return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
+                           step_form=StepForm(), donation_url=services.donation_url(event))
+
+
+@bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
+@coordinators
+def edit_event(event_id):
+    event = services.get(event_id) or abort(404)
+    if request.method == "GET":
+        start, end = timing.local(event.starts_at, event.time_zone), timing.local(event.ends_at, event.time_zone)
+        form = EventForm(obj=event, day=start.date(), starts=start.time(), ends=end.time(),
+                         honorarium=None if event.honorarium_offered_cents is None
+                         else event.honorarium_offered_cents / 100)
+    else:
+        form = EventForm()
+    _speaker_choices(form)
+    if form.validate_on_submit() and form.check_clock() and _save_event(form, event):
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("tours.event", event_id=event.id))
+    return render_template("tours/event_form.html", form=form, event=event, booking=None)
+
+
+@bp.route("/manage/events/<int:event_id>/step", methods=["POST"])
+@coordinators
+def step(event_id):
+    event = services.get(event_id) or abort(404)
+    form = StepForm()
+    conflicts = None
+    if form.validate_on_submit():
+        try:
+            services.move(event, form.to.data, by=current_user, reason=form.reason.data,
+                          override_reason=form.override_reason.data)
+            flash(_("The event is now: %(status)s.", status=services.STATUS_LABELS[event.status]), "success")
+            return redirect(url_for("tours.event", event_id=event.id))
+        except services.ConflictsFound as found:
+            conflicts = found
+        except services.StepRefused as refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for("tours.event", event_id=event.id))
+    return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
+                           step_form=form, conflicts=conflicts, donation_url=services.donation_url(event)), 409
+
+
+@bp.route("/manage/events/<int:event_id>/report", methods=["GET", "POST"])
+@coordinators
+def report(event_id):
+    event = services.get(event_id) or abort(404)
+    form = OutcomeForm(data={"attendance": event.attendance,
+                             "honorarium_received": _dollars(event.honorarium_received_cents),
+                             "travel_costs": _dollars(event.travel_costs_cents)} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.record_outcome(event, form.outcome_data(), by=current_user)
+            flash(_("The outcome is saved."), "success")
+            return redirect(url_for("tours.report", event_id=event.id))
+        except services.StepRefused as refusal:
+            form.form_errors.append(str(refusal))
+    gifts = services.gifts_credited([event.id])[event.id]
+    return render_template("tours/report.html", event=event, form=form, gifts=gifts,
+                           donation_url=services.donation_url(event))
+
+
+def _dollars(cents):
+    return None if cents is None else cents / 100
+
+
+# --- The printable QR code, for coordinators and the event's speaker -----------------------
+
+def _printable_event(event_id):
+    event = services.get(event_id) or abort(404)
+    if not speakers.may_manage(current_user) and event.speaker.user_id != current_user.id:
+        abort(404)
+    return event
+
+
+@bp.route("/poster/<int:event_id>")
+@roles_required(Role.COORDINATOR, Role.ADMIN, Role.SPEAKER)
+def poster(event_id):
+    event = _printable_event(event_id)
+    return render_template("tours/poster.html", event=event, donation_url=services.donation_url(event))
+
+
+@bp.route("/poster/<int:event_id>/qr.svg")
+@roles_required(Role.COORDINATOR, Role.ADMIN, Role.SPEAKER)
+def qr(event_id):
+    event = _printable_event(event_id)
+    return Response(calendar.qr_svg(services.donation_url(event)), mimetype="image/svg+xml")
+
+
+# --- Coordinators: speakers ----------------------------------------------------------------
+
+@bp.route("/manage/speakers")
+@coordinators
+def speaker_list():
+    return render_template("tours/speakers.html", speakers=speakers.listing())
+
+
+@bp.route("/manage/speakers/new", methods=["GET", "POST"])
+@coordinators
+def new_speaker():
+    form = SpeakerForm()
+    form.user_id.choices = options([(0, "—")] + [(u.id, u.email) for u in speakers.users_without_profile()])
+    if form.validate_on_submit():
+        try:
+            speaker = speakers.create(form.user_id.data, form.profile_data(), by=current_user)
+            flash(_("The speaker profile is saved."), "success")
+            return redirect(url_for("tours.speaker", speaker_id=speaker.id))
+        except speakers.ProfileError as refusal:
+            form.user_id.errors = [str(refusal)]
+    return render_template("tours/speaker_form.html", form=form, speaker=None)
+
+
+@bp.route("/manage/speakers/<int:speaker_id>")
+@coordinators
+def speaker(speaker_id):
+    speaker = speakers.get(speaker_id) or abort(404)
+    speakers.view(speaker)
+    return render_template("tours/speaker.html", speaker=speaker, unavailable=speakers.unavailable_of(speaker))
+
+
+@bp.route("/manage/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
+@coordinators
+def edit_speaker(speaker_id):
+    speaker = speakers.get(speaker_id) or abort(404)
+    form = SpeakerForm(obj=speaker if request.method == "GET" else None)
+    del form.user_id
+    if request.method == "GET":
+        speakers.view(speaker)
+    if form.validate_on_submit():
+        changed = speakers.update(speaker, form.profile_data(), by=current_user)
+        flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
+        return redirect(url_for("tours.speaker", speaker_id=speaker.id))
+    return render_template("tours/speaker_form.html", form=form, speaker=speaker)
+
+
+# --- The speaker's own portal --------------------------------------------------------------
+
+def _own_profile():
+    return speakers.for_user(current_user) or abort(404)
+
+
+@bp.route("/me/")
+@speaker_only
+def portal():
+    speaker = speakers.for_user(current_user)
+    events = services.speaker_events(speaker) if speaker else []
+    return render_template("tours/portal.html", speaker=speaker, events=events)
+
+
+@bp.route("/me/events/<int:event_id>")
+@speaker_only
+def my_event(event_id):
+    speaker = _own_profile()
+    event = services.for_speaker(current_user, event_id) or abort(404)
+    return render_template("tours/my_event.html", speaker=speaker, event=event, form=RespondForm())
+
+
+@bp.route("/me/events/<int:event_id>/respond", methods=["POST"])
+@speaker_only
+def respond(event_id):
+    speaker = _own_profile()
+    event = services.for_speaker(current_user, event_id) or abort(404)
+    form = RespondForm()
+    conflicts = None
+    if form.validate_on_submit():
+        try:
+            services.move(event, form.decision.data, by=current_user, reason=form.reason.data)
+            flash(_("Thank you. Your answer is sent to the coordinators."), "success")
+            return redirect(url_for("tours.my_event", event_id=event.id))
+        except services.ConflictsFound as found:
+            conflicts = found
+        except services.StepRefused as refusal:
+            form.form_errors.append(str(refusal))
+    return render_template("tours/my_event.html", speaker=speaker, event=event, form=form, conflicts=conflicts)
+
+
+@bp.route("/me/events/<int:event_id>.ics")
+@speaker_only
+def my_event_ics(event_id):
+    event = services.for_speaker(current_user, event_id) or abort(404)
+    return _ics(calendar.event_file(event, for_speaker=True), f"event-{event.id}.ics")
+
+
+@bp.route("/me/unavailable", methods=["GET", "POST"])
+@speaker_only
+def unavailable():
+    speaker = _own_profile()
+    form = UnavailableForm()
+    if form.validate_on_submit():
+        speakers.add_unavailable(speaker, form.first_day.data, form.last_day.data, form.note.data, by=current_user)
+        flash(_("Those days are marked as unavailable."), "success")
+        return redirect(url_for("tours.unavailable"))
+    return render_template("tours/unavailable.html", form=form, rows=speakers.unavailable_of(speaker))
+
+
+@bp.route("/me/unavailable/<int:row_id>/remove", methods=["POST"])
+@speaker_only
+def remove_unavailable(row_id):
+    if not speakers.remove_unavailable(_own_profile(), row_id, by=current_user):
+        abort(404)
+    flash(_("Those days are available again."), "success")
+    return redirect(url_for("tours.unavailable"))
+
+
+@bp.route("/me/calendar", methods=["GET", "POST"])
+@speaker_only
+def my_calendar():
+    speaker = _own_profile()
+    feed_url = None
+    if request.method == "POST":
+        # The secret is shown once, on this page; only its hash is kept.
+        token = speakers.reset_feed_token(speaker, by=current_user)
+        feed_url = url_for("tours.feed", token=token, _external=True)
+    return render_template("tours/my_calendar.html", speaker=speaker, feed_url=feed_url)
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@speaker_only
+def my_profile():
+    speaker = _own_profile()
+    form = OwnProfileForm(obj=speaker if request.method == "GET" else None)
+    if form.validate_on_submit():
+        changed = speakers.update(speaker, form.profile_data(), by=current_user, fields=speakers.OWN_FIELDS)
+        flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
+        return redirect(url_for("tours.my_profile"))
+    return render_template("tours/my_profile.html", form=form, speaker=speaker)

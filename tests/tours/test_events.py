@@ -1,0 +1,323 @@
+"""Events: the steps of their life, the conflicts that stop a booking, the report and the reminders."""
+import datetime as dt
+import io
+
+import segno
+from sqlalchemy import select
+
+from mexiles.audit.models import AuditEntry
+from mexiles.extensions import db
+from mexiles.tours.models import ConflictOverride, EventStep, TourEvent
+from tests.mailbox import body
+from tests.tours.conftest import event_status
+
+EVENT_FORM = {
+    "title": "Asylum, told from inside", "day": "2030-11-02", "starts": "19:00", "ends": "20:30",
+    "time_zone": "America/Denver", "city": "Denver, CO", "venue": "Demo Hall", "listed": "y",
+    "organisation": "Demo College", "host_name": "Pat Host", "host_email": "pat@example.org", "host_locale": "en",
+    "language": "en", "expected_audience": "80", "honorarium": "500",
+}
+
+
+def test_a_coordinator_creates_an_event_from_a_request(app, client, auth, frozen, coordinator, make_speaker):
+    speaker = make_speaker()
+    client.post("/tours/book", data={
+        "organisation": "Demo Valley College", "contact_name": "Robin Demo", "contact_email": "robin@example.org",
+        "day": "2030-11-02", "starts": "19:00", "ends": "20:30", "time_zone": "America/Denver",
+        "city": "Santa Fe, NM", "venue": "Demo Hall", "topic": "Asylum today", "language": "es",
+        "travel_support": "none"})
+    auth.login(coordinator)
+    with app.app_context():
+        from mexiles.tours.models import BookingRequest
+        request_id = db.session.scalar(select(BookingRequest.id))
+    form = client.get(f"/tours/manage/events/new?request={request_id}").data.decode()
+    assert 'value="Demo Valley College"' in form and 'value="19:00"' in form and 'value="Santa Fe, NM"' in form
+    response = client.post(f"/tours/manage/events/new?request={request_id}", data=dict(
+        EVENT_FORM, speaker_id=speaker.id, city="Santa Fe, NM"))
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(TourEvent))
+        assert event.request_id == request_id and event.status == "requested"
+        assert event.starts_at == dt.datetime(2030, 11, 3, 1, 0) and event.time_zone == "America/Denver"
+        assert event.request.status == "scheduled"
+    assert "La Voz" in client.get(response.headers["Location"]).data.decode()
+
+
+def test_the_whole_life_of_an_event_is_recorded(app, client, auth, frozen, mailbox, coordinator, make_speaker,
+                                                make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker)
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "offered"})
+    assert event_status(app, event_id) == "offered"
+    assert "/tours/me/events/" in body(mailbox.wait_for(speaker.user.email))
+    # Only the speaker may accept.
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "accepted"})
+    assert event_status(app, event_id) == "offered"
+    auth.logout()
+    auth.login(speaker.user)
+    client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "accepted"})
+    assert event_status(app, event_id) == "accepted"
+    auth.logout()
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "confirmed"})
+    assert event_status(app, event_id) == "confirmed"
+    with app.app_context():
+        steps = db.session.scalars(select(EventStep).where(EventStep.event_id == event_id)
+                                   .order_by(EventStep.id)).all()
+        assert [(s.from_status, s.to_status) for s in steps] == [
+            (None, "requested"), ("requested", "offered"), ("offered", "accepted"), ("accepted", "confirmed")]
+        assert steps[2].actor_id == speaker.user.id and steps[3].actor_id == coordinator.id
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "tour_event",
+                                                                     AuditEntry.subject_id == str(event_id))).all()
+        assert actions.count("tour_event.status") == 3
+    page = client.get(f"/tours/manage/events/{event_id}").data.decode()
+    assert "Confirmed with the host" in page and "Coordinadora Demo" in page
+    assert "La Voz" in page and "Evangelina" not in page  # the event page is not a place for legal names
+
+
+def test_invalid_steps_are_refused_with_a_clear_message(app, client, auth, frozen, coordinator, make_speaker,
+                                                        make_event):
+    event_id = make_event(make_speaker())
+    auth.login(coordinator)
+    page = client.post(f"/tours/manage/events/{event_id}/step", data={"to": "done"}, follow_redirects=True)
+    assert "cannot become" in page.data.decode()
+    assert event_status(app, event_id) == "requested"
+    page = client.post(f"/tours/manage/events/{event_id}/step", data={"to": "cancelled"}, follow_redirects=True)
+    assert "Please give a reason" in page.data.decode() and event_status(app, event_id) == "requested"
+
+
+def test_an_event_is_done_only_after_it_ended(app, client, auth, frozen, time_machine, coordinator, make_speaker,
+                                              make_event):
+    event_id = make_event(make_speaker(), steps=("offered", "accepted", "confirmed"))
+    auth.login(coordinator)
+    page = client.post(f"/tours/manage/events/{event_id}/step", data={"to": "done"}, follow_redirects=True)
+    assert "only after it has ended" in page.data.decode()
+    time_machine.move_to(dt.datetime(2030, 11, 4, tzinfo=dt.UTC), tick=False)
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "done"})
+    assert event_status(app, event_id) == "done"
+
+
+def test_a_speaker_declines_with_a_reason(app, client, auth, frozen, make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered",))
+    auth.login(speaker.user)
+    page = client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "declined"}).data.decode()
+    assert "Please tell the coordinators why you decline" in page and event_status(app, event_id) == "offered"
+    client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "declined", "reason": "Family matters"})
+    assert event_status(app, event_id) == "declined"
+    with app.app_context():
+        step = db.session.scalar(select(EventStep).where(EventStep.to_status == "declined"))
+        assert step.reason == "Family matters" and step.actor_id == speaker.user.id
+
+
+def test_a_double_booking_is_refused_and_cannot_be_overridden(app, client, auth, frozen, coordinator, make_speaker,
+                                                              make_event):
+    speaker = make_speaker()
+    make_event(speaker, hour=19, title="First talk", steps=("offered", "accepted"))
+    auth.login(coordinator)
+    data = dict(EVENT_FORM, speaker_id=speaker.id, starts="20:00", ends="21:00",
+                override_reason="We really want this")
+    response = client.post("/tours/manage/events/new", data=data)
+    page = response.data.decode()
+    assert response.status_code == 200
+    assert "is already booked at that time" in page and "First talk" in page
+    assert "cannot be in two places at once" in page
+    assert 'value="Asylum, told from inside"' in page  # nothing typed is lost
+    with app.app_context():
+        assert db.session.scalar(select(TourEvent).where(TourEvent.title == EVENT_FORM["title"])) is None
+
+
+def test_too_little_travel_time_is_caught_and_an_override_is_recorded(app, client, auth, frozen, coordinator,
+                                                                      make_speaker, make_event):
+    speaker = make_speaker()
+    make_event(speaker, hour=12, title="Lunch talk in Boulder", city="Boulder, CO")
+    auth.login(coordinator)
+    data = dict(EVENT_FORM, speaker_id=speaker.id)  # 19:00 in Denver, five hours later
+    page = client.post("/tours/manage/events/new", data=data).data.decode()
+    assert "to travel between Denver, CO and “Lunch talk in Boulder”" in page
+    assert "at least 12 hours" in page and "Book anyway, because" in page
+    with app.app_context():
+        assert db.session.scalar(select(TourEvent).where(TourEvent.city == "Denver, CO")) is None
+    response = client.post("/tours/manage/events/new", data=dict(data, override_reason="Driving is 40 minutes"))
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(TourEvent).where(TourEvent.city == "Denver, CO"))
+        override = db.session.scalar(select(ConflictOverride).where(ConflictOverride.event_id == event.id))
+        assert override.reason == "Driving is 40 minutes" and override.actor_id == coordinator.id
+        assert override.conflicts[0].startswith("travel:")
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tour_event.override",
+                                                          AuditEntry.subject_id == str(event.id))) is not None
+    assert "Driving is 40 minutes" in client.get(response.headers["Location"]).data.decode()
+
+
+def test_events_in_the_same_city_need_no_travel_time(app, frozen, make_speaker, make_event):
+    speaker = make_speaker()
+    make_event(speaker, hour=12)
+    with app.app_context():
+        from mexiles.tours import services, speakers, timing
+        starts = timing.to_utc(dt.date(2030, 11, 2), dt.time(19), "America/Denver")
+        assert services.find_conflicts(speakers.get(speaker.id), starts, starts + dt.timedelta(hours=1),
+                                       "America/Denver", "denver, co") == []
+
+
+def test_too_little_notice_is_caught(client, auth, frozen, coordinator, make_speaker):
+    auth.login(coordinator)
+    page = client.post("/tours/manage/events/new", data=dict(
+        EVENT_FORM, speaker_id=make_speaker().id, day="2030-09-10")).data.decode()
+    assert "less than 14 days away" in page
+
+
+def test_an_unavailable_day_is_caught_at_booking_and_when_the_speaker_accepts(app, client, auth, frozen, coordinator,
+                                                                              make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered",))
+    auth.login(speaker.user)
+    client.post("/tours/me/unavailable", data={"first_day": "2030-11-01", "last_day": "2030-11-03",
+                                               "note": "Hearing"})
+    page = client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "accepted"}).data.decode()
+    assert "as unavailable" in page and "Ask a coordinator" in page
+    assert event_status(app, event_id) == "offered"
+    auth.logout()
+    auth.login(coordinator)
+    page = client.post("/tours/manage/events/new", data=dict(EVENT_FORM, speaker_id=speaker.id, starts="10:00",
+                                                             ends="11:00")).data.decode()
+    assert "marked 2030-11-01 to 2030-11-03 as unavailable" in page
+
+
+def test_a_coordinator_may_override_at_confirmation(app, client, auth, frozen, coordinator, make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered", "accepted"))
+    with app.app_context():
+        from mexiles.accounts.models import User
+        from mexiles.tours import speakers
+        speakers.add_unavailable(speakers.get(speaker.id), dt.date(2030, 11, 2), dt.date(2030, 11, 2), None,
+                                 by=db.session.get(User, speaker.user.id))
+    auth.login(coordinator)
+    response = client.post(f"/tours/manage/events/{event_id}/step", data={"to": "confirmed"})
+    assert response.status_code == 409 and "as unavailable" in response.data.decode()
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "confirmed",
+                                                               "override_reason": "The speaker said it is fine"})
+    assert event_status(app, event_id) == "confirmed"
+
+
+def test_changing_the_time_bumps_the_calendar_sequence(app, client, auth, frozen, coordinator, make_speaker,
+                                                       make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered",))
+    with app.app_context():
+        before = db.session.get(TourEvent, event_id).sequence
+    auth.login(coordinator)
+    form = client.get(f"/tours/manage/events/{event_id}/edit").data.decode()
+    assert 'value="19:00"' in form and 'value="2030-11-02"' in form
+    response = client.post(f"/tours/manage/events/{event_id}/edit", data=dict(
+        EVENT_FORM, speaker_id=speaker.id, starts="18:00", host_email="host@example.org", title="A talk"))
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.get(TourEvent, event_id)
+        assert event.sequence == before + 1 and event.starts_at == dt.datetime(2030, 11, 3, 0, 0)
+
+
+def test_the_donation_link_and_qr_code(app, client, auth, frozen, coordinator, make_speaker, make_event):
+    event_id = make_event(make_speaker(), steps=("offered", "accepted", "confirmed"))
+    url = f"http://mexiles.test/give/?event={event_id}"
+    auth.login(coordinator)
+    assert url in client.get(f"/tours/manage/events/{event_id}").data.decode()
+    assert url in client.get(f"/tours/poster/{event_id}").data.decode()
+    response = client.get(f"/tours/poster/{event_id}/qr.svg")
+    assert response.mimetype == "image/svg+xml" and response.data.lstrip().startswith(b"<?xml")
+    expected = io.BytesIO()
+    segno.make(url, error="m").save(expected, kind="svg", scale=10, border=4, xmldecl=True, title=url)
+    assert response.data == expected.getvalue()
+    assert f"<title>{url}</title>".encode() in response.data
+    assert client.get("/give/", query_string={"event": event_id}).status_code == 200
+
+
+def test_the_report_shows_the_outcome_next_to_the_gifts(app, client, auth, frozen, time_machine, coordinator,
+                                                        make_speaker, make_event):
+    event_id = make_event(make_speaker(), steps=("offered", "accepted", "confirmed"))
+    auth.login(coordinator)
+    page = client.post(f"/tours/manage/events/{event_id}/report", data={"attendance": "64"}).data.decode()
+    assert "once a confirmed event has begun" in page
+    time_machine.move_to(dt.datetime(2030, 11, 4, tzinfo=dt.UTC), tick=False)
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/report", data={"attendance": "64", "honorarium_received": "450.50",
+                                                                 "travel_costs": "312.25"})
+    page = client.get(f"/tours/manage/events/{event_id}/report").data.decode()
+    assert "64" in page and "$450.50" in page and "$312.25" in page
+    assert 'id="gifts-credited"' in page and "Gifts credited to this event" in page
+    with app.app_context():
+        event = db.session.get(TourEvent, event_id)
+        assert (event.attendance, event.honorarium_received_cents, event.travel_costs_cents) == (64, 45050, 31225)
+
+
+def test_gift_credits_are_reported_per_event(app, frozen, make_speaker, make_event):
+    event_id = make_event(make_speaker())
+    with app.app_context():
+        from mexiles.tours import services
+        credits = services.gifts_credited([event_id])
+        assert set(credits) == {event_id} and credits[event_id].total_cents == 0
+
+
+def test_reminders_go_once_to_speaker_and_host_each_in_their_language(app, runner, frozen, time_machine, mailbox,
+                                                                      make_speaker, make_event):
+    speaker = make_speaker(locale="es")
+    make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="host-r@example.org")
+    make_event(speaker, day=dt.date(2030, 12, 20), steps=("offered", "accepted", "confirmed"),
+               host_email="later@example.org")
+    time_machine.move_to(dt.datetime(2030, 10, 31, 12, tzinfo=dt.UTC), tick=False)
+    mailbox.clear()
+    result = runner.invoke(args=["tours", "remind"])
+    assert result.exit_code == 0 and "1 events" in result.output
+    to_speaker, to_host = body(mailbox.wait_for(speaker.user.email)), body(mailbox.wait_for("host-r@example.org"))
+    assert "Recordatorio" in mailbox.to(speaker.user.email)[0]["Subject"] or "recordatorio" in to_speaker.lower()
+    assert "La Voz" in to_host and "reminder" in to_host.lower()
+    assert "Evangelina" not in to_host
+    assert mailbox.to("later@example.org") == []
+    mailbox.clear()
+    assert "0 events" in runner.invoke(args=["tours", "remind"]).output
+    assert mailbox.to("host-r@example.org") == []
+
+
+def test_spanish_coordinator_pages(client, auth, frozen, make_user, make_speaker, make_event):
+    event_id = make_event(make_speaker())
+    auth.login(make_user("coordinator", locale="es"))
+    assert "Eventos de la gira" in client.get("/tours/manage/events").data.decode()
+    assert "Ofrecer al conferencista" in client.get(f"/tours/manage/events/{event_id}").data.decode()
+    assert "Solicitudes" in client.get("/tours/manage/requests").data.decode()
+
+
+def test_the_host_hears_of_confirmation_and_cancellation_in_their_language(app, client, auth, frozen, mailbox,
+                                                                           coordinator, make_speaker, make_event):
+    event_id = make_event(make_speaker(), steps=("offered", "accepted", "confirmed"), host_email="anfitrion@example.org",
+                          host_locale="es")
+    confirmed = mailbox.wait_for("anfitrion@example.org")
+    assert confirmed["Subject"] == "Su evento con conferencista está confirmado"
+    assert "La Voz" in body(confirmed) and f"/give/?event={event_id}" in body(confirmed)
+    mailbox.clear()
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "cancelled", "reason": "The hall flooded"})
+    assert event_status(app, event_id) == "cancelled"
+    cancelled = mailbox.wait_for("anfitrion@example.org")
+    assert cancelled["Subject"] == "Se canceló una charla" and "Evangelina" not in body(cancelled)
+
+
+def test_after_a_decline_the_event_can_go_to_another_speaker(app, client, auth, frozen, coordinator, make_speaker,
+                                                             make_event):
+    first, second = make_speaker(alias="First"), make_speaker(alias="Second")
+    event_id = make_event(first, steps=("offered",))
+    auth.login(coordinator)
+    data = dict(EVENT_FORM, speaker_id=second.id, host_email="host@example.org", title="A talk")
+    page = client.post(f"/tours/manage/events/{event_id}/edit", data=data).data.decode()
+    assert "only before the offer, or after they declined" in page
+    auth.logout()
+    auth.login(first.user)
+    client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "declined", "reason": "Ill"})
+    auth.logout()
+    auth.login(coordinator)
+    assert client.post(f"/tours/manage/events/{event_id}/edit", data=data).status_code == 302
+    with app.app_context():
+        event = db.session.get(TourEvent, event_id)
+        assert event.speaker_id == second.id and event.status == "requested" and event.offered_at is None
+        assert [s.to_status for s in event.steps][-2:] == ["declined", "requested"]
