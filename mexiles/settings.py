@@ -114,4 +114,9 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # Counseling referrals: when a provider's capacity counts as stale, when a sent referral
+        # counts as unanswered, and the time zone appointments and follow-up dates are kept in.
+        "CARE_STALE_AFTER_DAYS": _int("CARE_STALE_AFTER_DAYS", 60),
+        "CARE_UNANSWERED_DAYS": _int("CARE_UNANSWERED_DAYS", 5),
+        "CARE_TIME_ZONE": os.environ.get("CARE_TIME_ZONE", "America/Denver"),
     }

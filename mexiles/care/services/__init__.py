@@ -1,0 +1,25 @@
+"""The rules of counseling referrals. Other domains use only what this package exposes.
+
+- directory: providers, their open capacity (stale when not confirmed) and their counselors;
+- referrals: making referrals, and reading them as the case team or as the provider's counselor;
+- steps: the one table of allowed status steps, appointments and every other change;
+- reports: the needs-attention list, the reminders, outcomes and spending.
+"""
+from . import directory
+from .common import CareError, counseled_provider_id, today
+from .referrals import (CounselorCard, ReferralRow, counselor_listing, counselor_view, create, find,
+                        is_counselor_only, listing, referable_people, view)
+from .reports import (attention_count, counseling_spending_by_month, default_period, export_csv, needs_attention,
+                      outcomes, remind_coordinators)
+from .steps import (NEEDS_OUTCOME, OPEN, TRANSITIONS, Outcome, ReferralAccess, move, next_steps, override_consent,
+                    record_attendance, schedule, set_cost, set_follow_up)
+
+__all__ = [
+    "directory", "CareError", "counseled_provider_id", "today",
+    "CounselorCard", "ReferralRow", "counselor_listing", "counselor_view", "create", "find", "is_counselor_only",
+    "listing", "referable_people", "view",
+    "attention_count", "counseling_spending_by_month", "default_period", "export_csv", "needs_attention", "outcomes",
+    "remind_coordinators",
+    "NEEDS_OUTCOME", "OPEN", "TRANSITIONS", "Outcome", "ReferralAccess", "move", "next_steps", "override_consent",
+    "record_attendance", "schedule", "set_cost", "set_follow_up",
+]
