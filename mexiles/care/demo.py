@@ -14,7 +14,7 @@ from .services import directory
 PROVIDERS = (
     dict(name="Centro de Sanación Fronteriza", kind="clinic", cost_model="sliding_scale", fee_cents=4000,
          capacity_available=3, capacity_maximum=10, confirmed_days_ago=10, city="El Paso",
-         contact_name="Mtra. Lidia Escobedo", contact_phone="+1 915 555 0170", contact_email="intake@sanacion.invalid",
+         contact_name="Mtra. Lidia Escobedo", contact_phone="+1 915 555 0170", contact_email="intake@sanacion.example.org",
          languages=["es", "en"], modalities=["in_person", "telehealth"], specialties=["trauma", "torture", "children"]),
     dict(name="Dra. Inés Calderón Vega, LPC", kind="individual", cost_model="fee", fee_cents=9000,
          capacity_available=1, capacity_maximum=6, confirmed_days_ago=95, city="Las Cruces",
@@ -22,7 +22,7 @@ PROVIDERS = (
          specialties=["trauma", "grief"]),
     dict(name="Programa Raíces, Hospital Sierra Clara", kind="hospital_program", cost_model="pro_bono", fee_cents=None,
          capacity_available=0, capacity_maximum=4, confirmed_days_ago=3, city="Albuquerque",
-         contact_email="raices@sierraclara.invalid", languages=["es", "en", "indigenous"], modalities=["in_person"],
+         contact_email="raices@sierraclara.example.org", languages=["es", "en", "indigenous"], modalities=["in_person"],
          specialties=["torture", "trauma"]),
     dict(name="Consejería Amanecer", kind="individual", cost_model="pro_bono", fee_cents=None,
          capacity_available=2, capacity_maximum=5, confirmed_days_ago=30, city="El Paso",

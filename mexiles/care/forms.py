@@ -77,9 +77,13 @@ class ProviderForm(FlaskForm):
     def validate_capacity_available(self, field):
         not_above_maximum(self, field)
 
-    def validate_fee(self, field):
-        if self.cost_model.data == "fee" and field.data is None and not field.errors:
-            raise ValidationError(_l("Give the fee per session."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: Optional() stops those when the fee is left empty.
+        if self.cost_model.data == "fee" and self.fee.data is None and not self.fee.errors:
+            self.fee.errors = [*self.fee.errors, _l("Give the fee per session.")]
+            valid = False
+        return valid
 
     def provider_data(self) -> dict:
         data = {name: getattr(self, name).data for name in (
