@@ -14,7 +14,8 @@ from .services import directory
 PROVIDERS = (
     dict(name="Centro de Sanación Fronteriza", kind="clinic", cost_model="sliding_scale", fee_cents=4000,
          capacity_available=3, capacity_maximum=10, confirmed_days_ago=10, city="El Paso",
-         contact_name="Mtra. Lidia Escobedo", contact_phone="+1 915 555 0170", contact_email="intake@sanacion.example.org",
+         contact_name="Mtra. Lidia Escobedo", contact_phone="+1 915 555 0170",
+         contact_email="intake@sanacion.example.org",
          languages=["es", "en"], modalities=["in_person", "telehealth"], specialties=["trauma", "torture", "children"]),
     dict(name="Dra. Inés Calderón Vega, LPC", kind="individual", cost_model="fee", fee_cents=9000,
          capacity_available=1, capacity_maximum=6, confirmed_days_ago=95, city="Las Cruces",
@@ -26,7 +27,8 @@ PROVIDERS = (
          specialties=["torture", "trauma"]),
     dict(name="Consejería Amanecer", kind="individual", cost_model="pro_bono", fee_cents=None,
          capacity_available=2, capacity_maximum=5, confirmed_days_ago=30, city="El Paso",
-         contact_phone="+1 915 555 0188", languages=["es"], modalities=["in_person"], specialties=["children", "grief"]),
+         contact_phone="+1 915 555 0188", languages=["es"], modalities=["in_person"],
+         specialties=["children", "grief"]),
 )
 
 

@@ -134,7 +134,8 @@ class ReferralForm(FlaskForm):
                                    description=_l("Leave empty to use the provider's fee."))
     org_pays = BooleanField(_l("The organisation pays for the sessions"), default=True)
     follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()],
-                             description=_l("Leave empty for the usual: tomorrow for a crisis, in 3 days if urgent, in a week otherwise."))
+                             description=_l("Leave empty for the usual: tomorrow for a crisis, in 3 days if urgent, "
+                                            "in a week otherwise."))
 
     def referral_data(self) -> dict:
         return {"person_id": self.person_id.data, "provider_id": self.provider_id.data, "urgency": self.urgency.data,
@@ -203,7 +204,8 @@ class CostForm(FlaskForm):
 class OverrideForm(FlaskForm):
     reason = TextAreaField(_l("Why the referral may go without recorded consent"),
                            validators=[DataRequired(), Length(min=10, max=2000)],
-                           description=_l("Confidential and audited. Say who agreed and why consent could not be recorded."))
+                           description=_l("Confidential and audited. Say who agreed and why consent could not "
+                                          "be recorded."))
 
 
 class PeriodForm(FlaskForm):

@@ -108,7 +108,8 @@ class Referral(db.Model):
                         name="closure_reason_known"),
         CheckConstraint(f"failure_reason IS NULL OR failure_reason IN ({sql_list(FAILURE_REASONS)})",
                         name="failure_reason_known"),
-        CheckConstraint("consent_basis IS NULL OR consent_basis IN ('recorded', 'override')", name="consent_basis_known"),
+        CheckConstraint("consent_basis IS NULL OR consent_basis IN ('recorded', 'override')",
+                        name="consent_basis_known"),
         CheckConstraint("cost_per_session_cents IS NULL OR cost_per_session_cents >= 0", name="cost_not_negative"),
         # Nothing falls through: an open referral has a next follow-up date, an ended one an outcome.
         CheckConstraint("(follow_up_on IS NULL) <> (succeeded IS NULL)", name="follow_up_or_outcome"),

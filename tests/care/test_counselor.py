@@ -87,7 +87,7 @@ def test_the_counselor_cannot_send_or_change_what_is_the_case_teams(app, client,
     assert client.get(f"/care/counsel/{unsent}").status_code == 404
     assert client.post(f"/care/referrals/{unsent}/step", data={"to": "sent"}).status_code == 404
     assert _status(app, unsent) == "new"
-    assert "No. %s" % unsent not in client.get("/care/counsel/").data.decode()
+    assert f"No. {unsent}" not in client.get("/care/counsel/").data.decode()
     # Follow-up dates and costs belong to the case team.
     assert client.post(f"/care/referrals/{sent}/follow-up", data={"follow-day": "2999-01-01"}).status_code == 403
     assert client.post(f"/care/referrals/{sent}/cost", data={"cost-cost_per_session": "0"}).status_code == 403
@@ -101,7 +101,8 @@ def test_referrals_to_other_providers_are_not_found(app, client, auth, world, ma
     assert client.get(f"/care/counsel/{theirs}").status_code == 404
     for path, data in ((f"/care/referrals/{theirs}/step", {"to": "accepted"}),
                        (f"/care/referrals/{theirs}/decline", {"declined-succeeded": "yes"}),
-                       (f"/care/referrals/{theirs}/close", {"closed-succeeded": "yes", "closed-closure_reason": "withdrawn"}),
+                       (f"/care/referrals/{theirs}/close", {"closed-succeeded": "yes",
+                                                            "closed-closure_reason": "withdrawn"}),
                        (f"/care/referrals/{theirs}/appointments", {"appt-kind": "intake", "appt-day": "2026-01-01",
                                                                   "appt-time": "10:00"})):
         assert client.post(path, data=data).status_code == 404, path

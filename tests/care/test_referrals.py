@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from mexiles.audit.models import AuditEntry
-from mexiles.care.models import Referral, ReferralEvent
 from mexiles.care import services
+from mexiles.care.models import Referral, ReferralEvent
 from mexiles.care.services import TRANSITIONS
 from mexiles.extensions import db
 from tests.care.conftest import LEGAL_NAME, REASON

@@ -11,8 +11,8 @@ from .referrals import (CounselorCard, ReferralRow, counselor_listing, counselor
                         is_counselor_only, listing, referable_people, view)
 from .reports import (attention_count, counseling_spending_by_month, default_period, export_csv, needs_attention,
                       outcomes, remind_coordinators)
-from .steps import (NEEDS_OUTCOME, OPEN, TRANSITIONS, Outcome, ReferralAccess, move, next_steps, override_consent,
-                    record_attendance, schedule, set_cost, set_follow_up)
+from .steps import (NEEDS_OUTCOME, OPEN, TRANSITIONS, Outcome, ReferralAccess, move, next_appointment_kind, next_steps,
+                    override_consent, record_attendance, schedule, set_cost, set_follow_up, takes_appointments)
 
 __all__ = [
     "directory", "CareError", "counseled_provider_id", "today",
@@ -20,6 +20,6 @@ __all__ = [
     "listing", "referable_people", "view",
     "attention_count", "counseling_spending_by_month", "default_period", "export_csv", "needs_attention", "outcomes",
     "remind_coordinators",
-    "NEEDS_OUTCOME", "OPEN", "TRANSITIONS", "Outcome", "ReferralAccess", "move", "next_steps", "override_consent",
-    "record_attendance", "schedule", "set_cost", "set_follow_up",
+    "NEEDS_OUTCOME", "OPEN", "TRANSITIONS", "Outcome", "ReferralAccess", "move", "next_appointment_kind", "next_steps",
+    "override_consent", "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
 ]

@@ -138,6 +138,15 @@ def _event(referral: Referral, action: str, by, before: str | None = None, after
 
 # --- Appointments and sessions -------------------------------------------------------------
 
+def takes_appointments(status: str) -> bool:
+    return any(status in statuses for statuses in APPOINTMENT_STATUSES.values())
+
+
+def next_appointment_kind(status: str) -> str:
+    """The appointment a referral in this status waits for: its intake, or further sessions."""
+    return "intake" if status in APPOINTMENT_STATUSES["intake"] else "session"
+
+
 @refusals_roll_back
 def schedule(access: ReferralAccess, kind: str, day: dt.date, time: dt.time, held: bool | None, by) -> Appointment:
     """Add an intake or a session; ``held`` True/False records at once whether it took place."""

@@ -25,9 +25,10 @@ def render_counsel_detail(access, refusal=None, status=200, **forms):
     forms.setdefault("step_form", StepForm(formdata=None))
     forms.setdefault("decline_form", OutcomeForm("declined", formdata=None))
     forms.setdefault("close_form", OutcomeForm("closed", formdata=None))
-    forms.setdefault("appointment_form", AppointmentForm(
-        prefix="appt", formdata=None, kind="intake" if card.status in ("accepted", "intake_scheduled") else "session"))
-    return render_template("care/counsel/detail.html", card=card, refusal=refusal, **forms), status
+    forms.setdefault("appointment_form", AppointmentForm(prefix="appt", formdata=None,
+                                                         kind=services.next_appointment_kind(card.status)))
+    return render_template("care/counsel/detail.html", card=card, refusal=refusal,
+                           takes_appointments=services.takes_appointments(card.status), **forms), status
 
 
 @bp.route("/counsel/")

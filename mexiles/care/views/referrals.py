@@ -34,15 +34,16 @@ def render_referral(access, refusal=None, status=200, **forms):
     forms.setdefault("step_form", StepForm(formdata=None))
     forms.setdefault("decline_form", OutcomeForm("declined", formdata=None))
     forms.setdefault("close_form", OutcomeForm("closed", formdata=None))
-    forms.setdefault("appointment_form", AppointmentForm(
-        prefix="appt", formdata=None, kind="intake" if referral.status in ("accepted", "intake_scheduled") else "session"))
+    forms.setdefault("appointment_form", AppointmentForm(prefix="appt", formdata=None,
+                                                         kind=services.next_appointment_kind(referral.status)))
     forms.setdefault("follow_up_form", FollowUpForm(prefix="follow", formdata=None, day=referral.follow_up_on))
     forms.setdefault("cost_form", CostForm(prefix="cost", formdata=None, org_pays=referral.org_pays,
                                            cost_per_session=dollars(referral.cost_per_session_cents)))
     if current_user.has_role(Role.ADMIN):
         forms.setdefault("override_form", OverrideForm(prefix="override", formdata=None))
     return render_template("care/referrals/detail.html", referral=referral, person=access.person,
-                           next_steps=services.next_steps(access), refusal=refusal, **forms), status
+                           next_steps=services.next_steps(access), refusal=refusal,
+                           takes_appointments=services.takes_appointments(referral.status), **forms), status
 
 
 # --- Lists and making a referral -----------------------------------------------------------
@@ -239,6 +240,8 @@ def _period(form: PeriodForm):
 def outcomes():
     form = PeriodForm(request.args)
     since, until = _period(form)
+    if not form.errors:
+        form.since.data, form.until.data = since, until  # show the period the figures cover
     return render_template("care/outcomes.html", form=form, report=services.outcomes(since, until))
 
 
