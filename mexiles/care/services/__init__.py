@@ -6,20 +6,18 @@
 - reports: the needs-attention list, the reminders, outcomes and spending.
 """
 from . import directory
-from .common import CareError, counseled_provider_id, today
-from .referrals import (CounselorCard, ReferralRow, counselor_listing, counselor_view, create, find,
-                        is_counselor_only, listing, referable_people, view)
+from .common import CareError, today
+from .referrals import counselor_listing, counselor_view, create, find, listing, referable_people, view
 from .reports import (attention_count, counseling_spending_by_month, default_period, export_csv, needs_attention,
                       outcomes, remind_coordinators)
-from .steps import (NEEDS_OUTCOME, OPEN, TRANSITIONS, Outcome, ReferralAccess, move, next_appointment_kind, next_steps,
-                    override_consent, record_attendance, schedule, set_cost, set_follow_up, takes_appointments)
+from .steps import (TRANSITIONS, Outcome, ReferralAccess, move, next_appointment_kind, next_steps, override_consent,
+                    record_attendance, schedule, set_cost, set_follow_up, takes_appointments)
 
 __all__ = [
-    "directory", "CareError", "counseled_provider_id", "today",
-    "CounselorCard", "ReferralRow", "counselor_listing", "counselor_view", "create", "find", "is_counselor_only",
-    "listing", "referable_people", "view",
+    "directory", "CareError", "today",
+    "counselor_listing", "counselor_view", "create", "find", "listing", "referable_people", "view",
     "attention_count", "counseling_spending_by_month", "default_period", "export_csv", "needs_attention", "outcomes",
     "remind_coordinators",
-    "NEEDS_OUTCOME", "OPEN", "TRANSITIONS", "Outcome", "ReferralAccess", "move", "next_appointment_kind", "next_steps",
-    "override_consent", "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
+    "TRANSITIONS", "Outcome", "ReferralAccess", "move", "next_appointment_kind", "next_steps", "override_consent",
+    "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
 ]

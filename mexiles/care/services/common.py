@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from ...access import Role
 from ...extensions import db
-from ...people import services as people
 from ..models import CounselorMembership, Referral
 
 SUBJECT = "referral"
@@ -52,12 +51,6 @@ def days(setting: str) -> dt.timedelta:
 
 
 # --- Who may see what ----------------------------------------------------------------------
-
-def is_team(user, referral: Referral, person=None) -> bool:
-    """The person's case team (and admins) manage a referral and see its reason."""
-    person = person or people.get(referral.person_id)
-    return person is not None and people.may_see_full(user, person)
-
 
 def counseled_provider_id(user) -> int | None:
     """The provider a counselor's account belongs to, if any."""

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
 from ...people import services as people
@@ -159,7 +158,3 @@ def counselor_view(access: ReferralAccess, by) -> CounselorCard:
     db.session.commit()
     return _card(access.referral, access.person)
 
-
-def is_counselor_only(user) -> bool:
-    """A counselor who is not also staff: their pages are the counselor pages."""
-    return user.has_role(Role.COUNSELOR) and not user.has_any_role(Role.STAFF)
