@@ -144,6 +144,10 @@ class Referral(db.Model):
     cost_per_session_cents: Mapped[int | None]
     org_pays: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    # Two people taking a step at the same moment: the second one is refused, not silently lost.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     provider: Mapped[Provider] = relationship()
     referred_by: Mapped[User] = relationship(foreign_keys=[referred_by_id])

@@ -88,6 +88,7 @@ def upgrade():
     sa.Column('cost_per_session_cents', sa.Integer(), nullable=True),
     sa.Column('org_pays', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("(status = 'closed') = (closure_reason IS NOT NULL)", name=op.f('ck_care_referrals_closed_says_why')),
     sa.CheckConstraint("closure_reason IS NULL OR closure_reason IN ('no_show', 'withdrawn', 'moved_away')", name=op.f('ck_care_referrals_closure_reason_known')),
     sa.CheckConstraint("consent_basis IS NULL OR consent_basis IN ('recorded', 'override')", name=op.f('ck_care_referrals_consent_basis_known')),

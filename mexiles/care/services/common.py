@@ -6,7 +6,9 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ...access import Role
 from ...extensions import db
@@ -20,7 +22,8 @@ class CareError(ValueError):
 
 
 def refusals_roll_back(change):
-    """A refused change leaves nothing half-done behind in the session."""
+    """A refused change leaves nothing half-done behind in the session; a change that lost a race
+    with someone else's (see Referral.version) is refused too."""
     @wraps(change)
     def wrapper(*args, **kwargs):
         try:
@@ -28,6 +31,10 @@ def refusals_roll_back(change):
         except CareError:
             db.session.rollback()
             raise
+        except StaleDataError:
+            db.session.rollback()
+            raise CareError(_l("Someone else changed this referral at the same moment. "
+                               "Look at it again and retry.")) from None
 
     return wrapper
 
