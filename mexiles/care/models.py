@@ -204,5 +204,10 @@ class Appointment(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="appointments")
 
     @property
+    def has_started(self) -> bool:
+        """Only then can anyone say whether it took place."""
+        return self.starts_at <= utcnow()
+
+    @property
     def local_start(self) -> dt.datetime:
         return self.starts_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.time_zone))

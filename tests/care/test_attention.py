@@ -149,3 +149,22 @@ def test_no_reminder_when_nothing_needs_attention(runner, mailbox, make_user, ma
     make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator, status="sent")
     result = runner.invoke(args=["care", "remind"])
     assert "Reminders sent: 0" in result.output and mailbox.messages == []
+
+
+def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(
+        client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    provider = make_provider()
+    make_referral(make_person([coordinator.id], **CONSENT), provider, coordinator, status="sent", urgency="crisis")
+    auth.login(coordinator)
+    client.get("/care/attention")
+    with count_queries() as few:
+        _attention(client)
+    for n in range(5):
+        make_referral(make_person([coordinator.id], alias=f"Alias {n}", **CONSENT), provider, coordinator,
+                      status="sent", urgency="crisis")
+    with count_queries() as many:
+        page = _attention(client)
+    assert "Alias 4" in page
+    assert len(many) == len(few), "\n".join(many.statements)
