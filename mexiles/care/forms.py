@@ -2,6 +2,7 @@
 by the views."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from ..forms import options
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FAILURE_REASONS,
                          LANGUAGES, MODALITIES, PROVIDER_KINDS, SPECIALTIES, STATUSES, URGENCIES)
 
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 ANY = [("", _l("Any"))]
 CHOOSE = [("", "—")]
 PROVIDER_LANGUAGES = {k: v for k, v in LANGUAGES.items() if k != "other"}
@@ -34,6 +36,13 @@ def money_field(label, **kwargs) -> DecimalField:
 
 def count_field(label) -> IntegerField:
     return IntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=10000)], default=0)
+
+
+def plausible_date(form, field):
+    """Dates the work can have: also keeps date arithmetic away from the ends of the calendar."""
+    if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
+        raise ValidationError(_l("Choose a date between %(first)s and %(last)s.", first=FIRST_DATE.year,
+                                 last=LAST_DATE.year))
 
 
 def not_above_maximum(form, field):
@@ -67,7 +76,7 @@ class ProviderForm(FlaskForm):
                       description=_l("Required for a fee per session; the usual amount on a sliding scale."))
     capacity_available = count_field(_l("Open places"))
     capacity_maximum = count_field(_l("Maximum places"))
-    capacity_confirmed_on = DateField(_l("Capacity last confirmed on"), validators=[Optional()])
+    capacity_confirmed_on = DateField(_l("Capacity last confirmed on"), validators=[Optional(), plausible_date])
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
@@ -133,7 +142,7 @@ class ReferralForm(FlaskForm):
     cost_per_session = money_field(_l("Cost per session (US$)"),
                                    description=_l("Leave empty to use the provider's fee."))
     org_pays = BooleanField(_l("The organisation pays for the sessions"), default=True)
-    follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()],
+    follow_up_on = DateField(_l("Next follow-up"), validators=[Optional(), plausible_date],
                              description=_l("Leave empty for the usual: tomorrow for a crisis, in 3 days if urgent, "
                                             "in a week otherwise."))
 
@@ -179,7 +188,7 @@ class OutcomeForm(FlaskForm):
 
 class AppointmentForm(FlaskForm):
     kind = SelectField(_l("Appointment"), choices=options(APPOINTMENT_KINDS))
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date.")), plausible_date])
     time = TimeField(_l("Time"), validators=[InputRequired(message=_l("Give the time."))])
     attendance = SelectField(_l("Did it take place?"), default="", choices=options([
         ("", _l("Not yet (scheduled)")), ("held", _l("Yes, it took place")), ("missed", _l("No, it did not"))]))
@@ -193,7 +202,7 @@ class AttendanceForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    day = DateField(_l("Next follow-up"), validators=[InputRequired(message=_l("Give the date."))])
+    day = DateField(_l("Next follow-up"), validators=[InputRequired(message=_l("Give the date.")), plausible_date])
 
 
 class CostForm(FlaskForm):
@@ -212,8 +221,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), plausible_date])
+    until = DateField(_l("To"), validators=[Optional(), plausible_date])
 
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:

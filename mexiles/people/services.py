@@ -5,7 +5,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import and_, distinct, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..access import Role
@@ -61,10 +61,12 @@ def get_many(ids) -> dict[int, Person]:
 
 
 def full_view_ids(user):
-    """A subquery of the ids of the people the user sees in full (as ``may_see_full``), for other
-    domains to filter their own records by."""
-    if user.has_role(Role.ADMIN):
+    """A subquery of the ids of the people the user sees in full (as ``may_see_full``: active
+    admins, and active coordinators on the case team), for other domains to filter their records by."""
+    if user.active and user.has_role(Role.ADMIN):
         return select(Person.id)
+    if not (user.active and user.has_role(Role.COORDINATOR)):
+        return select(Person.id).where(false())
     return select(case_team.c.person_id).where(case_team.c.user_id == user.id)
 
 

@@ -89,7 +89,7 @@ def test_the_counselor_cannot_send_or_change_what_is_the_case_teams(app, client,
     assert _status(app, unsent) == "new"
     assert f"No. {unsent}" not in client.get("/care/counsel/").data.decode()
     # Follow-up dates and costs belong to the case team.
-    assert client.post(f"/care/referrals/{sent}/follow-up", data={"follow-day": "2999-01-01"}).status_code == 403
+    assert client.post(f"/care/referrals/{sent}/follow-up", data={"follow-day": "2099-01-01"}).status_code == 403
     assert client.post(f"/care/referrals/{sent}/cost", data={"cost-cost_per_session": "0"}).status_code == 403
 
 

@@ -101,3 +101,23 @@ def test_the_export_names_no_one_and_is_audited(app, client, auth, cohort):
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "referrals.export"))
     assert entry.actor_id == cohort["coordinator"].id and entry.details["ids"] == cohort["ids"]
+
+
+def test_odd_input_gets_a_page_not_a_crash(client, auth, make_user, make_provider):
+    auth.login(make_user("admin"))
+    for url in ("/care/referrals/?page=99999999999999999999", "/care/referrals/?page=-4&status=nonsense",
+                "/care/providers/?page=99999999999999999999&language=xx", "/care/counsel/?page=abc",
+                "/care/outcomes?since=0001-01-01&until=9999-12-31", "/care/outcomes.csv?since=0001-01-01"):
+        assert client.get(url).status_code in (200, 403), url
+    page = client.get("/care/outcomes?since=0001-01-01").data.decode()
+    assert "Choose a date between 2000 and 2100." in page
+
+
+def test_the_export_cannot_run_spreadsheet_formulas(app, client, auth, make_user, make_person, make_provider,
+                                                    make_referral):
+    coordinator = make_user("coordinator")
+    person_id = make_person([coordinator.id], **CONSENT)
+    make_referral(person_id, make_provider(name='=HYPERLINK("http://evil.example","x")'), coordinator)
+    auth.login(coordinator)
+    rows = list(csv.DictReader(io.StringIO(client.get("/care/outcomes.csv").data.decode())))
+    assert rows[0]["provider"].startswith("'=HYPERLINK")

@@ -1,9 +1,7 @@
 """Nothing falls through (the needs-attention list and its reminders) and what the referrals achieved."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -200,18 +198,16 @@ CSV_COLUMNS = ("referral_id", "person_id", "provider", "urgency", "status", "cre
                "org_pays", "succeeded", "failure_reason", "closure_reason")
 
 
-def export_csv(since: dt.date, until: dt.date) -> str:
+def export_rows(since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[list]]:
     """The referrals made in the period, without anything that identifies the person; audited."""
     referrals = db.session.scalars(_cohort(since, until).options(
         selectinload(Referral.provider), selectinload(Referral.appointments)).order_by(Referral.id)).all()
     first = _first_sessions([r.id for r in referrals])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for r in referrals:
         paid = [a for a in r.appointments if a.held and a.paid_by_org]
         starts = first.get(r.id)
-        writer.writerow([
+        rows.append([
             r.id, r.person_id, r.provider.name, r.urgency, r.status, r.created_at.date().isoformat(),
             r.sent_at.date().isoformat() if r.sent_at else "", starts.date().isoformat() if starts else "",
             round((starts - r.created_at).total_seconds() / 86400, 1) if starts else "", r.sessions_held,
@@ -221,4 +217,4 @@ def export_csv(since: dt.date, until: dt.date) -> str:
     audit.record("referrals.export", SUBJECT, ids=[r.id for r in referrals], since=since.isoformat(),
                  until=until.isoformat())
     db.session.commit()
-    return out.getvalue()
+    return CSV_COLUMNS, rows

@@ -1,5 +1,5 @@
 """The counselor's pages: the referrals sent to their own provider, with the minimum about the person."""
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 
 from ...access import Role, roles_required
@@ -7,12 +7,12 @@ from .. import services
 from ..forms import AppointmentForm, CapacityForm, OutcomeForm, StepForm
 from ..services import directory
 from . import bp
-from .common import find_or_abort
+from .common import find_or_abort, page_arg
 
 
 def render_counsel_index(capacity_form=None, status=200):
     provider = directory.provider_of(current_user)
-    page, cards = services.counselor_listing(current_user, request.args.get("page", 1, type=int))
+    page, cards = services.counselor_listing(current_user, page_arg())
     if provider is not None and capacity_form is None:
         capacity_form = CapacityForm(obj=provider, formdata=None)
     return render_template("care/counsel/index.html", provider=provider, page=page, cards=cards,

@@ -10,6 +10,7 @@ from .. import services
 from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm, dollars
 from ..services import directory
 from . import bp
+from .common import page_arg
 from .counsel import render_counsel_index
 
 staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -26,7 +27,7 @@ def providers():
     form.validate()
     wanted = {name: form[name].data for name in ("language", "modality", "specialty", "open_only", "include_inactive")
               if not form[name].errors}
-    page, rows = directory.listing(directory.DirectoryFilter(**wanted), request.args.get("page", 1, type=int))
+    page, rows = directory.listing(directory.DirectoryFilter(**wanted), page_arg())
     return render_template("care/providers/index.html", form=form, page=page, rows=rows,
                            filters={k: v for k, v in request.args.items() if k != "page"})
 

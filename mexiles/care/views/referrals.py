@@ -1,5 +1,5 @@
 """Referral pages of the case team, the steps both parties take, and the overview pages."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,7 @@ from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, Ou
 from ..services import directory
 from ..vocabulary import STATUSES
 from . import bp
-from .common import find_or_abort
+from .common import csv_response, find_or_abort, page_arg
 from .counsel import render_counsel_detail
 
 staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -56,7 +56,7 @@ def referrals():
     status = form.status.data if not form.status.errors else "open"
     urgency = form.urgency.data if not form.urgency.errors else ""
     page, rows = services.listing(current_user, status=status, urgency=urgency,
-                                  page=request.args.get("page", 1, type=int))
+                                  page=page_arg())
     return render_template("care/referrals/index.html", form=form, page=page, rows=rows, today=services.today(),
                            filters={"status": status, "urgency": urgency})
 
@@ -249,7 +249,5 @@ def outcomes():
 @staff_only
 def outcomes_export():
     since, until = _period(PeriodForm(request.args))
-    body = services.export_csv(since, until)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=referrals-{since.isoformat()}-{until.isoformat()}.csv",
-        "Cache-Control": "no-store"})
+    header, rows = services.export_rows(since, until)
+    return csv_response(header, rows, f"referrals-{since.isoformat()}-{until.isoformat()}.csv")
