@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 
@@ -38,6 +39,15 @@ def _instance_secret(instance_path: Path, filename: str, make) -> str:
         path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _time_zone(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"{name} must be a time zone name such as America/Denver, not {value!r}") from None
+    return value
 
 
 def database_url(instance_path: Path) -> str:
@@ -132,4 +142,9 @@ def from_environment(instance_path: Path) -> dict:
         "TOURS_MIN_NOTICE_DAYS": _int("TOURS_MIN_NOTICE_DAYS", 14),
         "TOURS_REMINDER_DAYS": _int("TOURS_REMINDER_DAYS", 3),
         "TOURS_BOOKING_RATE_LIMIT": os.environ.get("TOURS_BOOKING_RATE_LIMIT", "5 per hour"),
+        # Counseling referrals: when a provider's capacity counts as stale, when a sent referral
+        # counts as unanswered, and the time zone appointments and follow-up dates are kept in.
+        "CARE_STALE_AFTER_DAYS": _int("CARE_STALE_AFTER_DAYS", 60),
+        "CARE_UNANSWERED_DAYS": _int("CARE_UNANSWERED_DAYS", 5),
+        "CARE_TIME_ZONE": _time_zone("CARE_TIME_ZONE", "America/Denver"),
     }

@@ -1,6 +1,6 @@
 """speaking tours
 
-Revision ID: 0005_tours
+Revision ID: 0002_tours
 Revises: 0001_foundation
 Create Date: 2026-11-23 15:19:42.131851
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_tours'
+revision = '0002_tours'
 down_revision = '0001_foundation'
 branch_labels = None
 depends_on = None

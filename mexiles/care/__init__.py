@@ -1,0 +1,1 @@
+"""Trauma-counseling referrals: a provider directory, and referrals followed until the person got care."""

@@ -1,0 +1,220 @@
+"""Nothing falls through (the needs-attention list and its reminders) and what the referrals achieved."""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ... import mail
+from ...access import Role
+from ...audit import services as audit
+from ...extensions import db
+from ...people import services as people
+from ...timeutil import utcnow
+from ..models import Appointment, Referral
+from .common import SUBJECT, days, today, zone
+from .steps import ENDED, OPEN
+
+# --- Needs attention -----------------------------------------------------------------------
+
+
+def _attention_conditions() -> dict:
+    """Why an open referral needs someone's attention now, as SQL conditions (one place)."""
+    return {
+        "crisis": and_(Referral.urgency == "crisis", Referral.status.in_(("new", "sent"))),
+        "overdue": and_(Referral.status.in_(OPEN), Referral.follow_up_on < today()),
+        "unanswered": and_(Referral.status == "sent",
+                           Referral.status_changed_at < utcnow() - days("CARE_UNANSWERED_DAYS")),
+    }
+
+
+@dataclass
+class AttentionRow:
+    referral: Referral
+    person: object
+    reasons: list[str]
+
+
+def _attention(scope=None) -> list[AttentionRow]:
+    conditions = _attention_conditions()
+    query = (select(Referral, *[c.label(name) for name, c in conditions.items()])
+             .options(selectinload(Referral.provider))
+             .where(or_(*conditions.values()))
+             .order_by(Referral.follow_up_on, Referral.id))
+    if scope is not None:
+        query = query.where(Referral.person_id.in_(scope))
+    found = db.session.execute(query).all()
+    persons = people.get_many(row[0].person_id for row in found)
+    rows = [AttentionRow(row[0], persons.get(row[0].person_id), [n for n in conditions if getattr(row, n)])
+            for row in found]
+    # Crisis first, then by follow-up date (the sort is stable).
+    return sorted(rows, key=lambda r: "crisis" not in r.reasons)
+
+
+def attention_count(user) -> int:
+    """How many referrals of the user's cases need attention (no one is named: not audited)."""
+    conditions = _attention_conditions()
+    return db.session.scalar(select(func.count(Referral.id)).where(
+        or_(*conditions.values()), Referral.person_id.in_(people.full_view_ids(user))))
+
+
+def needs_attention(user) -> list[AttentionRow]:
+    rows = _attention(people.full_view_ids(user))
+    if rows:
+        audit.record_each("referrals.attention", SUBJECT, [r.referral.id for r in rows])
+    db.session.commit()
+    return rows
+
+
+def remind_coordinators() -> list[tuple[str, int]]:
+    """Email each coordinator the referrals of their cases that need attention, in their language."""
+    by_coordinator = defaultdict(list)
+    coordinators = {}
+    for row in _attention():
+        for member in row.person.team:
+            if member.active and member.has_role(Role.COORDINATOR):
+                coordinators[member.id] = member
+                by_coordinator[member.id].append(row)
+    link = url_for("care.attention", _external=True) if current_app.config.get("SERVER_NAME") else None
+    sent = []
+    for user_id, rows in sorted(by_coordinator.items()):
+        user = coordinators[user_id]
+        if mail.send(user.email, _l("Counseling referrals that need your attention"), "care/email/attention.txt",
+                     locale=user.locale, user=user, rows=rows, link=link):
+            audit.record_each("referrals.reminded", SUBJECT, [r.referral.id for r in rows], to_user=user.id)
+            sent.append((user.email, len(rows)))
+    db.session.commit()
+    return sent
+
+
+# --- Outcomes ------------------------------------------------------------------------------
+
+def _utc_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The naive UTC instants that start ``since`` and end ``until`` in the local calendar."""
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=zone()).astimezone(dt.UTC).replace(tzinfo=None)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone())
+    return start, end.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def months_between(since: dt.date, until: dt.date) -> list[str]:
+    months, month = [], since.replace(day=1)
+    while month <= until:
+        months.append(month.strftime("%Y-%m"))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _paid_sessions(since: dt.date, until: dt.date) -> list[Appointment]:
+    start, end = _utc_bounds(since, until)
+    return list(db.session.scalars(select(Appointment).where(
+        Appointment.held, Appointment.paid_by_org, Appointment.starts_at >= start, Appointment.starts_at < end)))
+
+
+def counseling_spending_by_month(since: dt.date, until: dt.date) -> dict[str, int]:
+    """What the organisation paid for sessions held from ``since`` to ``until`` (both included),
+    in US cents by local calendar month "YYYY-MM"; every month of the range is present."""
+    spent = dict.fromkeys(months_between(since, until), 0)
+    for session in _paid_sessions(since, until):
+        spent[session.local_start.strftime("%Y-%m")] += session.cost_cents or 0
+    return spent
+
+
+@dataclass
+class MonthRow:
+    month: dt.date
+    sessions: int
+    cents: int
+
+
+@dataclass
+class Outcomes:
+    since: dt.date
+    until: dt.date
+    by_status: dict[str, int]
+    total: int
+    ended: int
+    completed_share: float | None
+    got_care_share: float | None
+    median_days_to_first_session: float | None
+    with_first_session: int
+    months: list[MonthRow] = field(default_factory=list)
+
+    @property
+    def total_cents(self) -> int:
+        return sum(m.cents for m in self.months)
+
+    @property
+    def total_sessions(self) -> int:
+        return sum(m.sessions for m in self.months)
+
+
+def _cohort(since: dt.date, until: dt.date):
+    start, end = _utc_bounds(since, until)
+    return select(Referral).where(Referral.created_at >= start, Referral.created_at < end)
+
+
+def _first_sessions(referral_ids) -> dict[int, dt.datetime]:
+    if not referral_ids:
+        return {}
+    return dict(db.session.execute(select(Appointment.referral_id, func.min(Appointment.starts_at))
+                                   .where(Appointment.held, Appointment.referral_id.in_(referral_ids))
+                                   .group_by(Appointment.referral_id)).all())
+
+
+def outcomes(since: dt.date, until: dt.date) -> Outcomes:
+    """How the referrals made from ``since`` to ``until`` went, and what sessions cost in that time."""
+    referrals = db.session.scalars(_cohort(since, until)).all()
+    by_status = Counter(r.status for r in referrals)
+    ended = [r for r in referrals if r.status in ENDED]
+    first = _first_sessions([r.id for r in referrals])
+    waits = [(first[r.id] - r.created_at).total_seconds() / 86400 for r in referrals if r.id in first]
+    spent = counseling_spending_by_month(since, until)
+    sessions = Counter(s.local_start.strftime("%Y-%m") for s in _paid_sessions(since, until))
+    return Outcomes(
+        since=since, until=until, by_status=dict(by_status), total=len(referrals), ended=len(ended),
+        completed_share=(by_status["completed"] / len(ended)) if ended else None,
+        got_care_share=(sum(1 for r in ended if r.succeeded) / len(ended)) if ended else None,
+        median_days_to_first_session=round(statistics.median(waits), 1) if waits else None,
+        with_first_session=len(waits),
+        months=[MonthRow(dt.date.fromisoformat(f"{m}-01"), sessions[m], cents) for m, cents in spent.items()],
+    )
+
+
+def default_period() -> tuple[dt.date, dt.date]:
+    """The last twelve months, this one included."""
+    end = today()
+    start = (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    return start, end
+
+
+CSV_COLUMNS = ("referral_id", "person_id", "provider", "urgency", "status", "created_on", "sent_on",
+               "first_session_on", "days_to_first_session", "sessions_held", "sessions_paid", "paid_usd",
+               "org_pays", "succeeded", "failure_reason", "closure_reason")
+
+
+def export_rows(since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[list]]:
+    """The referrals made in the period, without anything that identifies the person; audited."""
+    referrals = db.session.scalars(_cohort(since, until).options(
+        selectinload(Referral.provider), selectinload(Referral.appointments)).order_by(Referral.id)).all()
+    first = _first_sessions([r.id for r in referrals])
+    rows = []
+    for r in referrals:
+        paid = [a for a in r.appointments if a.held and a.paid_by_org]
+        starts = first.get(r.id)
+        rows.append([
+            r.id, r.person_id, r.provider.name, r.urgency, r.status, r.created_at.date().isoformat(),
+            r.sent_at.date().isoformat() if r.sent_at else "", starts.date().isoformat() if starts else "",
+            round((starts - r.created_at).total_seconds() / 86400, 1) if starts else "", r.sessions_held,
+            len(paid), f"{sum(a.cost_cents or 0 for a in paid) / 100:.2f}", "yes" if r.org_pays else "no",
+            "" if r.succeeded is None else ("yes" if r.succeeded else "no"), r.failure_reason or "",
+            r.closure_reason or ""])
+    audit.record_each("referrals.export", SUBJECT, [r.id for r in referrals], since=since.isoformat(),
+                 until=until.isoformat())
+    db.session.commit()
+    return CSV_COLUMNS, rows

@@ -1,0 +1,20 @@
+"""What the care pages share: finding a referral for its case team or counselor."""
+from flask import abort
+from flask_login import current_user
+
+from ...access import Role
+from .. import services
+
+
+def find_or_abort(referral_id: int) -> services.ReferralAccess:
+    """The referral as the current user may handle it; 404 when they may not know it exists.
+
+    Staff outside the person's case team get 403 (they know the person exists); a counselor gets
+    404 for anything not sent to their own provider.
+    """
+    access = services.find(current_user, referral_id)
+    if access is None:
+        abort(404)
+    if access.person is None:
+        abort(403 if current_user.has_any_role(Role.STAFF) else 404)
+    return access

@@ -1,0 +1,47 @@
+"""The counselor's pages: the referrals sent to their own provider, with the minimum about the person."""
+from flask import redirect, render_template, url_for
+from flask_login import current_user
+
+from ...access import Role, roles_required
+from .. import services
+from ..forms import AppointmentForm, CapacityForm, OutcomeForm, StepForm
+from ..services import directory
+from . import bp
+from ...http import page_arg
+from .common import find_or_abort
+
+
+def render_counsel_index(capacity_form=None, status=200):
+    provider = directory.provider_of(current_user)
+    page, cards = services.counselor_listing(current_user, page_arg())
+    if provider is not None and capacity_form is None:
+        capacity_form = CapacityForm(obj=provider, formdata=None)
+    return render_template("care/counsel/index.html", provider=provider, page=page, cards=cards,
+                           stale=provider is not None and directory.is_stale(provider),
+                           capacity_form=capacity_form), status
+
+
+def render_counsel_detail(access, refusal=None, status=200, **forms):
+    card = services.counselor_view(access, current_user)
+    forms.setdefault("step_form", StepForm(formdata=None))
+    forms.setdefault("decline_form", OutcomeForm("declined", formdata=None))
+    forms.setdefault("close_form", OutcomeForm("closed", formdata=None))
+    forms.setdefault("appointment_form", AppointmentForm(prefix="appt", formdata=None,
+                                                         kind=services.next_appointment_kind(card.status)))
+    return render_template("care/counsel/detail.html", card=card, refusal=refusal,
+                           takes_appointments=services.takes_appointments(card.status), **forms), status
+
+
+@bp.route("/counsel/")
+@roles_required(Role.COUNSELOR)
+def counsel_index():
+    return render_counsel_index()
+
+
+@bp.route("/counsel/<int:referral_id>")
+@roles_required(Role.COUNSELOR)
+def counsel_detail(referral_id):
+    access = find_or_abort(referral_id)
+    if access.team:
+        return redirect(url_for("care.referral_detail", referral_id=referral_id))
+    return render_counsel_detail(access)

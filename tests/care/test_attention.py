@@ -1,0 +1,172 @@
+"""Nothing falls through: the needs-attention list, the home tile and the emailed reminders, in frozen time."""
+import datetime as dt
+
+from mexiles.audit.models import AuditEntry
+from mexiles.extensions import db
+from tests.care.conftest import LEGAL_NAME, REASON
+from tests.mailbox import body
+
+# 10:00 in El Paso (Mountain Standard Time).
+START = dt.datetime(2026, 11, 2, 17, 0)
+CONSENT = dict(consent_date=dt.date(2026, 1, 5), consent_scopes=["counseling"])
+
+
+def _later(**delta):
+    return START + dt.timedelta(**delta)
+
+
+def _attention(client) -> str:
+    response = client.get("/care/attention")
+    assert response.status_code == 200
+    return response.data.decode()
+
+
+def _travel(time_machine, auth, user, moment) -> None:
+    """Move the clock, and sign in again (sessions end after SESSION_LIFETIME_MINUTES)."""
+    time_machine.move_to(moment, tick=False)
+    auth.logout()
+    auth.login(user)
+
+
+def _row(page: str, referral_id: int) -> str:
+    """The table row of one referral on the attention page ('' when absent)."""
+    marker = f"/care/referrals/{referral_id}\""
+    if marker not in page:
+        return ""
+    start = page.index(marker)
+    return page[start:page.index("</tr>", start)]
+
+
+def test_crisis_overdue_and_unanswered_referrals_need_attention(app, client, auth, make_user, make_person,
+                                                                 make_provider, make_referral, time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    mine = make_person([coordinator.id], alias="Mía", **CONSENT)
+    provider = make_provider()
+    crisis = make_referral(mine, provider, coordinator, status="sent", urgency="crisis")
+    unanswered = make_referral(mine, provider, coordinator, status="sent")
+    fresh = make_referral(mine, provider, coordinator, status="new")
+    accepted = make_referral(mine, provider, coordinator, status="accepted", urgency="crisis")
+    auth.login(coordinator)
+
+    page = _attention(client)
+    assert "Crisis, not yet accepted" in _row(page, crisis)
+    assert not _row(page, unanswered) and not _row(page, fresh) and not _row(page, accepted)
+    assert "1 referral needs attention now." in client.get("/").data.decode()
+
+    # Exactly CARE_UNANSWERED_DAYS after sending is not yet "more than".
+    _travel(time_machine, auth, coordinator, _later(days=app.config["CARE_UNANSWERED_DAYS"]))
+    assert not _row(_attention(client), unanswered)
+    _travel(time_machine, auth, coordinator, _later(days=app.config["CARE_UNANSWERED_DAYS"], hours=1))
+    page = _attention(client)
+    assert "Sent and unanswered" in _row(page, unanswered) and "Follow-up overdue" not in _row(page, unanswered)
+    assert "Follow-up overdue" in _row(page, crisis)  # its next-day follow-up passed too
+
+    # A routine referral's follow-up is a week later; the day after, it is overdue.
+    _travel(time_machine, auth, coordinator, _later(days=8))
+    page = _attention(client)
+    assert "Follow-up overdue" in _row(page, fresh) and "Follow-up overdue" in _row(page, accepted)
+    assert "4 referrals need attention now." in client.get("/").data.decode()
+    assert page.index(f"/care/referrals/{crisis}\"") < page.index(f"/care/referrals/{fresh}\"")  # crisis first
+
+    # Setting the next follow-up takes it off the list; ending a referral too.
+    client.post(f"/care/referrals/{fresh}/follow-up", data={"follow-day": "2026-11-20"})
+    client.post(f"/care/referrals/{accepted}/close", data={
+        "closed-succeeded": "no", "closed-failure_reason": "no_longer_needed", "closed-closure_reason": "withdrawn"})
+    page = _attention(client)
+    assert not _row(page, fresh) and not _row(page, accepted)
+    assert LEGAL_NAME not in page and REASON not in page
+
+
+def test_a_follow_up_in_the_past_is_refused(client, auth, make_user, make_person, make_provider, make_referral,
+                                            time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    referral_id = make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator)
+    auth.login(coordinator)
+    page = client.post(f"/care/referrals/{referral_id}/follow-up", data={"follow-day": "2026-11-01"}).data.decode()
+    assert "Choose today or a later date." in page and 'value="2026-11-01"' in page
+
+
+def test_each_coordinator_sees_the_list_of_their_own_cases(client, auth, make_user, make_person, make_provider,
+                                                            make_referral, time_machine):
+    time_machine.move_to(START, tick=False)
+    mine, theirs = make_user("coordinator"), make_user("coordinator")
+    provider = make_provider()
+    make_referral(make_person([theirs.id], alias="Ajena", **CONSENT), provider, theirs, status="sent",
+                  urgency="crisis")
+    auth.login(mine)
+    assert "Ajena" not in _attention(client)
+    assert "No referral needs attention now." in client.get("/").data.decode()
+
+
+def test_the_reminder_emails_each_coordinator_their_list_in_their_language(app, runner, mailbox, make_user,
+                                                                          make_person, make_provider, make_referral,
+                                                                          time_machine):
+    time_machine.move_to(START, tick=False)
+    carmen = make_user("coordinator", locale="es", name="Carmen")
+    diego = make_user("coordinator", locale="en", name="Diego")
+    idle = make_user("coordinator", name="Nadie")
+    counselor = make_user("counselor")
+    provider = make_provider(name="Clínica Esperanza")
+    hers = make_person([carmen.id], legal_name=LEGAL_NAME, alias="Rosa T.", **CONSENT)
+    his = make_person([diego.id], legal_name="Julián Ortega Salinas", alias="El Maestro", **CONSENT)
+    shared = make_person([carmen.id, diego.id], legal_name="Tomás Quiroga Leal", alias="Don Tomás", **CONSENT)
+    crisis = make_referral(hers, provider, carmen, status="sent", urgency="crisis")
+    unanswered = make_referral(his, provider, diego, status="sent")
+    overdue = make_referral(shared, provider, diego, status="accepted")
+    make_referral(hers, provider, carmen, status="in_care")  # follow-up not due: on no list
+
+    time_machine.move_to(_later(days=8), tick=False)
+    result = runner.invoke(args=["care", "remind"])
+    assert result.exit_code == 0, result.output
+    assert "Reminders sent: 2" in result.output
+
+    [to_carmen] = mailbox.to(carmen.email)
+    text = body(to_carmen)
+    assert "Canalizaciones a terapia que requieren su atención" in to_carmen["Subject"]
+    assert f"Núm. {crisis}" in text and "Rosa T." in text and "Crisis, todavía sin aceptar" in text
+    assert f"Núm. {overdue}" in text and "Seguimiento vencido" in text and f"Núm. {unanswered}" not in text
+    assert "http://mexiles.test/care/attention" in text
+
+    [to_diego] = mailbox.to(diego.email)
+    text = body(to_diego)
+    assert to_diego["Subject"] == "Counseling referrals that need your attention"
+    assert f"No. {unanswered}" in text and "Sent and unanswered" in text and f"No. {overdue}" in text
+    assert f"No. {crisis}" not in text
+
+    assert mailbox.to(idle.email) == [] and mailbox.to(counselor.email) == []
+    everything = body(to_carmen) + body(to_diego)
+    assert LEGAL_NAME not in everything and REASON not in everything and "Julián" not in everything
+    with app.app_context():
+        entries = db.session.query(AuditEntry).filter_by(action="referrals.reminded").all()
+        assert len({e.details["to_user"] for e in entries}) == 2  # one reminder per coordinator
+        assert all(e.subject_id for e in entries)  # each referral it named
+
+
+def test_no_reminder_when_nothing_needs_attention(runner, mailbox, make_user, make_person, make_provider,
+                                                  make_referral, time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator, status="sent")
+    result = runner.invoke(args=["care", "remind"])
+    assert "Reminders sent: 0" in result.output and mailbox.messages == []
+
+
+def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(
+        client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    provider = make_provider()
+    make_referral(make_person([coordinator.id], **CONSENT), provider, coordinator, status="sent", urgency="crisis")
+    auth.login(coordinator)
+    client.get("/care/attention")
+    with count_queries() as few:
+        _attention(client)
+    for n in range(5):
+        make_referral(make_person([coordinator.id], alias=f"Alias {n}", **CONSENT), provider, coordinator,
+                      status="sent", urgency="crisis")
+    with count_queries() as many:
+        page = _attention(client)
+    assert "Alias 4" in page
+    assert len(many) == len(few), "\n".join(many.statements)

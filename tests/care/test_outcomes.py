@@ -1,0 +1,125 @@
+"""Outcomes: referrals by status, time to first session, share completed, and what sessions cost by month."""
+import csv
+import datetime as dt
+import io
+
+import pytest
+from sqlalchemy import select
+
+from mexiles.accounts.models import User
+from mexiles.audit.models import AuditEntry
+from mexiles.care import services
+from mexiles.extensions import db
+from tests.care.conftest import LEGAL_NAME, REASON
+
+CONSENT = dict(consent_date=dt.date(2026, 1, 5), consent_scopes=["counseling"])
+# 11:00 in El Paso (Mountain Daylight Time).
+MADE_AT = dt.datetime(2026, 9, 1, 17, 0)
+
+
+@pytest.fixture
+def cohort(app, make_user, make_person, make_provider, time_machine):
+    """Four referrals made on 1 September 2026, each with its story, told through the services."""
+    time_machine.move_to(MADE_AT, tick=False)
+    coordinator = make_user("coordinator")
+    person = make_person([coordinator.id], legal_name=LEGAL_NAME, **CONSENT)
+    provider = make_provider(fee_cents=5000)
+
+    with app.app_context():
+        user = db.session.get(User, coordinator.id)
+
+        def refer(cost_cents=5000, org_pays=True):
+            return services.create(dict(person_id=person, provider_id=provider, urgency="routine", reason=REASON,
+                                        contact_preference="phone_call", cost_per_session_cents=cost_cents,
+                                        org_pays=org_pays), by=user).id
+
+        def act(referral_id, step, **kwargs):
+            access = services.find(user, referral_id)
+            if step in ("intake", "session"):
+                services.schedule(access, step, kwargs["day"], kwargs.get("time", dt.time(10)), True, by=user)
+            else:
+                services.move(access, step, by=user, outcome=kwargs.get("outcome"))
+
+        completed, closed, declined, new = refer(), refer(cost_cents=8000, org_pays=False), refer(), refer()
+        time_machine.move_to(dt.datetime(2026, 11, 1, 18, 0), tick=False)
+        for referral_id in (completed, closed, declined):
+            act(referral_id, "sent")
+        for referral_id in (completed, closed):
+            act(referral_id, "accepted")
+        # Ten days (less an hour) to the intake; the second session falls on the evening of 30
+        # September in El Paso, already 1 October in UTC: it counts for September.
+        act(completed, "intake", day=dt.date(2026, 9, 11))
+        act(completed, "session", day=dt.date(2026, 9, 30), time=dt.time(22, 0))
+        act(completed, "session", day=dt.date(2026, 10, 14))
+        act(completed, "completed")
+        act(closed, "intake", day=dt.date(2026, 9, 21))
+        act(closed, "closed", outcome=services.Outcome(succeeded=True, closure_reason="moved_away"))
+        act(declined, "declined", outcome=services.Outcome(succeeded=False, failure_reason="no_capacity"))
+    return dict(coordinator=coordinator, ids=[completed, closed, declined, new])
+
+
+def test_spending_by_month_counts_paid_sessions_in_the_local_calendar(app, cohort):
+    with app.app_context():
+        spent = services.counseling_spending_by_month(dt.date(2026, 8, 15), dt.date(2026, 11, 30))
+    assert spent == {"2026-08": 0, "2026-09": 10000, "2026-10": 5000, "2026-11": 0}
+    with app.app_context():
+        assert services.counseling_spending_by_month(dt.date(2026, 10, 1), dt.date(2026, 10, 13)) == {"2026-10": 0}
+
+
+def test_the_outcomes_page(app, client, auth, cohort):
+    auth.login(cohort["coordinator"])
+    page = client.get("/care/outcomes", query_string={"since": "2026-09-01", "until": "2026-10-31"}).data.decode()
+    assert "33%" in page  # one completed of three ended
+    assert "67%" in page  # two of three got care
+    assert "15" in page and "(2 referrals)" in page  # median of 10.0 and 20.0 days
+    assert "September 2026" in page and "$100.00" in page and "$50.00" in page and "$150.00" in page
+    with app.app_context():
+        report = services.outcomes(dt.date(2026, 9, 1), dt.date(2026, 10, 31))
+    assert report.by_status == {"completed": 1, "closed": 1, "declined": 1, "new": 1}
+    assert report.median_days_to_first_session == 15.0 and report.total_sessions == 3
+
+
+def test_the_outcomes_page_in_spanish_and_a_bad_period(client, auth, make_user):
+    auth.login(make_user("coordinator", locale="es"))
+    page = client.get("/care/outcomes", query_string={"since": "2026-10-01", "until": "2026-09-01"}).data.decode()
+    assert "Resultados de terapia" in page and "Mediana de días" in page
+    assert "El final no puede ser anterior al inicio." in page
+
+
+def test_the_export_names_no_one_and_is_audited(app, client, auth, cohort):
+    auth.login(cohort["coordinator"])
+    response = client.get("/care/outcomes.csv", query_string={"since": "2026-09-01", "until": "2026-10-31"})
+    assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
+    text = response.data.decode()
+    assert LEGAL_NAME not in text and REASON not in text and "La Maestra" not in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [int(r["referral_id"]) for r in rows] == cohort["ids"]
+    first = rows[0]
+    assert (first["status"], first["sessions_held"], first["sessions_paid"], first["paid_usd"],
+            first["days_to_first_session"], first["succeeded"]) == ("completed", "3", "3", "150.00", "10.0", "yes")
+    assert (rows[2]["status"], rows[2]["failure_reason"]) == ("declined", "no_capacity")
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "referrals.export")
+                                     .order_by(AuditEntry.id)).all()
+    assert {e.actor_id for e in entries} == {cohort["coordinator"].id}
+    assert [int(e.subject_id) for e in entries] == cohort["ids"]
+
+
+def test_odd_input_gets_a_page_not_a_crash(client, auth, make_user, make_provider):
+    auth.login(make_user("admin"))
+    for url in ("/care/referrals/?page=99999999999999999999", "/care/referrals/?page=-4&status=nonsense",
+                "/care/providers/?page=99999999999999999999&language=xx", "/care/counsel/?page=abc",
+                "/care/outcomes?since=0001-01-01&until=9999-12-31", "/care/outcomes.csv?since=0001-01-01"):
+        assert client.get(url).status_code in (200, 403), url
+    page = client.get("/care/outcomes?since=0001-01-01").data.decode()
+    assert "Choose a date between 2000 and 2100." in page
+
+
+def test_the_export_cannot_run_spreadsheet_formulas(app, client, auth, make_user, make_person, make_provider,
+                                                    make_referral):
+    coordinator = make_user("coordinator")
+    person_id = make_person([coordinator.id], **CONSENT)
+    make_referral(person_id, make_provider(name='=HYPERLINK("http://evil.example","x")'), coordinator)
+    auth.login(coordinator)
+    rows = list(csv.DictReader(io.StringIO(client.get("/care/outcomes.csv").data.decode())))
+    assert rows[0]["provider"].startswith("'=HYPERLINK")
