@@ -114,4 +114,6 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        # Housing counts nights by the local date where the beds are.
+        "HOUSING_TIME_ZONE": os.environ.get("HOUSING_TIME_ZONE", "America/Denver"),
     }

@@ -51,6 +51,15 @@ def get(person_id: int) -> Person | None:
     return db.session.get(Person, person_id, options=[selectinload(Person.team), selectinload(Person.household)])
 
 
+def get_many(person_ids) -> dict[int, Person]:
+    """Several people by id, with their case teams, in one go: for other domains' lists."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    people = db.session.scalars(select(Person).options(selectinload(Person.team)).where(Person.id.in_(ids)))
+    return {p.id: p for p in people}
+
+
 def listing(user, page: int = 1):
     """People for the staff list: the user's own cases first, then the most recently updated."""
     mine = select(case_team.c.person_id).where(case_team.c.user_id == user.id)
