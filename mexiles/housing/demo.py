@@ -14,7 +14,8 @@ SITES = (
     dict(name="Casa Azul (host home)", kind="host_home", capacity=3, accepts=["families", "children", "lgbtq_friendly"],
          languages=["en", "es"], since=-120, until=None, address="1402 Calle Inventada, El Paso, TX (demo)",
          host_name="Familia Demo Robles", host_phone="+1 915 555 0140"),
-    dict(name="Casa Jacaranda (host home)", kind="host_home", capacity=2, accepts=["lgbtq_friendly", "single_women_only"],
+    dict(name="Casa Jacaranda (host home)", kind="host_home", capacity=2,
+         accepts=["lgbtq_friendly", "single_women_only"],
          languages=["es"], since=-60, until=45, address="88 Camino Ficticio, Socorro, TX (demo)",
          host_name="Sra. Demo Herrera", host_phone="+1 915 555 0141"),
     dict(name="Refugio Norte", kind="shelter", capacity=12,
@@ -34,7 +35,8 @@ SITES = (
 
 # (alias, legal name, household members, needs): invented people.
 GUESTS = {
-    "A1": ("Los Ferrer", "Anselmo Ferrer Quintana", [("Delia Ferrer", "spouse", 1989), ("Nico Ferrer", "child", 2016)], ["children"]),
+    "A1": ("Los Ferrer", "Anselmo Ferrer Quintana", [("Delia Ferrer", "spouse", 1989), ("Nico Ferrer", "child", 2016)],
+           ["children"]),
     "A2": ("Doña Chayo", "Rosario Gámez Lira", [("Beto Gámez", "child", 2012)], ["children"]),
     "A3": ("Pancho L.", "Francisco Lemus Prado", [], []),
     "J1": ("Lupita M.", "Guadalupe Montiel Vera", [], ["single_women_only"]),
@@ -53,13 +55,15 @@ GUESTS = {
            ["children"]),
     "R7": ("El Güero", "Samuel Ocampo Luna", [], []),
     "R8": ("Los Mena", "Gilberto Mena Solís", [("Pati Mena", "spouse", 1990)], []),
-    "L1": ("Familia Sarmiento", "Octavio Sarmiento Ruiz", [("Elsa Sarmiento", "spouse", 1986), ("Lalo Sarmiento", "child", 2012),
-                                                           ("Ximena S.", "child", 2017)], ["children", "pets"]),
+    "L1": ("Familia Sarmiento", "Octavio Sarmiento Ruiz",
+           [("Elsa Sarmiento", "spouse", 1986), ("Lalo Sarmiento", "child", 2012), ("Ximena S.", "child", 2017)],
+           ["children", "pets"]),
     "L2": ("Beni", "Benigno Tapia Corral", [], []),
     "L3": ("Maru", "María Eugenia Roldán Paz", [], []),
     "P1": ("Don Chema", "José María Esparza Díaz", [], []),
     "W1": ("Tina V.", "Agustina Vallejo Rocha", [], []),
-    "W2": ("Los Quiroz", "Leticia Quiroz Mora", [("Santi Quiroz", "child", 2015), ("Emi Quiroz", "child", 2019)], ["children"]),
+    "W2": ("Los Quiroz", "Leticia Quiroz Mora", [("Santi Quiroz", "child", 2015), ("Emi Quiroz", "child", 2019)],
+           ["children"]),
     "W3": ("Pareja Duarte", "Raúl Duarte Sosa", [("Nayeli Duarte", "spouse", 1997)], []),
     "W4": ("Memo", "Guillermo Ibáñez Cano", [], ["wheelchair"]),
     "W5": ("Carmelita", "Carmen Ordóñez Fierro", [], ["single_women_only"]),
@@ -94,7 +98,7 @@ WAITING = (("W1", "emergency", 0), ("W2", "high", 4), ("W3", "normal", 12), ("W4
 def seed() -> list[str]:
     if db.session.scalar(select(func.count()).select_from(Site)):
         return []
-    coordinators = [accounts.find_by_email("coordinator@example.org"), accounts.find_by_email("coordinator2@example.org")]
+    coordinators = [accounts.find_by_email(e) for e in ("coordinator@example.org", "coordinator2@example.org")]
     admin = accounts.find_by_email("admin@example.org")
     today = services.today()
 

@@ -28,8 +28,9 @@ class SiteForm(FlaskForm):
     name = StringField(_l("Name coordinators use"), validators=[InputRequired(), Length(max=120)],
                        description=_l("It shows on the calendar: never the host's name or the street."))
     kind = SelectField(_l("Kind"), choices=options(SITE_KINDS))
-    capacity = IntegerField(_l("Beds"), validators=[InputRequired(message=_l("Give the number of beds.")),
-                                                    NumberRange(min=1, max=500, message=_l("A site has 1 to 500 beds."))])
+    capacity = IntegerField(_l("Beds"), validators=[
+        InputRequired(message=_l("Give the number of beds.")),
+        NumberRange(min=1, max=500, message=_l("A site has 1 to 500 beds."))])
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
     host_name = StringField(_l("Host or contact person"), validators=[Optional(), Length(max=200)])
     host_phone = StringField(_l("Host phone"), validators=[
@@ -89,7 +90,8 @@ class PlacementForm(FlaskForm):
                       description=_l("The first night."))
     end = DateField(_l("Move-out day"), validators=[
         Optional(), after("start", _l("The move-out day must come after the move-in day."))],
-        description=_l("The day they leave; that night is free for the next guest. Leave it empty when the end is open."))
+        description=_l("The day they leave; that night is free for the next guest. "
+                       "Leave it empty when the end is open."))
 
 
 class FindForm(FlaskForm):
@@ -125,7 +127,8 @@ class ExtendForm(FlaskForm):
 
 
 def destination_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, label, optgroup=EXIT_GROUPS[group]) for code, (group, label) in EXIT_DESTINATIONS.items()]
+    return [SelectChoice(code, label, optgroup=EXIT_GROUPS[group])
+            for code, (group, label) in EXIT_DESTINATIONS.items()]
 
 
 class MoveOutForm(FlaskForm):

@@ -9,7 +9,7 @@ from ..accounts.models import User
 from ..crypto import EncryptedString
 from ..extensions import db
 from ..timeutil import utcnow
-from .vocabulary import ACCEPTS, EXIT_DESTINATIONS, PLACEMENT_STATUSES, REQUEST_STATUSES, SITE_KINDS, URGENCIES, VETTING
+from .vocabulary import EXIT_DESTINATIONS, PLACEMENT_STATUSES, REQUEST_STATUSES, SITE_KINDS, URGENCIES, VETTING
 
 
 def _one_of(column: str, values) -> str:
@@ -80,8 +80,6 @@ class HousingRequest(db.Model):
     placed_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
 
-    placements: Mapped[list[Placement]] = relationship(back_populates="request", order_by="Placement.start_on")
-
 
 class Placement(db.Model):
     """A household at a site for the nights [start_on, end_on); an open end means until further notice.
@@ -116,7 +114,6 @@ class Placement(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
-    request: Mapped[HousingRequest] = relationship(back_populates="placements")
     site: Mapped[Site] = relationship()
 
     @property

@@ -11,8 +11,8 @@ from ..forms import options
 from ..people import services as people
 from ..people.vocabulary import LANGUAGES
 from . import services, vocabulary
-from .forms import (CalendarForm, ConfirmForm, ExtendForm, FindForm, MoveForm, MoveInForm, MoveOutForm, PersonSearchForm,
-                    PlacementForm, RequestForm, SiteForm)
+from .forms import (CalendarForm, ConfirmForm, ExtendForm, FindForm, MoveForm, MoveInForm, MoveOutForm,
+                    PersonSearchForm, PlacementForm, RequestForm, SiteForm)
 from .services import HousingRefused
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
@@ -113,6 +113,8 @@ def site(site_id):
 @housing_staff
 def site_edit(site_id):
     found = services.sites.get(site_id) or abort(404)
+    if request.method == "GET":
+        services.sites.view(found, current_user)  # the form shows the confidential details too
     form = SiteForm(obj=found) if request.method == "GET" else SiteForm()
     if form.validate_on_submit():
         try:
@@ -296,7 +298,8 @@ def _placement_page(placement, person, status=200, **bound):
         "cancel": ConfirmForm(),
     }
     forms.update(bound)
-    forms["move"].site.choices = options([(s.id, s.name) for s in services.sites.choices() if s.id != placement.site_id])
+    forms["move"].site.choices = options([(s.id, s.name) for s in services.sites.choices()
+                                          if s.id != placement.site_id])
     return render_template("housing/placement.html", placement=placement, person=person, forms=forms,
                            tonight=tonight), status
 
@@ -329,14 +332,16 @@ def _change(placement_id, name, form_class, act, done):
 @housing_staff
 def move_in(placement_id):
     return _change(placement_id, "move_in", MoveInForm,
-                   lambda p, f: services.placements.move_in(p, f.on.data, by=current_user), _("The move-in is recorded."))
+                   lambda p, f: services.placements.move_in(p, f.on.data, by=current_user),
+                   _("The move-in is recorded."))
 
 
 @bp.route("/placements/<int:placement_id>/extend", methods=["POST"])
 @housing_staff
 def extend(placement_id):
     return _change(placement_id, "extend", ExtendForm,
-                   lambda p, f: services.placements.extend(p, f.end.data, by=current_user), _("The end date is changed."))
+                   lambda p, f: services.placements.extend(p, f.end.data, by=current_user),
+                   _("The end date is changed."))
 
 
 @bp.route("/placements/<int:placement_id>/move-out", methods=["POST"])

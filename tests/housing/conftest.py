@@ -52,7 +52,8 @@ def housing(app, coordinator, make_person, frozen):
             person_id = make_person([coordinator.id], alias=alias, household=household)
         with app.app_context():
             req = services.waitlist.open_request(people.get(person_id), {
-                "household_size": size, "needs": sorted(needs), "urgency": urgency, "wanted_from": TODAY}, by=user(by_id))
+                "household_size": size, "needs": sorted(needs), "urgency": urgency, "wanted_from": TODAY},
+                by=user(by_id))
             return req.id
 
     def place(request_id, site_id, start, end, by_id=None):

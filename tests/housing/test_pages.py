@@ -50,7 +50,8 @@ def test_a_sites_address_and_host_are_encrypted_and_every_view_is_recorded(app, 
 
 def test_bad_site_input_is_explained_and_nothing_typed_is_lost(client, auth, housing):
     auth.login(housing.coordinator)
-    page = client.post("/housing/sites/new", data=dict(SITE_FORM, capacity="0", available_until="2026-02-01")).data.decode()
+    page = client.post("/housing/sites/new",
+                       data=dict(SITE_FORM, capacity="0", available_until="2026-02-01")).data.decode()
     assert "A site has 1 to 500 beds." in page
     assert "This day must come after the first day of the offer." in page
     assert "77 Calle Secreta" in page and "Anfitriona Prueba" in page
@@ -87,7 +88,8 @@ def test_placing_a_household_step_by_step(app, client, auth, housing):
     page = client.post(f"/housing/placements/{int(placement) + 1}/move-out",
                        data={"on": day(0).isoformat(), "destination": "friends"}).data.decode()
     assert "after the move-in" in page  # the same day it arrived: no night
-    assert client.post(f"/housing/placements/{int(placement) + 1}/extend", data={"end": day(9).isoformat()}).status_code == 302
+    extended = client.post(f"/housing/placements/{int(placement) + 1}/extend", data={"end": day(9).isoformat()})
+    assert extended.status_code == 302
     actions = [a for a, in db_actions(app)]
     assert actions == ["housing.placement.create", "housing.placement.move_in", "housing.placement.move",
                        "housing.placement.extend"]
@@ -121,7 +123,8 @@ def test_the_export_holds_the_users_own_cases_and_is_recorded(app, client, auth,
     response = client.get("/housing/placements.csv")
     assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
     rows = list(csv.DictReader(io.StringIO(response.data.decode())))
-    assert [(r["placement"], r["alias"], r["site"], r["nights"]) for r in rows] == [(str(mine), "'=Mía", "Casa Export", "0")]
+    assert [(r["placement"], r["alias"], r["site"], r["nights"]) for r in rows] == [
+        (str(mine), "'=Mía", "Casa Export", "0")]  # a formula-looking alias is quoted
     assert _audit(app, "housing.placements.export")[-1][2] == {"ids": [mine]}
     auth.logout()
     auth.login(make_user("admin"))

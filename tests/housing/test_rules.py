@@ -101,7 +101,8 @@ def test_site_restrictions_and_the_offer_period_say_why_not(housing):
     assert "Casa Violeta takes single women only." in message
     assert "Casa Violeta does not offer: Families, Children." in message
     plain = housing.site(name="Casa Sencilla", capacity=3)
-    assert "does not offer: Wheelchair access" in refusal(housing.place, housing.request(needs={"wheelchair"}), plain, 0, 5)
+    wheelchair = housing.request(needs={"wheelchair"})
+    assert "does not offer: Wheelchair access" in refusal(housing.place, wheelchair, plain, 0, 5)
     housing.place(housing.request(needs={"single_women_only"}), women, 0, 5)
     housing.place(housing.request(needs={"single_women_only"}), plain, 0, 5)  # a woman may stay anywhere
 

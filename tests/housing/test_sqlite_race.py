@@ -37,8 +37,9 @@ def test_sqlite_writers_take_turns_for_the_last_bed(tmp_path, monkeypatch):
         for i in range(2):
             person = people.create({"legal_name": f"Persona Carrera {i}", "alias": f"Carrera {i}", "language": "es"},
                                    [], by=admin)
-            requests.append(services.waitlist.open_request(person, {
-                "household_size": 1, "needs": [], "urgency": "normal", "wanted_from": dt.date(2027, 1, 1)}, by=admin).id)
+            request = services.waitlist.open_request(person, {"household_size": 1, "needs": [], "urgency": "normal",
+                                                              "wanted_from": dt.date(2027, 1, 1)}, by=admin)
+            requests.append(request.id)
         site_id, admin_id = site.id, admin.id
 
     barrier, outcomes = threading.Barrier(2), []

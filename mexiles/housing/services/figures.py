@@ -133,7 +133,10 @@ class Chart:
 
 
 def occupancy_chart(first: dt.date, days: int, width: int = 720, height: int = 200) -> Chart:
-    """Beds taken and beds offered, night by night, from ``first`` for ``days`` nights (two queries)."""
+    """Beds taken and beds offered, night by night, from ``first`` for ``days`` nights (two queries).
+
+    Beds offered follow each site's offer period; vetting and pauses are known as they are today.
+    """
     sites = db.session.scalars(select(Site).where(Site.vetting_status != "rejected")).all()
     held = occupancy.bookings(first, first + dt.timedelta(days=days))
     taken = [0] * days

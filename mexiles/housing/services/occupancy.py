@@ -32,7 +32,8 @@ def overlapping(start: dt.date, end: dt.date | None):
 
 def bookings(start: dt.date, end: dt.date | None, site_ids=None, ignore=()) -> dict[int, list[Booking]]:
     """The beds held at each site during [start, end), read in one query."""
-    query = select(Placement.site_id, Placement.start_on, Placement.end_on, Placement.beds).where(overlapping(start, end))
+    query = (select(Placement.site_id, Placement.start_on, Placement.end_on, Placement.beds)
+             .where(overlapping(start, end)))
     if site_ids is not None:
         query = query.where(Placement.site_id.in_(site_ids))
     if ignore:

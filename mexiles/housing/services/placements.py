@@ -31,8 +31,7 @@ SUBJECT = "housing_placement"
 
 
 def get(placement_id: int) -> Placement | None:
-    return db.session.get(Placement, placement_id, options=[selectinload(Placement.site),
-                                                            selectinload(Placement.request)])
+    return db.session.get(Placement, placement_id, options=[selectinload(Placement.site)])
 
 
 @dataclass
@@ -141,8 +140,8 @@ def move_out(placement: Placement, on: dt.date, destination: str, by) -> Placeme
         if current.status != "moved_in":
             raise HousingRefused(_("Only a household that moved in can move out; cancel a planned placement instead."))
         if on <= current.start_on:
-            raise HousingRefused(_("The move-out must come after the move-in (%(date)s): a stay lasts at least one night.",
-                                   date=day(current.start_on)), field="on")
+            raise HousingRefused(_("The move-out must come after the move-in (%(date)s): a stay lasts at least "
+                                   "one night.", date=day(current.start_on)), field="on")
         if current.end_on is None or on > current.end_on:
             _check_nights(sites[current.site_id], req, current.start_on, on, ignore=current.id)
         current.end_on, current.status, current.exit_destination = on, "moved_out", destination
@@ -164,7 +163,8 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
         current = _placement(held, placement.id)
         target = _site(sites, site_id)
         if current.status != "moved_in":
-            raise HousingRefused(_("Only a household that moved in can move; change or cancel a planned placement instead."))
+            raise HousingRefused(_("Only a household that moved in can move; change or cancel a planned "
+                                   "placement instead."))
         if on <= current.start_on:
             raise HousingRefused(_("The move must come after the move-in (%(date)s).", date=day(current.start_on)),
                                  field="on")

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from ...audit import services as audit
@@ -77,11 +77,6 @@ def placements_of(req: HousingRequest) -> list[Placement]:
                                    .order_by(Placement.start_on, Placement.id)))
 
 
-def requests_of(person_id: int) -> list[HousingRequest]:
-    return list(db.session.scalars(select(HousingRequest).where(HousingRequest.person_id == person_id)
-                                   .order_by(HousingRequest.opened_at.desc())))
-
-
 # --- The waitlist ---------------------------------------------------------------------------
 
 @dataclass
@@ -113,7 +108,3 @@ def waitlist_summary(on: dt.date) -> tuple[int, float | None]:
     opened = db.session.scalars(select(HousingRequest.opened_at).where(HousingRequest.status == "open")).all()
     waits = [max(0, (on - local_date(o)).days) for o in opened]
     return len(waits), median(waits)
-
-
-def open_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(HousingRequest).where(HousingRequest.status == "open"))
