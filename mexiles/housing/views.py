@@ -187,6 +187,7 @@ def _request_page(req, person, place_form=None, status=200):
         place_form.site.choices = _site_choices()
     return render_template("housing/request.html", req=req, person=person, place_form=place_form,
                            confirm=ConfirmForm(), placements=services.waitlist.placements_of(req),
+                           opened_on=services.local_date(req.opened_at),
                            waited=services.waitlist.waited_days(req, services.today())), status
 
 

@@ -44,6 +44,8 @@ def test_a_sites_address_and_host_are_encrypted_and_every_view_is_recorded(app, 
     for path in ("/housing/sites", "/housing/", "/housing/find?beds=1&start=2026-03-12"):
         listing = client.get(path).data.decode()
         assert "Casa Turquesa" in listing and "Secreta" not in listing and "Anfitriona" not in listing, path
+    assert "77 Calle Secreta" in client.get(f"/housing/sites/{site_id}/edit").data.decode()
+    assert len(_audit(app, "housing.site.view")) == 2  # the edit form shows the details too
     client.post(f"/housing/sites/{site_id}/edit", data=dict(SITE_FORM, capacity="3"))
     assert _audit(app, "housing.site.update")[-1][2] == {"fields": ["capacity"]}
 

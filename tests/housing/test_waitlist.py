@@ -88,3 +88,17 @@ def test_only_the_case_team_acts_on_a_request_others_see_the_alias(client, auth,
     auth.logout()
     auth.login(make_user("admin"))
     assert client.get(f"/housing/requests/{request}").status_code == 200
+
+
+def test_a_request_on_the_waitlist_can_be_changed_and_the_change_is_recorded(app, client, auth, housing):
+    request = housing.request(alias="Cambia Urgencia")
+    auth.login(housing.coordinator)
+    form = client.get(f"/housing/requests/{request}/edit").data.decode()
+    assert re.search(r'<option selected value="normal">|<option value="normal" selected>', form)
+    response = client.post(f"/housing/requests/{request}/edit", data={
+        "household_size": "1", "urgency": "emergency", "wanted_from": "2026-03-10", "notes": "Duerme en la calle"})
+    assert response.status_code == 302
+    assert "Emergency: no safe place tonight" in client.get(f"/housing/requests/{request}").data.decode()
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "housing.request.update")).one()
+        assert entry.details == {"fields": ["urgency", "notes"]}
