@@ -2,8 +2,6 @@
 import threading
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from mexiles.accounts.models import User
 from mexiles.extensions import db
@@ -80,18 +78,3 @@ def test_one_person_placed_at_two_sites_at_once_is_refused_once(app, housing):
     assert sorted(kind for kind, _detail in outcomes) == ["placed", "refused"], outcomes
     refusal = next(detail for kind, detail in outcomes if kind == "refused")
     assert "placed elsewhere for some of those nights" in refusal or "already has a placement" in refusal
-
-
-def test_the_database_itself_refuses_overlapping_placements_of_one_person(app, housing):
-    site = housing.site(capacity=5)
-    placement = housing.place(housing.request(), site, 0, 10)
-    with app.app_context():
-        row = db.session.get(Placement, placement)
-        insert = text("INSERT INTO housing_placements (request_id, person_id, site_id, beds, start_on, end_on, status, "
-                      "created_at, updated_at) VALUES (:r, :p, :s, 1, :start, :end, :status, now(), now())")
-        values = {"r": row.request_id, "p": row.person_id, "s": site}
-        db.session.execute(insert, dict(values, start=day(10), end=None, status="planned"))  # the move-out day: fine
-        db.session.execute(insert, dict(values, start=day(2), end=day(4), status="cancelled"))  # cancelled: fine
-        with pytest.raises(IntegrityError, match="ex_housing_placements_person_nights"):
-            db.session.execute(insert, dict(values, start=day(9), end=day(12), status="planned"))
-        db.session.rollback()
