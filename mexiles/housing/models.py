@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, func
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -65,6 +65,9 @@ class HousingRequest(db.Model):
         CheckConstraint(_one_of("urgency", URGENCIES), name="urgency_known"),
         CheckConstraint(_one_of("status", REQUEST_STATUSES), name="status_known"),
         Index("ix_housing_requests_waitlist", "status", "opened_at"),
+        # A person waits on the waitlist once.
+        Index("uq_housing_requests_one_open", "person_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

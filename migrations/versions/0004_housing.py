@@ -41,6 +41,8 @@ def upgrade():
     with op.batch_alter_table('housing_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_housing_requests_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_housing_requests_waitlist', ['status', 'opened_at'], unique=False)
+        batch_op.create_index('uq_housing_requests_one_open', ['person_id'], unique=True,
+                              sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
 
     op.create_table('housing_sites',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -137,6 +139,7 @@ def downgrade():
     op.drop_table('housing_placements')
     op.drop_table('housing_sites')
     with op.batch_alter_table('housing_requests', schema=None) as batch_op:
+        batch_op.drop_index('uq_housing_requests_one_open')
         batch_op.drop_index('ix_housing_requests_waitlist')
         batch_op.drop_index(batch_op.f('ix_housing_requests_person_id'))
 

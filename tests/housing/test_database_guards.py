@@ -39,3 +39,13 @@ def test_impossible_placements_are_refused(app, housing, column, value):
             db.session.execute(text(f"UPDATE housing_placements SET {column} = {value} WHERE id = :id"),
                                {"id": placement})
         db.session.rollback()
+
+
+def test_a_person_waits_on_the_waitlist_once(app, housing):
+    request = housing.request()
+    with app.app_context():
+        with pytest.raises(IntegrityError, match="uq_housing_requests_one_open|housing_requests.person_id"):
+            db.session.execute(text("INSERT INTO housing_requests (person_id, household_size, needs, urgency, "
+                                    "wanted_from, status, opened_at) SELECT person_id, 1, needs, urgency, wanted_from, "
+                                    "'open', opened_at FROM housing_requests WHERE id = :id"), {"id": request})
+        db.session.rollback()

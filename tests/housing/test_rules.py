@@ -166,6 +166,13 @@ def test_cancelling_a_planned_placement_puts_the_request_back_on_the_waitlist(ho
     housing.place(housing.request(), site, 3, 6)  # a cancelled placement holds no bed
     assert "Only a planned placement" in refusal(housing.act, "cancel", placement)
 
+    # When the person already waits with a newer request, the old one is withdrawn rather than reopened.
+    placed = housing.request(alias="Dos Solicitudes")
+    again = housing.place(placed, site, 10, 12)
+    newer = housing.request(person_id=housing.person_of(placed))
+    housing.act("cancel", again)
+    assert (housing.request_status(placed), housing.request_status(newer)) == ("withdrawn", "open")
+
 
 def test_a_site_cannot_shrink_below_the_beds_it_has_booked(app, housing):
     site_id = housing.site(capacity=3)

@@ -2,8 +2,8 @@
 
 The rules: on every night the people placed at a site never exceed its beds; a person is never in
 two placements that overlap; only verified, unpaused sites take new placements, within their offer
-period and their restrictions. Every change takes the same locks in the same order (the request,
-the sites by id, the person's placements) before it reads what it checks, so that two changes of
+period and their restrictions. Every change takes the same locks in the same order (the sites by
+id, the request, the person's placements) before it reads what it checks, so that two changes of
 the same beds happen one after the other. PostgreSQL also refuses overlapping placements of one
 person by itself (an exclusion constraint); a change that still loses a race gets a clear refusal.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -25,7 +25,7 @@ from ...timeutil import utcnow
 from ..models import HousingRequest, Placement, Site
 from ..vocabulary import EXIT_DESTINATIONS, HOLDING
 from . import occupancy
-from .common import HousingRefused, day, may_act_for, today
+from .common import HousingRefused, day, lock_sites, may_act_for, today
 
 SUBJECT = "housing_placement"
 
@@ -198,7 +198,10 @@ def cancel(placement: Placement, by) -> Placement:
             raise HousingRefused(_("Only a planned placement can be cancelled; record a move-out instead."))
         current.status = "cancelled"
         if not any(p.status in HOLDING for p in held.values() if p.request_id == req.id and p.id != current.id):
-            req.status, req.placed_at = "open", None
+            waiting = db.session.scalar(select(HousingRequest.id).where(
+                HousingRequest.person_id == req.person_id, HousingRequest.status == "open"))
+            # Back on the waitlist, unless the person already waits there with a newer request.
+            req.status, req.placed_at = ("withdrawn", req.placed_at) if waiting else ("open", None)
         audit.record("housing.placement.cancel", SUBJECT, current.id, fields=["status"], request=req.id)
         return current
 
@@ -241,23 +244,14 @@ def _check_nights(site: Site, req: HousingRequest, start: dt.date, end: dt.date 
 # --- Locks and the transaction --------------------------------------------------------------
 
 def _lock(request_id: int, site_ids: list[int], person_id: int):
-    """Lock, in one order, what a placement change reads: the request, the sites, the person's placements.
+    """Lock, in one order, what a placement change reads: the sites, the request, the person's placements.
 
     Returns them freshly read (``populate_existing``), since another transaction may have changed them.
     """
-    site_ids = sorted(set(site_ids))
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has one writer at a time, and a transaction that read first and writes later loses
-        # at once ("database is locked") rather than waiting. Start afresh with a write, which
-        # waits its turn (busy_timeout) and then reads what the previous writer committed.
-        db.session.commit()
-        sites = Site.__table__
-        db.session.execute(update(sites).where(sites.c.id.in_(site_ids)).values(capacity=sites.c.capacity))
+    sites = lock_sites(site_ids)
     fresh = {"populate_existing": True}
     req = db.session.scalars(select(HousingRequest).where(HousingRequest.id == request_id)
                              .with_for_update().execution_options(**fresh)).one()
-    sites = {s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(site_ids)).order_by(Site.id)
-                                                 .with_for_update().execution_options(**fresh))}
     held = {p.id: p for p in db.session.scalars(select(Placement).where(Placement.person_id == person_id)
                                                 .order_by(Placement.id).with_for_update().execution_options(**fresh))}
     return req, sites, held

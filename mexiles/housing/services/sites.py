@@ -5,14 +5,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ...audit import services as audit
 from ...extensions import db
 from ..models import Site
 from . import occupancy
-from .common import HousingRefused, day, today
+from .common import HousingRefused, day, lock_sites, today
 
 SUBJECT = "housing_site"
 # What a form edits, in the order the audit trail names it.
@@ -53,6 +53,7 @@ def view(site: Site, user) -> None:
 
 
 def create(data: dict, by) -> Site:
+    data = _tidy(data)
     _check_vetting(data)
     site = Site(**{k: data[k] for k in FIELDS if k in data})
     if site.vetting_status != "new":
@@ -66,7 +67,8 @@ def create(data: dict, by) -> Site:
 
 def update_site(site: Site, data: dict, by) -> list[str]:
     """Save changes; fewer beds than are already booked from tonight on is refused."""
-    _check_vetting(data)
+    data = _tidy(data)
+    _check_vetting({**{k: getattr(site, k) for k in FIELDS}, **data})
     changed = [k for k in FIELDS if k in data and getattr(site, k) != data[k]]
     if not changed:
         return []
@@ -80,6 +82,11 @@ def update_site(site: Site, data: dict, by) -> list[str]:
     audit.record("housing.site.update", SUBJECT, site.id, fields=changed)
     db.session.commit()
     return changed
+
+
+def _tidy(data: dict) -> dict:
+    """Lists of codes are kept sorted and without repeats, so that an unchanged form changes nothing."""
+    return {k: sorted(set(v)) if k in ("accepts", "languages") else v for k, v in data.items()}
 
 
 def _check_vetting(data: dict) -> None:
@@ -96,12 +103,16 @@ def _check_vetting(data: dict) -> None:
 
 def _check_capacity_cut(site: Site, capacity: int) -> None:
     # Lock the site as placements do, so that no placement slips in while the beds are counted.
-    table = Site.__table__
-    db.session.execute(update(table).where(table.c.id == site.id).values(capacity=table.c.capacity))
-    db.session.scalars(select(Site.id).where(Site.id == site.id).with_for_update()).all()
-    tonight = today()
-    rows = occupancy.bookings(tonight, None, site_ids=[site.id]).get(site.id, [])
-    for night, taken in occupancy.steps(rows, tonight, None):
+    try:
+        lock_sites([site.id])
+        tonight = today()
+        rows = occupancy.bookings(tonight, None, site_ids=[site.id]).get(site.id, [])
+        steps = occupancy.steps(rows, tonight, None)
+    except OperationalError:
+        db.session.rollback()
+        raise HousingRefused(_("Someone else was changing these beds at the same moment. Nothing was saved; "
+                               "please try again.")) from None
+    for night, taken in steps:
         if taken > capacity:
             db.session.rollback()
             raise HousingRefused(_("%(taken)s beds are booked on the night of %(date)s: the site cannot have fewer "

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import case, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ...audit import services as audit
@@ -40,7 +41,12 @@ def open_request(person, data: dict, by) -> HousingRequest:
     req = HousingRequest(person_id=person.id, opened_by_id=by.id, status="open", opened_at=utcnow(),
                          **{k: data[k] for k in FIELDS if k in data})
     db.session.add(req)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # someone opened one for the same person at the same moment
+        db.session.rollback()
+        raise HousingRefused(_("%(alias)s is already on the waitlist.", alias=person.alias)) from None
     audit.record("housing.request.create", SUBJECT, req.id, person=person.id, fields=[k for k in FIELDS if data.get(k)])
     db.session.commit()
     return req
