@@ -4,8 +4,9 @@ The rules: on every night the people placed at a site never exceed its beds; a p
 two placements that overlap; only verified, unpaused sites take new placements, within their offer
 period and their restrictions. Every change takes the same locks in the same order (the sites by
 id, the request, the person's placements) before it reads what it checks, so that two changes of
-the same beds happen one after the other. PostgreSQL also refuses overlapping placements of one
-person by itself (an exclusion constraint); a change that still loses a race gets a clear refusal.
+the same beds happen one after the other. The database also refuses overlapping placements of one
+person by itself (an exclusion constraint on PostgreSQL, triggers on SQLite); a change that still
+loses a race gets a clear refusal.
 """
 from __future__ import annotations
 
