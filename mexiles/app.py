@@ -22,7 +22,7 @@ from .settings import from_environment
 ROOT = Path(__file__).resolve().parent.parent
 # Each domain is a package with views.py (a blueprint ``bp``) and, optionally, models.py,
 # cli.py (``commands``) and demo.py (``seed``). Demo data is seeded in this order.
-DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "tours")
+DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours")
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",

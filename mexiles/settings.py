@@ -147,4 +147,6 @@ def from_environment(instance_path: Path) -> dict:
         "CARE_STALE_AFTER_DAYS": _int("CARE_STALE_AFTER_DAYS", 60),
         "CARE_UNANSWERED_DAYS": _int("CARE_UNANSWERED_DAYS", 5),
         "CARE_TIME_ZONE": _time_zone("CARE_TIME_ZONE", "America/Denver"),
+        # Housing counts nights by the local date where the beds are.
+        "HOUSING_TIME_ZONE": _time_zone("HOUSING_TIME_ZONE", "America/Denver"),
     }

@@ -1,0 +1,10 @@
+"""Housing's rules, in one place: sites, the waitlist, placements, occupancy and figures.
+
+Other domains use this package only through the names below, e.g. ``housing_nights_by_month``.
+"""
+from . import figures, occupancy, placements, sites, waitlist
+from .common import HousingRefused, local_date, may_act_for, may_use_housing, today
+from .figures import housing_nights_by_month
+
+__all__ = ["HousingRefused", "figures", "housing_nights_by_month", "local_date", "may_act_for", "may_use_housing",
+           "occupancy", "placements", "sites", "today", "waitlist"]

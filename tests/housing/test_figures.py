@@ -1,0 +1,77 @@
+"""Figures for the board: nights of shelter per month, people housed, occupancy, stays and waits."""
+import datetime as dt
+import sqlite3
+
+from sqlalchemy.exc import OperationalError
+
+from mexiles.housing import services
+from mexiles.housing.services import occupancy
+
+from .conftest import day
+
+
+def test_nights_of_shelter_per_month_count_people_and_only_nights_already_given(app, housing):
+    site = housing.site(capacity=6, accepts={"families", "children"})
+    family = housing.place(housing.request(size=3), site, -15, -5)  # Feb 23 to Mar 5: 6 nights in Feb, 4 in Mar
+    housing.act("move_in", family, day(-15))
+    housing.act("move_out", family, day(-5), "own_home")
+    still_there = housing.place(housing.request(size=2), site, -3, None)  # since Mar 7, open
+    housing.act("move_in", still_there, day(-3))
+    housing.place(housing.request(), site, -8, -6)  # planned but never moved in: no night given
+    housing.place(housing.request(), site, 2, 9)  # to come
+    with app.app_context():
+        nights = services.housing_nights_by_month(dt.date(2026, 1, 15), dt.date(2026, 5, 1))
+        assert nights == {"2026-01": 0, "2026-02": 3 * 6, "2026-03": 3 * 4 + 2 * 3, "2026-04": 0}
+        assert services.housing_nights_by_month(dt.date(2026, 3, 1), dt.date(2026, 3, 3)) == {"2026-03": 3 * 2}
+
+
+def test_the_figures_page(client, auth, housing, make_user):
+    here, there = housing.site(name="Casa A", capacity=4, accepts={"families"}), housing.site(name="Casa B", capacity=2)
+    moved = housing.place(housing.request(size=1), here, -20, None)
+    housing.act("move_in", moved, day(-20))
+    following = housing.act("move", moved, there, day(-12), None)
+    housing.act("move_out", following, day(-2), "other_city")  # one stay of 18 nights across two sites
+    short = housing.place(housing.request(size=2), here, -6, -2)
+    housing.act("move_in", short, day(-6))
+    housing.act("move_out", short, day(-2), "friends")  # 4 nights
+    tonight = housing.place(housing.request(size=2), here, -1, 3)
+    housing.act("move_in", tonight, day(-1))
+    housing.request()
+    auth.login(housing.coordinator)
+    page = " ".join(client.get("/housing/figures").data.decode().split())
+    assert "<strong>28</strong><span>nights of shelter given</span>" in page  # 18 + 2×4 + 2×1
+    assert "<strong>5</strong><span>people housed, in 3 households</span>" in page
+    assert "<strong>33 %</strong> <span>occupied tonight: 2 of 6 beds</span>" in page
+    assert "<strong>11.0</strong> <span>nights, the average stay (median 11.0; 2 stays ended)</span>" in page
+    assert "<strong>1</strong> <span>on the waitlist; median wait so far 0.0 days</span>" in page
+
+
+def test_the_calendar_shows_free_and_taken_beds_night_by_night(client, auth, housing):
+    site = housing.site(name="Casa Calendario", capacity=2)
+    housing.place(housing.request(), site, 1, 3)
+    housing.place(housing.request(), site, 2, 4)
+    housing.site(name="Casa Pausada", capacity=1, paused=True)
+    auth.login(housing.coordinator)
+    page = client.get("/housing/", query_string={"start": day(0).isoformat(), "weeks": 1}).data.decode()
+    row = page.split("Casa Calendario</a>")[1].split("</tr>")[0]
+    cells = [c.split('"')[0] for c in row.split('<td class="')[1:]]
+    assert cells == ["cal-free", "cal-some", "cal-full", "cal-some", "cal-free", "cal-free", "cal-free"]
+    paused = page.split("Casa Pausada</a>")[1].split("</tr>")[0]
+    assert paused.count('class="cal-off"') == 7
+    assert "<svg" in page and "<script" not in page.split("</head>")[1]
+    bad = client.get("/housing/", query_string={"weeks": 40}).data.decode()
+    assert "Show 1 to 8 weeks." in bad
+
+
+def test_a_lost_race_is_a_clear_refusal_not_an_error(client, auth, housing, monkeypatch):
+    site, request = housing.site(), housing.request()
+
+    def locked(*args, **kwargs):
+        raise OperationalError("UPDATE housing_sites", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(occupancy, "bookings", locked)
+    auth.login(housing.coordinator)
+    response = client.post(f"/housing/requests/{request}/place", data={"site": site, "start": day(0).isoformat()})
+    assert response.status_code == 409
+    assert "Someone else was changing these beds at the same moment. Nothing was saved" in response.data.decode()
+    assert housing.request_status(request) == "open"
