@@ -143,7 +143,12 @@ def reset_feed_token(speaker: Speaker, by) -> str:
 
 
 def for_feed_token(token: str) -> Speaker | None:
+    """The speaker whose feed this is, while their account is active and still holds the speaker role:
+    a deactivated or demoted speaker's old URL must stop giving their schedule away."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(select(Speaker).options(selectinload(Speaker.unavailable))
-                             .where(Speaker.feed_token_hash == _digest(token)))
+    speaker = db.session.scalar(select(Speaker).options(selectinload(Speaker.unavailable))
+                                .where(Speaker.feed_token_hash == _digest(token)))
+    if speaker is None or not speaker.user.is_active or not speaker.user.has_role(Role.SPEAKER):
+        return None
+    return speaker

@@ -169,3 +169,26 @@ def test_the_portal_in_spanish(client, auth, frozen, make_speaker, make_event):
     auth.login(speaker.user)
     page = client.get("/tours/me/").data.decode()
     assert "Mis charlas" in page and "Esperando su respuesta" in page
+
+
+def test_a_deactivated_or_demoted_speakers_feed_stops_working(app, client, auth, frozen, make_user, make_speaker,
+                                                              make_event):
+    from mexiles.accounts import services as accounts
+    from mexiles.accounts.models import User
+
+    admin = make_user("admin")
+    gone, demoted = make_speaker(alias="Gone"), make_speaker(alias="Demoted")
+    urls = {}
+    for speaker in (gone, demoted):
+        make_event(speaker, steps=("offered",), title=f"Talk of {speaker.alias}")
+        auth.login(speaker.user)
+        urls[speaker.alias] = feed_url(client)
+        auth.logout()
+        assert client.get(urls[speaker.alias]).status_code == 200
+    with app.app_context():
+        by = db.session.get(User, admin.id)
+        accounts.set_active(db.session.get(User, gone.user.id), False, actor=by)
+        accounts.set_roles(db.session.get(User, demoted.user.id), [], actor=by)
+        db.session.commit()
+    assert client.get(urls["Gone"]).status_code == 404
+    assert client.get(urls["Demoted"]).status_code == 404
