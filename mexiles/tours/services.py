@@ -48,6 +48,7 @@ HOLDING = ("requested", "offered", "accepted", "confirmed", "done")
 EDITABLE = ("requested", "offered", "accepted", "confirmed", "declined")
 SPEAKER_CHANGEABLE = ("requested", "declined")
 PUBLIC_STATUSES = ("confirmed", "done")
+PRINTABLE_FOR_SPEAKER = ("accepted", "confirmed", "done")
 STATUS_LABELS = {
     "requested": _l("Requested"), "offered": _l("Offered to the speaker"), "accepted": _l("Accepted by the speaker"),
     "declined": _l("Declined by the speaker"), "confirmed": _l("Confirmed with the host"), "done": _l("Done"),
@@ -156,6 +157,14 @@ def for_speaker(user, event_id: int) -> TourEvent | None:
     """The event if it was offered to this speaker; None for anyone else's (the view answers 404)."""
     event = get(event_id)
     if event is None or event.speaker.user_id != user.id or event.offered_at is None:
+        return None
+    return event
+
+
+def printable_for_speaker(user, event_id: int) -> TourEvent | None:
+    """The speaker's own event once they said yes: only then is there a room to print a QR code for."""
+    event = for_speaker(user, event_id)
+    if event is None or event.status not in PRINTABLE_FOR_SPEAKER:
         return None
     return event
 

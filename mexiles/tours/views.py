@@ -31,7 +31,8 @@ def money_filter(cents: int | None) -> str:
 @bp.context_processor
 def vocabulary():
     return {"public_name": speakers.public_name, "STATUS_LABELS": services.STATUS_LABELS,
-            "STEP_LABELS": services.STEP_LABELS, "LANGUAGES": LANGUAGES, "NAME_CHOICES": NAME_CHOICES,
+            "STEP_LABELS": services.STEP_LABELS, "PRINTABLE_FOR_SPEAKER": services.PRINTABLE_FOR_SPEAKER,
+            "LANGUAGES": LANGUAGES, "NAME_CHOICES": NAME_CHOICES,
             "TRAVEL_SUPPORT": TRAVEL_SUPPORT, "HOST_ZONES": HOST_ZONES}
 
 
@@ -237,10 +238,9 @@ def _dollars(cents):
 # --- The printable QR code, for coordinators and the event's speaker -----------------------
 
 def _printable_event(event_id):
-    event = services.get(event_id) or abort(404)
-    if not speakers.may_manage(current_user) and event.speaker.user_id != current_user.id:
-        abort(404)
-    return event
+    if speakers.may_manage(current_user):
+        return services.get(event_id) or abort(404)
+    return services.printable_for_speaker(current_user, event_id) or abort(404)
 
 
 @bp.route("/poster/<int:event_id>")

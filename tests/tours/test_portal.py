@@ -192,3 +192,17 @@ def test_a_deactivated_or_demoted_speakers_feed_stops_working(app, client, auth,
         db.session.commit()
     assert client.get(urls["Gone"]).status_code == 404
     assert client.get(urls["Demoted"]).status_code == 404
+
+
+def test_a_speaker_prints_the_qr_code_only_for_their_own_accepted_events(client, auth, frozen, make_speaker,
+                                                                          make_event):
+    speaker = make_speaker()
+    draft = make_event(speaker, title="Not yet offered")
+    offered = make_event(speaker, day=dt.date(2030, 11, 9), steps=("offered",))
+    confirmed = make_event(speaker, day=dt.date(2030, 11, 16), steps=("offered", "accepted", "confirmed"))
+    auth.login(speaker.user)
+    for event_id in (draft, offered):
+        assert client.get(f"/tours/poster/{event_id}").status_code == 404, event_id
+        assert client.get(f"/tours/poster/{event_id}/qr.svg").status_code == 404, event_id
+    assert client.get(f"/tours/poster/{confirmed}").status_code == 200
+    assert client.get(f"/tours/poster/{confirmed}/qr.svg").status_code == 200
