@@ -307,6 +307,8 @@ def _step(event: TourEvent, to: str, by, reason: str | None) -> None:
     event.status = to
     if to == "offered" and event.offered_at is None:
         event.offered_at = utcnow()
+    elif to == "requested":
+        event.offered_at = None  # starting again: no longer the decliner's to see, until offered anew
     event.sequence += 1
     event.steps.append(EventStep(from_status=before, to_status=to, actor_id=getattr(by, "id", None), reason=reason))
     audit.record("tour_event.status", SUBJECT, event.id, actor=by, before=before, after=to)

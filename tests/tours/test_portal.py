@@ -206,3 +206,24 @@ def test_a_speaker_prints_the_qr_code_only_for_their_own_accepted_events(client,
         assert client.get(f"/tours/poster/{event_id}/qr.svg").status_code == 404, event_id
     assert client.get(f"/tours/poster/{confirmed}").status_code == 200
     assert client.get(f"/tours/poster/{confirmed}/qr.svg").status_code == 200
+
+
+def test_after_start_again_the_decliner_no_longer_sees_the_event(app, client, auth, frozen, coordinator,
+                                                                 make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, title="Declined talk", steps=("offered", "declined"))
+    auth.login(speaker.user)
+    url = feed_url(client)
+    assert "Declined talk" in client.get("/tours/me/").data.decode()
+    auth.logout()
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "requested"})
+    from tests.tours.conftest import event_status
+    assert event_status(app, event_id) == "requested"
+    auth.logout()
+    auth.login(speaker.user)
+    assert "Declined talk" not in client.get("/tours/me/").data.decode()
+    assert client.get(f"/tours/me/events/{event_id}").status_code == 404
+    auth.logout()
+    feed = client.get(url)
+    assert feed.status_code == 200 and "Declined talk" not in feed.data.decode()
