@@ -153,6 +153,15 @@ def get(event_id: int) -> TourEvent | None:
                                                         selectinload(TourEvent.overrides)])
 
 
+def history_names(event: TourEvent) -> dict[int, str]:
+    """Who took each step, by user id. A speaker's account name is often their legal name, so every
+    speaker (the event's own, or an earlier one who declined) is named by their public name."""
+    actors = {s.actor_id: s.actor for s in event.steps if s.actor is not None}
+    names = {user_id: user.display_name for user_id, user in actors.items()}
+    names.update(speakers.public_names_by_user(actors))
+    return names
+
+
 def for_speaker(user, event_id: int) -> TourEvent | None:
     """The event if it was offered to this speaker; None for anyone else's (the view answers 404)."""
     event = get(event_id)

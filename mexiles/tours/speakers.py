@@ -45,6 +45,14 @@ def for_user(user) -> Speaker | None:
     return db.session.scalar(select(Speaker).where(Speaker.user_id == user.id))
 
 
+def public_names_by_user(user_ids) -> dict[int, str]:
+    """The public name of each of these accounts that has a speaker profile, by user id."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return {s.user_id: public_name(s) for s in db.session.scalars(select(Speaker).where(Speaker.user_id.in_(ids)))}
+
+
 def all_speakers() -> list[Speaker]:
     speakers = list(db.session.scalars(select(Speaker)))
     return sorted(speakers, key=lambda s: public_name(s).casefold())

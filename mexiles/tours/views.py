@@ -170,7 +170,8 @@ def new_event():
 def event(event_id):
     event = services.get(event_id) or abort(404)
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
-                           step_form=StepForm(), donation_url=services.donation_url(event))
+                           step_form=StepForm(), donation_url=services.donation_url(event),
+                           actor_names=services.history_names(event))
 
 
 @bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -209,7 +210,8 @@ def step(event_id):
             flash(str(refusal), "error")
             return redirect(url_for("tours.event", event_id=event.id))
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
-                           step_form=form, conflicts=conflicts, donation_url=services.donation_url(event)), 409
+                           step_form=form, conflicts=conflicts, donation_url=services.donation_url(event),
+                           actor_names=services.history_names(event)), 409
 
 
 @bp.route("/manage/events/<int:event_id>/report", methods=["GET", "POST"])

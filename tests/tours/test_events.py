@@ -321,3 +321,22 @@ def test_after_a_decline_the_event_can_go_to_another_speaker(app, client, auth, 
         event = db.session.get(TourEvent, event_id)
         assert event.speaker_id == second.id and event.status == "requested" and event.offered_at is None
         assert [s.to_status for s in event.steps][-2:] == ["declined", "requested"]
+
+
+def test_the_history_names_every_speaker_by_their_public_name(app, client, auth, frozen, coordinator, make_speaker,
+                                                              make_event):
+    first = make_speaker(alias="First Voice", legal_name="Anacleta Demo Villaseñor")
+    second = make_speaker(alias="Second Voice", legal_name="Herminio Demo Cárdenas")
+    event_id = make_event(first, steps=("offered", "declined"))
+    auth.login(coordinator)
+    data = dict(EVENT_FORM, speaker_id=second.id, host_email="host@example.org", title="A talk")
+    assert client.post(f"/tours/manage/events/{event_id}/edit", data=data).status_code == 302
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "offered"})
+    auth.logout()
+    auth.login(second.user)
+    client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "accepted"})
+    auth.logout()
+    auth.login(coordinator)
+    page = client.get(f"/tours/manage/events/{event_id}").data.decode()
+    assert "· First Voice" in page and "· Second Voice" in page and "· Coordinadora Demo" in page
+    assert "Anacleta" not in page and "Herminio" not in page
