@@ -39,7 +39,7 @@ class Speaker(db.Model):
     bio_es: Mapped[str | None] = mapped_column(Text)
     topics: Mapped[str | None] = mapped_column(String(300))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    home_city: Mapped[str | None] = mapped_column(String(120))
+    home_city: Mapped[str | None] = mapped_column(EncryptedString)  # where someone at risk lives
     time_zone: Mapped[str] = mapped_column(String(64))
     # SHA-256 of the secret in the speaker's calendar-feed URL; the secret itself is never stored.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -61,7 +61,7 @@ class Unavailability(db.Model):
     speaker_id: Mapped[int] = mapped_column(ForeignKey("tour_speakers.id", ondelete="CASCADE"), index=True)
     first_day: Mapped[dt.date]
     last_day: Mapped[dt.date]
-    note: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(EncryptedString)  # often why: a hearing, a clinic
 
     speaker: Mapped[Speaker] = relationship(back_populates="unavailable")
 

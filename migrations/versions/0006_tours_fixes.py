@@ -1,0 +1,46 @@
+"""speaking tours: encrypted home city and unavailability note
+
+Revision ID: 0006_tours_fixes
+Revises: 0005_tours
+
+``tour_speakers.home_city`` and ``tour_unavailability.note`` become EncryptedString columns (Fernet
+tokens in TEXT). Only the column type changes here: values already stored in plain text are NOT
+encrypted by this migration and would fail to decrypt afterwards. No deployment holds tour data yet;
+a development database seeded before this revision should be rebuilt (``rm instance/mexiles.sqlite3;
+make run``), or its plain values cleared, before upgrading.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0006_tours_fixes'
+down_revision = '0005_tours'
+branch_labels = None
+depends_on = None
+
+COLUMNS = (('tour_speakers', 'home_city', sa.String(length=120)), ('tour_unavailability', 'note', sa.String(length=200)))
+
+
+def _retype(table, column, old, new):
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column(table, column, existing_type=old, type_=new, existing_nullable=True)
+        return
+    # SQLite cannot change a column's type in place, and a batch copy of tour_speakers would drop the
+    # table, which (with foreign keys on) deletes the unavailable days that cascade from it and is
+    # refused by the events that restrict it. So: a new column, the values copied, the old one dropped.
+    staging = f'{column}_retyped'
+    op.execute(f'ALTER TABLE {table} ADD COLUMN {staging} {new.compile(dialect=op.get_bind().dialect)}')
+    op.execute(f'UPDATE {table} SET {staging} = {column}')
+    op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    op.execute(f'ALTER TABLE {table} RENAME COLUMN {staging} TO {column}')
+
+
+def upgrade():
+    for table, column, old in COLUMNS:
+        _retype(table, column, old, sa.Text())
+
+
+def downgrade():
+    # Encrypted tokens outgrow the old lengths: on PostgreSQL, empty these columns before downgrading.
+    for table, column, old in COLUMNS:
+        _retype(table, column, sa.Text(), old)
