@@ -58,7 +58,9 @@ def public_event(event_id):
 
 
 @bp.route("/book", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"], methods=["POST"])
+# Only requests that were received count: a host correcting typos is not locked out.
+@limiter.limit(lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 302)
 @public
 def book():
     form = BookingForm()

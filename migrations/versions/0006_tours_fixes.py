@@ -18,7 +18,8 @@ down_revision = '0005_tours'
 branch_labels = None
 depends_on = None
 
-COLUMNS = (('tour_speakers', 'home_city', sa.String(length=120)), ('tour_unavailability', 'note', sa.String(length=200)))
+COLUMNS = (('tour_speakers', 'home_city', sa.String(length=120)),
+           ('tour_unavailability', 'note', sa.String(length=200)))
 
 
 def _retype(table, column, old, new):

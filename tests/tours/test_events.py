@@ -340,3 +340,16 @@ def test_the_history_names_every_speaker_by_their_public_name(app, client, auth,
     page = client.get(f"/tours/manage/events/{event_id}").data.decode()
     assert "· First Voice" in page and "· Second Voice" in page and "· Coordinadora Demo" in page
     assert "Anacleta" not in page and "Herminio" not in page
+
+
+def test_far_dates_and_non_numbers_on_the_event_form_get_messages(client, auth, frozen, coordinator, make_speaker):
+    auth.login(coordinator)
+    speaker_id = make_speaker().id
+    page = client.post("/tours/manage/events/new", data=dict(EVENT_FORM, speaker_id=speaker_id, day="9999-12-31",
+                                                             honorarium="Infinity"))
+    assert page.status_code == 200
+    text = page.data.decode()
+    assert "Choose a date within the next 5 years" in text and "Give an amount in dollars and cents" in text
+    page = client.post("/tours/manage/events/new", data=dict(EVENT_FORM, speaker_id=speaker_id, day="0001-01-01",
+                                                             time_zone="Asia/Tokyo"))
+    assert page.status_code == 200 and "Choose a date within the last 5 years" in page.data.decode()

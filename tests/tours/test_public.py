@@ -90,9 +90,11 @@ def test_the_honeypot_keeps_nothing_and_sends_nothing(app, client, frozen, mailb
     assert mailbox.to("robin@example.org") == []
 
 
-def test_the_booking_form_is_rate_limited(client, frozen):
+def test_the_booking_form_is_rate_limited_on_requests_received_not_on_typos(client, frozen):
+    for _ in range(8):  # more mistakes than the limit allows requests
+        assert client.post("/tours/book", data=dict(BOOKING, contact_email="bad")).status_code == 200
     for _ in range(5):
-        client.post("/tours/book", data=dict(BOOKING, contact_email="bad"))
+        assert client.post("/tours/book", data=BOOKING).status_code == 302
     assert client.post("/tours/book", data=BOOKING).status_code == 429
     assert client.get("/tours/book").status_code == 200  # reading the form stays open
 
@@ -129,3 +131,34 @@ def test_public_pages_in_spanish(client, frozen, make_speaker, make_event):
     page = client.get(f"/tours/events/{event_id}", headers={"Accept-Language": "es"}).data.decode()
     assert "Periodista en el exilio." in page and "A journalist" not in page
     assert "Invitar a" in client.get("/tours/book", headers={"Accept-Language": "es"}).data.decode()
+
+
+def test_a_far_future_date_gets_a_message_not_an_error(app, client, frozen):
+    response = client.post("/tours/book", data=dict(BOOKING, day="9999-12-31", starts="22:00", ends="23:00"))
+    assert response.status_code == 200
+    assert "Choose a date within the next 5 years" in response.data.decode()
+    page = client.post("/tours/book", data=dict(BOOKING, day="2036-01-01"),
+                       headers={"Accept-Language": "es"}).data.decode()
+    assert "Elija una fecha dentro de los próximos 5 años" in page
+    with app.app_context():
+        assert db.session.scalar(select(BookingRequest)) is None
+
+
+def test_an_amount_that_is_no_number_gets_a_message_not_an_error(app, client, frozen):
+    for amount in ("NaN", "sNaN", "-nan", "Infinity", "-Infinity", "inf"):
+        response = client.post("/tours/book", data=dict(BOOKING, honorarium=amount))
+        page = response.data.decode()
+        assert response.status_code == 200, amount
+        assert "Give an amount in dollars and cents" in page, amount
+        assert f'value="{amount}"' in page  # what was typed comes back to be corrected
+    with app.app_context():
+        assert db.session.scalar(select(BookingRequest)) is None
+
+
+def test_a_utc_instant_beyond_the_calendar_is_refused_as_out_of_range():
+    import pytest
+
+    from mexiles.tours import timing
+
+    with pytest.raises(timing.OutOfRange):
+        timing.to_utc(dt.date(9999, 12, 31), dt.time(22), "America/Denver")
