@@ -62,6 +62,9 @@ STEP_LABELS = {
 EVENT_FIELDS = ("speaker_id", "title", "starts_at", "ends_at", "time_zone", "city", "venue", "listed", "organisation",
                 "host_name", "host_email", "host_locale", "language", "expected_audience", "honorarium_offered_cents")
 TIMING_FIELDS = {"speaker_id", "starts_at", "ends_at", "time_zone", "city", "venue", "title"}
+# A change of these is a new event for whoever already said yes: the speaker is asked again, the host
+# of a confirmed event gets an updated invitation.
+MOVING_FIELDS = {"starts_at", "ends_at", "time_zone", "city"}
 
 
 class StepRefused(ValueError):
@@ -248,6 +251,7 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
             event_id=None if creating else event.id,
             check_notice=creating or bool({"starts_at", "ends_at"} & set(changed))))
         _refuse_unless_overridable(conflicts, override_reason)
+    moved = not creating and bool(MOVING_FIELDS & set(changed))
     if creating:
         event = TourEvent(request=request, **{k: data[k] for k in changed})
         db.session.add(event)
@@ -263,14 +267,27 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
             event.offered_at = None  # not the new speaker's until it is offered to them
             if event.status == "declined":
                 _step(event, "requested", by, None)
+        if moved and event.status == "accepted":
+            _step(event, "offered", by, None)  # they said yes to another time or place: ask again
         if reschedule:
             event.sequence += 1
             event.reminder_sent_at = None  # a new time deserves a new reminder
         audit.record("tour_event.update", SUBJECT, event.id, actor=by, fields=changed)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    db.session.commit()
+    _commit()
+    if moved:
+        _tell_moved(event)
     return event
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # PostgreSQL's exclusion constraint caught a booking saved at the same moment elsewhere.
+        db.session.rollback()
+        raise StepRefused(_l("The speaker was just booked for that time by someone else.")) from None
 
 
 def move(event: TourEvent, to: str, by, reason: str | None = None, override_reason: str | None = None) -> None:
@@ -296,12 +313,7 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     _step(event, to, by, reason)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # PostgreSQL's exclusion constraint caught a booking saved at the same moment elsewhere.
-        db.session.rollback()
-        raise StepRefused(_l("The speaker was just booked for that time by someone else.")) from None
+    _commit()
     _tell(event, to)
 
 
@@ -347,6 +359,22 @@ def _tell(event: TourEvent, to: str) -> None:
         if event.offered_at is not None:
             mail.send(speaker_user.email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt",
                       locale=speaker_user.locale, event=event, speaker_name=public_name(event.speaker))
+
+
+def _tell_moved(event: TourEvent) -> None:
+    """The time or city changed: the speaker who was offered it is asked (again); the host of a
+    confirmed event gets an updated invitation, whose higher SEQUENCE replaces the old one."""
+    if event.status not in ("offered", "confirmed"):
+        return
+    speaker_user = event.speaker.user
+    mail.send(speaker_user.email, _l("A speaking event has changed"), "tours/email/changed_speaker.txt",
+              locale=speaker_user.locale, event=event, ask=event.status == "offered",
+              link=url_for("tours.my_event", event_id=event.id, _external=True))
+    if event.status == "confirmed":
+        invite = calendar.event_file(event, for_speaker=False)
+        mail.send(event.host_email, _l("Your speaking event has changed"), "tours/email/changed_host.txt",
+                  locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
+                  speaker_name=public_name(event.speaker))
 
 
 def _coordinators_of(event: TourEvent) -> list:

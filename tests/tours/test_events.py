@@ -2,6 +2,7 @@
 import datetime as dt
 import io
 
+import pytest
 import segno
 from sqlalchemy import select
 
@@ -353,3 +354,88 @@ def test_far_dates_and_non_numbers_on_the_event_form_get_messages(client, auth, 
     page = client.post("/tours/manage/events/new", data=dict(EVENT_FORM, speaker_id=speaker_id, day="0001-01-01",
                                                              time_zone="Asia/Tokyo"))
     assert page.status_code == 200 and "Choose a date within the last 5 years" in page.data.decode()
+
+
+def _ics_of(message):
+    from icalendar import Calendar
+
+    (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    content = part.get_content()
+    (vevent,) = Calendar.from_ical(content if isinstance(content, str) else content.decode()).walk("VEVENT")
+    return vevent
+
+
+def test_moving_an_accepted_event_asks_the_speaker_again(app, client, auth, frozen, mailbox, coordinator,
+                                                         make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered", "accepted"))
+    mailbox.clear()
+    auth.login(coordinator)
+    response = client.post(f"/tours/manage/events/{event_id}/edit", data=dict(
+        EVENT_FORM, speaker_id=speaker.id, starts="17:00", ends="18:00", host_email="host@example.org",
+        title="A talk"))
+    assert response.status_code == 302
+    assert event_status(app, event_id) == "offered"
+    with app.app_context():
+        steps = db.session.scalars(select(EventStep).where(EventStep.event_id == event_id)
+                                   .order_by(EventStep.id)).all()
+        assert (steps[-1].from_status, steps[-1].to_status, steps[-1].actor_id) == ("accepted", "offered",
+                                                                                  coordinator.id)
+    (message,) = mailbox.to(speaker.user.email)
+    assert "has changed" in message["Subject"] and "accept or decline it again" in body(message)
+    assert "5:00" in body(message) and f"/tours/me/events/{event_id}" in body(message)
+    auth.logout()
+    auth.login(speaker.user)
+    client.post(f"/tours/me/events/{event_id}/respond", data={"decision": "accepted"})
+    assert event_status(app, event_id) == "accepted"
+
+
+def test_moving_a_confirmed_event_keeps_it_and_sends_the_host_an_updated_invitation(
+        app, client, auth, frozen, mailbox, coordinator, make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="moved@example.org")
+    first = _ics_of(mailbox.wait_for("moved@example.org"))
+    mailbox.clear()
+    auth.login(coordinator)
+    response = client.post(f"/tours/manage/events/{event_id}/edit", data=dict(
+        EVENT_FORM, speaker_id=speaker.id, city="Boulder, CO", host_email="moved@example.org", title="A talk"))
+    assert response.status_code == 302
+    assert event_status(app, event_id) == "confirmed"
+    (to_host,) = mailbox.to("moved@example.org")
+    assert to_host["Subject"] == "Your speaking event has changed" and "Boulder, CO" in body(to_host)
+    assert "Evangelina" not in body(to_host)
+    updated = _ics_of(to_host)
+    assert str(updated["UID"]) == str(first["UID"]) and updated["SEQUENCE"] > first["SEQUENCE"]
+    assert "Boulder, CO" in str(updated["LOCATION"]) and str(updated["STATUS"]) == "CONFIRMED"
+    (to_speaker,) = mailbox.to(speaker.user.email)
+    assert "It stays confirmed" in body(to_speaker)
+
+
+def test_a_change_that_does_not_move_the_event_sends_nothing(app, client, auth, frozen, mailbox, coordinator,
+                                                             make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered", "accepted"))
+    mailbox.clear()
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/edit", data=dict(
+        EVENT_FORM, speaker_id=speaker.id, host_email="host@example.org", title="A talk", expected_audience="90"))
+    assert event_status(app, event_id) == "accepted"
+    assert mailbox.to(speaker.user.email) == []
+
+
+@pytest.mark.postgres
+def test_an_edit_that_races_into_a_booking_gets_a_clear_message(app, client, auth, frozen, monkeypatch,
+                                                                coordinator, make_speaker, make_event):
+    from mexiles.tours import services
+
+    speaker = make_speaker()
+    make_event(speaker, steps=("offered", "accepted"))  # 19:00 to 20:30
+    other = make_event(speaker, day=dt.date(2030, 11, 9), steps=("offered", "accepted", "confirmed"))
+    monkeypatch.setattr(services, "find_conflicts", lambda *args, **kwargs: [])  # as if saved at the same moment
+    auth.login(coordinator)
+    response = client.post(f"/tours/manage/events/{other}/edit", data=dict(
+        EVENT_FORM, speaker_id=speaker.id, host_email="host@example.org", title="A talk"))
+    assert response.status_code == 200
+    assert "just booked for that time by someone else" in response.data.decode()
+    with app.app_context():
+        assert db.session.get(TourEvent, other).starts_at.date() == dt.date(2030, 11, 10)
