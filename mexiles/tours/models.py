@@ -143,7 +143,9 @@ class TourEvent(db.Model):
     honorarium_received_cents: Mapped[int | None]
     travel_costs_cents: Mapped[int | None]
     offered_at: Mapped[dt.datetime | None]  # first offered: from then on it is in the speaker's calendar
-    reminder_sent_at: Mapped[dt.datetime | None]
+    # Each reminder is claimed (set) before it is sent and released if sending fails: sent exactly once.
+    speaker_reminded_at: Mapped[dt.datetime | None]
+    host_reminded_at: Mapped[dt.datetime | None]
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: grows with every change
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())

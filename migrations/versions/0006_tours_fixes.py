@@ -1,4 +1,4 @@
-"""speaking tours: encrypted home city and unavailability note
+"""speaking tours: encrypted home city and unavailability note; one reminder stamp per recipient
 
 Revision ID: 0006_tours_fixes
 Revises: 0005_tours
@@ -8,6 +8,9 @@ tokens in TEXT). Only the column type changes here: values already stored in pla
 encrypted by this migration and would fail to decrypt afterwards. No deployment holds tour data yet;
 a development database seeded before this revision should be rebuilt (``rm instance/mexiles.sqlite3;
 make run``), or its plain values cleared, before upgrading.
+
+``tour_events.reminder_sent_at`` splits into ``speaker_reminded_at`` and ``host_reminded_at``; an
+event already reminded keeps its stamp in both, so nobody is reminded twice.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,9 +42,18 @@ def _retype(table, column, old, new):
 def upgrade():
     for table, column, old in COLUMNS:
         _retype(table, column, old, sa.Text())
+    op.add_column('tour_events', sa.Column('speaker_reminded_at', sa.DateTime(), nullable=True))
+    op.add_column('tour_events', sa.Column('host_reminded_at', sa.DateTime(), nullable=True))
+    op.execute('UPDATE tour_events SET speaker_reminded_at = reminder_sent_at, host_reminded_at = reminder_sent_at')
+    op.drop_column('tour_events', 'reminder_sent_at')
 
 
 def downgrade():
+    op.add_column('tour_events', sa.Column('reminder_sent_at', sa.DateTime(), nullable=True))
+    # Only an event both were reminded of counts as reminded in the old scheme.
+    op.execute('UPDATE tour_events SET reminder_sent_at = host_reminded_at WHERE speaker_reminded_at IS NOT NULL')
+    op.drop_column('tour_events', 'host_reminded_at')
+    op.drop_column('tour_events', 'speaker_reminded_at')
     # Encrypted tokens outgrow the old lengths: on PostgreSQL, empty these columns before downgrading.
     for table, column, old in COLUMNS:
         _retype(table, column, sa.Text(), old)

@@ -270,14 +270,14 @@ def test_reminders_go_once_to_speaker_and_host_each_in_their_language(app, runne
     time_machine.move_to(dt.datetime(2030, 10, 31, 12, tzinfo=dt.UTC), tick=False)
     mailbox.clear()
     result = runner.invoke(args=["tours", "remind"])
-    assert result.exit_code == 0 and "1 events" in result.output
+    assert result.exit_code == 0 and "Reminders sent: 2." in result.output
     to_speaker, to_host = body(mailbox.wait_for(speaker.user.email)), body(mailbox.wait_for("host-r@example.org"))
     assert "Recordatorio" in mailbox.to(speaker.user.email)[0]["Subject"] or "recordatorio" in to_speaker.lower()
     assert "La Voz" in to_host and "reminder" in to_host.lower()
     assert "Evangelina" not in to_host
     assert mailbox.to("later@example.org") == []
     mailbox.clear()
-    assert "0 events" in runner.invoke(args=["tours", "remind"]).output
+    assert "Reminders sent: 0." in runner.invoke(args=["tours", "remind"]).output
     assert mailbox.to("host-r@example.org") == []
 
 
@@ -439,3 +439,58 @@ def test_an_edit_that_races_into_a_booking_gets_a_clear_message(app, client, aut
     assert "just booked for that time by someone else" in response.data.decode()
     with app.app_context():
         assert db.session.get(TourEvent, other).starts_at.date() == dt.date(2030, 11, 10)
+
+
+def test_a_failed_host_reminder_is_retried_without_reminding_the_speaker_again(app, runner, frozen, time_machine,
+                                                                              monkeypatch, mailbox, make_speaker,
+                                                                              make_event):
+    import mexiles.mail
+
+    speaker = make_speaker()
+    event_id = make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="flaky@example.org")
+    time_machine.move_to(dt.datetime(2030, 10, 31, 12, tzinfo=dt.UTC), tick=False)
+    mailbox.clear()
+    real_send = mexiles.mail.send
+
+    def host_server_down(to, *args, **kwargs):
+        return False if to == "flaky@example.org" else real_send(to, *args, **kwargs)
+
+    monkeypatch.setattr(mexiles.mail, "send", host_server_down)
+    assert "Reminders sent: 1." in runner.invoke(args=["tours", "remind"]).output
+    assert len(mailbox.to(speaker.user.email)) == 1 and mailbox.to("flaky@example.org") == []
+    with app.app_context():
+        event = db.session.get(TourEvent, event_id)
+        assert event.speaker_reminded_at is not None and event.host_reminded_at is None  # the claim was released
+    monkeypatch.setattr(mexiles.mail, "send", real_send)
+    assert "Reminders sent: 1." in runner.invoke(args=["tours", "remind"]).output
+    assert len(mailbox.to("flaky@example.org")) == 1
+    assert len(mailbox.to(speaker.user.email)) == 1  # not sent again
+    assert "Reminders sent: 0." in runner.invoke(args=["tours", "remind"]).output
+    with app.app_context():
+        reminded = db.session.scalars(select(AuditEntry.details).where(
+            AuditEntry.action == "tour_event.reminded", AuditEntry.subject_id == str(event_id))).all()
+        assert sorted(d["to"] for d in reminded) == ["host", "speaker"]
+
+
+def test_overlapping_reminder_runs_send_each_reminder_once(app, runner, frozen, time_machine, monkeypatch, mailbox,
+                                                           make_speaker, make_event):
+    """A second cron run starts while the first is sending the speaker's reminder; each message goes once."""
+    import mexiles.mail
+    from mexiles.tours import services
+
+    speaker = make_speaker()
+    make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="overlap@example.org")
+    time_machine.move_to(dt.datetime(2030, 10, 31, 12, tzinfo=dt.UTC), tick=False)
+    mailbox.clear()
+    real_send = mexiles.mail.send
+    second_run = []
+
+    def send_while_another_run_starts(to, *args, **kwargs):
+        if to == speaker.user.email and not second_run:
+            second_run.append(services.send_reminders())  # reads the event while the host is still due
+        return real_send(to, *args, **kwargs)
+
+    monkeypatch.setattr(mexiles.mail, "send", send_while_another_run_starts)
+    assert "Reminders sent: 1." in runner.invoke(args=["tours", "remind"]).output
+    assert second_run == [1]
+    assert len(mailbox.to(speaker.user.email)) == 1 and len(mailbox.to("overlap@example.org")) == 1
