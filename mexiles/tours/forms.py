@@ -110,15 +110,16 @@ class BookingForm(TimeSpanMixin, FlaskForm):
     honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=amount_checks)
     travel_support = SelectField(_l("Travel support offered"), choices=options(TRAVEL_SUPPORT))
     message = TextAreaField(_l("Anything else we should know"), validators=[Optional(), Length(max=4000)])
-    # A trap for robots: hidden from people by CSS, so only a form-filling robot fills it in.
-    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+    # A trap for robots: hidden from people by CSS and screen readers, and named so that no browser's
+    # autofill has a value for it; only a form-filling robot fills it in.
+    fax_number_confirm = StringField(_l("Leave this field empty"), validators=[Optional()])
 
     def validate_day(self, field):
         if field.data and field.data < dt.date.today():
             raise ValidationError(_l("This date is in the past. Choose a coming date."))
 
     def is_spam(self) -> bool:
-        return bool((self.website.data or "").strip())
+        return bool((self.fax_number_confirm.data or "").strip())
 
     def booking_data(self) -> dict:
         starts_at, ends_at = self.span_utc()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -98,6 +98,8 @@ class BookingRequest(db.Model):
     honorarium_cents: Mapped[int | None]
     travel_support: Mapped[str] = mapped_column(String(10), default="none")
     message: Mapped[str | None] = mapped_column(Text)
+    # The honeypot was filled in: kept for a coordinator to look at, out of the inbox, never answered.
+    flagged_spam: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     events: Mapped[list[TourEvent]] = relationship(back_populates="request", order_by="TourEvent.id")

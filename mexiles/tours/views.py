@@ -65,8 +65,8 @@ def public_event(event_id):
 def book():
     form = BookingForm()
     if form.validate_on_submit() and form.check_clock():
-        if not form.is_spam():  # a robot is thanked like anyone, and nothing is kept or sent
-            bookings.receive(form.booking_data(), host_locale=str(get_locale()))
+        # A robot is thanked like anyone; its request is kept aside for review, and nothing is sent.
+        bookings.receive(form.booking_data(), host_locale=str(get_locale()), flagged_spam=form.is_spam())
         return redirect(url_for("tours.booked"))
     return render_template("tours/book.html", form=form)
 
@@ -89,7 +89,8 @@ def feed(token):
 @bp.route("/manage/requests")
 @coordinators
 def inbox():
-    return render_template("tours/inbox.html", page=bookings.inbox(page_arg()))
+    flagged = request.args.get("flagged") == "1"
+    return render_template("tours/inbox.html", page=bookings.inbox(page_arg(), flagged_spam=flagged), flagged=flagged)
 
 
 @bp.route("/manage/requests/<int:request_id>")
@@ -105,6 +106,14 @@ def close_request(request_id):
     bookings.close(bookings.get(request_id) or abort(404), by=current_user)
     flash(_("The request is put away."), "success")
     return redirect(url_for("tours.inbox"))
+
+
+@bp.route("/manage/requests/<int:request_id>/not-spam", methods=["POST"])
+@coordinators
+def not_spam(request_id):
+    bookings.not_spam(bookings.get(request_id) or abort(404), by=current_user)
+    flash(_("The request is in the inbox now."), "success")
+    return redirect(url_for("tours.booking_request", request_id=request_id))
 
 
 @bp.route("/manage/requests/<int:request_id>/reopen", methods=["POST"])

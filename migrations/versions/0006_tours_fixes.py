@@ -11,6 +11,8 @@ make run``), or its plain values cleared, before upgrading.
 
 ``tour_events.reminder_sent_at`` splits into ``speaker_reminded_at`` and ``host_reminded_at``; an
 event already reminded keeps its stamp in both, so nobody is reminded twice.
+
+``tour_booking_requests.flagged_spam``: requests that filled in the honeypot are kept for review.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -46,9 +48,14 @@ def upgrade():
     op.add_column('tour_events', sa.Column('host_reminded_at', sa.DateTime(), nullable=True))
     op.execute('UPDATE tour_events SET speaker_reminded_at = reminder_sent_at, host_reminded_at = reminder_sent_at')
     op.drop_column('tour_events', 'reminder_sent_at')
+    op.add_column('tour_booking_requests',
+                  sa.Column('flagged_spam', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
+    # Before this revision robots' requests were not kept; they would land in the inbox as real ones.
+    op.execute('DELETE FROM tour_booking_requests WHERE flagged_spam')
+    op.drop_column('tour_booking_requests', 'flagged_spam')
     op.add_column('tour_events', sa.Column('reminder_sent_at', sa.DateTime(), nullable=True))
     # Only an event both were reminded of counts as reminded in the old scheme.
     op.execute('UPDATE tour_events SET reminder_sent_at = host_reminded_at WHERE speaker_reminded_at IS NOT NULL')

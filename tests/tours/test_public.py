@@ -1,5 +1,6 @@
 """The public side: the tour page, event pages and booking requests from hosts."""
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -82,12 +83,35 @@ def test_a_booking_request_is_kept_confirmed_by_email_and_in_the_inbox(app, clie
     assert "Any Saturday in November" in detail and "robin@example.org" in detail
 
 
-def test_the_honeypot_keeps_nothing_and_sends_nothing(app, client, frozen, mailbox):
-    response = client.post("/tours/book", data=dict(BOOKING, website="http://spam.example"))
-    assert response.status_code == 302
+def test_the_honeypot_keeps_the_request_aside_and_sends_nothing(app, client, auth, frozen, mailbox, coordinator):
+    form = client.get("/tours/book").data.decode()
+    trap = re.search(r'<input[^>]*name="fax_number_confirm"[^>]*>', form).group(0)
+    assert 'autocomplete="off"' in trap and 'tabindex="-1"' in trap
+    assert re.search(r'<div class="trap" aria-hidden="true">[^<]*<label for="fax_number_confirm"', form)
+    assert 'name="website"' not in form  # browsers autofill that one with a real person's site
+    response = client.post("/tours/book", data=dict(BOOKING, fax_number_confirm="555-0199",
+                                                    organisation="Robot Widgets Inc"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tours/book/thanks")
     with app.app_context():
-        assert db.session.scalar(select(BookingRequest)) is None
+        booking = db.session.scalar(select(BookingRequest))
+        assert booking.flagged_spam and booking.organisation == "Robot Widgets Inc"
     assert mailbox.to("robin@example.org") == []
+    auth.login(coordinator)
+    assert "Robot Widgets" not in client.get("/tours/manage/requests").data.decode()
+    assert "Robot Widgets" in client.get("/tours/manage/requests?flagged=1").data.decode()
+    assert "Flagged as spam" in client.get(f"/tours/manage/requests/{booking.id}").data.decode()
+    client.post(f"/tours/manage/requests/{booking.id}/not-spam")
+    assert "Robot Widgets" in client.get("/tours/manage/requests").data.decode()
+    assert "Robot Widgets" not in client.get("/tours/manage/requests?flagged=1").data.decode()
+
+
+def test_the_confirmation_repeats_no_free_text_but_the_organisation(app, client, frozen, mailbox):
+    data = dict(BOOKING, contact_name="Cheap pills at spam.example", venue="Visit spam.example now",
+                topic="Buy at spam.example", message="spam.example", other_dates="spam.example",
+                city="spam.example City")
+    assert client.post("/tours/book", data=data).status_code == 302
+    text = body(mailbox.wait_for("robin@example.org"))
+    assert "Demo Valley College" in text and "spam.example" not in text
 
 
 def test_the_booking_form_is_rate_limited_on_requests_received_not_on_typos(client, frozen):
