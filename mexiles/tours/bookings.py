@@ -48,6 +48,12 @@ def get(request_id: int) -> BookingRequest | None:
     return db.session.get(BookingRequest, request_id, options=[selectinload(BookingRequest.events)])
 
 
+def view(request: BookingRequest) -> None:
+    """Reading a request shows the host's contact details: who looked is recorded."""
+    audit.record("tour_booking_request.view", SUBJECT, request.id)
+    db.session.commit()
+
+
 def not_spam(request: BookingRequest, by) -> None:
     """A coordinator read a flagged request and found a real host: it joins the inbox."""
     if request.flagged_spam:

@@ -97,6 +97,7 @@ def inbox():
 @coordinators
 def booking_request(request_id):
     booking = bookings.get(request_id) or abort(404)
+    bookings.view(booking)
     return render_template("tours/request.html", booking=booking)
 
 

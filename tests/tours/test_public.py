@@ -186,3 +186,18 @@ def test_a_utc_instant_beyond_the_calendar_is_refused_as_out_of_range():
 
     with pytest.raises(timing.OutOfRange):
         timing.to_utc(dt.date(9999, 12, 31), dt.time(22), "America/Denver")
+
+
+def test_reading_a_request_is_audited(app, client, auth, frozen, coordinator):
+    client.post("/tours/book", data=BOOKING)
+    with app.app_context():
+        booking_id = db.session.scalar(select(BookingRequest.id))
+    auth.login(coordinator)
+    assert client.get(f"/tours/manage/requests/{booking_id}").status_code == 200
+    with app.app_context():
+        from mexiles.audit.models import AuditEntry
+
+        (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "tour_booking_request.view")).all()
+        assert (entry.subject_type, entry.subject_id, entry.actor_id) == ("tour_booking_request", str(booking_id),
+                                                                          coordinator.id)
+        assert "robin" not in str(entry.details)
