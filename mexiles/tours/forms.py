@@ -115,7 +115,9 @@ class BookingForm(TimeSpanMixin, FlaskForm):
     fax_number_confirm = StringField(_l("Leave this field empty"), validators=[Optional()])
 
     def validate_day(self, field):
-        if field.data and field.data < dt.date.today():
+        # "Today" where the host is: in the evening in the Americas, it is already tomorrow in UTC.
+        zone = self.time_zone.data if timing.zone_ok(self.time_zone.data) else "UTC"
+        if field.data and field.data < timing.local(utcnow(), zone).date():
             raise ValidationError(_l("This date is in the past. Choose a coming date."))
 
     def is_spam(self) -> bool:
