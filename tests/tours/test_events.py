@@ -481,7 +481,7 @@ def test_overlapping_reminder_runs_send_each_reminder_once(app, runner, frozen, 
                                                            make_speaker, make_event):
     """A second cron run starts while the first is sending the speaker's reminder; each message goes once."""
     import mexiles.mail
-    from mexiles.tours import services
+    from mexiles.tours import reminders
 
     speaker = make_speaker()
     make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="overlap@example.org")
@@ -492,7 +492,7 @@ def test_overlapping_reminder_runs_send_each_reminder_once(app, runner, frozen, 
 
     def send_while_another_run_starts(to, *args, **kwargs):
         if to == speaker.user.email and not second_run:
-            second_run.append(services.send_reminders())  # reads the event while the host is still due
+            second_run.append(reminders.send_reminders())  # reads the event while the host is still due
         return real_send(to, *args, **kwargs)
 
     monkeypatch.setattr(mexiles.mail, "send", send_while_another_run_starts)
