@@ -17,21 +17,28 @@ FIELDS = ("organisation", "contact_name", "contact_email", "contact_phone", "sta
           "travel_support", "message")
 
 
-def receive(data: dict, host_locale: str) -> BookingRequest:
-    """Keep a host's request and confirm it to them by email, in the language they wrote in."""
-    request = BookingRequest(host_locale=host_locale, **{k: data.get(k) for k in FIELDS})
+def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> BookingRequest:
+    """Keep a host's request and confirm it to them by email, in the language they wrote in.
+
+    A request that looks like a robot's is kept for review but not confirmed: our mail must not carry
+    anything to an address someone else typed in. The confirmation repeats none of the free text
+    typed into the form (only the organisation), so that it cannot be used to relay spam."""
+    request = BookingRequest(host_locale=host_locale, flagged_spam=flagged_spam,
+                             **{k: data.get(k) for k in FIELDS})
     db.session.add(request)
     db.session.flush()
-    audit.record("tour_booking_request.receive", SUBJECT, request.id)
+    audit.record("tour_booking_request.receive", SUBJECT, request.id, flagged_spam=flagged_spam)
     db.session.commit()
-    mail.send(request.contact_email, _l("We received your request for a speaker"), "tours/email/request_received.txt",
-              locale=host_locale, request=request)
+    if not flagged_spam:
+        mail.send(request.contact_email, _l("We received your request for a speaker"),
+                  "tours/email/request_received.txt", locale=host_locale, request=request)
     return request
 
 
-def inbox(page: int = 1):
-    """New requests first, then the rest, newest first."""
+def inbox(page: int = 1, flagged_spam: bool = False):
+    """New requests first, then the rest, newest first; those flagged as spam only when asked for."""
     query = (select(BookingRequest).options(selectinload(BookingRequest.events))
+             .where(BookingRequest.flagged_spam == flagged_spam)
              .order_by(case((BookingRequest.status == "new", 0), else_=1), BookingRequest.created_at.desc(),
                        BookingRequest.id.desc()))
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
@@ -39,6 +46,20 @@ def inbox(page: int = 1):
 
 def get(request_id: int) -> BookingRequest | None:
     return db.session.get(BookingRequest, request_id, options=[selectinload(BookingRequest.events)])
+
+
+def view(request: BookingRequest) -> None:
+    """Reading a request shows the host's contact details: who looked is recorded."""
+    audit.record("tour_booking_request.view", SUBJECT, request.id)
+    db.session.commit()
+
+
+def not_spam(request: BookingRequest, by) -> None:
+    """A coordinator read a flagged request and found a real host: it joins the inbox."""
+    if request.flagged_spam:
+        request.flagged_spam = False
+        audit.record("tour_booking_request.not_spam", SUBJECT, request.id, actor=by)
+    db.session.commit()
 
 
 def close(request: BookingRequest, by) -> None:

@@ -1,7 +1,7 @@
 import click
 from flask.cli import AppGroup
 
-from . import services
+from . import reminders
 
 tours_cli = AppGroup("tours", help="Speaking tours.")
 
@@ -9,7 +9,7 @@ tours_cli = AppGroup("tours", help="Speaking tours.")
 @tours_cli.command("remind")
 def remind_command():
     """Email speakers and hosts TOURS_REMINDER_DAYS before each confirmed event (run daily from cron)."""
-    click.echo(f"Reminders sent for {services.send_reminders()} events.")
+    click.echo(f"Reminders sent: {reminders.send_reminders()}.")
 
 
 commands = [tours_cli]

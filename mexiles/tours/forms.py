@@ -4,10 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
                      StringField, TelField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp, StopValidation,
+                                ValidationError)
 
 from ..accounts.forms import MultiCheckboxField
 from ..forms import options
+from ..timeutil import utcnow
 from . import timing
 
 LANGUAGES = {"en": _l("English"), "es": _l("Spanish")}
@@ -24,6 +26,33 @@ HOST_ZONES = {
 BLANK = [("", "—")]
 phone_format = Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))
 money_range = NumberRange(min=0, max=1_000_000, message=_l("Give an amount between 0 and 1,000,000."))
+
+
+def finite_amount(form, field):
+    """Decimal("NaN") and Decimal("Infinity") parse, but are no amount and break comparisons."""
+    if field.data is not None and not field.data.is_finite():
+        field.data = None
+        raise StopValidation(_l("Give an amount in dollars and cents, such as 250 or 99.50."))
+
+
+class WithinYears:
+    """A date no further than ``back`` years behind and ``ahead`` years ahead of today."""
+
+    def __init__(self, ahead: int, back: int | None = None):
+        self.ahead, self.back = ahead, back
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        today = utcnow().date()
+        if field.data > today + dt.timedelta(days=365 * self.ahead + 1):
+            raise ValidationError(_l("Choose a date within the next %(years)s years.", years=self.ahead))
+        if self.back is not None and field.data < today - dt.timedelta(days=365 * self.back + 1):
+            raise ValidationError(_l("Choose a date within the last %(years)s years.", years=self.back))
+
+
+amount_checks = (Optional(), finite_amount, money_range)
+DATE_YEARS = 5  # how far ahead (and, for coordinators, back) a talk may be planned or recorded
 
 
 def iana_zone(form, field):
@@ -54,6 +83,10 @@ class TimeSpanMixin:
             self.starts.errors = list(self.starts.errors) + [
                 _l("This time does not exist on that day: the clocks change. Choose another time.")]
             return False
+        except timing.OutOfRange:
+            self.day.errors = list(self.day.errors) + [
+                _l("Choose a date within the next %(years)s years.", years=DATE_YEARS)]
+            return False
         return True
 
 
@@ -62,7 +95,8 @@ class BookingForm(TimeSpanMixin, FlaskForm):
     contact_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     contact_email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
     contact_phone = TelField(_l("Your phone"), validators=[Optional(), Length(max=40), phone_format])
-    day = DateField(_l("Proposed date"), validators=[DataRequired(message=_l("Give a date."))])
+    day = DateField(_l("Proposed date"), validators=[DataRequired(message=_l("Give a date.")),
+                                                     WithinYears(ahead=DATE_YEARS)])
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
     time_zone = SelectField(_l("Time zone"), choices=options(HOST_ZONES), default="America/Denver")
@@ -73,18 +107,21 @@ class BookingForm(TimeSpanMixin, FlaskForm):
         Optional(), NumberRange(min=1, max=100_000, message=_l("Give a number of people between 1 and 100,000."))])
     topic = StringField(_l("Topic you would like"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
-    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=[Optional(), money_range])
+    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=amount_checks)
     travel_support = SelectField(_l("Travel support offered"), choices=options(TRAVEL_SUPPORT))
     message = TextAreaField(_l("Anything else we should know"), validators=[Optional(), Length(max=4000)])
-    # A trap for robots: hidden from people by CSS, so only a form-filling robot fills it in.
-    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+    # A trap for robots: hidden from people by CSS and screen readers, and named so that no browser's
+    # autofill has a value for it; only a form-filling robot fills it in.
+    fax_number_confirm = StringField(_l("Leave this field empty"), validators=[Optional()])
 
     def validate_day(self, field):
-        if field.data and field.data < dt.date.today():
+        # "Today" where the host is: in the evening in the Americas, it is already tomorrow in UTC.
+        zone = self.time_zone.data if timing.zone_ok(self.time_zone.data) else "UTC"
+        if field.data and field.data < timing.local(utcnow(), zone).date():
             raise ValidationError(_l("This date is in the past. Choose a coming date."))
 
     def is_spam(self) -> bool:
-        return bool((self.website.data or "").strip())
+        return bool((self.fax_number_confirm.data or "").strip())
 
     def booking_data(self) -> dict:
         starts_at, ends_at = self.span_utc()
@@ -137,7 +174,8 @@ class OwnProfileForm(SpeakerForm):
 class EventForm(TimeSpanMixin, FlaskForm):
     speaker_id = SelectField(_l("Speaker"), coerce=int, validate_choice=False)
     title = StringField(_l("Title of the talk"), validators=[DataRequired(), Length(max=200)])
-    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give a date."))])
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give a date.")),
+                                            WithinYears(ahead=DATE_YEARS, back=DATE_YEARS)])
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
     time_zone = StringField(_l("Time zone of the place"), default="America/Denver",
@@ -151,7 +189,7 @@ class EventForm(TimeSpanMixin, FlaskForm):
     host_locale = SelectField(_l("Write to the host in"), choices=options(LANGUAGES))
     language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
     expected_audience = IntegerField(_l("Expected audience"), validators=[Optional(), NumberRange(min=1, max=100_000)])
-    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=[Optional(), money_range])
+    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=amount_checks)
     override_reason = TextAreaField(_l("Book anyway, because…"), validators=[Optional(), Length(max=2000)],
                                     description=_l("Only when warnings are shown: say why this booking is right."))
 
@@ -184,8 +222,10 @@ class RespondForm(FlaskForm):
 
 
 class UnavailableForm(FlaskForm):
-    first_day = DateField(_l("From"), validators=[DataRequired(message=_l("Give a date."))])
-    last_day = DateField(_l("Until (included)"), validators=[DataRequired(message=_l("Give a date."))])
+    first_day = DateField(_l("From"), validators=[DataRequired(message=_l("Give a date.")),
+                                                  WithinYears(ahead=DATE_YEARS)])
+    last_day = DateField(_l("Until (included)"), validators=[DataRequired(message=_l("Give a date.")),
+                                                             WithinYears(ahead=DATE_YEARS)])
     note = StringField(_l("Note (only coordinators see it)"), validators=[Optional(), Length(max=200)])
 
     def validate_last_day(self, field):
@@ -195,8 +235,8 @@ class UnavailableForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     attendance = IntegerField(_l("Attendance"), validators=[Optional(), NumberRange(min=0, max=100_000)])
-    honorarium_received = DecimalField(_l("Honorarium received (US$)"), places=2, validators=[Optional(), money_range])
-    travel_costs = DecimalField(_l("Travel costs (US$)"), places=2, validators=[Optional(), money_range])
+    honorarium_received = DecimalField(_l("Honorarium received (US$)"), places=2, validators=amount_checks)
+    travel_costs = DecimalField(_l("Travel costs (US$)"), places=2, validators=amount_checks)
 
     def outcome_data(self) -> dict:
         return {"attendance": self.attendance.data, "honorarium_received_cents": cents(self.honorarium_received.data),

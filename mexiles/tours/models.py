@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -39,7 +39,7 @@ class Speaker(db.Model):
     bio_es: Mapped[str | None] = mapped_column(Text)
     topics: Mapped[str | None] = mapped_column(String(300))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    home_city: Mapped[str | None] = mapped_column(String(120))
+    home_city: Mapped[str | None] = mapped_column(EncryptedString)  # where someone at risk lives
     time_zone: Mapped[str] = mapped_column(String(64))
     # SHA-256 of the secret in the speaker's calendar-feed URL; the secret itself is never stored.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -61,7 +61,7 @@ class Unavailability(db.Model):
     speaker_id: Mapped[int] = mapped_column(ForeignKey("tour_speakers.id", ondelete="CASCADE"), index=True)
     first_day: Mapped[dt.date]
     last_day: Mapped[dt.date]
-    note: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(EncryptedString)  # often why: a hearing, a clinic
 
     speaker: Mapped[Speaker] = relationship(back_populates="unavailable")
 
@@ -98,6 +98,8 @@ class BookingRequest(db.Model):
     honorarium_cents: Mapped[int | None]
     travel_support: Mapped[str] = mapped_column(String(10), default="none")
     message: Mapped[str | None] = mapped_column(Text)
+    # The honeypot was filled in: kept for a coordinator to look at, out of the inbox, never answered.
+    flagged_spam: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     events: Mapped[list[TourEvent]] = relationship(back_populates="request", order_by="TourEvent.id")
@@ -143,7 +145,9 @@ class TourEvent(db.Model):
     honorarium_received_cents: Mapped[int | None]
     travel_costs_cents: Mapped[int | None]
     offered_at: Mapped[dt.datetime | None]  # first offered: from then on it is in the speaker's calendar
-    reminder_sent_at: Mapped[dt.datetime | None]
+    # Each reminder is claimed (set) before it is sent and released if sending fails: sent exactly once.
+    speaker_reminded_at: Mapped[dt.datetime | None]
+    host_reminded_at: Mapped[dt.datetime | None]
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: grows with every change
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())

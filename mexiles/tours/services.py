@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from flask import current_app, url_for
@@ -22,7 +21,6 @@ from . import calendar, speakers, timing
 from .models import BookingRequest, ConflictOverride, EventStep, TourEvent, Unavailability
 from .speakers import public_name
 
-log = logging.getLogger(__name__)
 SUBJECT = "tour_event"
 PAGE_SIZE = 50
 COORDINATOR, SPEAKER = "coordinator", "speaker"
@@ -48,6 +46,7 @@ HOLDING = ("requested", "offered", "accepted", "confirmed", "done")
 EDITABLE = ("requested", "offered", "accepted", "confirmed", "declined")
 SPEAKER_CHANGEABLE = ("requested", "declined")
 PUBLIC_STATUSES = ("confirmed", "done")
+PRINTABLE_FOR_SPEAKER = ("accepted", "confirmed", "done")
 STATUS_LABELS = {
     "requested": _l("Requested"), "offered": _l("Offered to the speaker"), "accepted": _l("Accepted by the speaker"),
     "declined": _l("Declined by the speaker"), "confirmed": _l("Confirmed with the host"), "done": _l("Done"),
@@ -61,6 +60,9 @@ STEP_LABELS = {
 EVENT_FIELDS = ("speaker_id", "title", "starts_at", "ends_at", "time_zone", "city", "venue", "listed", "organisation",
                 "host_name", "host_email", "host_locale", "language", "expected_audience", "honorarium_offered_cents")
 TIMING_FIELDS = {"speaker_id", "starts_at", "ends_at", "time_zone", "city", "venue", "title"}
+# A change of these is a new event for whoever already said yes: the speaker is asked again, the host
+# of a confirmed event gets an updated invitation.
+MOVING_FIELDS = {"starts_at", "ends_at", "time_zone", "city"}
 
 
 class StepRefused(ValueError):
@@ -152,10 +154,27 @@ def get(event_id: int) -> TourEvent | None:
                                                         selectinload(TourEvent.overrides)])
 
 
+def history_names(event: TourEvent) -> dict[int, str]:
+    """Who took each step, by user id. A speaker's account name is often their legal name, so every
+    speaker (the event's own, or an earlier one who declined) is named by their public name."""
+    actors = {s.actor_id: s.actor for s in event.steps if s.actor is not None}
+    names = {user_id: user.display_name for user_id, user in actors.items()}
+    names.update(speakers.public_names_by_user(actors))
+    return names
+
+
 def for_speaker(user, event_id: int) -> TourEvent | None:
     """The event if it was offered to this speaker; None for anyone else's (the view answers 404)."""
     event = get(event_id)
     if event is None or event.speaker.user_id != user.id or event.offered_at is None:
+        return None
+    return event
+
+
+def printable_for_speaker(user, event_id: int) -> TourEvent | None:
+    """The speaker's own event once they said yes: only then is there a room to print a QR code for."""
+    event = for_speaker(user, event_id)
+    if event is None or event.status not in PRINTABLE_FOR_SPEAKER:
         return None
     return event
 
@@ -230,6 +249,7 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
             event_id=None if creating else event.id,
             check_notice=creating or bool({"starts_at", "ends_at"} & set(changed))))
         _refuse_unless_overridable(conflicts, override_reason)
+    moved = not creating and bool(MOVING_FIELDS & set(changed))
     if creating:
         event = TourEvent(request=request, **{k: data[k] for k in changed})
         db.session.add(event)
@@ -245,14 +265,27 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
             event.offered_at = None  # not the new speaker's until it is offered to them
             if event.status == "declined":
                 _step(event, "requested", by, None)
+        if moved and event.status == "accepted":
+            _step(event, "offered", by, None)  # they said yes to another time or place: ask again
         if reschedule:
             event.sequence += 1
-            event.reminder_sent_at = None  # a new time deserves a new reminder
+            event.speaker_reminded_at = event.host_reminded_at = None  # a new time deserves new reminders
         audit.record("tour_event.update", SUBJECT, event.id, actor=by, fields=changed)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    db.session.commit()
+    _commit()
+    if moved:
+        _tell_moved(event)
     return event
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # PostgreSQL's exclusion constraint caught a booking saved at the same moment elsewhere.
+        db.session.rollback()
+        raise StepRefused(_l("The speaker was just booked for that time by someone else.")) from None
 
 
 def move(event: TourEvent, to: str, by, reason: str | None = None, override_reason: str | None = None) -> None:
@@ -278,12 +311,7 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     _step(event, to, by, reason)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # PostgreSQL's exclusion constraint caught a booking saved at the same moment elsewhere.
-        db.session.rollback()
-        raise StepRefused(_l("The speaker was just booked for that time by someone else.")) from None
+    _commit()
     _tell(event, to)
 
 
@@ -298,6 +326,8 @@ def _step(event: TourEvent, to: str, by, reason: str | None) -> None:
     event.status = to
     if to == "offered" and event.offered_at is None:
         event.offered_at = utcnow()
+    elif to == "requested":
+        event.offered_at = None  # starting again: no longer the decliner's to see, until offered anew
     event.sequence += 1
     event.steps.append(EventStep(from_status=before, to_status=to, actor_id=getattr(by, "id", None), reason=reason))
     audit.record("tour_event.status", SUBJECT, event.id, actor=by, before=before, after=to)
@@ -327,6 +357,22 @@ def _tell(event: TourEvent, to: str) -> None:
         if event.offered_at is not None:
             mail.send(speaker_user.email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt",
                       locale=speaker_user.locale, event=event, speaker_name=public_name(event.speaker))
+
+
+def _tell_moved(event: TourEvent) -> None:
+    """The time or city changed: the speaker who was offered it is asked (again); the host of a
+    confirmed event gets an updated invitation, whose higher SEQUENCE replaces the old one."""
+    if event.status not in ("offered", "confirmed"):
+        return
+    speaker_user = event.speaker.user
+    mail.send(speaker_user.email, _l("A speaking event has changed"), "tours/email/changed_speaker.txt",
+              locale=speaker_user.locale, event=event, ask=event.status == "offered",
+              link=url_for("tours.my_event", event_id=event.id, _external=True))
+    if event.status == "confirmed":
+        invite = calendar.event_file(event, for_speaker=False)
+        mail.send(event.host_email, _l("Your speaking event has changed"), "tours/email/changed_host.txt",
+                  locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
+                  speaker_name=public_name(event.speaker))
 
 
 def _coordinators_of(event: TourEvent) -> list:
@@ -364,33 +410,3 @@ def gifts_credited(event_ids: list[int]) -> dict[int, GiftCredit]:
     LEAD: wire this to the giving domain's service once ``Gift.tour_event_id`` lands: count and sum
     the completed gifts per event id in one query and return ``GiftCredit(True, count, total_cents)``."""
     return {event_id: GiftCredit(connected=False) for event_id in event_ids}
-
-
-# --- Reminders -----------------------------------------------------------------------------
-
-def send_reminders() -> int:
-    """Remind speaker and host of each confirmed event within TOURS_REMINDER_DAYS, once per event."""
-    now = utcnow()
-    horizon = now + dt.timedelta(days=current_app.config["TOURS_REMINDER_DAYS"])
-    due = db.session.scalars(select(TourEvent).where(TourEvent.status == "confirmed",
-                                                     TourEvent.reminder_sent_at.is_(None),
-                                                     TourEvent.starts_at > now, TourEvent.starts_at <= horizon)
-                             .order_by(TourEvent.starts_at)).all()
-    sent = 0
-    for event in due:
-        speaker_user, name = event.speaker.user, public_name(event.speaker)
-        to_speaker = mail.send(speaker_user.email, _l("Reminder: your talk is coming up"),
-                               "tours/email/reminder_speaker.txt", locale=speaker_user.locale, event=event,
-                               zone=event.speaker.time_zone,
-                               link=url_for("tours.my_event", event_id=event.id, _external=True))
-        to_host = mail.send(event.host_email, _l("Reminder: your speaking event is coming up"),
-                            "tours/email/reminder_host.txt", locale=event.host_locale, event=event,
-                            speaker_name=name, donation_url=donation_url(event))
-        if to_speaker and to_host:
-            event.reminder_sent_at = now
-            audit.record("tour_event.reminded", SUBJECT, event.id)
-            sent += 1
-        else:
-            log.warning("reminder for tour event %s not fully sent; will try again", event.id)
-        db.session.commit()
-    return sent

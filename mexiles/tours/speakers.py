@@ -45,6 +45,14 @@ def for_user(user) -> Speaker | None:
     return db.session.scalar(select(Speaker).where(Speaker.user_id == user.id))
 
 
+def public_names_by_user(user_ids) -> dict[int, str]:
+    """The public name of each of these accounts that has a speaker profile, by user id."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return {s.user_id: public_name(s) for s in db.session.scalars(select(Speaker).where(Speaker.user_id.in_(ids)))}
+
+
 def all_speakers() -> list[Speaker]:
     speakers = list(db.session.scalars(select(Speaker)))
     return sorted(speakers, key=lambda s: public_name(s).casefold())
@@ -143,7 +151,12 @@ def reset_feed_token(speaker: Speaker, by) -> str:
 
 
 def for_feed_token(token: str) -> Speaker | None:
+    """The speaker whose feed this is, while their account is active and still holds the speaker role:
+    a deactivated or demoted speaker's old URL must stop giving their schedule away."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(select(Speaker).options(selectinload(Speaker.unavailable))
-                             .where(Speaker.feed_token_hash == _digest(token)))
+    speaker = db.session.scalar(select(Speaker).options(selectinload(Speaker.unavailable))
+                                .where(Speaker.feed_token_hash == _digest(token)))
+    if speaker is None or not speaker.user.is_active or not speaker.user.has_role(Role.SPEAKER):
+        return None
+    return speaker

@@ -13,6 +13,10 @@ class NoSuchLocalTime(ValueError):
     """A wall-clock time skipped by a daylight-saving change."""
 
 
+class OutOfRange(ValueError):
+    """A date so far off that its UTC instant falls outside the calendar Python can hold."""
+
+
 @cache
 def known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
@@ -31,7 +35,10 @@ def zone_ok(name: str | None) -> bool:
 def to_utc(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
     """The naive UTC instant of a wall-clock time in ``zone``; refuses times a clock change skips."""
     local = dt.datetime.combine(day, time, tzinfo=ZoneInfo(zone))
-    utc = local.astimezone(dt.UTC)
+    try:
+        utc = local.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 9999-12-31 in the evening west of Greenwich
+        raise OutOfRange(zone) from None
     if utc.astimezone(ZoneInfo(zone)).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise NoSuchLocalTime(zone)
     return utc.replace(tzinfo=None)

@@ -31,7 +31,8 @@ def money_filter(cents: int | None) -> str:
 @bp.context_processor
 def vocabulary():
     return {"public_name": speakers.public_name, "STATUS_LABELS": services.STATUS_LABELS,
-            "STEP_LABELS": services.STEP_LABELS, "LANGUAGES": LANGUAGES, "NAME_CHOICES": NAME_CHOICES,
+            "STEP_LABELS": services.STEP_LABELS, "PRINTABLE_FOR_SPEAKER": services.PRINTABLE_FOR_SPEAKER,
+            "LANGUAGES": LANGUAGES, "NAME_CHOICES": NAME_CHOICES,
             "TRAVEL_SUPPORT": TRAVEL_SUPPORT, "HOST_ZONES": HOST_ZONES}
 
 
@@ -57,13 +58,15 @@ def public_event(event_id):
 
 
 @bp.route("/book", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"], methods=["POST"])
+# Only requests that were received count: a host correcting typos is not locked out.
+@limiter.limit(lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"], methods=["POST"],
+               deduct_when=lambda response: response.status_code == 302)
 @public
 def book():
     form = BookingForm()
     if form.validate_on_submit() and form.check_clock():
-        if not form.is_spam():  # a robot is thanked like anyone, and nothing is kept or sent
-            bookings.receive(form.booking_data(), host_locale=str(get_locale()))
+        # A robot is thanked like anyone; its request is kept aside for review, and nothing is sent.
+        bookings.receive(form.booking_data(), host_locale=str(get_locale()), flagged_spam=form.is_spam())
         return redirect(url_for("tours.booked"))
     return render_template("tours/book.html", form=form)
 
@@ -86,13 +89,15 @@ def feed(token):
 @bp.route("/manage/requests")
 @coordinators
 def inbox():
-    return render_template("tours/inbox.html", page=bookings.inbox(page_arg()))
+    flagged = request.args.get("flagged") == "1"
+    return render_template("tours/inbox.html", page=bookings.inbox(page_arg(), flagged_spam=flagged), flagged=flagged)
 
 
 @bp.route("/manage/requests/<int:request_id>")
 @coordinators
 def booking_request(request_id):
     booking = bookings.get(request_id) or abort(404)
+    bookings.view(booking)
     return render_template("tours/request.html", booking=booking)
 
 
@@ -102,6 +107,14 @@ def close_request(request_id):
     bookings.close(bookings.get(request_id) or abort(404), by=current_user)
     flash(_("The request is put away."), "success")
     return redirect(url_for("tours.inbox"))
+
+
+@bp.route("/manage/requests/<int:request_id>/not-spam", methods=["POST"])
+@coordinators
+def not_spam(request_id):
+    bookings.not_spam(bookings.get(request_id) or abort(404), by=current_user)
+    flash(_("The request is in the inbox now."), "success")
+    return redirect(url_for("tours.booking_request", request_id=request_id))
 
 
 @bp.route("/manage/requests/<int:request_id>/reopen", methods=["POST"])
@@ -169,7 +182,8 @@ def new_event():
 def event(event_id):
     event = services.get(event_id) or abort(404)
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
-                           step_form=StepForm(), donation_url=services.donation_url(event))
+                           step_form=StepForm(), donation_url=services.donation_url(event),
+                           actor_names=services.history_names(event))
 
 
 @bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -208,7 +222,8 @@ def step(event_id):
             flash(str(refusal), "error")
             return redirect(url_for("tours.event", event_id=event.id))
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
-                           step_form=form, conflicts=conflicts, donation_url=services.donation_url(event)), 409
+                           step_form=form, conflicts=conflicts, donation_url=services.donation_url(event),
+                           actor_names=services.history_names(event)), 409
 
 
 @bp.route("/manage/events/<int:event_id>/report", methods=["GET", "POST"])
@@ -237,10 +252,9 @@ def _dollars(cents):
 # --- The printable QR code, for coordinators and the event's speaker -----------------------
 
 def _printable_event(event_id):
-    event = services.get(event_id) or abort(404)
-    if not speakers.may_manage(current_user) and event.speaker.user_id != current_user.id:
-        abort(404)
-    return event
+    if speakers.may_manage(current_user):
+        return services.get(event_id) or abort(404)
+    return services.printable_for_speaker(current_user, event_id) or abort(404)
 
 
 @bp.route("/poster/<int:event_id>")

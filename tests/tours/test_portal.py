@@ -169,3 +169,61 @@ def test_the_portal_in_spanish(client, auth, frozen, make_speaker, make_event):
     auth.login(speaker.user)
     page = client.get("/tours/me/").data.decode()
     assert "Mis charlas" in page and "Esperando su respuesta" in page
+
+
+def test_a_deactivated_or_demoted_speakers_feed_stops_working(app, client, auth, frozen, make_user, make_speaker,
+                                                              make_event):
+    from mexiles.accounts import services as accounts
+    from mexiles.accounts.models import User
+
+    admin = make_user("admin")
+    gone, demoted = make_speaker(alias="Gone"), make_speaker(alias="Demoted")
+    urls = {}
+    for speaker in (gone, demoted):
+        make_event(speaker, steps=("offered",), title=f"Talk of {speaker.alias}")
+        auth.login(speaker.user)
+        urls[speaker.alias] = feed_url(client)
+        auth.logout()
+        assert client.get(urls[speaker.alias]).status_code == 200
+    with app.app_context():
+        by = db.session.get(User, admin.id)
+        accounts.set_active(db.session.get(User, gone.user.id), False, actor=by)
+        accounts.set_roles(db.session.get(User, demoted.user.id), [], actor=by)
+        db.session.commit()
+    assert client.get(urls["Gone"]).status_code == 404
+    assert client.get(urls["Demoted"]).status_code == 404
+
+
+def test_a_speaker_prints_the_qr_code_only_for_their_own_accepted_events(client, auth, frozen, make_speaker,
+                                                                          make_event):
+    speaker = make_speaker()
+    draft = make_event(speaker, title="Not yet offered")
+    offered = make_event(speaker, day=dt.date(2030, 11, 9), steps=("offered",))
+    confirmed = make_event(speaker, day=dt.date(2030, 11, 16), steps=("offered", "accepted", "confirmed"))
+    auth.login(speaker.user)
+    for event_id in (draft, offered):
+        assert client.get(f"/tours/poster/{event_id}").status_code == 404, event_id
+        assert client.get(f"/tours/poster/{event_id}/qr.svg").status_code == 404, event_id
+    assert client.get(f"/tours/poster/{confirmed}").status_code == 200
+    assert client.get(f"/tours/poster/{confirmed}/qr.svg").status_code == 200
+
+
+def test_after_start_again_the_decliner_no_longer_sees_the_event(app, client, auth, frozen, coordinator,
+                                                                 make_speaker, make_event):
+    speaker = make_speaker()
+    event_id = make_event(speaker, title="Declined talk", steps=("offered", "declined"))
+    auth.login(speaker.user)
+    url = feed_url(client)
+    assert "Declined talk" in client.get("/tours/me/").data.decode()
+    auth.logout()
+    auth.login(coordinator)
+    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "requested"})
+    from tests.tours.conftest import event_status
+    assert event_status(app, event_id) == "requested"
+    auth.logout()
+    auth.login(speaker.user)
+    assert "Declined talk" not in client.get("/tours/me/").data.decode()
+    assert client.get(f"/tours/me/events/{event_id}").status_code == 404
+    auth.logout()
+    feed = client.get(url)
+    assert feed.status_code == 200 and "Declined talk" not in feed.data.decode()

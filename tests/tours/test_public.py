@@ -1,5 +1,6 @@
 """The public side: the tour page, event pages and booking requests from hosts."""
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -82,17 +83,42 @@ def test_a_booking_request_is_kept_confirmed_by_email_and_in_the_inbox(app, clie
     assert "Any Saturday in November" in detail and "robin@example.org" in detail
 
 
-def test_the_honeypot_keeps_nothing_and_sends_nothing(app, client, frozen, mailbox):
-    response = client.post("/tours/book", data=dict(BOOKING, website="http://spam.example"))
-    assert response.status_code == 302
+def test_the_honeypot_keeps_the_request_aside_and_sends_nothing(app, client, auth, frozen, mailbox, coordinator):
+    form = client.get("/tours/book").data.decode()
+    trap = re.search(r'<input[^>]*name="fax_number_confirm"[^>]*>', form).group(0)
+    assert 'autocomplete="off"' in trap and 'tabindex="-1"' in trap
+    assert re.search(r'<div class="trap" aria-hidden="true">[^<]*<label for="fax_number_confirm"', form)
+    assert 'name="website"' not in form  # browsers autofill that one with a real person's site
+    response = client.post("/tours/book", data=dict(BOOKING, fax_number_confirm="555-0199",
+                                                    organisation="Robot Widgets Inc"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tours/book/thanks")
     with app.app_context():
-        assert db.session.scalar(select(BookingRequest)) is None
+        booking = db.session.scalar(select(BookingRequest))
+        assert booking.flagged_spam and booking.organisation == "Robot Widgets Inc"
     assert mailbox.to("robin@example.org") == []
+    auth.login(coordinator)
+    assert "Robot Widgets" not in client.get("/tours/manage/requests").data.decode()
+    assert "Robot Widgets" in client.get("/tours/manage/requests?flagged=1").data.decode()
+    assert "Flagged as spam" in client.get(f"/tours/manage/requests/{booking.id}").data.decode()
+    client.post(f"/tours/manage/requests/{booking.id}/not-spam")
+    assert "Robot Widgets" in client.get("/tours/manage/requests").data.decode()
+    assert "Robot Widgets" not in client.get("/tours/manage/requests?flagged=1").data.decode()
 
 
-def test_the_booking_form_is_rate_limited(client, frozen):
+def test_the_confirmation_repeats_no_free_text_but_the_organisation(app, client, frozen, mailbox):
+    data = dict(BOOKING, contact_name="Cheap pills at spam.example", venue="Visit spam.example now",
+                topic="Buy at spam.example", message="spam.example", other_dates="spam.example",
+                city="spam.example City")
+    assert client.post("/tours/book", data=data).status_code == 302
+    text = body(mailbox.wait_for("robin@example.org"))
+    assert "Demo Valley College" in text and "spam.example" not in text
+
+
+def test_the_booking_form_is_rate_limited_on_requests_received_not_on_typos(client, frozen):
+    for _ in range(8):  # more mistakes than the limit allows requests
+        assert client.post("/tours/book", data=dict(BOOKING, contact_email="bad")).status_code == 200
     for _ in range(5):
-        client.post("/tours/book", data=dict(BOOKING, contact_email="bad"))
+        assert client.post("/tours/book", data=BOOKING).status_code == 302
     assert client.post("/tours/book", data=BOOKING).status_code == 429
     assert client.get("/tours/book").status_code == 200  # reading the form stays open
 
@@ -129,3 +155,58 @@ def test_public_pages_in_spanish(client, frozen, make_speaker, make_event):
     page = client.get(f"/tours/events/{event_id}", headers={"Accept-Language": "es"}).data.decode()
     assert "Periodista en el exilio." in page and "A journalist" not in page
     assert "Invitar a" in client.get("/tours/book", headers={"Accept-Language": "es"}).data.decode()
+
+
+def test_a_far_future_date_gets_a_message_not_an_error(app, client, frozen):
+    response = client.post("/tours/book", data=dict(BOOKING, day="9999-12-31", starts="22:00", ends="23:00"))
+    assert response.status_code == 200
+    assert "Choose a date within the next 5 years" in response.data.decode()
+    page = client.post("/tours/book", data=dict(BOOKING, day="2036-01-01"),
+                       headers={"Accept-Language": "es"}).data.decode()
+    assert "Elija una fecha dentro de los próximos 5 años" in page
+    with app.app_context():
+        assert db.session.scalar(select(BookingRequest)) is None
+
+
+def test_an_amount_that_is_no_number_gets_a_message_not_an_error(app, client, frozen):
+    for amount in ("NaN", "sNaN", "-nan", "Infinity", "-Infinity", "inf"):
+        response = client.post("/tours/book", data=dict(BOOKING, honorarium=amount))
+        page = response.data.decode()
+        assert response.status_code == 200, amount
+        assert "Give an amount in dollars and cents" in page, amount
+        assert f'value="{amount}"' in page  # what was typed comes back to be corrected
+    with app.app_context():
+        assert db.session.scalar(select(BookingRequest)) is None
+
+
+def test_a_utc_instant_beyond_the_calendar_is_refused_as_out_of_range():
+    import pytest
+
+    from mexiles.tours import timing
+
+    with pytest.raises(timing.OutOfRange):
+        timing.to_utc(dt.date(9999, 12, 31), dt.time(22), "America/Denver")
+
+
+def test_reading_a_request_is_audited(app, client, auth, frozen, coordinator):
+    client.post("/tours/book", data=BOOKING)
+    with app.app_context():
+        booking_id = db.session.scalar(select(BookingRequest.id))
+    auth.login(coordinator)
+    assert client.get(f"/tours/manage/requests/{booking_id}").status_code == 200
+    with app.app_context():
+        from mexiles.audit.models import AuditEntry
+
+        (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "tour_booking_request.view")).all()
+        assert (entry.subject_type, entry.subject_id, entry.actor_id) == ("tour_booking_request", str(booking_id),
+                                                                          coordinator.id)
+        assert "robin" not in str(entry.details)
+
+
+def test_the_past_is_judged_by_the_hosts_own_calendar(app, client, time_machine):
+    # 03:00 UTC on 3 September is still the evening of 2 September in Denver.
+    time_machine.move_to(dt.datetime(2030, 9, 3, 3, 0, tzinfo=dt.UTC), tick=False)
+    tonight = dict(BOOKING, day="2030-09-02", starts="22:00", ends="23:00", time_zone="America/Denver")
+    assert client.post("/tours/book", data=tonight).status_code == 302
+    page = client.post("/tours/book", data=dict(tonight, day="2030-09-01")).data.decode()
+    assert "This date is in the past" in page

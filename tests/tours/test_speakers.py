@@ -68,3 +68,20 @@ def test_unknown_profiles_and_events_are_404(client, auth, coordinator):
     for url in ("/tours/manage/speakers/999999", "/tours/manage/events/999999", "/tours/manage/requests/999999",
                 "/tours/poster/999999"):
         assert client.get(url).status_code == 404, url
+
+
+def test_home_city_and_unavailability_notes_are_encrypted_at_rest(app, client, auth, frozen, make_speaker):
+    from sqlalchemy import text
+
+    speaker = make_speaker(home_city="Demo Springs, NM")
+    auth.login(speaker.user)
+    client.post("/tours/me/unavailable", data={"first_day": "2030-12-01", "last_day": "2030-12-02",
+                                               "note": "Asylum hearing"})
+    assert "Asylum hearing" in client.get("/tours/me/unavailable").data.decode()
+    with app.app_context():
+        city = db.session.execute(text("SELECT home_city FROM tour_speakers WHERE id = :id"),
+                                  {"id": speaker.id}).scalar_one()
+        note = db.session.execute(text("SELECT note FROM tour_unavailability WHERE speaker_id = :id"),
+                                  {"id": speaker.id}).scalar_one()
+    assert city and "Demo Springs" not in city
+    assert note and "hearing" not in note
