@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 TEMPLATES = ROOT / "templates"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+            "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
 JINJA_OPTIONS = {"**.html": {"trimmed": "true"}, "**.txt": {"trimmed": "true"}}
 SPANISH = "es"
@@ -105,13 +105,15 @@ def update_command() -> None:
     """Extract messages and merge them into each Spanish catalog.
 
     A message that moved from one catalog to another keeps the translation it had."""
-    known = {m.id: m.string for d in catalog_dirs() for m in read_catalog(d) if m.id and m.string and not m.fuzzy}
+    known = {(m.context, m.id): m.string for d in catalog_dirs() for m in read_catalog(d)
+             if m.id and m.string and not m.fuzzy}
     for catalog_dir in catalog_dirs():
         catalog = read_catalog(catalog_dir)
         catalog.update(extract(catalog_dir), update_header_comment=False)
         for message in catalog:
-            if message.id in known and (not message.string or message.fuzzy):
-                message.string = known[message.id]
+            key = (message.context, message.id)
+            if key in known and (not message.string or message.fuzzy):
+                message.string = known[key]
                 message.flags.discard("fuzzy")
         path = po_path(catalog_dir)
         path.parent.mkdir(parents=True, exist_ok=True)

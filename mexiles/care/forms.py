@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
@@ -127,7 +128,7 @@ class ReferralFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("Status"), default="open", choices=options(
-        [("open", _l("Open")), ("", _l("All"))] + list(STATUSES.items())))
+        [("open", _l("Open")), ("", lazy_pgettext("referrals", "All"))] + list(STATUSES.items())))
     urgency = SelectField(_l("Urgency"), choices=options(ANY + list(URGENCIES.items())), default="")
 
 

@@ -3,6 +3,7 @@
 The codes are stored; the database checks them (see models.py), so the lists live here once.
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 PROVIDER_KINDS = {
     "individual": _l("Individual counselor"),
@@ -67,7 +68,7 @@ STATUSES = {
 
 CLOSURE_REASONS = {
     "no_show": _l("No show"),
-    "withdrawn": _l("Withdrawn"),
+    "withdrawn": lazy_pgettext("referral", "Withdrawn"),
     "moved_away": _l("Moved away"),
 }
 

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -38,7 +39,7 @@ class SiteForm(FlaskForm):
     host_email = EmailField(_l("Host email"), validators=[Optional(), Email(), Length(max=254)])
     confidential_notes = TextAreaField(_l("Confidential notes"), validators=[Optional(), Length(max=4000)])
     accepts = MultiCheckboxField(_l("Accepts"), choices=options(ACCEPTS))
-    languages = MultiCheckboxField(_l("Languages spoken"), choices=options(LANGUAGES))
+    languages = MultiCheckboxField(lazy_pgettext("site", "Languages spoken"), choices=options(LANGUAGES))
     available_from = DateField(_l("Offers beds from"), validators=[InputRequired(message=_l("Give the first day."))])
     available_until = DateField(_l("Guests leave by"), validators=[
         Optional(), after("available_from", _l("This day must come after the first day of the offer."))],

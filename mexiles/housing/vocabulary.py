@@ -1,5 +1,6 @@
 """The fixed lists housing uses, with their labels in the user's language."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 SITE_KINDS = {
     "host_home": _l("Host home"),
@@ -51,14 +52,14 @@ URGENCY_SHORT = {
 REQUEST_STATUSES = {
     "open": _l("On the waitlist"),
     "placed": _l("Placed"),
-    "withdrawn": _l("Withdrawn"),
+    "withdrawn": lazy_pgettext("housing request", "Withdrawn"),
 }
 
 PLACEMENT_STATUSES = {
     "planned": _l("Planned"),
     "moved_in": _l("Moved in"),
     "moved_out": _l("Moved out"),
-    "cancelled": _l("Cancelled"),
+    "cancelled": lazy_pgettext("placement", "Cancelled"),
 }
 # Placements that hold beds: a cancelled one never took a night.
 HOLDING = ("planned", "moved_in", "moved_out")

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
                      StringField, TelField, TextAreaField, TimeField)
@@ -146,7 +147,7 @@ class SpeakerForm(FlaskForm):
     bio_es = TextAreaField(_l("Biography in Spanish"), validators=[Optional(), Length(max=4000)])
     topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)],
                          description=_l("Separated by commas."))
-    languages = MultiCheckboxField(_l("Languages spoken"), choices=options(LANGUAGES))
+    languages = MultiCheckboxField(lazy_pgettext("speaker", "Languages spoken"), choices=options(LANGUAGES))
     home_city = StringField(_l("Home city"), validators=[Optional(), Length(max=120)])
     time_zone = StringField(_l("Time zone"), default="America/Denver", validators=[DataRequired(), iana_zone],
                             description=_l("An IANA name such as America/Denver; the portal shows times in it."))
@@ -247,6 +248,6 @@ class EventFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    when = SelectField(_l("When"), choices=options({"upcoming": _l("Coming"), "past": _l("Past"), "all": _l("All")}),
+    when = SelectField(_l("When"), choices=options({"upcoming": _l("Coming"), "past": _l("Past"), "all": lazy_pgettext("tour events", "All")}),
                        default="upcoming")
     status = SelectField(_l("Status"), default="")

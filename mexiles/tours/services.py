@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -50,7 +51,7 @@ PRINTABLE_FOR_SPEAKER = ("accepted", "confirmed", "done")
 STATUS_LABELS = {
     "requested": _l("Requested"), "offered": _l("Offered to the speaker"), "accepted": _l("Accepted by the speaker"),
     "declined": _l("Declined by the speaker"), "confirmed": _l("Confirmed with the host"), "done": _l("Done"),
-    "cancelled": _l("Cancelled"),
+    "cancelled": lazy_pgettext("tour event", "Cancelled"),
 }
 STEP_LABELS = {
     "offered": _l("Offer to the speaker"), "accepted": _l("Accept"), "declined": _l("Decline"),
