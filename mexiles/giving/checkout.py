@@ -113,23 +113,27 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
                             Gift, attempt)
     stripe = v1()
     try:
+        intent = None
         if gift.stripe_payment_intent_id:
             intent = stripe.payment_intents.retrieve(gift.stripe_payment_intent_id)
             if intent.status == "succeeded":
                 return _settle_intent(intent.id, gift.id)
             if intent.status == "requires_action":
                 return Result("requires_action", client_secret=intent.client_secret, gift_id=gift.id)
-            if field(intent, "payment_method") != payment_method:
-                stripe.payment_intents.update(intent.id, params={"payment_method": payment_method})
-        else:
+            if intent.status == "requires_payment_method":
+                # A declined card: a fresh PaymentIntent for the new card (the declined one is dropped).
+                _cancel_quietly(intent.id)
+                intent = None
+        if intent is None:
             intent = stripe.payment_intents.create(
                 params={"amount": gift.amount_cents, "currency": gift.currency, "payment_method": payment_method,
                         "payment_method_types": ["card"],
                         "metadata": {"gift_id": str(gift.id), "attempt": attempt}},
-                options=idempotent(f"gift-{attempt}-create"))
+                options=idempotent(f"gift-{attempt}-create-{payment_method}"))
             gift.stripe_payment_intent_id = intent.id
             db.session.commit()
-        intent = stripe.payment_intents.confirm(intent.id, options=idempotent(f"gift-{attempt}-confirm-{payment_method}"))
+        if intent.status == "requires_confirmation":
+            intent = stripe.payment_intents.confirm(intent.id, options=idempotent(f"gift-{attempt}-confirm-{intent.id}"))
     except CardError as error:
         ledger.payment_failed({"id": gift.stripe_payment_intent_id, "last_payment_error": {"code": error.code}})
         db.session.commit()
@@ -140,6 +144,13 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
         log.exception("payment intent for gift %s", gift.id)
         return _failure()
     return _intent_result(intent, gift)
+
+
+def _cancel_quietly(intent_id: str) -> None:
+    try:
+        v1().payment_intents.cancel(intent_id)
+    except StripeError:
+        log.info("could not cancel %s", intent_id)
 
 
 def _intent_result(intent, gift: Gift) -> Result:

@@ -131,9 +131,11 @@ def portal_monthly_amount(recurring_id):
                         _("Your monthly gift is now %(amount)s.", amount=f"{form.amount.data:.2f}"))
 
 
-@bp.route("/portal/monthly/<int:recurring_id>/<any(pause, resume, cancel):action>", methods=["POST"])
+@bp.route("/portal/monthly/<int:recurring_id>/do/<action>", methods=["POST"])
 @signed_in
 def portal_monthly_action(recurring_id, action):
+    if action not in ("pause", "resume", "cancel"):
+        abort(404)
     recurring = _monthly(recurring_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
