@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from . import ledger, receipts
 from .models import Gift, StripeEvent
-from .stripe_gateway import field, verify_event
+from .stripe_gateway import SignatureError, field, verify_event
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def receive(payload: bytes, signature: str) -> str:
     """Verify and apply one delivery; returns what happened (for the response and the tests)."""
     try:
         event = verify_event(payload, signature)
-    except ValueError as error:  # SignatureVerificationError and malformed JSON are both ValueErrors
+    except (SignatureError, ValueError) as error:  # a forged signature, or not JSON at all
         raise BadSignature(str(error)) from None
     return apply(event.to_dict() if hasattr(event, "to_dict") else event)
 
