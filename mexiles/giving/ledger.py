@@ -41,7 +41,7 @@ def stripe_time(seconds) -> dt.datetime:
 
 def _locked(statement):
     """Lock the gift row while we decide (PostgreSQL), so two recorders cannot both mark it paid."""
-    return db.session.scalar(statement.with_for_update().execution_options(populate_existing=True))
+    return db.session.scalar(statement.with_for_update(of=Gift).execution_options(populate_existing=True))
 
 
 def gift_for(payment_intent: str | None = None, charge: str | None = None, invoice: str | None = None,
