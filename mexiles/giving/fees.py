@@ -23,13 +23,16 @@ def processing_fee(gross_cents: int, percent=None, fixed_cents=None) -> int:
 def gross_covering_fee(net_cents: int, percent=None, fixed_cents=None) -> int:
     """The charge whose net after the fee is at least ``net_cents``: ceil((net + fixed) / (1 - pct)).
 
-    Stripe rounds its fee to the cent, which can cost one cent more than the exact formula allows;
-    the loop adds that cent back, so the organisation always nets the intended amount.
+    Stripe rounds its fee to the cent, so the formula can be a cent off either way; the loops
+    settle on the least charge that still nets the intended amount.
     """
     rate, fixed = _terms(percent, fixed_cents)
+    percent = rate * 100
     gross = math.ceil((Decimal(net_cents) + fixed) / (1 - rate))
-    while gross - processing_fee(gross, rate * 100, fixed) < net_cents:
+    while gross - processing_fee(gross, percent, fixed) < net_cents:
         gross += 1
+    while gross - 1 - processing_fee(gross - 1, percent, fixed) >= net_cents:
+        gross -= 1
     return gross
 
 

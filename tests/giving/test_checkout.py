@@ -45,11 +45,11 @@ def test_a_one_time_gift_is_charged_recorded_and_receipted(stripe_app, client, f
 
 def test_covering_the_fee_charges_the_exact_amount_shown(stripe_app, client, funds, card):
     shown = client.get("/give/fee?cents=5000").json
-    assert shown["added"] == 181 and "$1.81" in shown["text"]
+    assert shown["added"] == 180 and "$1.80" in shown["text"]
     response = client.post("/give/pay", data=gift_form(payment_method=card(), cover_fee="y"))
     assert response.json["status"] == "succeeded"
     [gift] = _gifts(stripe_app)
-    assert (gift.amount_cents, gift.covered_fee_cents) == (5181, 181)
+    assert (gift.amount_cents, gift.covered_fee_cents) == (5180, 180)
 
 
 def test_a_declined_card_gets_a_clear_message_and_a_retry_charges_once(stripe_app, client, funds, card, mailbox):
