@@ -8,6 +8,8 @@ from flask import current_app
 CardError = stripe.CardError
 NetworkError = stripe.APIConnectionError
 StripeError = stripe.StripeError
+InvalidRequestError = stripe.InvalidRequestError
+APIError = stripe.APIError
 SignatureError = stripe.SignatureVerificationError
 
 
