@@ -50,19 +50,23 @@ class DonateForm(FlaskForm):
             return to_cents(self.other_amount.data)
         return None
 
-    def validate_other_amount(self, field):
-        cents = self.chosen_cents()
+    def validate(self, extra_validators=None) -> bool:
+        # Checks across fields run here: an Optional() field stops its own inline validators.
+        valid = super().validate(extra_validators)
+        cents = self.chosen_cents() if not self.other_amount.errors else None
         minimum = current_app.config["DONATION_MINIMUM_CENTS"]
+        problem = None
         if cents is None:
-            raise ValidationError(_l("Choose an amount or type one."))
-        if cents < minimum:
-            raise ValidationError(_l("The smallest gift we can take online is %(amount)s.", amount=money(minimum)))
-        if cents > 100_000_00:
-            raise ValidationError(_l("For a gift this large, please contact us."))
-
-    def validate_tribute_name(self, field):
-        if self.tribute_kind.data and not (field.data or "").strip():
-            raise ValidationError(_l("Give the name of the person you honor."))
+            problem = _l("Choose an amount or type one.")
+        elif cents < minimum:
+            problem = _l("The smallest gift we can take online is %(amount)s.", amount=money(minimum))
+        elif cents > 100_000_00:
+            problem = _l("For a gift this large, please contact us.")
+        if problem and not self.other_amount.errors:
+            self.other_amount.errors = [*self.other_amount.errors, problem]
+        if self.tribute_kind.data and not (self.tribute_name.data or "").strip():
+            self.tribute_name.errors = [*self.tribute_name.errors, _l("Give the name of the person you honor.")]
+        return valid and not problem and not self.tribute_name.errors
 
 
 class FundForm(FlaskForm):
@@ -117,9 +121,12 @@ class OfflineGiftForm(FlaskForm):
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
     description = StringField(_l("Check number or description of the gift"), validators=[Optional(), Length(max=500)])
 
-    def validate_description(self, field):
-        if self.source.data == "in_kind" and not (field.data or "").strip():
-            raise ValidationError(_l("Describe the in-kind gift for the receipt."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.source.data == "in_kind" and not (self.description.data or "").strip():
+            self.description.errors = [*self.description.errors, _l("Describe the in-kind gift for the receipt.")]
+            return False
+        return valid
 
 
 class RefundForm(FlaskForm):

@@ -96,8 +96,8 @@ def campaign_edit(campaign_id=None):
 @staff_only
 def donor_list():
     query = request.args.get("q", "").strip()
-    page = donors.listing(request.args.get("page", 1, type=int), query)
-    return render_template("giving/staff/donors.html", page=page, q=query)
+    page, totals = donors.listing(request.args.get("page", 1, type=int), query)
+    return render_template("giving/staff/donors.html", page=page, totals=totals, q=query)
 
 
 @bp.route("/staff/donors/<int:donor_id>", methods=["GET", "POST"])
