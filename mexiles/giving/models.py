@@ -129,11 +129,15 @@ class Gift(db.Model):
         CheckConstraint(_one_of("status", GIFT_STATUSES), name="status_known"),
         CheckConstraint(_one_of("source", SOURCES), name="source_known"),
         CheckConstraint("tribute_kind IS NULL OR " + _one_of("tribute_kind", TRIBUTE_KINDS), name="tribute_known"),
-        # Reports: counted gifts by date, fund, campaign and donor.
-        Index("ix_giving_gifts_status_received", "status", "received_at"),
-        Index("ix_giving_gifts_campaign_status", "campaign_id", "status"),
-        Index("ix_giving_gifts_fund_status_received", "fund_id", "status", "received_at"),
-        Index("ix_giving_gifts_donor_received", "donor_id", "received_at"),
+        # Reports: counted gifts by date, fund, campaign and donor. On PostgreSQL the date index
+        # covers what the reports add up, so they read the index alone (index-only scans).
+        Index("ix_giving_gifts_status_received", "status", "received_at",
+              postgresql_include=["amount_cents", "net_cents", "fund_id", "source", "campaign_id"]),
+        Index("ix_giving_gifts_campaign_status", "campaign_id", "status",
+              postgresql_include=["net_cents", "donor_id"]),
+        Index("ix_giving_gifts_fund_status_received", "fund_id", "status", "received_at",
+              postgresql_include=["net_cents"]),
+        Index("ix_giving_gifts_donor_status_received", "donor_id", "status", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from ..extensions import db
 from .models import Campaign, Fund, Gift, RecurringGift
-from .services import COUNTED, month_key, raised_by_month
+from .services import COUNTED, month_key, month_label, raised_by_month
 
 
 @dataclass
@@ -59,7 +59,8 @@ def by_campaign(year: int) -> list:
 
 def by_month(year: int) -> list:
     month = month_key(Gift.received_at)
-    return db.session.execute(select(*_totals(month)).where(*_in_year(year)).group_by(month).order_by(month)).all()
+    rows = db.session.execute(select(*_totals(month)).where(*_in_year(year)).group_by(month).order_by(month))
+    return [(month_label(key), *rest) for key, *rest in rows]
 
 
 def by_source(year: int) -> list:

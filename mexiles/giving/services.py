@@ -33,10 +33,15 @@ def event_gift_totals(event_ids: list[int]) -> dict[int, tuple[int, int, int]]:
 
 
 def month_key(column):
-    """'YYYY-MM' of a datetime column, on SQLite and PostgreSQL."""
+    """The month of a datetime column: date_trunc on PostgreSQL (cheaper than formatting every
+    row), 'YYYY-MM' text on SQLite; ``month_label`` turns either into 'YYYY-MM'."""
     if db.engine.dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
+        return func.date_trunc("month", column)
     return func.strftime("%Y-%m", column)
+
+
+def month_label(value) -> str:
+    return value if isinstance(value, str) else value.strftime("%Y-%m")
 
 
 def raised_by_month(fund_code: str, since: dt.date, until: dt.date) -> dict[str, int]:
@@ -48,7 +53,7 @@ def raised_by_month(fund_code: str, since: dt.date, until: dt.date) -> dict[str,
                Gift.received_at >= dt.datetime.combine(since, dt.time.min),
                Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
         .group_by(month).order_by(month))
-    return {key: int(total or 0) for key, total in rows}
+    return {month_label(key): int(total or 0) for key, total in rows}
 
 
 # --- Funds and campaigns ---------------------------------------------------------------------

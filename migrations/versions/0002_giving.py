@@ -174,11 +174,15 @@ def upgrade():
     sa.UniqueConstraint('stripe_payment_intent_id', name=op.f('uq_giving_gifts_stripe_payment_intent_id'))
     )
     with op.batch_alter_table('giving_gifts', schema=None) as batch_op:
-        batch_op.create_index('ix_giving_gifts_campaign_status', ['campaign_id', 'status'], unique=False)
-        batch_op.create_index('ix_giving_gifts_donor_received', ['donor_id', 'received_at'], unique=False)
-        batch_op.create_index('ix_giving_gifts_fund_status_received', ['fund_id', 'status', 'received_at'], unique=False)
+        batch_op.create_index('ix_giving_gifts_campaign_status', ['campaign_id', 'status'], unique=False,
+                              postgresql_include=['net_cents', 'donor_id'])
+        batch_op.create_index('ix_giving_gifts_donor_status_received', ['donor_id', 'status', 'received_at'],
+                              unique=False)
+        batch_op.create_index('ix_giving_gifts_fund_status_received', ['fund_id', 'status', 'received_at'], unique=False,
+                              postgresql_include=['net_cents'])
         batch_op.create_index(batch_op.f('ix_giving_gifts_recurring_gift_id'), ['recurring_gift_id'], unique=False)
-        batch_op.create_index('ix_giving_gifts_status_received', ['status', 'received_at'], unique=False)
+        batch_op.create_index('ix_giving_gifts_status_received', ['status', 'received_at'], unique=False,
+                              postgresql_include=['amount_cents', 'net_cents', 'fund_id', 'source', 'campaign_id'])
         batch_op.create_index(batch_op.f('ix_giving_gifts_tour_event_id'), ['tour_event_id'], unique=False)
 
     op.create_table('giving_disputes',
@@ -231,7 +235,7 @@ def downgrade():
         batch_op.drop_index('ix_giving_gifts_status_received')
         batch_op.drop_index(batch_op.f('ix_giving_gifts_recurring_gift_id'))
         batch_op.drop_index('ix_giving_gifts_fund_status_received')
-        batch_op.drop_index('ix_giving_gifts_donor_received')
+        batch_op.drop_index('ix_giving_gifts_donor_status_received')
         batch_op.drop_index('ix_giving_gifts_campaign_status')
 
     op.drop_table('giving_gifts')
