@@ -137,7 +137,9 @@ class Gift(db.Model):
               postgresql_include=["net_cents", "donor_id"]),
         Index("ix_giving_gifts_fund_status_received", "fund_id", "status", "received_at",
               postgresql_include=["net_cents"]),
-        Index("ix_giving_gifts_donor_status_received", "donor_id", "status", "received_at"),
+        Index("ix_giving_gifts_donor_status_received", "donor_id", "status", "received_at",
+              postgresql_include=["anonymous"]),
+        Index("ix_giving_gifts_received", "received_at", "id"),  # the newest gifts first, for staff
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

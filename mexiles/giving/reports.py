@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 
 from ..extensions import db
 from .models import Campaign, Fund, Gift, RecurringGift
-from .services import COUNTED, month_key, month_label, raised_by_month
+from .services import COUNTED, month_key, month_label
 
 
 @dataclass
@@ -41,31 +41,30 @@ def _totals(*columns):
             func.coalesce(func.sum(Gift.net_cents), 0))
 
 
-def by_fund(year: int) -> list:
-    # Aggregate first, then join the few funds: the group-by runs on the gifts index alone.
-    sums = (select(Gift.fund_id, func.count(Gift.id).label("n"), func.sum(Gift.amount_cents).label("gross"),
-                   func.sum(Gift.net_cents).label("net")).where(*_in_year(year)).group_by(Gift.fund_id).subquery())
-    return db.session.execute(select(Fund, sums.c.n, sums.c.gross, sums.c.net).join(sums, sums.c.fund_id == Fund.id)
-                              .order_by(Fund.position, Fund.id)).all()
-
-
-def by_campaign(year: int) -> list:
-    sums = (select(Gift.campaign_id, func.count(Gift.id).label("n"), func.sum(Gift.amount_cents).label("gross"),
-                   func.sum(Gift.net_cents).label("net")).where(*_in_year(year), Gift.campaign_id.is_not(None))
-            .group_by(Gift.campaign_id).subquery())
-    return db.session.execute(select(Campaign, sums.c.n, sums.c.gross, sums.c.net)
-                              .join(sums, sums.c.campaign_id == Campaign.id).order_by(Campaign.id)).all()
-
-
-def by_month(year: int) -> list:
+def _year_rows(year: int) -> list:
+    """One pass over the year's counted gifts, grouped by month, fund, campaign and source; the
+    totals by each of them are summed from these few rows."""
     month = month_key(Gift.received_at)
-    rows = db.session.execute(select(*_totals(month)).where(*_in_year(year)).group_by(month).order_by(month))
-    return [(month_label(key), *rest) for key, *rest in rows]
+    groups = (month, Gift.fund_id, Gift.campaign_id, Gift.source)
+    return [(month_label(m), *rest) for m, *rest in db.session.execute(
+        select(*_totals(*groups)).where(*_in_year(year)).group_by(*groups))]
 
 
-def by_source(year: int) -> list:
-    return db.session.execute(select(*_totals(Gift.source)).where(*_in_year(year)).group_by(Gift.source)
-                              .order_by(Gift.source)).all()
+def _sum_by(rows, index: int) -> dict:
+    totals: dict = {}
+    for row in rows:
+        key = row[index]
+        count, gross, net = totals.get(key, (0, 0, 0))
+        totals[key] = (count + row[4], gross + int(row[5]), net + int(row[6]))
+    return totals
+
+
+def _with(model, totals: dict, order) -> list:
+    if not totals:
+        return []
+    found = db.session.scalars(select(model).where(model.id.in_([k for k in totals if k is not None]))
+                               .order_by(*order)).all()
+    return [(item, *totals[item.id]) for item in found]
 
 
 def recurring_revenue() -> tuple[int, int]:
@@ -111,9 +110,24 @@ def average_and_median(year: int) -> tuple[int, int, int]:
 
 
 def build(year: int) -> Report:
+    rows = _year_rows(year)
     count, average, median = average_and_median(year)
-    since, until = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return Report(year=year, by_fund=by_fund(year), by_campaign=by_campaign(year), by_month=by_month(year),
-                  by_source=by_source(year), recurring=recurring_revenue(), donors=donor_retention(year),
-                  average_cents=average, median_cents=median, count=count,
-                  programme_months={code: raised_by_month(code, since, until) for code in ("counseling", "housing")})
+    by_fund = _with(Fund, _sum_by(rows, 1), (Fund.position, Fund.id))
+    by_campaign = _with(Campaign, _sum_by(rows, 2), (Campaign.id,))
+    months = sorted(_sum_by(rows, 0).items())
+    sources = sorted(_sum_by(rows, 3).items())
+    programme = {code: _monthly(rows, fund_id) for code, fund_id in
+                 ((f.code, f.id) for f, *_ in by_fund if f.code in ("counseling", "housing"))}
+    return Report(year=year, by_fund=by_fund, by_campaign=by_campaign,
+                  by_month=[(m, *t) for m, t in months], by_source=[(s, *t) for s, t in sources],
+                  recurring=recurring_revenue(), donors=donor_retention(year), average_cents=average,
+                  median_cents=median, count=count,
+                  programme_months={code: programme.get(code, {}) for code in ("counseling", "housing")})
+
+
+def _monthly(rows, fund_id: int) -> dict[str, int]:
+    months: dict[str, int] = {}
+    for row in rows:
+        if row[1] == fund_id:
+            months[row[0]] = months.get(row[0], 0) + int(row[6])
+    return dict(sorted(months.items()))

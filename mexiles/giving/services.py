@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ..audit import services as audit
 from ..extensions import db
@@ -204,20 +204,24 @@ def refused_attempts(limit: int = 100) -> list[RefusedAttempt]:
 
 # --- Public impact ---------------------------------------------------------------------------
 
+PUBLIC_NAMES = 500
+
+
 def impact() -> dict:
-    """Totals only; names only of donors who asked to be listed and did not give anonymously."""
+    """Totals only; names only of donors who asked to be listed, and never for anonymous gifts."""
     from .models import Donor
 
-    totals = db.session.execute(select(func.coalesce(func.sum(Gift.net_cents), 0),
-                                       func.count(func.distinct(Gift.donor_id))).where(COUNTED)).one()
-    by_fund = db.session.execute(select(Fund, func.coalesce(func.sum(Gift.net_cents), 0))
-                                 .join(Gift, Gift.fund_id == Fund.id).where(COUNTED).group_by(Fund.id)
+    raised = db.session.scalar(select(func.coalesce(func.sum(Gift.net_cents), 0)).where(COUNTED))
+    donor_count = db.session.scalar(select(func.count()).select_from(
+        select(Gift.donor_id).where(COUNTED).group_by(Gift.donor_id).subquery()))
+    sums = select(Gift.fund_id, func.sum(Gift.net_cents).label("net")).where(COUNTED).group_by(Gift.fund_id).subquery()
+    by_fund = db.session.execute(select(Fund, sums.c.net).join(sums, sums.c.fund_id == Fund.id)
                                  .order_by(Fund.position, Fund.id)).all()
-    named = (select(Gift.donor_id).where(COUNTED).group_by(Gift.donor_id)
-             .having(func.min(case((Gift.anonymous, 1), else_=0)) == 0))
-    listed = list(db.session.scalars(select(Donor).where(Donor.listed, Donor.id.in_(named)).order_by(Donor.id)))
-    return {"raised_cents": int(totals[0]), "donors": totals[1], "by_fund": by_fund,
-            "names": sorted(d.name for d in listed if d.name)}
+    named = select(Gift.id).where(Gift.donor_id == Donor.id, COUNTED, Gift.anonymous.is_(False)).exists()
+    listed = db.session.scalars(select(Donor.name).where(Donor.listed, named).order_by(Donor.id.desc())
+                                .limit(PUBLIC_NAMES))
+    return {"raised_cents": int(raised), "donors": donor_count, "by_fund": by_fund,
+            "names": sorted(name for name in listed if name)}
 
 
 def safe_stripe_error(error: StripeError) -> str:

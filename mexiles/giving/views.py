@@ -1,7 +1,10 @@
 """Public giving pages: donate, pay, the Stripe webhook, campaign pages and the impact page."""
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -60,27 +63,43 @@ def _donate_form(campaign=None) -> DonateForm:
     return form
 
 
+# The donate page is the same for every visitor in a language (with the same ?campaign and ?event),
+# except for the CSRF token. When the magazine story runs it must stay fast, so it is rendered once
+# per variant with a placeholder and only the token is filled in per request.
+CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
+PAGE_CACHE_SECONDS = 60
+_page_cache: dict[tuple, tuple[float, str]] = {}
+
+
 @bp.route("/")
 @talisman(content_security_policy=PAYMENT_PAGE_POLICY)
 @public
 def donate():
     """The public donate page; ``?campaign=<slug>`` and ``?event=<tour event id>`` credit the gift."""
-    campaign = services.campaign_by_slug(request.args.get("campaign"))
+    event_id = request.args.get("event", type=int)
+    slug = request.args.get("campaign") or None
+    cacheable = not current_user.is_authenticated and not session.get("_flashes")
+    key = (str(get_locale()), slug, event_id, configured())
+    cached = _page_cache.get(key) if cacheable else None
+    if cached is None or cached[0] < time.monotonic():
+        html = _render_donate(slug, event_id)
+        if not cacheable:
+            return html.replace(CSRF_PLACEHOLDER, generate_csrf())
+        if len(_page_cache) > 1000:
+            _page_cache.clear()
+        cached = _page_cache[key] = (time.monotonic() + PAGE_CACHE_SECONDS, html)
+    return cached[1].replace(CSRF_PLACEHOLDER, generate_csrf())
+
+
+def _render_donate(slug, event_id) -> str:
+    campaign = services.campaign_by_slug(slug)
     if campaign is not None and not services.campaign_open(campaign):
         campaign = None
     form = _donate_form(campaign)
     form.campaign.data = campaign.slug if campaign else ""
-    event_id = request.args.get("event", type=int)
     form.event.data = str(event_id) if event_id else ""
     return render_template("giving/donate.html", configured=configured(), form=form, campaign=campaign,
-                           event_id=event_id, fee_table=_fee_table())
-
-
-def _fee_table() -> dict:
-    """Fee terms for the page script, which shows the exact amount covering the fee adds."""
-    config = current_app.config
-    return {"percent": config["STRIPE_FEE_PERCENT"], "fixed": config["STRIPE_FEE_FIXED_CENTS"],
-            "minimum": config["DONATION_MINIMUM_CENTS"], "locale": str(get_locale())}
+                           event_id=event_id, csrf_token=lambda: CSRF_PLACEHOLDER)
 
 
 @bp.route("/fee")

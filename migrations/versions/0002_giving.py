@@ -177,7 +177,8 @@ def upgrade():
         batch_op.create_index('ix_giving_gifts_campaign_status', ['campaign_id', 'status'], unique=False,
                               postgresql_include=['net_cents', 'donor_id'])
         batch_op.create_index('ix_giving_gifts_donor_status_received', ['donor_id', 'status', 'received_at'],
-                              unique=False)
+                              unique=False, postgresql_include=['anonymous'])
+        batch_op.create_index('ix_giving_gifts_received', ['received_at', 'id'], unique=False)
         batch_op.create_index('ix_giving_gifts_fund_status_received', ['fund_id', 'status', 'received_at'], unique=False,
                               postgresql_include=['net_cents'])
         batch_op.create_index(batch_op.f('ix_giving_gifts_recurring_gift_id'), ['recurring_gift_id'], unique=False)
@@ -235,6 +236,7 @@ def downgrade():
         batch_op.drop_index('ix_giving_gifts_status_received')
         batch_op.drop_index(batch_op.f('ix_giving_gifts_recurring_gift_id'))
         batch_op.drop_index('ix_giving_gifts_fund_status_received')
+        batch_op.drop_index('ix_giving_gifts_received')
         batch_op.drop_index('ix_giving_gifts_donor_status_received')
         batch_op.drop_index('ix_giving_gifts_campaign_status')
 
