@@ -124,4 +124,6 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_FEE_PERCENT": os.environ.get("STRIPE_FEE_PERCENT", "2.9"),
         "STRIPE_FEE_FIXED_CENTS": _int("STRIPE_FEE_FIXED_CENTS", 30),
         "DONOR_LINK_HOURS": _int("DONOR_LINK_HOURS", 24),
+        # How long the donate page is kept in memory for first-time visitors (0: never).
+        "GIVING_PAGE_CACHE_SECONDS": _int("GIVING_PAGE_CACHE_SECONDS", 60),
     }

@@ -94,9 +94,11 @@ def donor_retention(year: int) -> dict:
     return {"new": int(row[0]), "retained": int(row[1]), "lybunt": int(row[2]), "sybunt": int(row[3])}
 
 
-def average_and_median(year: int) -> tuple[int, int, int]:
-    count, total = db.session.execute(select(func.count(Gift.id), func.coalesce(func.sum(Gift.amount_cents), 0))
-                                      .where(*_in_year(year))).one()
+def average_and_median(year: int, count: int | None = None, total: int | None = None) -> tuple[int, int, int]:
+    """(gift count, average, median) in cents; pass count and total when already summed."""
+    if count is None:
+        count, total = db.session.execute(select(func.count(Gift.id), func.coalesce(func.sum(Gift.amount_cents), 0))
+                                          .where(*_in_year(year))).one()
     if not count:
         return 0, 0, 0
     if db.engine.dialect.name == "postgresql":
@@ -111,7 +113,7 @@ def average_and_median(year: int) -> tuple[int, int, int]:
 
 def build(year: int) -> Report:
     rows = _year_rows(year)
-    count, average, median = average_and_median(year)
+    count, average, median = average_and_median(year, sum(r[4] for r in rows), sum(int(r[5]) for r in rows))
     by_fund = _with(Fund, _sum_by(rows, 1), (Fund.position, Fund.id))
     by_campaign = _with(Campaign, _sum_by(rows, 2), (Campaign.id,))
     months = sorted(_sum_by(rows, 0).items())

@@ -2,7 +2,7 @@
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, session
+from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from flask_babel import get_locale
@@ -12,7 +12,7 @@ from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..extensions import csrf, limiter, talisman
 from ..timeutil import utcnow
-from . import checkout, fees, services, webhooks
+from . import checkout, fees, page_cache, services, webhooks
 from .forms import DonateForm
 from .receipts import money
 from .stripe_gateway import configured
@@ -65,10 +65,12 @@ def _donate_form(campaign=None) -> DonateForm:
 
 # The donate page is the same for every visitor in a language (with the same ?campaign and ?event),
 # except for the CSRF token. When the magazine story runs it must stay fast, so it is rendered once
-# per variant with a placeholder and only the token is filled in per request.
+# per variant with a placeholder. A visitor who already has a session gets the token in the page;
+# a first-time visitor gets none (no session to create and sign on every hit) and donate.js fetches
+# one from /give/csrf before the form can be sent.
 CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
-PAGE_CACHE_SECONDS = 60
 _page_cache: dict[tuple, tuple[float, str]] = {}
+bp.record_once(page_cache.install)
 
 
 @bp.route("/")
@@ -78,17 +80,32 @@ def donate():
     """The public donate page; ``?campaign=<slug>`` and ``?event=<tour event id>`` credit the gift."""
     event_id = request.args.get("event", type=int)
     slug = request.args.get("campaign") or None
-    cacheable = not current_user.is_authenticated and not session.get("_flashes")
+    seconds = current_app.config["GIVING_PAGE_CACHE_SECONDS"]
+    cacheable = seconds and not current_user.is_authenticated and not session.get("_flashes")
     key = (str(get_locale()), slug, event_id, configured())
     cached = _page_cache.get(key) if cacheable else None
     if cached is None or cached[0] < time.monotonic():
-        html = _render_donate(slug, event_id)
-        if not cacheable:
-            return html.replace(CSRF_PLACEHOLDER, generate_csrf())
-        if len(_page_cache) > 1000:
-            _page_cache.clear()
-        cached = _page_cache[key] = (time.monotonic() + PAGE_CACHE_SECONDS, html)
-    return cached[1].replace(CSRF_PLACEHOLDER, generate_csrf())
+        cached = (time.monotonic() + seconds, _render_donate(slug, event_id))
+        if cacheable:
+            if len(_page_cache) > 1000:
+                _page_cache.clear()
+            _page_cache[key] = cached
+    token = _token_if_session() if cacheable else generate_csrf()
+    response = make_response(cached[1].replace(CSRF_PLACEHOLDER, token))
+    if cacheable and not token:
+        response.headers[page_cache.CACHE_HEADER] = str(seconds)  # the same for every first-time visitor
+    return response
+
+
+def _token_if_session() -> str:
+    return generate_csrf() if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) else ""
+
+
+@bp.route("/csrf")
+@public
+def csrf_token():
+    """A CSRF token for pages served from the cache to first-time visitors."""
+    return jsonify(token=generate_csrf()), 200, {"Cache-Control": "no-store"}
 
 
 def _render_donate(slug, event_id) -> str:

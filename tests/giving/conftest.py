@@ -22,6 +22,14 @@ DECLINE_ON_CHARGE = "4000000000000341"
 REQUIRES_3DS = "4000002500003155"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_donate_page(app):
+    """The donate page caches live as long as the app: start each test without them."""
+    from mexiles.giving import views
+    views._page_cache.clear()
+    app.extensions["giving.page_cache"].clear()
+
+
 @pytest.fixture(scope="session")
 def localstripe_url(tmp_path_factory):
     log = os.environ.get("LOCALSTRIPE_LOG") or str(tmp_path_factory.mktemp("localstripe") / "localstripe.log")

@@ -164,7 +164,18 @@
     });
   }
 
+  // A page served from the cache to a first-time visitor carries no CSRF token: fetch one.
+  async function fillTokens(url) {
+    const empty = document.querySelectorAll("input[name=csrf_token]");
+    if (!url || !Array.from(empty).some((input) => !input.value)) return;
+    const response = await fetch(url, {credentials: "same-origin"});
+    const token = (await response.json()).token;
+    empty.forEach((input) => { if (!input.value) input.value = token; });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    const donateForm = document.getElementById("donate-form");
+    fillTokens(donateForm && donateForm.dataset.csrfUrl);
     if (!window.Stripe) return;
     const donate = document.getElementById("donate-form");
     if (donate) setupDonateForm(donate);
