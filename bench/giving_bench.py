@@ -17,7 +17,6 @@ import os
 import random
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import threading

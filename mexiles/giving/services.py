@@ -15,7 +15,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from . import donors, ledger, receipts
 from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
-from .stripe_gateway import StripeError, idempotent, v1
+from .stripe_gateway import idempotent, v1
 
 COUNTED = Gift.status == "succeeded"
 
@@ -223,7 +223,3 @@ def impact() -> dict:
                                 .limit(PUBLIC_NAMES))
     return {"raised_cents": int(raised), "donors": donor_count, "by_fund": by_fund,
             "names": sorted(name for name in listed if name)}
-
-
-def safe_stripe_error(error: StripeError) -> str:
-    return getattr(error, "user_message", None) or error.__class__.__name__

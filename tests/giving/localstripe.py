@@ -1,6 +1,5 @@
 """A private localstripe (a fake Stripe API) for the test session, and a receiver for its webhooks."""
 import json
-import os
 import socket
 import subprocess
 import sys

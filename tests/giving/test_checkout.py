@@ -6,7 +6,7 @@ from mexiles.extensions import db
 from mexiles.giving.models import Gift, RecurringGift, RefusedAttempt, StripeEvent
 from tests.mailbox import body
 
-from .conftest import DECLINE_ON_CHARGE, gift_form
+from .conftest import DECLINE_ON_CHARGE, REQUIRES_3DS, gift_form
 
 
 def _gifts(app, **where):
@@ -173,3 +173,36 @@ def test_staff_refund_goes_through_stripe_and_the_net_follows(stripe_app, client
     assert gift.refunded_cents == 2000
     with stripe_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+
+
+def test_a_card_that_needs_authentication_is_finished_by_the_page(stripe_app, client, funds, card, localstripe_url):
+    import requests
+
+    form = gift_form(payment_method=card(REQUIRES_3DS))
+    first = client.post("/give/pay", data=form).json
+    assert first["status"] == "requires_action" and first["client_secret"]
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "pending"
+    # What Stripe.js's confirmCardPayment does when the donor completes 3-D Secure.
+    intent = first["client_secret"].split("_secret_")[0]
+    answer = requests.post(f"{localstripe_url}/v1/payment_intents/{intent}/_authenticate", params={"success": "true"},
+                           json={"client_secret": first["client_secret"], "key": "pk_test_mexiles"})
+    assert answer.status_code == 200
+    finished = client.post("/give/pay/confirm", data={"attempt": form["attempt"]}).json
+    assert finished["status"] == "succeeded"
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "succeeded"
+
+
+def test_a_network_error_says_so_and_the_retry_charges_once(stripe_app, client, funds, card, localstripe_url,
+                                                           stripe_api):
+    form = gift_form(payment_method=card())
+    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
+    try:
+        failed = client.post("/give/pay", data=form)
+    finally:
+        stripe_app.config["STRIPE_API_BASE"] = localstripe_url
+    assert failed.status_code == 402 and "could not reach the card processor" in failed.json["message"]
+    assert client.post("/give/pay", data=form).json["status"] == "succeeded"
+    assert len(_gifts(stripe_app)) == 1
+    assert len([i for i in stripe_api.payment_intents.list().data if i.status == "succeeded"]) == 1
