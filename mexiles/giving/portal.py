@@ -51,7 +51,8 @@ def send_signin_link(email: str) -> None:
 
 
 def use_signin_token(token: str):
-    """The user behind a sign-in link; the link is spent (the session token changes)."""
+    """The user behind a sign-in link; the link is spent (the session token changes, which also
+    ends the donor's sessions on other devices, as a password change does)."""
     user = accounts.user_for_token(token, PURPOSE, link_max_age())
     user.session_token = new_session_token()
     audit.record("donor.signin", "user", user.id, actor=user)

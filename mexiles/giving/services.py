@@ -143,6 +143,12 @@ def get_gift(gift_id: int) -> Gift:
     return db.session.get(Gift, gift_id) or abort(404)
 
 
+def view_gift(gift: Gift, actor) -> None:
+    """Staff opened a gift (it names the donor and any tribute): audited like every personal record."""
+    audit.record("gift.view", "gift", gift.id, actor=actor)
+    db.session.commit()
+
+
 def record_offline_gift(data: dict, actor) -> Gift:
     """A check, cash or in-kind gift entered by staff, receipted at once."""
     donor = donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"))

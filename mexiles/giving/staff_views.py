@@ -164,6 +164,7 @@ def gift_detail(gift_id):
         else:
             flash(_("Refund recorded."), "success")
             return redirect(url_for("giving.gift_detail", gift_id=gift.id))
+    services.view_gift(gift, current_user)
     return render_template("giving/staff/gift.html", gift=gift, form=form, locale=_locale())
 
 
