@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations browser
+.PHONY: run test install translations browser bench
 
 run: install translations
 	$(BIN)/flask db upgrade
@@ -13,6 +13,10 @@ run: install translations
 
 test: install translations browser
 	$(BIN)/python -m pytest
+
+# Giving benchmark on PostgreSQL (a million gifts); not part of `make test`.
+bench: install translations
+	$(BIN)/python bench/giving_bench.py
 
 install: $(VENV)/.installed
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import access, crypto, errors, i18n
+from . import access, crypto, errors, formatting, i18n
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .settings import from_environment
 
@@ -87,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     from .demo import demo_cli
     app.cli.add_command(demo_cli)
     app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale, DOMAINS=DOMAINS)
+    app.jinja_env.filters["money"] = formatting.money
 
 
 class RecordIdConverter(IntegerConverter):

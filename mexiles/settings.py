@@ -149,4 +149,16 @@ def from_environment(instance_path: Path) -> dict:
         "CARE_TIME_ZONE": _time_zone("CARE_TIME_ZONE", "America/Denver"),
         # Housing counts nights by the local date where the beds are.
         "HOUSING_TIME_ZONE": _time_zone("HOUSING_TIME_ZONE", "America/Denver"),
+        # Giving: the smallest gift (card testers probe with tiny amounts), suggested amounts in
+        # whole dollars, and Stripe's fee, which donors may choose to cover.
+        "GIVING_CURRENCY": os.environ.get("GIVING_CURRENCY", "usd"),
+        "DONATION_MINIMUM_CENTS": _int("DONATION_MINIMUM_CENTS", 500),
+        "DONATION_SUGGESTED_DOLLARS": [int(v) for v in
+                                       os.environ.get("DONATION_SUGGESTED_DOLLARS", "25,50,100,250").split(",")],
+        "DONATION_RATE_LIMIT": os.environ.get("DONATION_RATE_LIMIT", "10 per minute;40 per hour"),
+        "STRIPE_FEE_PERCENT": os.environ.get("STRIPE_FEE_PERCENT", "2.9"),
+        "STRIPE_FEE_FIXED_CENTS": _int("STRIPE_FEE_FIXED_CENTS", 30),
+        "DONOR_LINK_HOURS": _int("DONOR_LINK_HOURS", 24),
+        # How long the donate page is kept in memory for first-time visitors (0: never).
+        "GIVING_PAGE_CACHE_SECONDS": _int("GIVING_PAGE_CACHE_SECONDS", 60),
     }

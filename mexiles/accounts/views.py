@@ -105,8 +105,8 @@ def staff():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            user = services.invite(form.email.data, form.roles.data, form.full_name.data, form.locale.data,
-                                   actor=current_user)
+            services.invite(form.email.data, form.roles.data, form.full_name.data, form.locale.data,
+                            actor=current_user)
         except services.AccountError as refusal:
             form.email.errors.append(str(refusal))
         else:

@@ -1,14 +1,230 @@
-from flask import Blueprint, current_app, render_template, request
+"""Public giving pages: donate, pay, the Stripe webhook, campaign pages and the impact page."""
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from ..access import public
+from ..app import CONTENT_SECURITY_POLICY
+from ..extensions import csrf, limiter, talisman
+from ..timeutil import utcnow
+from . import checkout, fees, page_cache, services, webhooks
+from .forms import DonateForm
+from ..formatting import money
+from .stripe_gateway import configured
 
 bp = Blueprint("giving", __name__, url_prefix="/give")
 
 
+class _WithStripe:
+    """CSP sources that add Stripe.js's origin, read from the configuration at response time."""
+
+    def __init__(self, *sources: str):
+        self.sources = sources
+
+    def __iter__(self):
+        parts = urlsplit(current_app.config["STRIPE_JS_URL"])
+        return iter((*self.sources, f"{parts.scheme}://{parts.netloc}"))
+
+
+# Only the pages that take a card load Stripe.js; every other page keeps the strict policy.
+PAYMENT_PAGE_POLICY = {**CONTENT_SECURITY_POLICY, "script-src": _WithStripe("'self'"),
+                       "frame-src": _WithStripe(), "connect-src": _WithStripe("'self'")}
+
+
+def payment_rate_limit() -> str:
+    return current_app.config["DONATION_RATE_LIMIT"]
+
+
+def _rate_limited(limit):
+    checkout.refuse("rate_limited", detail=str(limit.limit))
+    return jsonify(status="error", message=_("Too many attempts from your connection. Wait a few minutes "
+                                             "and try again.")), 429
+
+
+def _fund_choices():
+    locale = str(get_locale())
+    return [(f.code, f.name(locale)) for f in services.funds()]
+
+
+def _donate_form(campaign=None) -> DonateForm:
+    form = DonateForm()
+    form.fund.choices = _fund_choices()
+    dollars = current_app.config["DONATION_SUGGESTED_DOLLARS"]
+    form.amount.choices = [(str(d), money(d * 100)) for d in dollars] + [("other", _("Other"))]
+    if request.method == "GET":
+        form.amount.data = form.amount.data or str(dollars[1] if len(dollars) > 1 else dollars[0])
+        if campaign and campaign.fund:
+            form.fund.data = campaign.fund.code
+    return form
+
+
+# The donate page is the same for every visitor in a language (with the same ?campaign and ?event),
+# except for the CSRF token. When the magazine story runs it must stay fast, so it is rendered once
+# per variant with a placeholder. A visitor who already has a session gets the token in the page;
+# a first-time visitor gets none (no session to create and sign on every hit) and donate.js fetches
+# one from /give/csrf before the form can be sent.
+CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
+_page_cache: dict[tuple, tuple[float, str]] = {}
+bp.record_once(page_cache.install)
+
+
 @bp.route("/")
+@talisman(content_security_policy=PAYMENT_PAGE_POLICY)
 @public
 def donate():
     """The public donate page; ``?campaign=<slug>`` and ``?event=<tour event id>`` credit the gift."""
-    configured = bool(current_app.config["STRIPE_SECRET_KEY"] and current_app.config["STRIPE_PUBLISHABLE_KEY"])
-    return render_template("giving/donate.html", configured=configured,
-                           event_id=request.args.get("event", type=int))
+    event_id = request.args.get("event", type=int)
+    slug = request.args.get("campaign") or None
+    seconds = current_app.config["GIVING_PAGE_CACHE_SECONDS"]
+    cacheable = seconds and not current_user.is_authenticated and not session.get("_flashes")
+    key = (str(get_locale()), slug, event_id, configured())
+    cached = _page_cache.get(key) if cacheable else None
+    if cached is None or cached[0] < time.monotonic():
+        cached = (time.monotonic() + seconds, _render_donate(slug, event_id))
+        if cacheable:
+            if len(_page_cache) > 1000:
+                _page_cache.clear()
+            _page_cache[key] = cached
+    token = _token_if_session() if cacheable else generate_csrf()
+    response = make_response(cached[1].replace(CSRF_PLACEHOLDER, token))
+    if cacheable and not token:
+        response.headers[page_cache.CACHE_HEADER] = str(seconds)  # the same for every first-time visitor
+    return response
+
+
+def _token_if_session() -> str:
+    return generate_csrf() if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]) else ""
+
+
+@bp.route("/csrf")
+@public
+def csrf_token():
+    """A CSRF token for pages served from the cache to first-time visitors."""
+    return jsonify(token=generate_csrf()), 200, {"Cache-Control": "no-store"}
+
+
+def _render_donate(slug, event_id) -> str:
+    campaign = services.campaign_by_slug(slug)
+    if campaign is not None and not services.campaign_open(campaign):
+        campaign = None
+    form = _donate_form(campaign)
+    form.campaign.data = campaign.slug if campaign else ""
+    form.event.data = str(event_id) if event_id else ""
+    return render_template("giving/donate.html", configured=configured(), form=form, campaign=campaign,
+                           event_id=event_id, csrf_token=lambda: CSRF_PLACEHOLDER)
+
+
+@bp.route("/fee")
+@public
+def fee():
+    """The exact amount added to cover the fee on ``?cents=``; the page shows it as the donor types."""
+    cents = request.args.get("cents", type=int) or 0
+    if cents <= 0 or cents > 100_000_00:
+        return jsonify(added=0, text="")
+    added = fees.fee_added(cents)
+    return jsonify(added=added, text=_("Adds %(fee)s: we receive %(net)s, your card is charged %(total)s.",
+                                       fee=money(added), net=money(cents), total=money(cents + added)))
+
+
+def _gift_data(form: DonateForm) -> dict:
+    cents = form.chosen_cents()
+    covered = fees.fee_added(cents) if form.cover_fee.data else 0
+    fund = services.fund_by_code(form.fund.data)
+    campaign = services.campaign_by_slug(form.campaign.data)
+    tribute = form.tribute_kind.data or None
+    return {"amount_cents": cents + covered, "covered_fee_cents": covered, "fund_id": fund.id,
+            "campaign_id": campaign.id if services.campaign_open(campaign) else None,
+            "tour_event_id": int(form.event.data) if form.event.data else None,
+            "currency": current_app.config["GIVING_CURRENCY"], "anonymous": form.anonymous.data,
+            "tribute_kind": tribute, "tribute_name": (form.tribute_name.data or "").strip() if tribute else None,
+            "tribute_notify_email": (form.tribute_email.data or "").strip() if tribute else None,
+            "name": form.name.data.strip(), "email": form.email.data, "address": (form.address.data or "").strip(),
+            "locale": str(get_locale()), "listed": form.listed.data}
+
+
+@bp.route("/pay", methods=["POST"])
+@limiter.limit(payment_rate_limit, methods=["POST"], on_breach=_rate_limited)
+@public
+def pay():
+    """Take the gift: the page posts the form with a Stripe PaymentMethod (or card token) id."""
+    if not configured():
+        abort(404)
+    form = _donate_form()
+    if form.website.data:
+        checkout.refuse("honeypot")
+        return jsonify(status="error", message=_("We could not take this gift. Please contact us.")), 400
+    if not form.validate_on_submit():
+        if "other_amount" in form.errors:
+            checkout.refuse("invalid_amount", form.chosen_cents())
+        return jsonify(status="invalid", errors={k: [str(m) for m in v] for k, v in form.errors.items()},
+                       message=_("Please correct the fields marked below. Nothing you typed has been lost.")), 400
+    if not (form.payment_method.data or form.card_token.data):
+        return jsonify(status="error", message=_("Enter your card details.")), 400
+    data = _gift_data(form)
+    if form.frequency.data == "monthly":
+        result = checkout.give_monthly(data, form.attempt.data, form.payment_method.data, form.card_token.data)
+    else:
+        result = checkout.give_once(data, form.attempt.data, form.payment_method.data)
+    return jsonify(result.as_json()), 200 if result.status != "error" else 402
+
+
+@bp.route("/pay/confirm", methods=["POST"])
+@limiter.limit(payment_rate_limit, methods=["POST"], on_breach=_rate_limited)
+@public
+def pay_confirm():
+    """After Stripe.js finished authentication (3-D Secure): where does the payment stand?"""
+    attempt = request.form.get("attempt", "")
+    if not configured() or not attempt:
+        abort(404)
+    result = checkout.after_authentication(attempt)
+    return jsonify(result.as_json()), 200 if result.status != "error" else 402
+
+
+@bp.route("/thanks")
+@public
+def thanks():
+    return render_template("giving/thanks.html")
+
+
+@bp.route("/stripe/webhook", methods=["POST"])
+@public
+def stripe_webhook():
+    """Stripe's events: the truth about payments. Signed with STRIPE_WEBHOOK_SECRET."""
+    if not current_app.config["STRIPE_WEBHOOK_SECRET"]:
+        abort(404)
+    try:
+        outcome = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature", ""))
+    except webhooks.BadSignature:
+        return jsonify(error="bad signature"), 400
+    return jsonify(received=outcome)
+
+
+csrf.exempt(stripe_webhook)
+
+
+@bp.route("/campaign/<slug>")
+@public
+def campaign(slug):
+    found = services.campaign_by_slug(slug) or abort(404)
+    progress = services.campaign_progress(found, utcnow().date())
+    return render_template("giving/campaign.html", campaign=found, progress=progress, locale=str(get_locale()))
+
+
+@bp.route("/impact")
+@public
+def impact():
+    return render_template("giving/impact.html", impact=services.impact(), locale=str(get_locale()))
+
+
+@bp.app_template_filter("date_long")
+def date_long_filter(value) -> str:
+    from flask_babel import format_date
+    return format_date(value, "long")
+
+
+from . import portal_views, staff_views  # noqa: E402,F401  (they add their routes to bp)

@@ -1,4 +1,3 @@
-from babel.numbers import format_currency
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -21,11 +20,6 @@ speaker_only = roles_required(Role.SPEAKER)
 def when_filter(event, zone: str | None = None) -> str:
     """An event's date and times, in its own zone unless another is given."""
     return timing.span(event.starts_at, event.ends_at, zone or event.time_zone)
-
-
-@bp.app_template_filter("money")
-def money_filter(cents: int | None) -> str:
-    return "—" if cents is None else format_currency(cents / 100, "USD", locale=str(get_locale()))
 
 
 @bp.context_processor

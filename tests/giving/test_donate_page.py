@@ -1,5 +1,59 @@
+import re
+
+
 def test_without_stripe_keys_the_page_says_giving_is_not_set_up(client):
     page = client.get("/give/").data.decode()
     assert "Online giving is not set up" in page
     page = client.get("/give/", headers={"Accept-Language": "es"}).data.decode()
     assert "no están configuradas" in page
+
+
+def test_the_donate_page_is_rendered_once_per_variant_and_each_visitor_gets_a_token(stripe_app, funds,
+                                                                                   count_queries):
+    from mexiles.giving import views
+
+    views._page_cache.clear()
+    first, second = stripe_app.test_client(), stripe_app.test_client()
+    first.get("/give/csrf")
+    second.get("/give/csrf")  # visitors with a session get the token in the page
+    page = first.get("/give/?event=9").data.decode()
+    assert 'name="event" type="hidden" value="9"' in page or 'value="9"' in page
+    assert 'id="card-element"' in page and "Trauma counseling" in page
+    with count_queries() as counted:
+        again = second.get("/give/?event=9").data.decode()
+    assert len(counted) == 0
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', p).group(1) for p in (page, again)]
+    assert tokens[0] != tokens[1] and views.CSRF_PLACEHOLDER not in again
+    spanish = second.get("/give/?event=9", headers={"Accept-Language": "es"}).data.decode()
+    assert "Terapia de trauma" in spanish
+
+
+def test_first_time_visitors_get_the_cached_page_without_a_session_and_fetch_a_token(stripe_app, funds):
+    visitor = stripe_app.test_client()
+    response = visitor.get("/give/")
+    assert "Set-Cookie" not in response.headers
+    assert 'name="csrf_token" value=""' in response.data.decode()
+    token = visitor.get("/give/csrf")
+    assert token.json["token"] and token.headers["Cache-Control"] == "no-store"
+
+
+def test_first_time_visitors_are_answered_from_memory(stripe_app, funds, count_queries):
+    from sqlalchemy import update
+
+    from mexiles.extensions import db
+    from mexiles.giving.models import Fund
+
+    page = stripe_app.test_client().get("/give/")
+    assert "X-Mexiles-Page-Cache" not in page.headers and "Set-Cookie" not in page.headers and "Trauma counseling" in page.data.decode()
+    with stripe_app.app_context():
+        db.session.execute(update(Fund).where(Fund.code == "counseling").values(name_en="Counseling renamed"))
+        db.session.commit()
+    with count_queries() as counted:
+        again = stripe_app.test_client().get("/give/")
+    assert len(counted) == 0 and again.data == page.data
+    assert again.headers["Content-Security-Policy"] == page.headers["Content-Security-Policy"]
+    spanish = stripe_app.test_client().get("/give/", headers={"Accept-Language": "es"}).data.decode()
+    assert "Terapia de trauma" in spanish
+    returning = stripe_app.test_client()
+    returning.get("/give/csrf")
+    assert "Counseling renamed" not in returning.get("/give/").data.decode()  # same minute: same page

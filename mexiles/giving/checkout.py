@@ -1,0 +1,283 @@
+"""Taking a gift on the donate page: a PaymentIntent, or a Customer + Plan + Subscription.
+
+The page makes an *attempt token* when it loads (and a new one when the donor edits the form).
+Every Stripe write is keyed by it, and the gift row is found by it, so a retry after a network
+error or a double click resumes the same payment instead of charging twice.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import services as audit
+from ..extensions import db
+from . import donors, ledger, webhooks
+from .models import Gift, RecurringGift, RefusedAttempt
+from .stripe_gateway import CardError, NetworkError, StripeError, field, idempotent, v1
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Result:
+    status: str  # succeeded, requires_action, error
+    message: str = ""
+    client_secret: str | None = None
+    gift_id: int | None = None
+
+    def as_json(self) -> dict:
+        return {"status": self.status, "message": self.message, "client_secret": self.client_secret}
+
+
+def refuse(reason: str, amount_cents: int | None = None, detail: str | None = None) -> None:
+    """Log a refused attempt for staff (card testing shows up here)."""
+    db.session.add(RefusedAttempt(ip_address=request.remote_addr if has_request_context() else None,
+                                  reason=reason[:32], amount_cents=amount_cents, detail=(detail or "")[:200] or None))
+    db.session.commit()
+
+
+DECLINE_MESSAGES = {
+    "card_declined": lambda: _("Your card was declined. Nothing was charged. Try another card."),
+    "expired_card": lambda: _("Your card has expired. Nothing was charged. Try another card."),
+    "incorrect_cvc": lambda: _("The security code is not right. Nothing was charged. Check it and try again."),
+    "insufficient_funds": lambda: _("Your card was declined. Nothing was charged. Try another card."),
+    "processing_error": lambda: _("The card could not be processed. Nothing was charged. Try again."),
+    "payment_intent_authentication_failure": lambda: _("Your bank could not confirm it was you. Nothing was "
+                                                       "charged. Try again or use another card."),
+}
+
+
+def _declined(error_code: str | None, amount: int) -> Result:
+    refuse("declined", amount, error_code)
+    message = DECLINE_MESSAGES.get(error_code or "", DECLINE_MESSAGES["card_declined"])()
+    return Result("error", message)
+
+
+def _network() -> Result:
+    return Result("error", _("We could not reach the card processor. You were not charged twice: "
+                             "press Give again to finish."))
+
+
+def _failure() -> Result:
+    return Result("error", _("Something went wrong with the payment. Nothing was charged twice: try again in a moment."))
+
+
+def _finish(outcome: ledger.Outcome, gift_id: int | None) -> Result:
+    outcome.merge(webhooks.replay_waiting(outcome.touched))
+    db.session.commit()
+    webhooks.after_commit(outcome)
+    return Result("succeeded", gift_id=gift_id)
+
+
+def _new_donor(data: dict):
+    donor = donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"))
+    donor.listed = donor.listed or bool(data.get("listed"))
+    return donor
+
+
+def _insert_once(row, model, attempt: str):
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:  # the same attempt posted twice at once
+        row = db.session.scalar(select(model).where(model.attempt_token == attempt))
+    audit.record("gift.started", "donor", row.donor_id, kind=model.__tablename__)
+    db.session.commit()
+    return row
+
+
+def _gift_terms(data: dict) -> dict:
+    return dict(fund_id=data["fund_id"], campaign_id=data.get("campaign_id"), tour_event_id=data.get("tour_event_id"),
+                covered_fee_cents=data.get("covered_fee_cents", 0), currency=data["currency"],
+                anonymous=data.get("anonymous", False))
+
+
+# --- One-time gifts -----------------------------------------------------------------------
+
+def give_once(data: dict, attempt: str, payment_method: str) -> Result:
+    gift = db.session.scalar(select(Gift).where(Gift.attempt_token == attempt))
+    if gift is not None and gift.status in ("succeeded", "refunded"):
+        return Result("succeeded", gift_id=gift.id)
+    if gift is None:
+        donor = _new_donor(data)
+        gift = _insert_once(Gift(donor_id=donor.id, amount_cents=data["amount_cents"], source="online",
+                                 status="pending", attempt_token=attempt, tribute_kind=data.get("tribute_kind"),
+                                 tribute_name=data.get("tribute_name"),
+                                 tribute_notify_email=data.get("tribute_notify_email"), **_gift_terms(data)),
+                            Gift, attempt)
+    stripe = v1()
+    try:
+        intent = None
+        if gift.stripe_payment_intent_id:
+            intent = stripe.payment_intents.retrieve(gift.stripe_payment_intent_id)
+            if intent.status == "succeeded":
+                return _settle_intent(intent.id, gift.id)
+            if intent.status == "requires_action":
+                return Result("requires_action", client_secret=intent.client_secret, gift_id=gift.id)
+            if intent.status == "requires_payment_method":
+                # A declined card: a fresh PaymentIntent for the new card (the declined one is dropped).
+                _cancel_quietly(intent.id)
+                intent = None
+        if intent is None:
+            intent = stripe.payment_intents.create(
+                params={"amount": gift.amount_cents, "currency": gift.currency, "payment_method": payment_method,
+                        "payment_method_types": ["card"],
+                        "metadata": {"gift_id": str(gift.id), "attempt": attempt}},
+                options=idempotent(f"gift-{attempt}-create-{payment_method}"))
+            gift.stripe_payment_intent_id = intent.id
+            db.session.commit()
+        if intent.status == "requires_confirmation":
+            intent = stripe.payment_intents.confirm(intent.id, options=idempotent(f"gift-{attempt}-confirm-{intent.id}"))
+    except CardError as error:
+        ledger.payment_failed({"id": gift.stripe_payment_intent_id, "last_payment_error": {"code": error.code}})
+        db.session.commit()
+        return _declined(error.code, gift.amount_cents)
+    except NetworkError:
+        return _network()
+    except StripeError:
+        log.exception("payment intent for gift %s", gift.id)
+        return _failure()
+    return _intent_result(intent, gift)
+
+
+def _cancel_quietly(intent_id: str) -> None:
+    try:
+        v1().payment_intents.cancel(intent_id)
+    except StripeError:
+        log.info("could not cancel %s", intent_id)
+
+
+def _intent_result(intent, gift: Gift) -> Result:
+    if intent.status == "succeeded":
+        return _settle_intent(intent.id, gift.id)
+    if intent.status == "requires_action":
+        return Result("requires_action", client_secret=intent.client_secret, gift_id=gift.id)
+    code = field(field(intent, "last_payment_error"), "code")
+    return _declined(code, gift.amount_cents)
+
+
+def _settle_intent(intent_id: str, gift_id: int) -> Result:
+    try:
+        intent = v1().payment_intents.retrieve(intent_id, params={"expand": ["latest_charge.balance_transaction"]})
+    except StripeError:
+        return Result("succeeded", gift_id=gift_id)  # paid; the webhook will record it
+    return _finish(ledger.payment_succeeded(intent), gift_id)
+
+
+def after_authentication(attempt: str) -> Result:
+    """The page finished 3-D Secure with Stripe.js: see where the payment stands now."""
+    gift = db.session.scalar(select(Gift).where(Gift.attempt_token == attempt))
+    if gift is not None and gift.stripe_payment_intent_id:
+        try:
+            intent = v1().payment_intents.retrieve(gift.stripe_payment_intent_id)
+        except NetworkError:
+            return _network()
+        return _intent_result(intent, gift)
+    recurring = db.session.scalar(select(RecurringGift).where(RecurringGift.attempt_token == attempt))
+    if recurring is not None and recurring.stripe_subscription_id:
+        try:
+            subscription = v1().subscriptions.retrieve(recurring.stripe_subscription_id,
+                                                       params={"expand": ["latest_invoice.payment_intent"]})
+        except NetworkError:
+            return _network()
+        return _subscription_result(subscription, recurring)
+    return _failure()
+
+
+# --- Monthly gifts ------------------------------------------------------------------------
+
+def plan_for(amount_cents: int, currency: str) -> str:
+    """One Stripe plan per amount and currency, found by a deterministic id, made the first time."""
+    plan_id = f"mexiles-monthly-{currency}-{amount_cents}"
+    stripe = v1()
+    try:
+        stripe.plans.retrieve(plan_id)
+    except StripeError as error:
+        if getattr(error, "http_status", None) != 404:
+            raise
+        name = f"{current_app.config['ORG_NAME']} monthly gift {amount_cents / 100:.2f} {currency.upper()}"
+        stripe.plans.create(params={"id": plan_id, "amount": amount_cents, "currency": currency, "interval": "month",
+                                    "product": {"name": name}}, options=idempotent(f"plan-{plan_id}"))
+    return plan_id
+
+
+def customer_for(donor) -> str:
+    if not donor.stripe_customer_id:
+        customer = v1().customers.create(params={"email": donor.email_key, "metadata": {"donor_id": str(donor.id)}},
+                                         options=idempotent(f"donor-{donor.id}-customer"))
+        donor.stripe_customer_id = customer.id
+        db.session.commit()
+    return donor.stripe_customer_id
+
+
+def set_default_card(customer: str, payment_method: str | None, card_token: str | None, key: str) -> None:
+    """Make this card the one monthly charges use. Stripe.js gives a PaymentMethod; the test
+    stand-in gives a card token instead, which becomes the customer's default source."""
+    stripe = v1()
+    if card_token:
+        stripe.customers.update(customer, params={"source": card_token}, options=idempotent(f"{key}-source"))
+        return
+    stripe.payment_methods.attach(payment_method, params={"customer": customer}, options=idempotent(f"{key}-attach"))
+    stripe.customers.update(customer, params={"invoice_settings": {"default_payment_method": payment_method}},
+                            options=idempotent(f"{key}-default"))
+
+
+def give_monthly(data: dict, attempt: str, payment_method: str | None, card_token: str | None = None) -> Result:
+    recurring = db.session.scalar(select(RecurringGift).where(RecurringGift.attempt_token == attempt))
+    if recurring is not None and recurring.status in ("active", "paused"):
+        return Result("succeeded")
+    if recurring is None:
+        donor = _new_donor(data)
+        recurring = _insert_once(RecurringGift(donor_id=donor.id, amount_cents=data["amount_cents"],
+                                               status="incomplete", attempt_token=attempt, **_gift_terms(data)),
+                                 RecurringGift, attempt)
+    stripe = v1()
+    key = f"monthly-{attempt}-{card_token or payment_method}"
+    try:
+        customer = customer_for(recurring.donor)
+        set_default_card(customer, payment_method, card_token, key)
+        if recurring.stripe_subscription_id:
+            subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,
+                                                         params={"expand": ["latest_invoice.payment_intent"]})
+            invoice = subscription.latest_invoice
+            if subscription.status == "incomplete" and invoice and invoice.status == "open":
+                stripe.invoices.pay(invoice.id, options=idempotent(f"{key}-pay"))
+                subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,
+                                                             params={"expand": ["latest_invoice.payment_intent"]})
+        else:
+            recurring.stripe_plan_id = plan_for(recurring.amount_cents, recurring.currency)
+            subscription = stripe.subscriptions.create(
+                params={"customer": customer, "items": [{"plan": recurring.stripe_plan_id}],
+                        "metadata": {"recurring_gift_id": str(recurring.id)},
+                        "expand": ["latest_invoice.payment_intent"]},
+                options=idempotent(f"monthly-{attempt}-subscription"))
+            recurring.stripe_subscription_id = subscription.id
+            db.session.commit()
+    except CardError as error:
+        return _declined(error.code, recurring.amount_cents)
+    except NetworkError:
+        return _network()
+    except StripeError:
+        log.exception("subscription for monthly gift %s", recurring.id)
+        return _failure()
+    return _subscription_result(subscription, recurring)
+
+
+def _subscription_result(subscription, recurring: RecurringGift) -> Result:
+    invoice = subscription.latest_invoice
+    if subscription.status in ("active", "trialing"):
+        recurring.status = "active"
+        outcome = ledger.invoice_paid(invoice) if invoice is not None and invoice.status == "paid" else ledger.Outcome()
+        gift_id = outcome.receipts[0] if outcome.receipts else None
+        return _finish(outcome, gift_id)
+    intent = field(invoice, "payment_intent")
+    if field(intent, "status") == "requires_action":
+        return Result("requires_action", client_secret=field(intent, "client_secret"))
+    db.session.commit()
+    return _declined(field(field(intent, "last_payment_error"), "code"), recurring.amount_cents)

@@ -1,0 +1,43 @@
+import datetime as dt
+
+import click
+from flask.cli import AppGroup
+
+from . import receipts
+from .reconcile import reconcile
+
+giving_cli = AppGroup("giving", help="Online giving: reconciliation with Stripe, statements.")
+
+
+@giving_cli.command("reconcile")
+@click.option("--since", "since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Look at Stripe objects created on or after this date (YYYY-MM-DD).")
+def reconcile_command(since):
+    """Repair what lost webhooks missed; running it again changes nothing."""
+    lines = reconcile(since.date())
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{len(lines)} repairs." if lines else "Nothing to repair.")
+
+
+@giving_cli.command("statements")
+@click.option("--year", type=int, help="A calendar year (default: last year).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Start date instead of a year.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="End date instead of a year.")
+def statements_command(year, since, until):
+    """Email every donor who gave in the period a statement of their gifts, with a PDF."""
+    if since and until:
+        start, end = since.date(), until.date()
+    else:
+        year = year or dt.date.today().year - 1
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    sent = failed = 0
+    for donor in receipts.donors_who_gave(start, end):
+        if receipts.send_statement(donor, start, end):
+            sent += 1
+        else:
+            failed += 1
+    click.echo(f"Statements sent: {sent}; not sent: {failed} ({start} to {end}).")
+
+
+commands = [giving_cli]

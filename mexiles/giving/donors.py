@@ -1,0 +1,151 @@
+"""Donors: one per email address, found or created on each gift, merged when staff find duplicates."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..access import Role
+from ..accounts import services as accounts
+from ..audit import services as audit
+from ..extensions import db
+from .models import Donor, Gift, RecurringGift
+
+PAGE_SIZE = 50
+
+
+def email_key(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find(email: str) -> Donor | None:
+    return db.session.scalar(select(Donor).where(Donor.email_key == email_key(email)))
+
+
+def get(donor_id: int) -> Donor | None:
+    return db.session.get(Donor, donor_id)
+
+
+def get_or_404(donor_id: int) -> Donor:
+    return get(donor_id) or abort(404)
+
+
+def find_or_create(email: str, name: str | None = None, address: str | None = None, locale: str = "en") -> Donor:
+    """The donor with this email, created if new; a name or address given now updates theirs."""
+    donor = find(email)
+    if donor is None:
+        donor = Donor(email_key=email_key(email), name=name or None, address=address or None, locale=locale)
+        try:
+            with db.session.begin_nested():  # two first gifts at once: the second finds the first
+                db.session.add(donor)
+                db.session.flush()
+        except IntegrityError:
+            donor = find(email)
+        else:
+            audit.record("donor.create", "donor", donor.id)
+            return donor
+    if name and name != donor.name:
+        donor.name = name
+    if address and address != donor.address:
+        donor.address = address
+    donor.locale = locale or donor.locale
+    return donor
+
+
+def for_user(user) -> Donor | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Donor).where(Donor.user_id == user.id))
+
+
+def ensure_account(donor: Donor):
+    """A donor gets an account (role donor) with their first gift, to sign in to the portal."""
+    if donor.user_id:
+        return accounts.get_user(donor.user_id)
+    user = accounts.find_by_email(donor.email_key)
+    if user is None:
+        user = accounts.create_user(donor.email_key, [Role.DONOR], full_name=donor.name, locale=donor.locale)
+    if db.session.scalar(select(Donor.id).where(Donor.user_id == user.id)) is None:
+        donor.user_id = user.id
+    return user
+
+
+def listing(page: int = 1, query: str = ""):
+    """A page of donors and {donor id: (gifts, net cents, last gift)}: two queries whatever the size."""
+    statement = select(Donor).order_by(Donor.email_key)
+    if query:
+        statement = statement.where(Donor.email_key.contains(email_key(query), autoescape=True))
+    found = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False, count=True)
+    ids = [d.id for d in found.items]
+    totals = {row[0]: row[1:] for row in db.session.execute(
+        select(Gift.donor_id, func.count(Gift.id), func.coalesce(func.sum(Gift.net_cents), 0),
+               func.max(Gift.received_at))
+        .where(Gift.status == "succeeded", Gift.donor_id.in_(ids)).group_by(Gift.donor_id))} if ids else {}
+    return found, totals
+
+
+def history(donor: Donor) -> list[Gift]:
+    return list(db.session.scalars(select(Gift).where(Gift.donor_id == donor.id)
+                                   .order_by(Gift.received_at.desc(), Gift.id.desc())))
+
+
+def recurring_of(donor: Donor) -> list[RecurringGift]:
+    return list(db.session.scalars(select(RecurringGift).where(RecurringGift.donor_id == donor.id)
+                                   .order_by(RecurringGift.id.desc())))
+
+
+def view(donor: Donor, actor) -> None:
+    audit.record("donor.view", "donor", donor.id, actor=actor)
+    db.session.commit()
+
+
+class MergeError(ValueError):
+    pass
+
+
+def merge(duplicate: Donor, into: Donor, actor) -> None:
+    """Move every gift and monthly gift of ``duplicate`` to ``into`` and remove the duplicate."""
+    if duplicate.id == into.id:
+        raise MergeError("same donor")
+    for model in (Gift, RecurringGift):
+        db.session.execute(update(model).where(model.donor_id == duplicate.id).values(donor_id=into.id))
+    into.name = into.name or duplicate.name
+    into.address = into.address or duplicate.address
+    into.listed = into.listed or duplicate.listed
+    if not into.stripe_customer_id and duplicate.stripe_customer_id:
+        customer, duplicate.stripe_customer_id = duplicate.stripe_customer_id, None
+        db.session.flush()
+        into.stripe_customer_id = customer
+    if not into.user_id and duplicate.user_id:
+        user_id, duplicate.user_id = duplicate.user_id, None
+        db.session.flush()
+        into.user_id = user_id
+    audit.record("donor.merge", "donor", into.id, actor=actor, merged_donor_id=duplicate.id)
+    db.session.delete(duplicate)
+    db.session.commit()
+
+
+def update_profile(donor: Donor, email: str, locale: str, listed: bool, actor) -> None:
+    """The donor's own change of email, language and listing; their account follows."""
+    new_key = email_key(email)
+    changed = []
+    if new_key != donor.email_key:
+        if find(new_key) is not None or (accounts.find_by_email(new_key) and
+                                         accounts.find_by_email(new_key).id != donor.user_id):
+            raise MergeError("email taken")
+        donor.email_key = new_key
+        changed.append("email")
+        if donor.user_id:
+            user = accounts.get_user(donor.user_id)
+            user.email = new_key
+    if locale != donor.locale:
+        donor.locale = locale
+        changed.append("locale")
+        if donor.user_id:
+            accounts.get_user(donor.user_id).locale = locale
+    if listed != donor.listed:
+        donor.listed = listed
+        changed.append("listed")
+    if changed:
+        audit.record("donor.update", "donor", donor.id, actor=actor, fields=changed)
+    db.session.commit()

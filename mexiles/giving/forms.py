@@ -1,0 +1,169 @@
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, RadioField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..accounts.forms import LANGUAGE_CHOICES
+from ..forms import options
+from ..formatting import money
+
+FREQUENCIES = {"once": _l("One time"), "monthly": _l("Monthly")}
+TRIBUTES = {"": _l("No tribute"), "honor": _l("In honor of"), "memory": _l("In memory of")}
+OFFLINE_SOURCES = {"check": _l("Check"), "cash": _l("Cash"), "in_kind": _l("In kind")}
+
+
+def to_cents(value) -> int:
+    return int((Decimal(value) * 100).quantize(Decimal(1)))
+
+
+class DonateForm(FlaskForm):
+    amount = RadioField(_l("Amount"), validate_choice=False, default="")
+    other_amount = DecimalField(_l("Other amount (US$)"), places=2, validators=[Optional()])
+    frequency = RadioField(_l("How often"), choices=options(FREQUENCIES), default="once")
+    fund = SelectField(_l("Use my gift for"))
+    cover_fee = BooleanField(_l("Add the card processing fee so that all of my gift goes to the work"))
+    tribute_kind = SelectField(_l("Tribute"), choices=options(TRIBUTES), default="")
+    tribute_name = StringField(_l("Name of the person you honor"), validators=[Optional(), Length(max=120)])
+    tribute_email = EmailField(_l("Send a notice of the gift to (optional)"),
+                               validators=[Optional(), Email(), Length(max=254)])
+    anonymous = BooleanField(_l("Give anonymously (your name is never shown in public)"))
+    listed = BooleanField(_l("List my name among our supporters on the impact page"))
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email, for your receipt"), validators=[DataRequired(), Email(), Length(max=254)])
+    address = TextAreaField(_l("Address for the receipt (optional)"), validators=[Optional(), Length(max=400)])
+    # A field people never see: bots fill it in.
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+    campaign = HiddenField()
+    event = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    attempt = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    payment_method = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_]{3,255}$")])
+    card_token = HiddenField(validators=[Optional(), Regexp(r"^tok_[A-Za-z0-9_]{1,250}$")])
+
+    def chosen_cents(self) -> int | None:
+        if self.amount.data and self.amount.data != "other" and self.amount.data.isdigit():
+            return int(self.amount.data) * 100
+        if self.other_amount.data is not None:
+            return to_cents(self.other_amount.data)
+        return None
+
+    def validate(self, extra_validators=None) -> bool:
+        # Checks across fields run here: an Optional() field stops its own inline validators.
+        valid = super().validate(extra_validators)
+        cents = self.chosen_cents() if not self.other_amount.errors else None
+        minimum = current_app.config["DONATION_MINIMUM_CENTS"]
+        problem = None
+        if cents is None:
+            problem = _l("Choose an amount or type one.")
+        elif cents < minimum:
+            problem = _l("The smallest gift we can take online is %(amount)s.", amount=money(minimum))
+        elif cents > 100_000_00:
+            problem = _l("For a gift this large, please contact us.")
+        if problem and not self.other_amount.errors:
+            self.other_amount.errors = [*self.other_amount.errors, problem]
+        if self.tribute_kind.data and not (self.tribute_name.data or "").strip():
+            self.tribute_name.errors = [*self.tribute_name.errors, _l("Give the name of the person you honor.")]
+        return valid and not problem and not self.tribute_name.errors
+
+
+class FundForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[a-z0-9_-]+$",
+                                               message=_l("Use lowercase letters, digits, - and _ only."))])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    name_es = StringField(_l("Name in Spanish"), validators=[DataRequired(), Length(max=120)])
+    position = IntegerField(_l("Order on the donate page"), default=0, validators=[Optional()])
+    active = BooleanField(_l("Offered on the donate page"), default=True)
+
+    def data_dict(self) -> dict:
+        return {"code": self.code.data.strip(), "name_en": self.name_en.data.strip(),
+                "name_es": self.name_es.data.strip(), "position": self.position.data or 0, "active": self.active.data}
+
+
+class CampaignForm(FlaskForm):
+    slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=80), Regexp(
+        r"^[a-z0-9-]+$", message=_l("Use lowercase letters, digits and - only."))])
+    title_en = StringField(_l("Title in English"), validators=[DataRequired(), Length(max=200)])
+    title_es = StringField(_l("Title in Spanish"), validators=[DataRequired(), Length(max=200)])
+    story_en = TextAreaField(_l("Story in English"), validators=[Optional(), Length(max=20000)])
+    story_es = TextAreaField(_l("Story in Spanish"), validators=[Optional(), Length(max=20000)])
+    image_path = StringField(_l("Image (path under /static, optional)"), validators=[Optional(), Length(max=200),
+                             Regexp(r"^[A-Za-z0-9_./-]+$", message=_l("Use a path such as img/campaign.jpg."))])
+    goal = DecimalField(_l("Goal (US$)"), places=2, validators=[DataRequired(), NumberRange(min=1)])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    ends_on = DateField(_l("Deadline"), validators=[DataRequired()])
+    fund = SelectField(_l("Fund"), coerce=int)
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The deadline must come after the start."))
+
+    def data_dict(self) -> dict:
+        return {"slug": self.slug.data.strip(), "title_en": self.title_en.data.strip(),
+                "title_es": self.title_es.data.strip(), "story_en": self.story_en.data or "",
+                "story_es": self.story_es.data or "", "image_path": self.image_path.data or None,
+                "goal_cents": to_cents(self.goal.data), "starts_on": self.starts_on.data,
+                "ends_on": self.ends_on.data, "fund_id": self.fund.data or None}
+
+
+class OfflineGiftForm(FlaskForm):
+    email = EmailField(_l("Donor's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Donor's name"), validators=[Optional(), Length(max=120)])
+    address = TextAreaField(_l("Donor's address"), validators=[Optional(), Length(max=400)])
+    locale = SelectField(_l("Language of the receipt"), choices=LANGUAGE_CHOICES)
+    source = SelectField(_l("Kind of gift"), choices=options(OFFLINE_SOURCES))
+    amount = DecimalField(_l("Amount or fair value (US$)"), places=2,
+                          validators=[DataRequired(), NumberRange(min=0.01)])
+    fund = SelectField(_l("Fund"), coerce=int)
+    campaign = SelectField(_l("Campaign"), coerce=int)
+    received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    description = StringField(_l("Check number or description of the gift"), validators=[Optional(), Length(max=500)])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.source.data == "in_kind" and not (self.description.data or "").strip():
+            self.description.errors = [*self.description.errors, _l("Describe the in-kind gift for the receipt.")]
+            return False
+        return valid
+
+
+class RefundForm(FlaskForm):
+    amount = DecimalField(_l("Amount to refund (US$)"), places=2, validators=[DataRequired(), NumberRange(min=0.01)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+
+
+class MergeForm(FlaskForm):
+    into = IntegerField(_l("Keep donor number"), validators=[DataRequired()])
+
+
+class SigninRequestForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+
+
+class ProfileForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    listed = BooleanField(_l("List my name among our supporters on the impact page"))
+
+
+class AmountForm(FlaskForm):
+    amount = DecimalField(_l("New monthly amount (US$)"), places=2, validators=[DataRequired()])
+
+    def validate_amount(self, field):
+        minimum = current_app.config["DONATION_MINIMUM_CENTS"]
+        if field.data is not None and to_cents(field.data) < minimum:
+            raise ValidationError(_l("The smallest gift we can take online is %(amount)s.", amount=money(minimum)))
+
+
+class StatementForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    since = DateField(_l("From"), validators=[DataRequired()])
+    until = DateField(_l("To"), validators=[DataRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    pass

@@ -1,0 +1,285 @@
+"""Turning what Stripe says into gifts. Every function here is idempotent and order-tolerant.
+
+The donate page, the webhook and reconciliation all record through these functions, so a gift is
+recorded the same way whichever of them sees it first. They change the session and do not commit;
+callers commit, then call ``after_commit`` for the emails.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field as dc_field
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from . import donors
+from .models import Dispute, Gift, RecurringGift, Refund
+from .stripe_gateway import StripeError, balance_fee, configured, field, object_id, v1
+
+
+@dataclass
+class Outcome:
+    """What a recording did: gifts to receipt, failures to tell the donor about, or what it waits for."""
+
+    receipts: list[int] = dc_field(default_factory=list)
+    failures: list[int] = dc_field(default_factory=list)
+    waits_for: str | None = None
+    touched: list[str] = dc_field(default_factory=list)  # Stripe ids now known, for deferred events
+
+    def merge(self, other: Outcome) -> Outcome:
+        self.receipts += other.receipts
+        self.failures += other.failures
+        self.touched += other.touched
+        return self
+
+
+def stripe_time(seconds) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).replace(tzinfo=None) if seconds else \
+        dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _locked(statement):
+    """Lock the gift row while we decide (PostgreSQL), so two recorders cannot both mark it paid."""
+    return db.session.scalar(statement.with_for_update(of=Gift).execution_options(populate_existing=True))
+
+
+def gift_for(payment_intent: str | None = None, charge: str | None = None, invoice: str | None = None,
+             gift_id=None) -> Gift | None:
+    for column, value in ((Gift.stripe_charge_id, charge), (Gift.stripe_payment_intent_id, payment_intent),
+                          (Gift.stripe_invoice_id, invoice)):
+        if value:
+            gift = _locked(select(Gift).where(column == value))
+            if gift:
+                return gift
+    if gift_id and str(gift_id).isdigit():
+        return _locked(select(Gift).where(Gift.id == int(gift_id)))
+    return None
+
+
+def recurring_for(subscription: str | None, recurring_id=None) -> RecurringGift | None:
+    if subscription:
+        found = db.session.scalar(select(RecurringGift).where(RecurringGift.stripe_subscription_id == subscription))
+        if found:
+            return found
+    if recurring_id and str(recurring_id).isdigit():
+        found = db.session.get(RecurringGift, int(recurring_id))
+        if found and subscription and not found.stripe_subscription_id:
+            found.stripe_subscription_id = subscription
+        return found
+    return None
+
+
+def _charge_of(payment_intent):
+    charge = field(payment_intent, "latest_charge")
+    if charge is None:
+        charges = field(field(payment_intent, "charges"), "data") or []
+        charge = charges[-1] if charges else None
+    return charge
+
+
+def _charge_fee(charge) -> int | None:
+    if isinstance(charge, str) and configured():
+        try:
+            charge = v1().charges.retrieve(charge, params={"expand": ["balance_transaction"]})
+        except StripeError:
+            return None
+    return balance_fee(charge) if charge is not None and not isinstance(charge, str) else None
+
+
+def _mark_paid(gift: Gift, amount: int, charge, created) -> bool:
+    """Mark a gift paid; False when it already was (nothing to do, no second receipt)."""
+    if gift.status in ("succeeded", "refunded"):
+        if not gift.stripe_charge_id and object_id(charge):
+            gift.stripe_charge_id = object_id(charge)
+        return False
+    gift.status = "succeeded"
+    gift.failure_code = None
+    gift.amount_cents = amount or gift.amount_cents
+    gift.stripe_charge_id = object_id(charge) or gift.stripe_charge_id
+    fee = _charge_fee(charge)
+    if fee is not None:
+        gift.fee_cents = fee
+    gift.received_at = stripe_time(created)
+    gift.settle()
+    donors.ensure_account(gift.donor)
+    return True
+
+
+def payment_succeeded(payment_intent) -> Outcome:
+    """A one-time gift's PaymentIntent succeeded."""
+    outcome = Outcome()
+    metadata = field(payment_intent, "metadata", {})
+    gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
+    if gift is None or gift.recurring_gift_id:
+        return outcome  # not a one-time gift of ours (monthly charges are recorded from invoices)
+    gift.stripe_payment_intent_id = field(payment_intent, "id")
+    amount = field(payment_intent, "amount_received") or field(payment_intent, "amount")
+    if _mark_paid(gift, amount, _charge_of(payment_intent), field(payment_intent, "created")):
+        outcome.receipts.append(gift.id)
+    outcome.touched += [gift.stripe_payment_intent_id, gift.stripe_charge_id]
+    return outcome
+
+
+def payment_failed(payment_intent) -> Outcome:
+    metadata = field(payment_intent, "metadata", {})
+    gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
+    if gift is not None and not gift.recurring_gift_id and gift.status in ("pending", "failed"):
+        gift.status = "failed"
+        gift.failure_code = field(field(payment_intent, "last_payment_error"), "code", "failed")[:64]
+    return Outcome()
+
+
+def _invoice_gift(invoice, recurring: RecurringGift, status: str) -> tuple[Gift, bool]:
+    """The gift of one monthly invoice, created if new. Returns (gift, created)."""
+    invoice_id = field(invoice, "id")
+    gift = gift_for(invoice=invoice_id)
+    if gift is not None:
+        return gift, False
+    gift = Gift(donor_id=recurring.donor_id, fund_id=recurring.fund_id, campaign_id=recurring.campaign_id,
+                tour_event_id=recurring.tour_event_id, recurring_gift_id=recurring.id,
+                amount_cents=field(invoice, "amount_paid") or field(invoice, "amount_due") or recurring.amount_cents,
+                covered_fee_cents=recurring.covered_fee_cents, currency=field(invoice, "currency", recurring.currency),
+                anonymous=recurring.anonymous, source="online", status=status, stripe_invoice_id=invoice_id,
+                received_at=stripe_time(field(invoice, "created")))
+    try:
+        with db.session.begin_nested():  # the donate page and the webhook may both get here
+            db.session.add(gift)
+            db.session.flush()
+    except IntegrityError:
+        return gift_for(invoice=invoice_id), False
+    return gift, True
+
+
+def invoice_paid(invoice) -> Outcome:
+    """Each paid invoice of a monthly gift is a gift of its own."""
+    outcome = Outcome()
+    subscription = object_id(field(invoice, "subscription"))
+    recurring = recurring_for(subscription, field(field(invoice, "metadata", {}), "recurring_gift_id"))
+    if recurring is None:
+        outcome.waits_for = subscription
+        return outcome
+    gift, _created = _invoice_gift(invoice, recurring, "pending")
+    payment_intent = object_id(field(invoice, "payment_intent"))
+    if payment_intent and not gift.stripe_payment_intent_id:
+        taken = db.session.scalar(select(Gift.id).where(Gift.stripe_payment_intent_id == payment_intent))
+        if taken is None:
+            gift.stripe_payment_intent_id = payment_intent
+    charge = field(invoice, "charge")
+    if _mark_paid(gift, field(invoice, "amount_paid"), charge, field(invoice, "created")):
+        outcome.receipts.append(gift.id)
+    if recurring.status in ("incomplete", "past_due"):
+        recurring.status = "active"
+    outcome.touched += [gift.stripe_invoice_id, gift.stripe_charge_id, gift.stripe_payment_intent_id]
+    return outcome
+
+
+def invoice_failed(invoice) -> Outcome:
+    """A monthly charge failed: not counted, and the donor is asked to update the card."""
+    outcome = Outcome()
+    subscription = object_id(field(invoice, "subscription"))
+    recurring = recurring_for(subscription)
+    if recurring is None:
+        outcome.waits_for = subscription
+        return outcome
+    gift, created = _invoice_gift(invoice, recurring, "failed")
+    if gift.status in ("pending", "failed"):
+        gift.status = "failed"
+        gift.failure_code = "invoice_payment_failed"
+        if created:
+            outcome.failures.append(gift.id)
+    if recurring.status == "active":
+        recurring.status = "past_due"
+    return outcome
+
+
+def _apply_refund_total(gift: Gift) -> None:
+    recorded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0))
+                                 .where(Refund.gift_id == gift.id))
+    gift.refunded_cents = max(gift.refunded_cents, recorded)
+    gift.settle()
+
+
+def record_refund(gift: Gift, refund_id: str | None, amount: int, reason: str | None = None, by=None) -> None:
+    if refund_id and db.session.scalar(select(Refund.id).where(Refund.stripe_refund_id == refund_id)):
+        return
+    db.session.add(Refund(gift_id=gift.id, stripe_refund_id=refund_id, amount_cents=amount,
+                          reason=(reason or None) and reason[:200], by_user_id=getattr(by, "id", None)))
+    db.session.flush()
+    _apply_refund_total(gift)
+
+
+def charge_refunded(charge) -> Outcome:
+    """Full or partial refunds of a charge: the gift's net amount follows."""
+    outcome = Outcome()
+    gift = gift_for(charge=field(charge, "id"), payment_intent=object_id(field(charge, "payment_intent")),
+                    invoice=object_id(field(charge, "invoice")))
+    if gift is None:
+        outcome.waits_for = object_id(field(charge, "payment_intent")) or field(charge, "id")
+        return outcome
+    for refund in field(field(charge, "refunds"), "data") or []:
+        record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"))
+    gift.refunded_cents = max(gift.refunded_cents, int(field(charge, "amount_refunded", 0)))
+    gift.settle()
+    return outcome
+
+
+def refund_seen(refund) -> Outcome:
+    """A refund object (refund.created / refund.updated, or one listed by reconciliation)."""
+    outcome = Outcome()
+    if field(refund, "status") in ("failed", "canceled"):
+        return outcome
+    gift = gift_for(charge=object_id(field(refund, "charge")),
+                    payment_intent=object_id(field(refund, "payment_intent")))
+    if gift is None:
+        outcome.waits_for = object_id(field(refund, "payment_intent")) or object_id(field(refund, "charge"))
+        return outcome
+    record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"))
+    return outcome
+
+
+def dispute_seen(dispute) -> Outcome:
+    """A dispute flags the gift for staff; a lost dispute takes the money back."""
+    outcome = Outcome()
+    gift = gift_for(charge=object_id(field(dispute, "charge")),
+                    payment_intent=object_id(field(dispute, "payment_intent")))
+    if gift is None:
+        outcome.waits_for = object_id(field(dispute, "payment_intent")) or object_id(field(dispute, "charge"))
+        return outcome
+    dispute_id = field(dispute, "id")
+    row = db.session.scalar(select(Dispute).where(Dispute.stripe_dispute_id == dispute_id))
+    if row is None:
+        row = Dispute(gift_id=gift.id, stripe_dispute_id=dispute_id, amount_cents=int(field(dispute, "amount", 0)),
+                      reason=field(dispute, "reason"), status=field(dispute, "status", "needs_response"))
+        db.session.add(row)
+    row.status = field(dispute, "status", row.status)
+    gift.disputed = True
+    if row.status == "lost":
+        gift.refunded_cents = max(gift.refunded_cents, row.amount_cents)
+        gift.settle()
+    return outcome
+
+
+STATUS_FROM_STRIPE = {"active": "active", "trialing": "active", "past_due": "past_due", "unpaid": "past_due",
+                      "canceled": "canceled", "incomplete_expired": "canceled", "incomplete": "incomplete"}
+
+
+def subscription_changed(subscription, at: int, deleted: bool = False) -> Outcome:
+    """A monthly gift's status, applied only if newer than the last one applied (out-of-order events)."""
+    outcome = Outcome()
+    recurring = recurring_for(field(subscription, "id"), field(field(subscription, "metadata", {}),
+                                                              "recurring_gift_id"))
+    if recurring is None:
+        outcome.waits_for = field(subscription, "id")
+        return outcome
+    if recurring.status == "canceled" or (at < recurring.status_at and not deleted):
+        return outcome
+    status = "canceled" if deleted else STATUS_FROM_STRIPE.get(field(subscription, "status"), recurring.status)
+    if status == "active" and field(subscription, "pause_collection"):
+        status = "paused"
+    recurring.status = status
+    recurring.status_at = max(at, recurring.status_at)
+    if status == "canceled" and recurring.canceled_at is None:
+        recurring.canceled_at = stripe_time(field(subscription, "canceled_at") or at)
+    outcome.touched.append(recurring.stripe_subscription_id)
+    return outcome

@@ -1,0 +1,243 @@
+"""Giving: funds, campaigns, donors, gifts, monthly gifts and what Stripe told us.
+
+Amounts are integer cents. A donor's name and address are encrypted at rest. The donor's email is
+kept plain but normalised (``email_key``) because it *is* the donor's identity: one donor per
+address, matched on every gift, webhook and sign-in link, exactly as the ``users`` table keys
+accounts by plain email. An encrypted email could not be looked up without a blind index, and an
+index that must match exactly would be as revealing as the address itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..crypto import EncryptedString
+from ..extensions import db
+from ..timeutil import utcnow
+
+SOURCES = ("online", "check", "cash", "in_kind")
+GIFT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+TRIBUTE_KINDS = ("honor", "memory")
+RECURRING_STATUSES = ("incomplete", "active", "past_due", "paused", "canceled")
+
+
+def _one_of(column: str, values) -> str:
+    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
+
+
+class Fund(db.Model):
+    """Where a gift is designated: counseling, housing, asylum cases, where needed most."""
+
+    __tablename__ = "giving_funds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_es: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    def name(self, locale: str) -> str:
+        return self.name_es if str(locale) == "es" else self.name_en
+
+
+class Campaign(db.Model):
+    __tablename__ = "giving_campaigns"
+    __table_args__ = (CheckConstraint("goal_cents > 0", name="goal_positive"),
+                      CheckConstraint("ends_on >= starts_on", name="ends_after_start"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_es: Mapped[str] = mapped_column(String(200))
+    story_en: Mapped[str] = mapped_column(Text, default="")
+    story_es: Mapped[str] = mapped_column(Text, default="")
+    # A path under /static (the CSP allows images from this site only).
+    image_path: Mapped[str | None] = mapped_column(String(200))
+    goal_cents: Mapped[int]
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("giving_funds.id", ondelete="RESTRICT"), index=True)
+
+    fund: Mapped[Fund | None] = relationship(lazy="joined")
+
+    def title(self, locale: str) -> str:
+        return self.title_es if str(locale) == "es" else self.title_en
+
+    def story(self, locale: str) -> str:
+        return self.story_es if str(locale) == "es" else self.story_en
+
+
+class Donor(db.Model):
+    __tablename__ = "giving_donors"
+    __table_args__ = (CheckConstraint("email_key = lower(email_key)", name="email_lowercase"),
+                      CheckConstraint("locale IN ('en', 'es')", name="locale_known"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(EncryptedString)
+    address: Mapped[str | None] = mapped_column(EncryptedString)
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    # Listed by name on the public impact page only when the donor asked for it.
+    listed: Mapped[bool] = mapped_column(default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email_key
+
+
+class RecurringGift(db.Model):
+    """A monthly gift: a Stripe subscription; each paid invoice becomes a Gift."""
+
+    __tablename__ = "giving_recurring_gifts"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
+                      CheckConstraint(_one_of("status", RECURRING_STATUSES), name="status_known"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("giving_donors.id", ondelete="RESTRICT"), index=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("giving_funds.id", ondelete="RESTRICT"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("giving_campaigns.id", ondelete="RESTRICT"),
+                                                    index=True)
+    tour_event_id: Mapped[int | None] = mapped_column(index=True)
+    amount_cents: Mapped[int]
+    covered_fee_cents: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    status: Mapped[str] = mapped_column(String(16), default="incomplete", index=True)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_plan_id: Mapped[str | None] = mapped_column(String(255))
+    attempt_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The Stripe time of the last status we applied, so a late, older event cannot undo a newer one.
+    status_at: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    canceled_at: Mapped[dt.datetime | None]
+
+    donor: Mapped[Donor] = relationship(lazy="joined")
+    fund: Mapped[Fund] = relationship(lazy="joined")
+
+
+class Gift(db.Model):
+    __tablename__ = "giving_gifts"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint("fee_cents >= 0 AND refunded_cents >= 0", name="fee_refund_sane"),
+        CheckConstraint(_one_of("status", GIFT_STATUSES), name="status_known"),
+        CheckConstraint(_one_of("source", SOURCES), name="source_known"),
+        CheckConstraint("tribute_kind IS NULL OR " + _one_of("tribute_kind", TRIBUTE_KINDS), name="tribute_known"),
+        # Reports: counted gifts by date, fund, campaign and donor. On PostgreSQL the date index
+        # covers what the reports add up, so they read the index alone (index-only scans).
+        Index("ix_giving_gifts_status_received", "status", "received_at",
+              postgresql_include=["amount_cents", "net_cents", "fund_id", "source", "campaign_id"]),
+        Index("ix_giving_gifts_campaign_status", "campaign_id", "status",
+              postgresql_include=["net_cents", "donor_id"]),
+        Index("ix_giving_gifts_fund_status_received", "fund_id", "status", "received_at",
+              postgresql_include=["net_cents"]),
+        Index("ix_giving_gifts_donor_status_received", "donor_id", "status", "received_at",
+              postgresql_include=["anonymous"]),
+        Index("ix_giving_gifts_received", "received_at", "id"),  # the newest gifts first, for staff
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("giving_donors.id", ondelete="RESTRICT"))
+    fund_id: Mapped[int] = mapped_column(ForeignKey("giving_funds.id", ondelete="RESTRICT"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("giving_campaigns.id", ondelete="RESTRICT"))
+    # A tour event (tours domain); no foreign key so that the domains stay independent.
+    tour_event_id: Mapped[int | None] = mapped_column(index=True)
+    recurring_gift_id: Mapped[int | None] = mapped_column(
+        ForeignKey("giving_recurring_gifts.id", ondelete="RESTRICT"), index=True)
+    amount_cents: Mapped[int]  # gross, what the donor paid
+    fee_cents: Mapped[int] = mapped_column(default=0)
+    refunded_cents: Mapped[int] = mapped_column(default=0)
+    net_cents: Mapped[int] = mapped_column(default=0)  # amount - fee - refunded
+    covered_fee_cents: Mapped[int] = mapped_column(default=0)  # added by the donor to cover the fee
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    source: Mapped[str] = mapped_column(String(10), default="online")
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    tribute_kind: Mapped[str | None] = mapped_column(String(10))
+    tribute_name: Mapped[str | None] = mapped_column(EncryptedString)
+    tribute_notify_email: Mapped[str | None] = mapped_column(EncryptedString)
+    description: Mapped[str | None] = mapped_column(String(500))  # in-kind gifts, check numbers
+    disputed: Mapped[bool] = mapped_column(default=False)
+    failure_code: Mapped[str | None] = mapped_column(String(64))
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    attempt_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    receipt_sent_at: Mapped[dt.datetime | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+    donor: Mapped[Donor] = relationship(lazy="joined")
+    fund: Mapped[Fund] = relationship(lazy="joined")
+    campaign: Mapped[Campaign | None] = relationship(lazy="joined")
+
+    @property
+    def counted(self) -> bool:
+        return self.status == "succeeded"
+
+    def settle(self) -> None:
+        self.fee_cents, self.refunded_cents = self.fee_cents or 0, self.refunded_cents or 0
+        self.net_cents = self.amount_cents - self.fee_cents - self.refunded_cents
+        if self.status == "succeeded" and self.refunded_cents >= self.amount_cents:
+            self.status = "refunded"
+
+
+class Refund(db.Model):
+    __tablename__ = "giving_refunds"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gift_id: Mapped[int] = mapped_column(ForeignKey("giving_gifts.id", ondelete="RESTRICT"), index=True)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount_cents: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Dispute(db.Model):
+    __tablename__ = "giving_disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gift_id: Mapped[int] = mapped_column(ForeignKey("giving_gifts.id", ondelete="RESTRICT"), index=True)
+    stripe_dispute_id: Mapped[str] = mapped_column(String(255), unique=True)
+    amount_cents: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StripeEvent(db.Model):
+    """Each Stripe event once. The unique event id is what makes redelivery harmless."""
+
+    __tablename__ = "giving_stripe_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(64))
+    # processed, ignored, or deferred (it names a payment we do not know yet: replayed when we do).
+    outcome: Mapped[str] = mapped_column(String(16), default="processed")
+    waits_for: Mapped[str | None] = mapped_column(String(255), index=True)
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    stripe_created: Mapped[int] = mapped_column(default=0)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RefusedAttempt(db.Model):
+    """A refused donation attempt (rate limit, honeypot, minimum, decline), for staff to watch."""
+
+    __tablename__ = "giving_refused_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    reason: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int | None]
+    detail: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,174 @@
+"""The donor portal: a single-use emailed sign-in link, the donor's own gifts and monthly gift.
+
+Every function takes the signed-in donor and only ever touches that donor's records; a gift or
+monthly gift of someone else is "not found" (404), never shown.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import mail
+from ..accounts import services as accounts
+from ..accounts.models import new_session_token
+from ..audit import services as audit
+from ..extensions import db
+from . import checkout, donors, receipts
+from .models import Donor, Gift, RecurringGift
+from .stripe_gateway import APIError, InvalidRequestError, idempotent, v1
+
+PURPOSE = "donor-signin"
+
+
+def link_max_age() -> dt.timedelta:
+    return dt.timedelta(hours=current_app.config["DONOR_LINK_HOURS"])
+
+
+def signin_link(donor: Donor, next_endpoint: str = "giving.portal") -> str | None:
+    user = donors.ensure_account(donor)
+    db.session.commit()
+    return url_for("giving.portal_signin", token=accounts.make_token(user, PURPOSE),
+                   next=url_for(next_endpoint), _external=True)
+
+
+def card_update_link(donor: Donor) -> str:
+    return signin_link(donor, "giving.portal")
+
+
+def send_signin_link(email: str) -> None:
+    """Email a sign-in link if a donor has that address; say nothing either way."""
+    donor = donors.find(email)
+    if donor is None:
+        return
+    link = signin_link(donor)
+    mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt", locale=donor.locale,
+              link=link, hours=current_app.config["DONOR_LINK_HOURS"])
+    audit.record("donor.signin_link", "donor", donor.id)
+    db.session.commit()
+
+
+def use_signin_token(token: str):
+    """The user behind a sign-in link; the link is spent (the session token changes, which also
+    ends the donor's sessions on other devices, as a password change does)."""
+    user = accounts.user_for_token(token, PURPOSE, link_max_age())
+    user.session_token = new_session_token()
+    audit.record("donor.signin", "user", user.id, actor=user)
+    db.session.commit()
+    return user
+
+
+def donor_or_404(user) -> Donor:
+    return donors.for_user(user) or abort(404)
+
+
+def own_gift(donor: Donor, gift_id: int) -> Gift:
+    gift = db.session.get(Gift, gift_id)
+    if gift is None or gift.donor_id != donor.id:
+        abort(404)
+    return gift
+
+
+def own_recurring(donor: Donor, recurring_id: int) -> RecurringGift:
+    recurring = db.session.get(RecurringGift, recurring_id)
+    if recurring is None or recurring.donor_id != donor.id:
+        abort(404)
+    return recurring
+
+
+def gifts(donor: Donor) -> list[Gift]:
+    return list(db.session.scalars(select(Gift).where(Gift.donor_id == donor.id, Gift.status != "pending")
+                                   .order_by(Gift.received_at.desc(), Gift.id.desc())))
+
+
+def monthly_gifts(donor: Donor) -> list[RecurringGift]:
+    return list(db.session.scalars(select(RecurringGift).where(RecurringGift.donor_id == donor.id,
+                                                               RecurringGift.status != "incomplete")
+                                   .order_by(RecurringGift.id.desc())))
+
+
+def statement(donor: Donor, since: dt.date, until: dt.date) -> bytes:
+    audit.record("donor.statement", "donor", donor.id, since=since.isoformat(), until=until.isoformat())
+    db.session.commit()
+    return receipts.statement_pdf(donor, since, until, receipts.statement_gifts(donor, since, until))
+
+
+def receipt(donor: Donor, gift: Gift) -> bytes:
+    return receipts.receipt_pdf(gift)
+
+
+class MonthlyError(ValueError):
+    pass
+
+
+def change_amount(recurring: RecurringGift, amount_cents: int, actor) -> None:
+    if recurring.status == "canceled":
+        raise MonthlyError("canceled")
+    stripe = v1()
+    plan = checkout.plan_for(amount_cents, recurring.currency)
+    subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id)
+    item = subscription["items"].data[0].id
+    stripe.subscriptions.update(recurring.stripe_subscription_id, params={"items": [{"id": item, "plan": plan}]},
+                                options=idempotent(f"monthly-{recurring.id}-amount-{amount_cents}-{item}"))
+    recurring.amount_cents = amount_cents
+    recurring.stripe_plan_id = plan
+    recurring.covered_fee_cents = 0
+    audit.record("monthly.amount", "recurring_gift", recurring.id, actor=actor)
+    db.session.commit()
+
+
+def start_card_change(recurring: RecurringGift) -> str:
+    """A SetupIntent whose client secret the page confirms with Stripe.js."""
+    customer = checkout.customer_for(recurring.donor)
+    intent = v1().setup_intents.create(params={"customer": customer, "payment_method_types": ["card"]})
+    return intent.client_secret
+
+
+def finish_card_change(recurring: RecurringGift, setup_intent_id: str, actor) -> None:
+    stripe = v1()
+    intent = stripe.setup_intents.retrieve(setup_intent_id)
+    customer = recurring.donor.stripe_customer_id
+    if intent.status != "succeeded" or intent.customer != customer:
+        raise MonthlyError("setup")
+    checkout.set_default_card(customer, intent.payment_method, None, f"card-{setup_intent_id}")
+    audit.record("monthly.card", "recurring_gift", recurring.id, actor=actor)
+    db.session.commit()
+
+
+# Stripe pauses with pause_collection. The test double (localstripe) does not know it, so there a
+# pause falls back to "stop at the end of this period" (cancel_at_period_end), which resume undoes.
+PAUSE = ({"pause_collection": {"behavior": "void"}}, {"cancel_at_period_end": True})
+RESUME = ({"pause_collection": ""}, {"cancel_at_period_end": False})
+
+
+def pause(recurring: RecurringGift, actor) -> None:
+    _set_collection(recurring, PAUSE, "paused", "monthly.pause", actor)
+
+
+def resume(recurring: RecurringGift, actor) -> None:
+    _set_collection(recurring, RESUME, "active", "monthly.resume", actor)
+
+
+def _set_collection(recurring, choices, status, action, actor) -> None:
+    if recurring.status == "canceled":
+        raise MonthlyError("canceled")
+    preferred, fallback = choices
+    try:
+        v1().subscriptions.update(recurring.stripe_subscription_id, params=preferred)
+    except (InvalidRequestError, APIError):  # localstripe answers 400 or 500 to pause_collection
+        v1().subscriptions.update(recurring.stripe_subscription_id, params=fallback)
+    recurring.status = status
+    audit.record(action, "recurring_gift", recurring.id, actor=actor)
+    db.session.commit()
+
+
+def cancel(recurring: RecurringGift, actor) -> None:
+    if recurring.status == "canceled":
+        return
+    v1().subscriptions.cancel(recurring.stripe_subscription_id)
+    from ..timeutil import utcnow
+    recurring.status, recurring.canceled_at = "canceled", utcnow()
+    audit.record("monthly.cancel", "recurring_gift", recurring.id, actor=actor)
+    db.session.commit()

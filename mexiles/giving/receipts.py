@@ -1,0 +1,197 @@
+"""Receipts and statements: an email in the donor's language with a PDF that meets US 501(c)(3) rules.
+
+The PDF uses fpdf2's built-in Helvetica, so nothing but PyPI is needed; that font covers Latin-1,
+which holds all of Spanish. Anything outside it (a name in another script) is transliterated or
+replaced rather than failing the receipt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from flask import current_app, url_for
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from fpdf import FPDF
+from sqlalchemy import select, update
+
+from .. import mail
+from ..extensions import db
+from ..formatting import money
+from ..timeutil import utcnow
+from .models import Donor, Gift
+
+
+def receipt_number(gift: Gift) -> str:
+    return f"G-{gift.id:07d}"
+
+
+def _latin1(text: str) -> str:
+    text = str(text).replace("\u2014", "-").replace("\u2013", "-").replace("\u2019", "'")
+    if text.encode("latin-1", "ignore").decode("latin-1") == text:
+        return text
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
+def legal_lines() -> list[str]:
+    config = current_app.config
+    lines = [_("%(org)s is a tax-exempt organization under section 501(c)(3) of the Internal Revenue Code.",
+               org=config["ORG_NAME"])]
+    if config["ORG_EIN"]:
+        lines.append(_("Federal tax ID (EIN): %(ein)s", ein=config["ORG_EIN"]))
+    lines.append(_("No goods or services were provided in exchange for this contribution."))
+    return lines
+
+
+class _Document(FPDF):
+    def __init__(self, title: str):
+        super().__init__(format="Letter")
+        self.set_margins(20, 20, 20)
+        self.add_page()
+        config = current_app.config
+        self.set_font("helvetica", "B", 16)
+        self.cell(0, 10, _latin1(config["ORG_NAME"]), new_x="LMARGIN", new_y="NEXT")
+        self.set_font("helvetica", size=10)
+        if config["ORG_ADDRESS"]:
+            self.multi_cell(0, 5, _latin1(config["ORG_ADDRESS"]), new_x="LMARGIN", new_y="NEXT")
+        self.ln(6)
+        self.set_font("helvetica", "B", 13)
+        self.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+        self.set_font("helvetica", size=11)
+
+    def line_of(self, text: str, bold: bool = False) -> None:
+        self.set_font("helvetica", "B" if bold else "", 11)
+        self.multi_cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    def legal(self) -> None:
+        self.ln(4)
+        for line in legal_lines():
+            self.line_of(line)
+
+    def bytes(self) -> bytes:
+        return bytes(self.output())
+
+
+def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
+    facts = [(_("Receipt number"), receipt_number(gift)),
+             (_("Date of the gift"), format_date(gift.received_at.date(), "long")),
+             (_("Amount"), money(gift.amount_cents, gift.currency)),
+             (_("Designated to"), gift.fund.name(_locale()))]
+    if gift.campaign:
+        facts.append((_("Campaign"), gift.campaign.title(_locale())))
+    if gift.source == "in_kind":
+        facts.append((_("Description of the in-kind gift"), gift.description or ""))
+    if gift.tribute_kind and gift.tribute_name:
+        label = _("In honor of") if gift.tribute_kind == "honor" else _("In memory of")
+        facts.append((label, gift.tribute_name))
+    if gift.recurring_gift_id:
+        facts.append((_("Kind"), _("Monthly gift")))
+    return facts
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+    return str(get_locale() or "en")
+
+
+def receipt_pdf(gift: Gift) -> bytes:
+    document = _Document(_("Donation receipt"))
+    document.line_of(_("Donor: %(name)s", name=gift.donor.display_name))
+    if gift.donor.address:
+        document.line_of(gift.donor.address)
+    document.ln(3)
+    for label, value in _gift_facts(gift):
+        document.line_of(f"{label}: {value}")
+    document.legal()
+    return document.bytes()
+
+
+def statement_gifts(donor: Donor, since: dt.date, until: dt.date) -> list[Gift]:
+    return list(db.session.scalars(
+        select(Gift).where(Gift.donor_id == donor.id, Gift.status == "succeeded",
+                           Gift.received_at >= dt.datetime.combine(since, dt.time.min),
+                           Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+        .order_by(Gift.received_at, Gift.id)))
+
+
+def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift]) -> bytes:
+    document = _Document(_("Statement of gifts, %(since)s to %(until)s",
+                           since=format_date(since, "long"), until=format_date(until, "long")))
+    document.line_of(_("Donor: %(name)s", name=donor.display_name))
+    if donor.address:
+        document.line_of(donor.address)
+    document.ln(3)
+    for gift in gifts:
+        # The deductible amount is what the donor kept given: refunds are taken off.
+        document.line_of(f"{format_date(gift.received_at.date(), 'medium')}   {receipt_number(gift)}   "
+                         f"{money(gift.amount_cents - gift.refunded_cents, gift.currency)}   "
+                         f"{gift.fund.name(_locale())}")
+    total = sum(g.amount_cents - g.refunded_cents for g in gifts)
+    document.ln(2)
+    document.line_of(_("Total: %(total)s", total=money(total)), bold=True)
+    document.legal()
+    return document.bytes()
+
+
+def portal_link() -> str:
+    return url_for("giving.portal_signin_request", _external=True)
+
+
+def send_receipt(gift: Gift) -> bool:
+    """Send the receipt once: the row is claimed first, so two recorders cannot both send it."""
+    claimed = db.session.execute(update(Gift).where(Gift.id == gift.id, Gift.receipt_sent_at.is_(None))
+                                 .values(receipt_sent_at=utcnow())).rowcount
+    db.session.commit()
+    if not claimed:
+        return False
+    donor = gift.donor
+    with force_locale(donor.locale):
+        pdf = receipt_pdf(gift)
+        facts = _gift_facts(gift)
+        legal = legal_lines()
+    sent = mail.send(donor.email_key, _l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
+                     "giving/email/receipt.txt", locale=donor.locale,
+                     attachments=[(f"receipt-{receipt_number(gift)}.pdf", pdf, "application/pdf")],
+                     donor=donor, gift=gift, facts=facts, legal=legal, link=portal_link())
+    if not sent:  # let a later run (reconcile, resend) try again
+        db.session.execute(update(Gift).where(Gift.id == gift.id).values(receipt_sent_at=None))
+        db.session.commit()
+    return sent
+
+
+def send_tribute_notice(gift: Gift) -> None:
+    if not (gift.tribute_kind and gift.tribute_notify_email and gift.tribute_name):
+        return
+    mail.send(gift.tribute_notify_email, _l("A gift was made in tribute"), "giving/email/tribute.txt",
+              locale=gift.donor.locale, gift=gift,
+              giver=_("An anonymous donor") if gift.anonymous else gift.donor.display_name)
+
+
+def send_statement(donor: Donor, since: dt.date, until: dt.date) -> bool:
+    gifts = statement_gifts(donor, since, until)
+    if not gifts:
+        return False
+    with force_locale(donor.locale):
+        pdf = statement_pdf(donor, since, until, gifts)
+        legal = legal_lines()
+    return mail.send(donor.email_key, _l("Your statement of gifts to %(org)s", org=current_app.config["ORG_NAME"]),
+                     "giving/email/statement.txt", locale=donor.locale,
+                     attachments=[(f"statement-{since.isoformat()}-{until.isoformat()}.pdf", pdf, "application/pdf")],
+                     donor=donor, since=since, until=until, count=len(gifts),
+                     total=sum(g.amount_cents - g.refunded_cents for g in gifts), legal=legal)
+
+
+def donors_who_gave(since: dt.date, until: dt.date) -> list[Donor]:
+    ids = select(Gift.donor_id).where(Gift.status == "succeeded",
+                                      Gift.received_at >= dt.datetime.combine(since, dt.time.min),
+                                      Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1),
+                                                                             dt.time.min)).distinct()
+    return list(db.session.scalars(select(Donor).where(Donor.id.in_(ids)).order_by(Donor.id)))
+
+
+def send_card_failed(gift: Gift, link: str) -> None:
+    donor = gift.donor
+    mail.send(donor.email_key, _l("Your monthly gift could not be charged"), "giving/email/card_failed.txt",
+              locale=donor.locale, donor=donor, gift=gift, amount=money(gift.amount_cents, gift.currency), link=link)

@@ -1,0 +1,113 @@
+"""Stripe webhooks: verified, stored once, applied in any order.
+
+The event row and everything the event changes commit together. Its unique event id makes a
+redelivery — or the same event delivered twice at the same moment — a no-op: the second insert
+waits for the first transaction and then fails on the unique constraint, inside a savepoint.
+An event about a payment we do not know yet is kept (``deferred``) and replayed when we learn of it.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from . import ledger, receipts
+from .models import Gift, StripeEvent
+from .stripe_gateway import SignatureError, field, verify_event
+
+log = logging.getLogger(__name__)
+
+
+def _subscription_handler(event_type: str):
+    return lambda obj, event: ledger.subscription_changed(obj, int(field(event, "created", 0)),
+                                                          deleted=event_type.endswith(".deleted"))
+
+
+HANDLERS = {
+    "payment_intent.succeeded": lambda obj, event: ledger.payment_succeeded(obj),
+    "payment_intent.payment_failed": lambda obj, event: ledger.payment_failed(obj),
+    "invoice.payment_succeeded": lambda obj, event: ledger.invoice_paid(obj),
+    "invoice.paid": lambda obj, event: ledger.invoice_paid(obj),
+    "invoice.payment_failed": lambda obj, event: ledger.invoice_failed(obj),
+    "charge.refunded": lambda obj, event: ledger.charge_refunded(obj),
+    "refund.created": lambda obj, event: ledger.refund_seen(obj),
+    "refund.updated": lambda obj, event: ledger.refund_seen(obj),
+    "charge.refund.updated": lambda obj, event: ledger.refund_seen(obj),
+    "charge.dispute.created": lambda obj, event: ledger.dispute_seen(obj),
+    "charge.dispute.updated": lambda obj, event: ledger.dispute_seen(obj),
+    "charge.dispute.closed": lambda obj, event: ledger.dispute_seen(obj),
+    "customer.subscription.created": _subscription_handler("created"),
+    "customer.subscription.updated": _subscription_handler("updated"),
+    "customer.subscription.deleted": _subscription_handler("deleted"),
+}
+
+
+class BadSignature(ValueError):
+    pass
+
+
+def receive(payload: bytes, signature: str) -> str:
+    """Verify and apply one delivery; returns what happened (for the response and the tests)."""
+    try:
+        event = verify_event(payload, signature)
+    except (SignatureError, ValueError) as error:  # a forged signature, or not JSON at all
+        raise BadSignature(str(error)) from None
+    return apply(event.to_dict() if hasattr(event, "to_dict") else event)
+
+
+def apply(event: dict) -> str:
+    handler = HANDLERS.get(event["type"])
+    row = StripeEvent(event_id=event["id"], type=event["type"][:64], stripe_created=int(event.get("created") or 0),
+                      outcome="processed" if handler else "ignored")
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return "duplicate"
+    if handler is None:
+        db.session.commit()
+        return "ignored"
+    outcome = handler(event["data"]["object"], event)
+    if outcome.waits_for:
+        row.outcome, row.waits_for, row.payload = "deferred", outcome.waits_for, event
+    else:
+        outcome.merge(replay_waiting(outcome.touched))
+    db.session.commit()
+    after_commit(outcome)
+    return row.outcome
+
+
+def replay_waiting(stripe_ids) -> ledger.Outcome:
+    """Apply the deferred events that were waiting for one of these Stripe ids."""
+    total = ledger.Outcome()
+    ids = [i for i in stripe_ids if i]
+    while ids:
+        waiting = list(db.session.scalars(select(StripeEvent).where(StripeEvent.outcome == "deferred",
+                                                                    StripeEvent.waits_for.in_(ids))
+                                          .order_by(StripeEvent.stripe_created, StripeEvent.id)))
+        ids = []
+        for row in waiting:
+            event = row.payload
+            outcome = HANDLERS[event["type"]](event["data"]["object"], event)
+            if outcome.waits_for:
+                continue
+            row.outcome, row.waits_for, row.payload = "processed", None, None
+            total.merge(outcome)
+            ids += [i for i in outcome.touched if i]
+    return total
+
+
+def after_commit(outcome: ledger.Outcome) -> None:
+    """Emails, once the gifts they speak of are safely recorded."""
+    from .portal import card_update_link
+
+    for gift_id in dict.fromkeys(outcome.receipts):
+        gift = db.session.get(Gift, gift_id)
+        if receipts.send_receipt(gift):
+            receipts.send_tribute_notice(gift)
+    for gift_id in dict.fromkeys(outcome.failures):
+        gift = db.session.get(Gift, gift_id)
+        receipts.send_card_failed(gift, card_update_link(gift.donor))

@@ -1,0 +1,95 @@
+"""A real gift from the donate page in Debian's chromium on a phone-sized screen, through the real
+app (in a thread, on its own migrated SQLite file), localstripe's Stripe.js stand-in, and SMTP."""
+import socket
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from mexiles import create_app
+from mexiles.extensions import SESSION_OPTIONS, db
+from mexiles.giving.models import Fund
+from tests.mailbox import body
+
+from .conftest import WEBHOOK_SECRET
+from .localstripe import flush_localstripe, register_webhook
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_app(tmp_path, localstripe_url, mailbox):
+    """The app served for real; the test's rolled-back session is set aside while it runs."""
+    test_session = db.session
+    db.session = db._make_scoped_session(dict(SESSION_OPTIONS))
+    served = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}", "RATELIMIT_STORAGE_URI": "memory://",
+        "MAIL_BACKEND": "smtp", "MAIL_SERVER": mailbox.host, "MAIL_PORT": mailbox.port,
+        "STRIPE_SECRET_KEY": "sk_test_browser", "STRIPE_PUBLISHABLE_KEY": "pk_test_browser",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": localstripe_url,
+        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64})
+    with served.app_context():
+        upgrade()
+        db.session.add(Fund(code="counseling", name_en="Trauma counseling", name_es="Terapia de trauma"))
+        db.session.commit()
+    flush_localstripe(localstripe_url)
+    port = _free_port()
+    server = make_server("127.0.0.1", port, served, threaded=True)
+    register_webhook(localstripe_url, "mexiles-browser", f"http://127.0.0.1:{port}/give/stripe/webhook",
+                     WEBHOOK_SECRET)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        register_webhook(localstripe_url, "mexiles-browser", "http://127.0.0.1:9/", WEBHOOK_SECRET, events=["none"])
+        server.shutdown()
+        with served.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        db.session = test_session
+
+
+def test_a_gift_from_a_phone_reaches_stripe_and_the_receipt_arrives(live_app, localstripe_url, mailbox):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                          locale="es-MX")
+            page = context.new_page()
+            blocked = []
+            page.on("console", lambda message: blocked.append(message.text)
+                    if "Content Security Policy" in message.text else None)
+            response = page.goto(f"{live_app}/give/")
+            policy = response.headers["content-security-policy"]
+            assert localstripe_url in policy
+            page.get_by_role("radio", name="Otro").check()
+            page.get_by_label("Otro monto (US$)").fill("42")
+            page.get_by_label("Agregar la comisión").check()
+            page.get_by_text("Agrega 1,56\xa0US$").wait_for()
+            page.get_by_role("textbox", name="Su nombre").fill("Greta Demo-Finch")
+            page.get_by_label("Correo electrónico, para su recibo").fill("greta@example.org")
+            for placeholder, value in (("number", "4242424242424242"), ("exp_month", "12"), ("exp_year", "30"),
+                                       ("cvc", "123"), ("postal_code", "79901")):
+                page.get_by_placeholder(placeholder, exact=True).fill(value)
+            page.get_by_role("button", name="Donar").click()
+            page.wait_for_url(f"{live_app}/give/thanks", timeout=15000)
+            thanks_policy = page.evaluate("() => fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+            assert localstripe_url not in thanks_policy
+            assert blocked == []
+        finally:
+            browser.close()
+    receipt = mailbox.wait_for("greta@example.org", timeout=15)
+    text = body(receipt)
+    assert "43,56\xa0US$" in text
+    assert "No se proporcionaron bienes ni servicios" in text

@@ -1,0 +1,208 @@
+"""Gifts through the real stripe library against localstripe: one-time, declined, monthly, renewals,
+cancellation, refund."""
+from sqlalchemy import func, select
+
+from mexiles.extensions import db
+from mexiles.giving.models import Gift, RecurringGift, RefusedAttempt, StripeEvent
+from tests.mailbox import body
+
+from .conftest import DECLINE_ON_CHARGE, REQUIRES_3DS, gift_form
+
+
+def _gifts(app, **where):
+    with app.app_context():
+        query = select(Gift).order_by(Gift.id)
+        for name, value in where.items():
+            query = query.where(getattr(Gift, name) == value)
+        return list(db.session.scalars(query))
+
+
+def test_a_one_time_gift_is_charged_recorded_and_receipted(stripe_app, client, funds, card, mailbox, forward):
+    form = gift_form(payment_method=card(), event="7", tribute_kind="memory", tribute_name="Abuela Demo",
+                     tribute_email="family@example.org")
+    response = client.post("/give/pay", data=form)
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "succeeded"
+    [gift] = _gifts(stripe_app)
+    assert (gift.status, gift.amount_cents, gift.tour_event_id, gift.source) == ("succeeded", 5000, 7, "online")
+    assert gift.stripe_payment_intent_id.startswith("pi_") and gift.stripe_charge_id
+    assert gift.tribute_name == "Abuela Demo"
+    receipt = mailbox.wait_for("avery@example.org")
+    assert "No goods or services were provided" in body(receipt)
+    assert [p.get_filename() for p in receipt.iter_attachments()][0].endswith(".pdf")
+    assert "in memory of Abuela Demo" in body(mailbox.wait_for("family@example.org"))
+
+    # Stripe's own webhook for the same payment changes nothing and sends no second receipt.
+    answer, _event = forward("payment_intent.succeeded", gift.stripe_payment_intent_id)
+    assert answer.status_code == 200
+    assert len(_gifts(stripe_app)) == 1
+    assert len(mailbox.to("avery@example.org")) == 1
+    # The same attempt posted again (a double click) does not charge again.
+    again = client.post("/give/pay", data=dict(form, payment_method=card()))
+    assert again.json["status"] == "succeeded"
+    assert len(_gifts(stripe_app)) == 1
+
+
+def test_covering_the_fee_charges_the_exact_amount_shown(stripe_app, client, funds, card):
+    shown = client.get("/give/fee?cents=5000").json
+    assert shown["added"] == 180 and "$1.80" in shown["text"]
+    response = client.post("/give/pay", data=gift_form(payment_method=card(), cover_fee="y"))
+    assert response.json["status"] == "succeeded"
+    [gift] = _gifts(stripe_app)
+    assert (gift.amount_cents, gift.covered_fee_cents) == (5180, 180)
+
+
+def test_a_declined_card_gets_a_clear_message_and_a_retry_charges_once(stripe_app, client, funds, card, mailbox):
+    form = gift_form(payment_method=card(DECLINE_ON_CHARGE))
+    declined = client.post("/give/pay", data=form)
+    assert declined.status_code == 402
+    assert "Your card was declined. Nothing was charged." in declined.json["message"]
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "failed"
+    assert mailbox.to("avery@example.org") == []
+    with stripe_app.app_context():
+        assert db.session.scalar(select(RefusedAttempt.reason)) == "declined"
+
+    retried = client.post("/give/pay", data=dict(form, payment_method=card()))
+    assert retried.json["status"] == "succeeded"
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "succeeded"
+    assert len(mailbox.to("avery@example.org")) == 1
+
+
+def test_spanish_donors_get_spanish_messages_and_receipts(stripe_app, client, funds, card, mailbox):
+    declined = client.post("/give/pay", data=gift_form(payment_method=card(DECLINE_ON_CHARGE)),
+                           headers={"Accept-Language": "es"})
+    assert "Su tarjeta fue rechazada" in declined.json["message"]
+    client.post("/give/pay", data=gift_form(payment_method=card(), email="rocio@example.org"),
+                headers={"Accept-Language": "es"})
+    receipt = mailbox.wait_for("rocio@example.org")
+    assert "No se proporcionaron bienes ni servicios" in body(receipt)
+
+
+def test_bad_input_is_refused_with_messages_per_field(stripe_app, client, funds):
+    response = client.post("/give/pay", data=gift_form(amount="other", other_amount="1", email="not-an-email",
+                                                      payment_method="pm_x"))
+    assert response.status_code == 400
+    errors = response.json["errors"]
+    assert "other_amount" in errors and "email" in errors
+    assert "$5.00" in errors["other_amount"][0]
+    honeypot = client.post("/give/pay", data=gift_form(website="http://spam.example", payment_method="pm_x"))
+    assert honeypot.status_code == 400
+    with stripe_app.app_context():
+        reasons = set(db.session.scalars(select(RefusedAttempt.reason)))
+        assert reasons == {"invalid_amount", "honeypot"}
+        assert db.session.scalar(select(func.count()).select_from(Gift)) == 0
+
+
+def test_payment_endpoints_are_rate_limited_per_address(stripe_app, client, funds):
+    stripe_app.config["DONATION_RATE_LIMIT"] = "3 per minute"
+    try:
+        codes = [client.post("/give/pay", data=gift_form(amount="other", other_amount="1")).status_code
+                 for _ in range(4)]
+    finally:
+        stripe_app.config["DONATION_RATE_LIMIT"] = "10 per minute;40 per hour"
+    assert codes == [400, 400, 400, 429]
+    with stripe_app.app_context():
+        assert "rate_limited" in set(db.session.scalars(select(RefusedAttempt.reason)))
+
+
+def test_a_monthly_gift_and_its_renewals_are_each_a_gift(stripe_app, client, funds, card, stripe_api, forward,
+                                                        mailbox):
+    response = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    assert response.json["status"] == "succeeded", response.json
+    with stripe_app.app_context():
+        recurring = db.session.scalar(select(RecurringGift))
+        assert (recurring.status, recurring.amount_cents) == ("active", 2500)
+        assert recurring.stripe_plan_id == "mexiles-monthly-usd-2500"
+        subscription, customer = recurring.stripe_subscription_id, recurring.donor.stripe_customer_id
+    [first] = _gifts(stripe_app)
+    assert (first.status, first.amount_cents, first.recurring_gift_id) == ("succeeded", 2500, recurring.id)
+    forward("invoice.payment_succeeded", subscription)  # Stripe's word on the first charge: no second gift
+    assert len(_gifts(stripe_app)) == 1
+
+    # Next month: Stripe bills the subscription again.
+    invoice = stripe_api.invoices.create(params={"customer": customer, "subscription": subscription})
+    stripe_api.invoices.pay(invoice.id)
+    answer, _event = forward("invoice.payment_succeeded", invoice.id)
+    assert answer.json["received"] == "processed"
+    gifts = _gifts(stripe_app)
+    assert [g.amount_cents for g in gifts] == [2500, 2500]
+    assert gifts[1].stripe_invoice_id == invoice.id
+    assert len(mailbox.to("avery@example.org")) == 2
+
+    # A second donor choosing the same amount reuses the same plan.
+    again = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
+                                                   email="blanca@example.org"))
+    assert again.json["status"] == "succeeded"
+    assert len(stripe_api.plans.list().data) == 1
+
+
+def test_a_cancelled_subscription_stays_cancelled(stripe_app, client, funds, card, stripe_api, forward, post_event):
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    with stripe_app.app_context():
+        subscription = db.session.scalar(select(RecurringGift.stripe_subscription_id))
+    stripe_api.subscriptions.cancel(subscription)
+    forward("customer.subscription.deleted", subscription)
+    # A late "updated: active" event sent before the cancellation does not bring it back.
+    post_event(event={"id": "evt_late", "object": "event", "type": "customer.subscription.updated", "created": 1,
+                      "data": {"object": {"id": subscription, "object": "subscription", "status": "active"}}})
+    with stripe_app.app_context():
+        recurring = db.session.scalar(select(RecurringGift))
+        assert recurring.status == "canceled" and recurring.canceled_at is not None
+
+
+def test_staff_refund_goes_through_stripe_and_the_net_follows(stripe_app, client, funds, card, auth, make_user,
+                                                             post_event, stripe_api):
+    client.post("/give/pay", data=gift_form(payment_method=card()))
+    [gift] = _gifts(stripe_app)
+    auth.login(make_user("admin"))
+    refused = client.post(f"/give/staff/gifts/{gift.id}", data={"amount": "80", "reason": "too much"})
+    assert "You can refund at most" in refused.data.decode()
+    response = client.post(f"/give/staff/gifts/{gift.id}", data={"amount": "20", "reason": "donor asked"})
+    assert response.status_code == 302
+    [gift] = _gifts(stripe_app)
+    assert (gift.refunded_cents, gift.net_cents, gift.status) == (2000, 3000 - gift.fee_cents, "succeeded")
+    [refund] = stripe_api.refunds.list(params={"payment_intent": gift.stripe_payment_intent_id}).data
+    assert refund.amount == 2000
+    # Stripe's charge.refunded for the same refund changes nothing.
+    charge = {"id": gift.stripe_charge_id, "object": "charge", "payment_intent": gift.stripe_payment_intent_id,
+              "amount": 5000, "amount_refunded": 2000, "refunds": {"data": [{"id": refund.id, "amount": 2000}]}}
+    assert post_event("charge.refunded", charge).json["received"] == "processed"
+    [gift] = _gifts(stripe_app)
+    assert gift.refunded_cents == 2000
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+
+
+def test_a_card_that_needs_authentication_is_finished_by_the_page(stripe_app, client, funds, card, localstripe_url):
+    import requests
+
+    form = gift_form(payment_method=card(REQUIRES_3DS))
+    first = client.post("/give/pay", data=form).json
+    assert first["status"] == "requires_action" and first["client_secret"]
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "pending"
+    # What Stripe.js's confirmCardPayment does when the donor completes 3-D Secure.
+    intent = first["client_secret"].split("_secret_")[0]
+    answer = requests.post(f"{localstripe_url}/v1/payment_intents/{intent}/_authenticate", params={"success": "true"},
+                           json={"client_secret": first["client_secret"], "key": "pk_test_mexiles"})
+    assert answer.status_code == 200
+    finished = client.post("/give/pay/confirm", data={"attempt": form["attempt"]}).json
+    assert finished["status"] == "succeeded"
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "succeeded"
+
+
+def test_a_network_error_says_so_and_the_retry_charges_once(stripe_app, client, funds, card, localstripe_url,
+                                                           stripe_api):
+    form = gift_form(payment_method=card())
+    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
+    try:
+        failed = client.post("/give/pay", data=form)
+    finally:
+        stripe_app.config["STRIPE_API_BASE"] = localstripe_url
+    assert failed.status_code == 402 and "could not reach the card processor" in failed.json["message"]
+    assert client.post("/give/pay", data=form).json["status"] == "succeeded"
+    assert len(_gifts(stripe_app)) == 1
+    assert len([i for i in stripe_api.payment_intents.list().data if i.status == "succeeded"]) == 1

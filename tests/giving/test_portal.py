@@ -1,0 +1,91 @@
+"""The donor portal: emailed single-use sign-in, own gifts only, statements, monthly gift changes."""
+import re
+
+from sqlalchemy import select
+
+from mexiles.extensions import db
+from mexiles.giving.models import Gift, RecurringGift
+from tests.mailbox import body
+
+from .conftest import gift_form
+
+
+def _signin(client, mailbox, email):
+    mailbox.clear()
+    client.post("/give/portal/signin", data={"email": email})
+    link = re.search(r"https?://\S+/give/portal/signin/\S+", body(mailbox.wait_for(email))).group(0)
+    return link.split("mexiles.test", 1)[1]
+
+
+def test_a_donor_signs_in_by_link_once_and_sees_only_their_own(stripe_app, client, funds, card, mailbox):
+    client.post("/give/pay", data=gift_form(payment_method=card()))
+    client.post("/give/pay", data=gift_form(payment_method=card(), email="other@example.org", name="Other Donor"))
+    with stripe_app.app_context():
+        mine, theirs = db.session.scalars(select(Gift.id).order_by(Gift.id)).all()
+    path = _signin(client, mailbox, "avery@example.org")
+    assert client.get(path).status_code == 302
+    page = client.get("/give/portal/").data.decode()
+    assert "$50.00" in page and f"/give/portal/gifts/{mine}/receipt.pdf" in page
+    receipt = client.get(f"/give/portal/gifts/{mine}/receipt.pdf")
+    assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
+    assert client.get(f"/give/portal/gifts/{theirs}/receipt.pdf").status_code == 404
+    statement = client.get("/give/portal/statement.pdf?since=2020-01-01&until=2099-12-31")
+    assert statement.status_code == 200 and statement.data.startswith(b"%PDF")
+    client.post("/account/logout")
+    assert client.get(path).status_code == 302  # the link is spent
+    assert client.get("/give/portal/").status_code == 302
+
+
+def test_unknown_addresses_get_the_same_answer(client):
+    page = client.post("/give/portal/signin", data={"email": "nobody@example.org"}, follow_redirects=True)
+    assert "a sign-in link is on its way" in page.data.decode()
+
+
+def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_elses(
+        stripe_app, client, funds, card, mailbox, stripe_api):
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
+                                           email="other@example.org"))
+    with stripe_app.app_context():
+        mine, theirs = db.session.scalars(select(RecurringGift.id).order_by(RecurringGift.id)).all()
+    client.get(_signin(client, mailbox, "avery@example.org"))
+    assert client.post(f"/give/portal/monthly/{theirs}/do/cancel").status_code == 404
+    assert client.post(f"/give/portal/monthly/{theirs}/amount", data={"amount": "40"}).status_code == 404
+    client.post(f"/give/portal/monthly/{mine}/amount", data={"amount": "40"})
+    paused = client.post(f"/give/portal/monthly/{mine}/do/pause", follow_redirects=True).data.decode()
+    assert "paused" in paused, paused[paused.find("flash"):][:300]
+    with stripe_app.app_context():
+        recurring = db.session.get(RecurringGift, mine)
+        assert (recurring.amount_cents, recurring.status) == (4000, "paused")
+        subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
+        assert subscription.plan.amount == 4000
+    client.post(f"/give/portal/monthly/{mine}/do/resume")
+    client.post(f"/give/portal/monthly/{mine}/do/cancel")
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, mine).status == "canceled"
+        assert db.session.get(RecurringGift, theirs).status == "active"
+        assert stripe_api.subscriptions.retrieve(subscription.id).status == "canceled"
+
+
+def test_a_donor_changes_the_card_with_a_setup_intent(stripe_app, client, funds, card, mailbox, stripe_api):
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    with stripe_app.app_context():
+        recurring = db.session.scalar(select(RecurringGift))
+    client.get(_signin(client, mailbox, "avery@example.org"))
+    started = client.post(f"/give/portal/monthly/{recurring.id}/card").json
+    assert started["status"] == "requires_setup"
+    setup_id = started["client_secret"].split("_secret_")[0]
+    new_card = card()
+    stripe_api.setup_intents.confirm(setup_id, params={"payment_method": new_card})  # what Stripe.js does
+    finished = client.post(f"/give/portal/monthly/{recurring.id}/card", data={"setup_intent": setup_id}).json
+    assert finished["status"] == "succeeded"
+    customer = stripe_api.customers.retrieve(recurring.donor.stripe_customer_id)
+    assert customer.invoice_settings.default_payment_method == new_card
+
+
+def test_a_donor_updates_email_and_language(stripe_app, client, funds, card, mailbox):
+    client.post("/give/pay", data=gift_form(payment_method=card()))
+    client.get(_signin(client, mailbox, "avery@example.org"))
+    client.post("/give/portal/profile", data={"email": "avery.new@example.org", "locale": "es"})
+    page = client.get("/give/portal/").data.decode()
+    assert "avery.new@example.org" in page and "Mis donativos" in page

@@ -1,0 +1,65 @@
+"""Reconciliation repairs what lost webhooks missed, once; statements by CLI and receipts by SMTP."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from mexiles.extensions import db
+from mexiles.giving.models import Gift, RecurringGift, Refund
+from tests.mailbox import body
+
+from .conftest import gift_form
+
+
+def test_reconcile_repairs_lost_webhooks_and_a_second_run_changes_nothing(stripe_app, client, funds, card, runner,
+                                                                        stripe_api, mailbox):
+    client.post("/give/pay", data=gift_form(payment_method=card()))
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
+                                           email="monthly@example.org"))
+    with stripe_app.app_context():
+        one_time = db.session.scalar(select(Gift).where(Gift.recurring_gift_id.is_(None)))
+        # Lose what the webhooks would have told us: the payment looks pending again.
+        one_time.status, one_time.receipt_sent_at = "pending", None
+        recurring = db.session.scalar(select(RecurringGift))
+        customer, sub_id = recurring.donor.stripe_customer_id, recurring.stripe_subscription_id
+        intent = one_time.stripe_payment_intent_id
+        db.session.commit()
+    renewal = stripe_api.invoices.create(params={"customer": customer, "subscription": sub_id})
+    stripe_api.invoices.pay(renewal.id)
+    refund = stripe_api.refunds.create(params={"payment_intent": intent, "amount": 1500})
+    mailbox.clear()
+
+    first = runner.invoke(args=["giving", "reconcile", "--since", dt.date.today().isoformat()])
+    assert first.exit_code == 0, first.output
+    assert "recorded one-time gift" in first.output and renewal.id in first.output and refund.id in first.output
+    with stripe_app.app_context():
+        gift = db.session.get(Gift, one_time.id)
+        assert (gift.status, gift.refunded_cents) == ("succeeded", 1500)
+        assert db.session.scalar(select(Gift.id).where(Gift.stripe_invoice_id == renewal.id))
+        assert db.session.scalar(select(Refund.stripe_refund_id)) == refund.id
+    assert mailbox.to("avery@example.org") and mailbox.to("monthly@example.org")
+
+    second = runner.invoke(args=["giving", "reconcile", "--since", dt.date.today().isoformat()])
+    assert "Nothing to repair." in second.output
+    with stripe_app.app_context():
+        assert len(db.session.scalars(select(Gift)).all()) == 3
+
+
+def test_statements_by_cli_in_each_donors_language(app, funds, runner, mailbox):
+    from mexiles.giving.models import Donor
+    with app.app_context():
+        for email, locale in (("ana@example.org", "es"), ("bo@example.org", "en")):
+            donor = Donor(email_key=email, name="Demo " + locale, locale=locale)
+            db.session.add(donor)
+            db.session.flush()
+            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=10000, status="succeeded",
+                        received_at=dt.datetime(2026, 5, 1))
+            gift.settle()
+            db.session.add(gift)
+        db.session.commit()
+    result = runner.invoke(args=["giving", "statements", "--year", "2026"])
+    assert "Statements sent: 2" in result.output
+    spanish = mailbox.wait_for("ana@example.org")
+    assert "No se proporcionaron bienes ni servicios" in body(spanish)
+    [pdf] = [part for part in spanish.iter_attachments()]
+    assert pdf.get_content().startswith(b"%PDF")
+    assert "No goods or services were provided" in body(mailbox.wait_for("bo@example.org"))

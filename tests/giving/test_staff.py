@@ -1,0 +1,154 @@
+"""Staff: funds and campaigns, donors and merge, offline gifts, reports, exports, constant query counts."""
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from mexiles.audit.models import AuditEntry
+from mexiles.extensions import db
+from mexiles.giving.models import Donor, Gift
+from tests.mailbox import body
+
+
+def _fill(app, funds, donors, gifts_each, campaign_id=None):
+    with app.app_context():
+        start = db.session.scalar(select(func.count()).select_from(Donor))
+        for n in range(donors):
+            donor = Donor(email_key=f"d{start + n}@example.org", name=f"Donor {start + n}")
+            db.session.add(donor)
+            db.session.flush()
+            for k in range(gifts_each):
+                gift = Gift(donor_id=donor.id, fund_id=funds.counseling if k % 2 else funds.housing,
+                            campaign_id=campaign_id, amount_cents=1000 * (k + 1), status="succeeded",
+                            source="online" if k % 3 else "check", received_at=dt.datetime(2026, 1 + k % 12, 3))
+                gift.settle()
+                db.session.add(gift)
+        db.session.commit()
+
+
+def test_list_and_report_pages_run_a_constant_number_of_queries(app, client, auth, make_user, funds, count_queries,
+                                                               make_campaign):
+    auth.login(make_user("admin"))
+    campaign_id = make_campaign()
+    paths = ("/give/staff/donors", "/give/staff/gifts", "/give/staff/reports?year=2026", "/give/staff/",
+             "/give/campaign/safe-homes", "/give/impact")
+    counts = []
+    for size in (2, 12):
+        _fill(app, funds, size, 3, campaign_id)
+        sizes = []
+        for path in paths:
+            with count_queries() as counted:
+                assert client.get(path).status_code == 200, path
+            sizes.append(len(counted))
+        counts.append(sizes)
+    assert counts[0] == counts[1]
+
+
+def test_reports_show_totals_retention_and_the_median(app, client, auth, make_user, funds):
+    with app.app_context():
+        for email, years in (("new@example.org", [2026]), ("kept@example.org", [2025, 2026]),
+                             ("lybunt@example.org", [2025]), ("sybunt@example.org", [2023])):
+            donor = Donor(email_key=email)
+            db.session.add(donor)
+            db.session.flush()
+            for year in years:
+                gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=1000 * year % 7000 + 1000,
+                            status="succeeded", received_at=dt.datetime(year, 6, 1))
+                gift.settle()
+                db.session.add(gift)
+        db.session.commit()
+        from mexiles.giving import reports
+        assert reports.donor_retention(2026) == {"new": 1, "retained": 1, "lybunt": 1, "sybunt": 1}
+        count, average, median = reports.average_and_median(2026)
+        assert count == 2 and median == average
+    auth.login(make_user("coordinator", locale="es"))
+    page = client.get("/give/staff/reports?year=2026").data.decode()
+    assert "LYBUNT" in page and "Terapia de trauma" in page
+
+
+def test_offline_gift_with_receipt_then_merge_and_audited_exports(app, client, auth, make_user, funds, mailbox):
+    admin = make_user("admin")
+    auth.login(admin)
+    response = client.post("/give/staff/gifts/new", data={
+        "email": "check@example.org", "name": "Check Giver", "locale": "es", "source": "in_kind", "amount": "120",
+        "fund": funds.housing, "campaign": 0, "received_on": "2026-03-04", "description": ""})
+    assert "Describe the in-kind gift" in response.data.decode() and 'value="Check Giver"' in response.data.decode()
+    client.post("/give/staff/gifts/new", data={
+        "email": "check@example.org", "name": "Check Giver", "locale": "es", "source": "in_kind", "amount": "120",
+        "fund": funds.housing, "campaign": 0, "received_on": "2026-03-04", "description": "Two beds"})
+    receipt = body(mailbox.wait_for("check@example.org"))
+    assert "Two beds" in receipt and "No se proporcionaron" in receipt
+    client.post("/give/staff/gifts/new", data={
+        "email": "CHECK.giver@example.org", "source": "cash", "amount": "20", "fund": funds.housing, "campaign": 0,
+        "received_on": "2026-03-05", "locale": "en"})
+    with app.app_context():
+        first, duplicate = db.session.scalars(select(Donor.id).order_by(Donor.id)).all()
+    assert client.post(f"/give/staff/donors/{duplicate}", data={"into": first}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Donor)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Gift).where(Gift.donor_id == first)) == 2
+    gifts_csv = client.get("/give/staff/export/gifts.csv").data.decode()
+    donors_csv = client.get("/give/staff/export/donors.csv").data.decode()
+    assert gifts_csv.count("\n") == 3 and "check@example.org" in donors_csv
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEntry.action)))
+        assert {"gift.export", "donor.export", "donor.merge", "gift.offline"} <= actions
+
+
+def test_admins_manage_funds_and_campaigns_and_the_public_page_follows(app, client, auth, make_user, funds,
+                                                                      time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 1, 12), tick=False)
+    auth.login(make_user("admin"))
+    client.post("/give/staff/funds", data={"code": "legal", "name_en": "Legal aid", "name_es": "Ayuda legal",
+                                           "position": 5, "active": "y"})
+    response = client.post("/give/staff/campaigns/new", data={
+        "slug": "winter", "title_en": "Winter shelter", "title_es": "Refugio de invierno", "story_en": "Cold nights.",
+        "story_es": "Noches frías.", "goal": "1000", "starts_on": "2026-10-01", "ends_on": "2026-11-30", "fund": 0})
+    assert response.status_code == 302
+    _fill_campaign(app, funds)
+    page = client.get("/give/campaign/winter").data.decode()
+    assert "$500.00" in page and "29 days left" in page and "1 donors" in page
+    assert "Legal aid" in client.get("/give/staff/funds").data.decode()
+    time_machine.move_to(dt.datetime(2026, 12, 2, 12), tick=False)
+    assert "This campaign has ended" in client.get("/give/campaign/winter").data.decode()
+
+
+def _fill_campaign(app, funds):
+    from mexiles.giving.models import Campaign
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "winter"))
+        donor = Donor(email_key="w@example.org", name="Listed Donor", listed=True)
+        db.session.add(donor)
+        db.session.flush()
+        gift = Gift(donor_id=donor.id, fund_id=funds.general, campaign_id=campaign.id, amount_cents=50000,
+                    status="succeeded")
+        gift.settle()
+        db.session.add(gift)
+        db.session.commit()
+
+
+def test_the_impact_page_names_only_donors_who_asked(app, client, funds):
+    with app.app_context():
+        for email, listed, anonymous in (("yes@example.org", True, False), ("no@example.org", False, False),
+                                         ("anon@example.org", True, True)):
+            donor = Donor(email_key=email, name=email.split("@")[0].title() + " Demo", listed=listed)
+            db.session.add(donor)
+            db.session.flush()
+            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=1000, status="succeeded",
+                        anonymous=anonymous)
+            gift.settle()
+            db.session.add(gift)
+        db.session.commit()
+    page = client.get("/give/impact").data.decode()
+    assert "Yes Demo" in page and "No Demo" not in page and "Anon Demo" not in page
+    assert "$30.00" in page
+
+
+def test_only_the_payment_pages_allow_stripe_js(stripe_app, client, funds, localstripe_url):
+    donate = client.get("/give/")
+    policy = donate.headers["Content-Security-Policy"]
+    assert f"script-src 'self' {localstripe_url}" in policy and f"frame-src {localstripe_url}" in policy
+    assert f'src="{localstripe_url}/js.stripe.com/v3/"' in donate.data.decode()
+    for path in ("/", "/give/impact", "/give/thanks"):
+        other = client.get(path)
+        assert localstripe_url not in other.headers["Content-Security-Policy"], path
+        assert "js.stripe.com" not in other.data.decode()

@@ -1,0 +1,152 @@
+"""The webhook: signature, each event once (also concurrently on PostgreSQL), any order, and the
+events localstripe never sends (disputes, partial refunds, failed renewals), posted signed."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from mexiles.extensions import db
+from mexiles.giving.models import Dispute, Donor, Gift, RecurringGift, StripeEvent
+from tests.mailbox import body
+
+from .conftest import WEBHOOK_SECRET
+from .signing import make_event, signed_request
+
+
+@pytest.fixture
+def webhook_app(app):
+    app.config["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+    yield app
+    app.config["STRIPE_WEBHOOK_SECRET"] = ""
+
+
+def _pending_gift(app, funds, intent="pi_test_1", email="avery@example.org", **extra):
+    with app.app_context():
+        donor = Donor(email_key=email, name="Avery Demo", locale="en")
+        db.session.add(donor)
+        db.session.flush()
+        gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=5000, status="pending",
+                    stripe_payment_intent_id=intent, **extra)
+        db.session.add(gift)
+        db.session.commit()
+        return gift.id
+
+
+def _intent(intent="pi_test_1", amount=5000, fee=175):
+    return {"id": intent, "object": "payment_intent", "amount": amount, "amount_received": amount,
+            "status": "succeeded", "created": 1767225600, "metadata": {},
+            "latest_charge": {"id": "ch_" + intent, "object": "charge",
+                              "balance_transaction": {"id": "txn_1", "fee": fee, "net": amount - fee}}}
+
+
+def _gift(app, gift_id):
+    with app.app_context():
+        return db.session.get(Gift, gift_id)
+
+
+def test_a_bad_signature_is_refused(webhook_app, client, funds):
+    body_bytes, headers = signed_request(make_event("payment_intent.succeeded", _intent()), "whsec_wrong")
+    assert client.post("/give/stripe/webhook", data=body_bytes, headers=headers).status_code == 400
+    assert client.post("/give/stripe/webhook", data=b"{}").status_code == 400
+
+
+def test_the_same_event_twice_records_one_gift_and_one_receipt(webhook_app, client, funds, post_event, mailbox):
+    gift_id = _pending_gift(webhook_app, funds)
+    event = make_event("payment_intent.succeeded", _intent())
+    assert post_event(event=event).json["received"] == "processed"
+    assert post_event(event=event).json["received"] == "duplicate"
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.status, gift.fee_cents, gift.net_cents) == ("succeeded", 175, 4825)
+    assert len(mailbox.to("avery@example.org")) == 1
+    with webhook_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+
+
+def test_unsupported_events_are_stored_and_ignored(webhook_app, post_event):
+    assert post_event("customer.created", {"id": "cus_1", "object": "customer"}).json["received"] == "ignored"
+
+
+def test_partial_then_full_refund_change_the_net(webhook_app, funds, post_event):
+    gift_id = _pending_gift(webhook_app, funds)
+    post_event("payment_intent.succeeded", _intent())
+    charge = {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_test_1", "amount": 5000,
+              "amount_refunded": 1000, "refunds": {"data": [{"id": "re_1", "amount": 1000}]}}
+    post_event("charge.refunded", charge)
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.refunded_cents, gift.net_cents, gift.status) == (1000, 3825, "succeeded")
+    charge.update(amount_refunded=5000, refunds={"data": [{"id": "re_1", "amount": 1000}, {"id": "re_2", "amount": 4000}]})
+    post_event("charge.refunded", charge)
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.refunded_cents, gift.status) == (5000, "refunded")
+
+
+def test_events_out_of_order_wait_for_the_payment(webhook_app, funds, post_event):
+    """A refund and a dispute that arrive before the payment are applied once the payment is known."""
+    gift_id = _pending_gift(webhook_app, funds)
+    refund = post_event("charge.refunded", {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_unknown",
+                                            "amount": 5000, "amount_refunded": 500,
+                                            "refunds": {"data": [{"id": "re_9", "amount": 500}]}})
+    assert refund.json["received"] == "deferred"
+    with webhook_app.app_context():  # the payment is ours after all, under another id
+        db.session.get(Gift, gift_id).stripe_payment_intent_id = "pi_unknown"
+        db.session.commit()
+    dispute = {"id": "dp_1", "object": "dispute", "charge": "ch_pi_unknown", "payment_intent": "pi_unknown",
+               "amount": 5000, "reason": "fraudulent", "status": "needs_response"}
+    post_event("payment_intent.succeeded", _intent("pi_unknown"))
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.status, gift.refunded_cents) == ("succeeded", 500)
+    post_event("charge.dispute.created", dispute)
+    assert _gift(webhook_app, gift_id).disputed
+    with webhook_app.app_context():
+        assert db.session.scalar(select(Dispute.status)) == "needs_response"
+        assert set(db.session.scalars(select(StripeEvent.outcome))) == {"processed"}
+
+
+def test_a_failed_monthly_charge_is_not_counted_and_the_donor_is_asked_to_update_the_card(
+        webhook_app, funds, post_event, mailbox):
+    with webhook_app.app_context():
+        donor = Donor(email_key="monthly@example.org", name="Monthly Demo", locale="es")
+        db.session.add(donor)
+        db.session.flush()
+        db.session.add(RecurringGift(donor_id=donor.id, fund_id=funds.housing, amount_cents=2500, status="active",
+                                     stripe_subscription_id="sub_1"))
+        db.session.commit()
+    invoice = {"id": "in_1", "object": "invoice", "subscription": "sub_1", "amount_due": 2500, "amount_paid": 0,
+               "currency": "usd", "created": 1767225600, "status": "open"}
+    post_event("invoice.payment_failed", invoice)
+    post_event("invoice.payment_failed", dict(invoice))  # Stripe retries: one email only
+    with webhook_app.app_context():
+        gift = db.session.scalar(select(Gift))
+        assert (gift.status, gift.stripe_invoice_id) == ("failed", "in_1")
+        assert db.session.scalar(select(RecurringGift.status)) == "past_due"
+    [notice] = mailbox.to("monthly@example.org")
+    assert "/give/portal/signin/" in body(notice) and "tarjeta" in body(notice)
+    post_event("invoice.payment_succeeded", dict(invoice, amount_paid=2500, status="paid", charge="ch_9"))
+    with webhook_app.app_context():
+        assert db.session.scalar(select(Gift.status)) == "succeeded"
+        assert db.session.scalar(select(RecurringGift.status)) == "active"
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_the_same_event_delivered_twice_at_the_same_moment_records_one_gift(webhook_app, funds, mailbox):
+    gift_id = _pending_gift(webhook_app, funds)
+    body_bytes, headers = signed_request(make_event("payment_intent.succeeded", _intent()), WEBHOOK_SECRET)
+    start = threading.Barrier(2)
+    answers = []
+
+    def deliver():
+        client = webhook_app.test_client()
+        start.wait()
+        answers.append(client.post("/give/stripe/webhook", data=body_bytes, headers=headers).json["received"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == ["duplicate", "processed"]
+    with webhook_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+        assert db.session.get(Gift, gift_id).status == "succeeded"
+    assert len(mailbox.to("avery@example.org")) == 1
