@@ -123,3 +123,41 @@ def test_the_export_cannot_run_spreadsheet_formulas(app, client, auth, make_user
     auth.login(coordinator)
     rows = list(csv.DictReader(io.StringIO(client.get("/care/outcomes.csv").data.decode())))
     assert rows[0]["provider"].startswith("'=HYPERLINK")
+
+
+def _exported(client, **period) -> list[dict]:
+    response = client.get("/care/outcomes.csv", query_string=period or {"since": "2026-09-01", "until": "2026-10-31"})
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.data.decode())))
+
+
+def _exports(app) -> list[tuple]:
+    with app.app_context():
+        return [(e.actor_id, e.subject_id, e.details) for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "referrals.export").order_by(AuditEntry.id))]
+
+
+def test_the_export_holds_only_the_referrals_of_the_users_own_cases(app, client, auth, make_user, cohort):
+    outsider = make_user("coordinator")
+    auth.login(outsider)
+    assert _exported(client) == []  # the header only: none of the cohort is on their case team
+    # Looking and finding nothing is in the trail too.
+    assert _exports(app) == [(outsider.id, None, {"since": "2026-09-01", "until": "2026-10-31"})]
+    auth.logout()
+
+    admin = make_user("admin")
+    auth.login(admin)
+    assert [int(r["referral_id"]) for r in _exported(client)] == cohort["ids"]
+    assert [int(subject) for actor, subject, _ in _exports(app) if actor == admin.id] == cohort["ids"]
+
+
+def test_the_export_of_a_coordinator_skips_the_cases_of_others(app, client, auth, make_user, make_person,
+                                                              make_provider, make_referral, cohort):
+    other = make_user("coordinator")
+    theirs = make_referral(make_person([other.id], alias="Ajena", **CONSENT), make_provider(name="Otro"), other)
+    auth.login(cohort["coordinator"])
+    ids = [int(r["referral_id"]) for r in _exported(client, since="2026-01-01", until="2026-12-31")]
+    assert ids == cohort["ids"] and theirs not in ids
+    auth.logout()
+    auth.login(other)
+    assert [int(r["referral_id"]) for r in _exported(client, since="2026-01-01", until="2026-12-31")] == [theirs]

@@ -198,10 +198,12 @@ CSV_COLUMNS = ("referral_id", "person_id", "provider", "urgency", "status", "cre
                "org_pays", "succeeded", "failure_reason", "closure_reason")
 
 
-def export_rows(since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[list]]:
-    """The referrals made in the period, without anything that identifies the person; audited."""
+def export_rows(user, since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[list]]:
+    """The referrals made in the period of the people the user sees in full (admins: everyone),
+    without anything that names the person; audited, even when there is nothing to export."""
     referrals = db.session.scalars(_cohort(since, until).options(
-        selectinload(Referral.provider), selectinload(Referral.appointments)).order_by(Referral.id)).all()
+        selectinload(Referral.provider), selectinload(Referral.appointments))
+        .where(Referral.person_id.in_(people.full_view_ids(user))).order_by(Referral.id)).all()
     first = _first_sessions([r.id for r in referrals])
     rows = []
     for r in referrals:
@@ -214,7 +216,11 @@ def export_rows(since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[l
             len(paid), f"{sum(a.cost_cents or 0 for a in paid) / 100:.2f}", "yes" if r.org_pays else "no",
             "" if r.succeeded is None else ("yes" if r.succeeded else "no"), r.failure_reason or "",
             r.closure_reason or ""])
-    audit.record_each("referrals.export", SUBJECT, [r.id for r in referrals], since=since.isoformat(),
-                 until=until.isoformat())
+    period = {"since": since.isoformat(), "until": until.isoformat()}
+    if referrals:
+        audit.record_each("referrals.export", SUBJECT, [r.id for r in referrals], actor=user, **period)
+    else:
+        # Who looked, and found nothing, is part of the trail too.
+        audit.record("referrals.export", SUBJECT, None, actor=user, **period)
     db.session.commit()
     return CSV_COLUMNS, rows

@@ -250,5 +250,5 @@ def outcomes():
 @staff_only
 def outcomes_export():
     since, until = _period(PeriodForm(request.args))
-    header, rows = services.export_rows(since, until)
+    header, rows = services.export_rows(current_user, since, until)
     return csv_response(header, rows, f"referrals-{since.isoformat()}-{until.isoformat()}.csv")
