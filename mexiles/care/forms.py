@@ -160,7 +160,11 @@ class StepForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    """Declining or closing (``ending``): did the person get care, and if not, why."""
+    """Declining or closing (``ending``): did the person get care, and if not, why.
+
+    Without ``may_succeed`` (declined, or no appointment took place) the answer is "no" and the
+    question is not asked: only why.
+    """
 
     succeeded = RadioField(_l("Did the person get care?"), choices=options([("yes", _l("Yes")), ("no", _l("No"))]),
                            validators=[InputRequired(message=_l("Say whether the person got care."))])
@@ -168,12 +172,19 @@ class OutcomeForm(FlaskForm):
     closure_reason = SelectField(_l("Why is it closed"), choices=options(CHOOSE + list(CLOSURE_REASONS.items())),
                                  default="")
 
-    def __init__(self, ending: str, *args, **kwargs):
+    def __init__(self, ending: str, *args, may_succeed: bool = True, **kwargs):
         super().__init__(*args, prefix=ending, **kwargs)
         self.ending = ending
+        if not may_succeed:
+            del self.succeeded
+            self.failure_reason.label.text = _l("Why the person did not get care")
+
+    def got_care(self) -> bool:
+        return self.succeeded is not None and self.succeeded.data == "yes"
 
     def validate_failure_reason(self, field):
-        if self.succeeded.data == "no" and not field.data:
+        answered_no = self.succeeded is None or self.succeeded.data == "no"
+        if answered_no and not field.data:
             raise ValidationError(_l("Say why the person did not get care."))
 
     def validate_closure_reason(self, field):
@@ -181,7 +192,7 @@ class OutcomeForm(FlaskForm):
             raise ValidationError(_l("Say why the referral is closed."))
 
     def outcome_data(self) -> dict:
-        succeeded = self.succeeded.data == "yes"
+        succeeded = self.got_care()
         return {"succeeded": succeeded, "failure_reason": None if succeeded else self.failure_reason.data,
                 "closure_reason": self.closure_reason.data or None}
 

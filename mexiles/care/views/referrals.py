@@ -6,13 +6,13 @@ from flask_login import current_user
 from ...access import Role, roles_required
 from ...forms import options
 from .. import services
-from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, OutcomeForm, OverrideForm, PeriodForm,
+from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, OverrideForm, PeriodForm,
                      ReferralFilterForm, ReferralForm, StepForm, cents, dollars)
 from ..services import directory
 from ..vocabulary import STATUSES
 from . import bp
 from ...http import csv_response, page_arg
-from .common import find_or_abort
+from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail
 
 staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -33,8 +33,8 @@ def render_referral(access, refusal=None, status=200, **forms):
     services.view(access, current_user)
     referral = access.referral
     forms.setdefault("step_form", StepForm(formdata=None))
-    forms.setdefault("decline_form", OutcomeForm("declined", formdata=None))
-    forms.setdefault("close_form", OutcomeForm("closed", formdata=None))
+    forms.setdefault("decline_form", outcome_form(access, "declined", formdata=None))
+    forms.setdefault("close_form", outcome_form(access, "closed", formdata=None))
     forms.setdefault("appointment_form", AppointmentForm(prefix="appt", formdata=None,
                                                          kind=services.next_appointment_kind(referral.status)))
     forms.setdefault("follow_up_form", FollowUpForm(prefix="follow", formdata=None, day=referral.follow_up_on))
@@ -115,7 +115,11 @@ def referral_step(referral_id):
 
 def _end(referral_id: int, ending: str):
     access = find_or_abort(referral_id)
-    form = OutcomeForm(ending)
+    try:
+        services.check_step(access, ending)
+    except services.CareError as refusal:
+        return render_referral(access, refusal=str(refusal))
+    form = outcome_form(access, ending)
     if not form.validate_on_submit():
         return render_referral(access, **{OUTCOME_FORMS[ending]: form})
     try:
