@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation,
+                                ValidationError)
 
 from ..accounts.forms import MultiCheckboxField
 from ..forms import options
@@ -30,8 +31,17 @@ def dollars(amount_cents: int | None) -> Decimal | None:
     return None if amount_cents is None else Decimal(amount_cents) / 100
 
 
+def finite_amount(form, field):
+    """"NaN", "sNaN" and "Infinity" parse as Decimals, but no amount of money is one; stop before
+    any comparison (a NaN cannot be compared, and would crash the range check)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount in US dollars, such as 45.50."))
+
+
 def money_field(label, **kwargs) -> DecimalField:
-    return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)], **kwargs)
+    """Every amount of money on the care forms: empty, or a finite number of dollars in range."""
+    return DecimalField(label, places=2, validators=[Optional(), finite_amount, NumberRange(min=0, max=100000)],
+                        **kwargs)
 
 
 def count_field(label) -> IntegerField:
