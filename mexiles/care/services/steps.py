@@ -17,6 +17,7 @@ from ...timeutil import utcnow
 from ..models import Appointment, Referral, ReferralEvent
 from ..vocabulary import CLOSURE_REASONS, FAILURE_REASONS, STATUSES
 from .common import SUBJECT, CareError, refusals_roll_back, to_utc, today, zone
+from .directory import usual_cost_cents
 
 # The only steps a referral may take. The open states are the keys; every other status is an end.
 TRANSITIONS = {
@@ -260,6 +261,8 @@ def set_follow_up(access: ReferralAccess, day: dt.date, by) -> None:
 def set_cost(access: ReferralAccess, cost_cents: int | None, org_pays: bool, by) -> None:
     _team_only(access)
     referral = access.referral
+    if cost_cents is None:
+        cost_cents = usual_cost_cents(referral.provider)  # emptied: back to the provider's fee
     referral.cost_per_session_cents, referral.org_pays = cost_cents, org_pays
     _event(referral, "cost_set", by)
     audit.record("referral.cost", SUBJECT, referral.id, actor=by, cost_cents=cost_cents, org_pays=org_pays)
