@@ -2,6 +2,7 @@
 import datetime as dt
 
 from mexiles.audit.models import AuditEntry
+from mexiles.care.models import Referral
 from mexiles.extensions import db
 from tests.care.conftest import LEGAL_NAME, REASON
 from tests.mailbox import body
@@ -170,3 +171,29 @@ def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(
         page = _attention(client)
     assert "Alias 4" in page
     assert len(many) == len(few), "\n".join(many.statements)
+
+
+def test_a_session_held_moves_the_follow_up_forward(app, client, auth, make_user, make_person, make_provider,
+                                                   make_referral, time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    referral_id = make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator,
+                                status="in_care", urgency="urgent")
+    _travel(time_machine, auth, coordinator, _later(days=10))  # 12 November, 10:00 in El Paso
+    assert "Follow-up overdue" in _row(_attention(client), referral_id)
+    client.post(f"/care/referrals/{referral_id}/appointments", data={
+        "appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:00", "appt-attendance": "held"})
+    assert not _row(_attention(client), referral_id)
+    with app.app_context():
+        referral = db.session.get(Referral, referral_id)
+        assert referral.follow_up_on == dt.date(2026, 11, 15)  # today + three days, for an urgent referral
+
+    # A session scheduled then recorded as held moves it too, and never back to an earlier date.
+    client.post(f"/care/referrals/{referral_id}/follow-up", data={"follow-day": "2026-12-01"})
+    client.post(f"/care/referrals/{referral_id}/appointments", data={
+        "appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:30"})
+    with app.app_context():
+        later = [a for a in db.session.get(Referral, referral_id).appointments if a.held is None][0].id
+    client.post(f"/care/referrals/{referral_id}/appointments/{later}", data={"held": "yes"})
+    with app.app_context():
+        assert db.session.get(Referral, referral_id).follow_up_on == dt.date(2026, 12, 1)

@@ -234,6 +234,9 @@ def _attendance(referral: Referral, appointment: Appointment, held: bool, by) ->
     audit.record("referral.attendance", SUBJECT, referral.id, actor=by, appointment_id=appointment.id, held=held)
     if held and referral.status == "intake_scheduled":
         _step(referral, "in_care", by)
+    elif held and referral.status in OPEN:
+        # Care is happening: the next look is one usual interval from today, not a date now past.
+        referral.follow_up_on = max(referral.follow_up_on or today(), default_follow_up(referral.urgency))
 
 
 # --- What only the case team changes -------------------------------------------------------
