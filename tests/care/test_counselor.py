@@ -110,6 +110,15 @@ def test_referrals_to_other_providers_are_not_found(app, client, auth, world, ma
     assert client.get("/care/counsel/999999").status_code == 404
 
 
+def test_a_page_past_the_end_of_the_counselors_list_says_so(client, auth, world, make_referral):
+    make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
+    auth.login(world.counselor)
+    page = client.get("/care/counsel/?page=7").data.decode()
+    assert "This page is past the end of the list." in page and 'href="/care/counsel/">Go to the first page' in page
+    assert "No referral has been sent to your practice yet." not in page
+    assert "La Maestra" in client.get("/care/counsel/").data.decode()
+
+
 def test_a_counselor_without_a_provider_sees_nothing_and_is_told_why(client, auth, world, make_user, make_referral):
     make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
     auth.login(make_user("counselor"))

@@ -350,3 +350,28 @@ def test_attendance_cannot_be_recorded_once_the_referral_has_ended(app, client, 
     assert "This referral has ended; its appointments can no longer change." in page
     referral = _referral(app, referral_id)
     assert referral.appointments[0].held is None and referral.status == "closed" and referral.succeeded is False
+
+
+def test_the_providers_open_places_read_well_in_both_languages(client, auth, make_user, world, make_provider):
+    make_provider(name="Consultorio Uno", available=1, maximum=2)
+    auth.login(world.coordinator)
+    form = client.get("/care/referrals/new").data.decode()
+    assert "Consultorio Uno (1 open place)<" in form and "Clínica Esperanza (3 open places)<" in form
+    auth.logout()
+    auth.login(make_user("coordinator", locale="es"))
+    form = client.get("/care/referrals/new").data.decode()
+    assert "Consultorio Uno (1 lugar disponible)<" in form and "Clínica Esperanza (3 lugares disponibles)<" in form
+
+
+def test_a_step_without_a_step_gets_a_message_not_a_bare_error(app, client, auth, world, make_referral):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="intake_scheduled")
+    intake = _referral(app, referral_id).appointments[0].id
+    auth.login(world.coordinator)
+    response = client.post(f"/care/referrals/{referral_id}/step", data={})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/care/referrals/{referral_id}")
+    assert "Choose the step to take." in client.get(response.headers["Location"]).data.decode()
+    page = client.post(f"/care/referrals/{referral_id}/appointments/{intake}", data={"held": "maybe"},
+                       follow_redirects=True).data.decode()
+    assert "Say whether the appointment took place." in page
+    referral = _referral(app, referral_id)
+    assert referral.status == "intake_scheduled" and referral.appointments[0].held is None

@@ -1,6 +1,7 @@
 """Referral pages of the case team, the steps both parties take, and the overview pages."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ...access import Role, roles_required
@@ -73,7 +74,8 @@ def referral_create():
     people = services.referable_people(current_user)
     form.person_id.choices = options([(0, "—")] + [(p.id, p.alias) for p in people])
     form.provider_id.choices = options([(0, "—")] + [
-        (p.id, _("%(name)s (%(count)s open places)", name=p.name, count=p.capacity_available))
+        (p.id, ngettext("%(name)s (%(num)s open place)", "%(name)s (%(num)s open places)", p.capacity_available,
+                        name=p.name))
         for p in directory.active_providers()])
     if form.validate_on_submit():
         try:
@@ -103,7 +105,9 @@ def referral_step(referral_id):
     access = find_or_abort(referral_id)
     form = StepForm()
     if not form.validate_on_submit():
-        abort(400)
+        # A button that sent no step (an old page, a hand-made request): say so, lose nothing.
+        flash(_("Choose the step to take."), "error")
+        return redirect(_page_of(access))
     try:
         services.move(access, form.to.data, by=current_user)
     except services.CareError as refusal:
@@ -163,7 +167,8 @@ def referral_attendance(referral_id, appointment_id):
     access = find_or_abort(referral_id)
     form = AttendanceForm()
     if not form.validate_on_submit() or form.held.data not in ("yes", "no"):
-        abort(400)
+        flash(_("Say whether the appointment took place."), "error")
+        return redirect(_page_of(access))
     try:
         if services.record_attendance(access, appointment_id, form.held.data == "yes", by=current_user) is None:
             abort(404)
