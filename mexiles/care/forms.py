@@ -227,7 +227,8 @@ class FollowUpForm(FlaskForm):
 
 
 class CostForm(FlaskForm):
-    cost_per_session = money_field(_l("Cost per session (US$)"), description=_l("Leave empty to use the provider's fee."))
+    cost_per_session = money_field(_l("Cost per session (US$)"),
+                                   description=_l("Leave empty to use the provider's fee."))
     org_pays = BooleanField(_l("The organisation pays for the sessions"))
 
 

@@ -19,6 +19,6 @@ __all__ = [
     "counselor_listing", "counselor_view", "create", "find", "listing", "referable_people", "view",
     "attention_summary", "counseling_spending_by_month", "default_period", "export_rows", "needs_attention", "outcomes",
     "remind_coordinators",
-    "TRANSITIONS", "Outcome", "ReferralAccess", "check_step", "may_have_got_care", "move", "next_appointment_kind", "next_steps", "override_consent",
-    "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
+    "TRANSITIONS", "Outcome", "ReferralAccess", "check_step", "may_have_got_care", "move", "next_appointment_kind",
+    "next_steps", "override_consent", "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
 ]
