@@ -10,7 +10,8 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation,
+                                ValidationError)
 
 from ..accounts.forms import MultiCheckboxField
 from ..forms import options
@@ -31,8 +32,17 @@ def dollars(amount_cents: int | None) -> Decimal | None:
     return None if amount_cents is None else Decimal(amount_cents) / 100
 
 
+def finite_amount(form, field):
+    """"NaN", "sNaN" and "Infinity" parse as Decimals, but no amount of money is one; stop before
+    any comparison (a NaN cannot be compared, and would crash the range check)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount in US dollars, such as 45.50."))
+
+
 def money_field(label, **kwargs) -> DecimalField:
-    return DecimalField(label, places=2, validators=[Optional(), NumberRange(min=0, max=100000)], **kwargs)
+    """Every amount of money on the care forms: empty, or a finite number of dollars in range."""
+    return DecimalField(label, places=2, validators=[Optional(), finite_amount, NumberRange(min=0, max=100000)],
+                        **kwargs)
 
 
 def count_field(label) -> IntegerField:
@@ -161,7 +171,11 @@ class StepForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    """Declining or closing (``ending``): did the person get care, and if not, why."""
+    """Declining or closing (``ending``): did the person get care, and if not, why.
+
+    Without ``may_succeed`` (declined, or no appointment took place) the answer is "no" and the
+    question is not asked: only why.
+    """
 
     succeeded = RadioField(_l("Did the person get care?"), choices=options([("yes", _l("Yes")), ("no", _l("No"))]),
                            validators=[InputRequired(message=_l("Say whether the person got care."))])
@@ -169,12 +183,19 @@ class OutcomeForm(FlaskForm):
     closure_reason = SelectField(_l("Why is it closed"), choices=options(CHOOSE + list(CLOSURE_REASONS.items())),
                                  default="")
 
-    def __init__(self, ending: str, *args, **kwargs):
+    def __init__(self, ending: str, *args, may_succeed: bool = True, **kwargs):
         super().__init__(*args, prefix=ending, **kwargs)
         self.ending = ending
+        if not may_succeed:
+            del self.succeeded
+            self.failure_reason.label.text = _l("Why the person did not get care")
+
+    def got_care(self) -> bool:
+        return self.succeeded is not None and self.succeeded.data == "yes"
 
     def validate_failure_reason(self, field):
-        if self.succeeded.data == "no" and not field.data:
+        answered_no = self.succeeded is None or self.succeeded.data == "no"
+        if answered_no and not field.data:
             raise ValidationError(_l("Say why the person did not get care."))
 
     def validate_closure_reason(self, field):
@@ -182,7 +203,7 @@ class OutcomeForm(FlaskForm):
             raise ValidationError(_l("Say why the referral is closed."))
 
     def outcome_data(self) -> dict:
-        succeeded = self.succeeded.data == "yes"
+        succeeded = self.got_care()
         return {"succeeded": succeeded, "failure_reason": None if succeeded else self.failure_reason.data,
                 "closure_reason": self.closure_reason.data or None}
 
@@ -207,7 +228,8 @@ class FollowUpForm(FlaskForm):
 
 
 class CostForm(FlaskForm):
-    cost_per_session = money_field(_l("Cost per session (US$)"))
+    cost_per_session = money_field(_l("Cost per session (US$)"),
+                                   description=_l("Leave empty to use the provider's fee."))
     org_pays = BooleanField(_l("The organisation pays for the sessions"))
 
 

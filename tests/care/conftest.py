@@ -12,6 +12,15 @@ from mexiles.extensions import db
 LEGAL_NAME = "Graciela Montoya Fuentes"
 PHONE = "+1 915 555 0199"
 REASON = "Witnessed the killing of her brother in Iguala"
+HEARING_DATE = dt.date(2027, 3, 18)
+# Every confidential field of the world's person, filled with a value found nowhere else, so that a
+# page showing any of them is caught (the counselor may see the alias and language only).
+SENSITIVE = dict(
+    phone=PHONE, email="graciela.privado@example.net", current_city="Sunland Park", state_of_origin="Guerrero",
+    hearing_date=HEARING_DATE, safety_notes="Never call before noon: a cousin of the husband checks her phone",
+    notes="Sleeps badly since the attack on the ranch",
+)
+HOUSEHOLD = [{"name": "Pablito Montoya Ruiz", "relationship": "child", "birth_year": 2015}]
 
 # The steps that lead to each status, from "new".
 PATHS = {
@@ -75,8 +84,8 @@ def world(make_user, make_person, make_provider, link_counselor):
     """A coordinator with a consenting person, a provider with a linked counselor, and another provider."""
     coordinator = make_user("coordinator", name="Carmen Coordinadora")
     counselor = make_user("counselor", name="Consuelo Consejera")
-    person_id = make_person([coordinator.id], legal_name=LEGAL_NAME, alias="La Maestra", phone=PHONE,
-                            consent_date=dt.date(2026, 1, 5), consent_scopes=["counseling"])
+    person_id = make_person([coordinator.id], legal_name=LEGAL_NAME, alias="La Maestra", household=HOUSEHOLD,
+                            consent_date=dt.date(2026, 1, 5), consent_scopes=["counseling"], **SENSITIVE)
     provider_id = make_provider()
     other_provider_id = make_provider(name="Consultorio Otro")
     link_counselor(counselor.id, provider_id)

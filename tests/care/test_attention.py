@@ -1,7 +1,11 @@
 """Nothing falls through: the needs-attention list, the home tile and the emailed reminders, in frozen time."""
 import datetime as dt
+import re
 
+from mexiles.accounts.models import User
 from mexiles.audit.models import AuditEntry
+from mexiles.care import services
+from mexiles.care.models import Referral
 from mexiles.extensions import db
 from tests.care.conftest import LEGAL_NAME, REASON
 from tests.mailbox import body
@@ -26,6 +30,16 @@ def _travel(time_machine, auth, user, moment) -> None:
     time_machine.move_to(moment, tick=False)
     auth.logout()
     auth.login(user)
+
+
+def _line(text: str, prefix: str, referral_id: int) -> str:
+    """The line of an email that names one referral ('' when none does)."""
+    found = re.search(rf"^.*{re.escape(prefix)} {referral_id}\b.*$", text, re.MULTILINE)
+    return found.group(0) if found else ""
+
+
+def _names(text: str, prefix: str, referral_id: int) -> bool:
+    return bool(_line(text, prefix, referral_id))
 
 
 def _row(page: str, referral_id: int) -> str:
@@ -115,7 +129,13 @@ def test_the_reminder_emails_each_coordinator_their_list_in_their_language(app, 
     crisis = make_referral(hers, provider, carmen, status="sent", urgency="crisis")
     unanswered = make_referral(his, provider, diego, status="sent")
     overdue = make_referral(shared, provider, diego, status="accepted")
-    make_referral(hers, provider, carmen, status="in_care")  # follow-up not due: on no list
+    # Two people in care: one whose weekly follow-up (9 November) will have passed, one whose
+    # coordinator set the next follow-up after the reminder's day.
+    in_care_due = make_referral(hers, provider, carmen, status="in_care")
+    in_care_later = make_referral(hers, provider, carmen, status="in_care")
+    with app.app_context():
+        carmen_user = db.session.get(User, carmen.id)
+        services.set_follow_up(services.find(carmen_user, in_care_later), dt.date(2026, 11, 20), by=carmen_user)
 
     time_machine.move_to(_later(days=8), tick=False)
     result = runner.invoke(args=["care", "remind"])
@@ -128,12 +148,15 @@ def test_the_reminder_emails_each_coordinator_their_list_in_their_language(app, 
     assert f"Núm. {crisis}" in text and "Rosa T." in text and "Crisis, todavía sin aceptar" in text
     assert f"Núm. {overdue}" in text and "Seguimiento vencido" in text and f"Núm. {unanswered}" not in text
     assert "http://mexiles.test/care/attention" in text
+    assert _names(text, "Núm.", in_care_due) and "Seguimiento vencido" in _line(text, "Núm.", in_care_due)
+    assert not _names(text, "Núm.", in_care_later)
 
     [to_diego] = mailbox.to(diego.email)
     text = body(to_diego)
     assert to_diego["Subject"] == "Counseling referrals that need your attention"
     assert f"No. {unanswered}" in text and "Sent and unanswered" in text and f"No. {overdue}" in text
     assert f"No. {crisis}" not in text
+    assert not _names(text, "No.", in_care_due) and not _names(text, "No.", in_care_later)  # not Diego's cases
 
     assert mailbox.to(idle.email) == [] and mailbox.to(counselor.email) == []
     everything = body(to_carmen) + body(to_diego)
@@ -170,3 +193,61 @@ def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(
         page = _attention(client)
     assert "Alias 4" in page
     assert len(many) == len(few), "\n".join(many.statements)
+
+
+def test_a_session_held_moves_the_follow_up_forward(app, client, auth, make_user, make_person, make_provider,
+                                                   make_referral, time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    referral_id = make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator,
+                                status="in_care", urgency="urgent")
+    _travel(time_machine, auth, coordinator, _later(days=10))  # 12 November, 10:00 in El Paso
+    assert "Follow-up overdue" in _row(_attention(client), referral_id)
+    client.post(f"/care/referrals/{referral_id}/appointments", data={
+        "appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:00", "appt-attendance": "held"})
+    assert not _row(_attention(client), referral_id)
+    with app.app_context():
+        referral = db.session.get(Referral, referral_id)
+        assert referral.follow_up_on == dt.date(2026, 11, 15)  # today + three days, for an urgent referral
+
+    # A session scheduled then recorded as held moves it too, and never back to an earlier date.
+    client.post(f"/care/referrals/{referral_id}/follow-up", data={"follow-day": "2026-12-01"})
+    client.post(f"/care/referrals/{referral_id}/appointments", data={
+        "appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:30"})
+    with app.app_context():
+        later = [a for a in db.session.get(Referral, referral_id).appointments if a.held is None][0].id
+    client.post(f"/care/referrals/{referral_id}/appointments/{later}", data={"held": "yes"})
+    with app.app_context():
+        assert db.session.get(Referral, referral_id).follow_up_on == dt.date(2026, 12, 1)
+
+
+def test_the_home_lists_the_first_referrals_that_need_attention_in_constant_queries(
+        client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine):
+    time_machine.move_to(START, tick=False)
+    coordinator = make_user("coordinator")
+    provider = make_provider()
+    first = make_referral(make_person([coordinator.id], alias="Primera", **CONSENT), provider, coordinator,
+                          status="sent", urgency="crisis")
+    auth.login(coordinator)
+    client.get("/")
+    with count_queries() as few:
+        home = client.get("/").data.decode()
+    assert "1 referral needs attention now." in home and "Open the list" in home
+    assert f'href="/care/referrals/{first}"' in home and "Primera: Crisis, not yet accepted" in home
+
+    more = [make_referral(make_person([coordinator.id], alias=f"Alias {n}", **CONSENT), provider, coordinator,
+                          status="sent", urgency="crisis") for n in range(7)]
+    with count_queries() as many:
+        home = client.get("/").data.decode()
+    assert len(many) == len(few), "\n".join(many.statements)
+    assert "8 referrals need attention now." in home and 'href="/care/attention">See all 8' in home
+    shown = [first, *more[:4]]  # five of them, the oldest first
+    assert all(f'href="/care/referrals/{i}"' in home for i in shown)
+    assert not any(f'href="/care/referrals/{i}"' in home for i in more[4:])
+    assert LEGAL_NAME not in home and REASON not in home
+
+
+def test_the_home_of_a_coordinator_with_nothing_waiting(client, auth, make_user):
+    auth.login(make_user("coordinator", locale="es"))
+    home = client.get("/").data.decode()
+    assert "Ninguna canalización requiere atención ahora." in home and "Ver las" not in home

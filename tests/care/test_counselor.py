@@ -1,14 +1,32 @@
 """The counselor sees only the referrals sent to their own provider, and only the minimum about the person."""
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
-from mexiles.care.models import Referral
+from mexiles.care.models import Provider, Referral
 from mexiles.extensions import db
-from tests.care.conftest import LEGAL_NAME, PHONE, REASON
+from tests.care.conftest import HEARING_DATE, HOUSEHOLD, LEGAL_NAME, REASON, SENSITIVE
 
-# What a counselor must never see of the person (the case team's confidential record).
-NEVER = (LEGAL_NAME, "Montoya", PHONE, "555 0199", REASON, "Iguala", "Sunland")
+# 11:00 in El Paso: after every appointment these tests record as held.
+NOW = dt.datetime(2026, 2, 20, 18, 0)
+
+# The hearing date as pages in English or Spanish could write it.
+HEARING_FORMS = (HEARING_DATE.isoformat(), "Mar 18, 2027", "March 18, 2027", "18 mar 2027", "18 de marzo de 2027",
+                 "3/18/27")
+# What a counselor must never see of the person: every confidential field of their record (see
+# SENSITIVE in conftest.py), parts of them, the household, and the referral's reason.
+NEVER = (
+    LEGAL_NAME, "Montoya", REASON, "Iguala",
+    SENSITIVE["phone"], "555 0199", SENSITIVE["email"], "graciela.privado", SENSITIVE["current_city"], "Sunland",
+    SENSITIVE["state_of_origin"], SENSITIVE["safety_notes"], "cousin of the husband", SENSITIVE["notes"], "ranch",
+    HOUSEHOLD[0]["name"], "Pablito", *HEARING_FORMS,
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 def _assert_minimum(page: str) -> None:
@@ -21,6 +39,16 @@ def _status(app, referral_id):
         return db.session.scalar(select(Referral.status).where(Referral.id == referral_id))
 
 
+def test_the_case_team_sees_what_the_counselor_must_not(client, auth, world):
+    """The values below are really on the person's record: the counselor tests could fail."""
+    auth.login(world.coordinator)
+    page = client.get(f"/people/{world.person_id}").data.decode()
+    shown = [s for s in (LEGAL_NAME, SENSITIVE["phone"], SENSITIVE["email"], SENSITIVE["current_city"],
+                         SENSITIVE["safety_notes"], SENSITIVE["notes"], HOUSEHOLD[0]["name"], "Guerrero") if s in page]
+    assert len(shown) == 8, shown
+    assert any(form in page for form in HEARING_FORMS)  # the hearing date, in a form the list knows
+
+
 def test_the_counselor_sees_their_referrals_with_the_minimum_only(app, client, auth, world, make_referral):
     referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="sent",
                                 urgency="crisis")
@@ -31,9 +59,38 @@ def test_the_counselor_sees_their_referrals_with_the_minimum_only(app, client, a
     detail = client.get(f"/care/counsel/{referral_id}").data.decode()
     assert "La Maestra" in detail and "Carmen Coordinadora" in detail and "Accept the referral" in detail
     _assert_minimum(detail)
-    # The case team's page redirects them to their own; the case team's URLs stay closed.
+    _assert_minimum(client.get("/").data.decode())
+    # A counselor without a staff role cannot open the case team's page at all.
     response = client.get(f"/care/referrals/{referral_id}")
-    assert response.status_code == 403  # the staff page is not for counselors at all
+    assert response.status_code == 403
+    _assert_minimum(response.data.decode())
+
+
+def test_a_coordinator_who_is_also_the_counselor_gets_the_counselors_page(client, auth, make_user, world,
+                                                                        link_counselor, make_referral):
+    """Staff outside the case team who counsel at the provider see the minimum, on the counselor's page."""
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
+    both = make_user("coordinator", "counselor")
+    link_counselor(both.id, world.provider_id)
+    auth.login(both)
+    response = client.get(f"/care/referrals/{referral_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/care/counsel/{referral_id}")
+    page = client.get(response.headers["Location"]).data.decode()
+    assert "La Maestra" in page and "Accept the referral" in page
+    _assert_minimum(page)
+
+
+def test_a_counselor_on_the_case_team_gets_the_case_teams_page(client, auth, make_user, make_person, world,
+                                                              link_counselor, make_referral):
+    both = make_user("coordinator", "counselor")
+    link_counselor(both.id, world.provider_id)
+    person_id = make_person([both.id], alias="Doña Clara", consent_date=dt.date(2026, 1, 5),
+                            consent_scopes=["counseling"])
+    referral_id = make_referral(person_id, world.provider_id, both, status="sent", reason="Confidential reason")
+    auth.login(both)
+    response = client.get(f"/care/counsel/{referral_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/care/referrals/{referral_id}")
+    assert "Confidential reason" in client.get(response.headers["Location"]).data.decode()
 
 
 def test_the_counselor_takes_the_referral_to_the_end(app, client, auth, world, make_referral):
@@ -110,6 +167,15 @@ def test_referrals_to_other_providers_are_not_found(app, client, auth, world, ma
     assert client.get("/care/counsel/999999").status_code == 404
 
 
+def test_a_page_past_the_end_of_the_counselors_list_says_so(client, auth, world, make_referral):
+    make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
+    auth.login(world.counselor)
+    page = client.get("/care/counsel/?page=7").data.decode()
+    assert "This page is past the end of the list." in page and 'href="/care/counsel/">Go to the first page' in page
+    assert "No referral has been sent to your practice yet." not in page
+    assert "La Maestra" in client.get("/care/counsel/").data.decode()
+
+
 def test_a_counselor_without_a_provider_sees_nothing_and_is_told_why(client, auth, world, make_user, make_referral):
     make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
     auth.login(make_user("counselor"))
@@ -128,7 +194,6 @@ def test_the_counselor_confirms_their_own_capacity_only(app, client, auth, world
     assert "Open places cannot be more than the maximum." in bad.data.decode() and 'value="9"' in bad.data.decode()
     assert client.post(f"/care/providers/{world.other_provider_id}/capacity",
                        data={"capacity_available": "1", "capacity_maximum": "8"}).status_code == 404
-    from mexiles.care.models import Provider
     with app.app_context():
         mine = db.session.get(Provider, world.provider_id)
         assert (mine.capacity_available, mine.capacity_maximum, mine.capacity_confirmed_on) == (

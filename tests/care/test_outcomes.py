@@ -9,6 +9,7 @@ from sqlalchemy import select
 from mexiles.accounts.models import User
 from mexiles.audit.models import AuditEntry
 from mexiles.care import services
+from mexiles.care.models import Referral
 from mexiles.extensions import db
 from tests.care.conftest import LEGAL_NAME, REASON
 
@@ -123,3 +124,76 @@ def test_the_export_cannot_run_spreadsheet_formulas(app, client, auth, make_user
     auth.login(coordinator)
     rows = list(csv.DictReader(io.StringIO(client.get("/care/outcomes.csv").data.decode())))
     assert rows[0]["provider"].startswith("'=HYPERLINK")
+
+
+def _exported(client, **period) -> list[dict]:
+    response = client.get("/care/outcomes.csv", query_string=period or {"since": "2026-09-01", "until": "2026-10-31"})
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.data.decode())))
+
+
+def _exports(app) -> list[tuple]:
+    with app.app_context():
+        return [(e.actor_id, e.subject_id, e.details) for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "referrals.export").order_by(AuditEntry.id))]
+
+
+def test_the_export_holds_only_the_referrals_of_the_users_own_cases(app, client, auth, make_user, cohort):
+    outsider = make_user("coordinator")
+    auth.login(outsider)
+    assert _exported(client) == []  # the header only: none of the cohort is on their case team
+    # Looking and finding nothing is in the trail too.
+    assert _exports(app) == [(outsider.id, None, {"since": "2026-09-01", "until": "2026-10-31"})]
+    auth.logout()
+
+    admin = make_user("admin")
+    auth.login(admin)
+    assert [int(r["referral_id"]) for r in _exported(client)] == cohort["ids"]
+    assert [int(subject) for actor, subject, _ in _exports(app) if actor == admin.id] == cohort["ids"]
+
+
+def test_the_export_of_a_coordinator_skips_the_cases_of_others(app, client, auth, make_user, make_person,
+                                                              make_provider, make_referral, cohort):
+    other = make_user("coordinator")
+    theirs = make_referral(make_person([other.id], alias="Ajena", **CONSENT), make_provider(name="Otro"), other)
+    auth.login(cohort["coordinator"])
+    ids = [int(r["referral_id"]) for r in _exported(client, since="2026-01-01", until="2026-12-31")]
+    assert ids == cohort["ids"] and theirs not in ids
+    auth.logout()
+    auth.login(other)
+    assert [int(r["referral_id"]) for r in _exported(client, since="2026-01-01", until="2026-12-31")] == [theirs]
+
+
+def test_a_cost_left_empty_is_the_providers_fee_and_counts_in_spending(app, client, auth, make_user, make_person,
+                                                                        make_provider, time_machine):
+    time_machine.move_to(dt.datetime(2026, 5, 20, 18, 0), tick=False)
+    coordinator = make_user("coordinator")
+    person_id = make_person([coordinator.id], **CONSENT)
+    fee = make_provider(name="Consultorio de Cuota", fee_cents=6000)
+    free = make_provider(name="Consultorio Gratuito", cost_model="pro_bono", fee_cents=None)
+    auth.login(coordinator)
+    ids = {}
+    for provider_id in (fee, free):
+        response = client.post("/care/referrals/new", data={
+            "person_id": person_id, "provider_id": provider_id, "urgency": "routine", "reason": REASON,
+            "contact_preference": "email", "cost_per_session": "", "org_pays": "y"})
+        referral_id = ids[provider_id] = int(response.headers["Location"].rsplit("/", 1)[-1])
+        base = f"/care/referrals/{referral_id}"
+        client.post(f"{base}/step", data={"to": "sent"})
+        client.post(f"{base}/step", data={"to": "accepted"})
+        for kind, day in (("intake", "2026-05-04"), ("session", "2026-05-11")):
+            client.post(f"{base}/appointments", data={"appt-kind": kind, "appt-day": day, "appt-time": "10:00",
+                                                      "appt-attendance": "held"})
+    with app.app_context():
+        assert db.session.get(Referral, ids[fee]).cost_per_session_cents == 6000
+        assert db.session.get(Referral, ids[free]).cost_per_session_cents == 0
+    page = client.get("/care/outcomes", query_string={"since": "2026-05-01", "until": "2026-05-31"}).data.decode()
+    assert "May 2026" in page and "$120.00" in page  # two sessions at the fee; the pro bono ones cost nothing
+    with app.app_context():
+        assert services.counseling_spending_by_month(dt.date(2026, 5, 1), dt.date(2026, 5, 31)) == {"2026-05": 12000}
+
+    # Emptying the cost later brings back the fee, too.
+    client.post(f"/care/referrals/{ids[fee]}/cost", data={"cost-cost_per_session": "20", "cost-org_pays": "y"})
+    client.post(f"/care/referrals/{ids[fee]}/cost", data={"cost-cost_per_session": "", "cost-org_pays": "y"})
+    with app.app_context():
+        assert db.session.get(Referral, ids[fee]).cost_per_session_cents == 6000

@@ -1,9 +1,9 @@
 """The provider directory: what coordinators record, the filters, stale capacity, counselor accounts."""
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from mexiles.care.models import CounselorMembership, Provider
+from mexiles.care.models import CounselorMembership, Provider, Referral
 from mexiles.extensions import db
 
 NEW_PROVIDER = {
@@ -120,3 +120,38 @@ def test_the_directory_in_spanish(client, auth, make_user, make_provider):
     page = client.get("/care/providers/").data.decode()
     assert "Directorio de proveedores" in page and "Sobrevivientes de tortura" in page and "Escala variable" in page
     assert "Agregar un proveedor" in client.get("/care/providers/new").data.decode()
+
+
+NOT_A_NUMBER = ("sNaN", "NaN", "Infinity", "-Infinity", "inf")
+
+
+def test_an_amount_that_is_not_a_number_gets_a_message_not_a_crash(app, client, auth, make_user, world,
+                                                                    make_referral):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
+    auth.login(world.coordinator)
+    forms = (
+        ("/care/providers/new", "fee", {"name": "Consultorio Nuevo", "kind": "clinic", "languages": "es",
+                                        "modalities": "in_person", "cost_model": "fee", "capacity_available": "0",
+                                        "capacity_maximum": "0"}),
+        ("/care/referrals/new", "cost_per_session", {"person_id": world.person_id, "provider_id": world.provider_id,
+                                                     "urgency": "routine", "reason": "Pesadillas",
+                                                     "contact_preference": "email"}),
+        (f"/care/referrals/{referral_id}/cost", "cost-cost_per_session", {}),
+    )
+    for url, name, data in forms:
+        for amount in NOT_A_NUMBER:
+            response = client.post(url, data={**data, name: amount})
+            page = response.data.decode()
+            assert response.status_code == 200, (url, amount)
+            assert "Enter an amount in US dollars, such as 45.50." in page, (url, amount)
+            assert f'value="{amount}"' in page, (url, amount)  # what was typed stays
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Provider)) == 2
+        assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+        assert db.session.get(Referral, referral_id).cost_per_session_cents == 5000
+
+
+def test_the_amount_message_in_spanish(client, auth, make_user):
+    auth.login(make_user("coordinator", locale="es"))
+    page = client.post("/care/providers/new", data={"name": "X", "cost_model": "fee", "fee": "NaN"}).data.decode()
+    assert "Escriba una cantidad en dólares estadounidenses, por ejemplo 45.50." in page

@@ -139,9 +139,9 @@ def test_a_referral_followed_to_the_end_records_every_step(app, client, auth, wo
     referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="accepted")
     auth.login(world.coordinator)
     base = f"/care/referrals/{referral_id}"
-    # Completing before any session is refused.
+    # "In care" comes only from recording the intake as held: no button, and no step from "accepted".
     page = client.post(f"{base}/step", data={"to": "in_care"}, follow_redirects=True).data.decode()
-    assert "cannot become" in page
+    assert "cannot become" in page and "The person is in care" not in page
     client.post(f"{base}/appointments", data={"appt-kind": "intake", "appt-day": "2026-01-10", "appt-time": "10:30",
                                               "appt-attendance": "held"})
     referral = _referral(app, referral_id)
@@ -253,3 +253,125 @@ def test_the_person_page_offers_a_referral(client, auth, world):
     assert f"/care/referrals/new?person={world.person_id}" in page
     form = client.get(f"/care/referrals/new?person={world.person_id}").data.decode()
     assert f'<option selected value="{world.person_id}">' in form
+
+
+def _detail(client, referral_id) -> str:
+    return client.get(f"/care/referrals/{referral_id}").data.decode()
+
+
+def test_in_care_comes_only_from_recording_the_intake_as_held(app, client, auth, world, make_referral):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="intake_scheduled")
+    auth.login(world.coordinator)
+    assert 'value="in_care"' not in _detail(client, referral_id)  # no button that skips the intake
+    page = client.post(f"/care/referrals/{referral_id}/step", data={"to": "in_care"},
+                       follow_redirects=True).data.decode()
+    assert "Record the intake as held: the person is then in care." in page
+    assert _referral(app, referral_id).status == "intake_scheduled"
+    intake = _referral(app, referral_id).appointments[0].id
+    client.post(f"/care/referrals/{referral_id}/appointments/{intake}", data={"held": "yes"})
+    assert _referral(app, referral_id).status == "in_care"
+
+
+def test_completed_without_a_session_after_the_intake_is_refused(app, client, auth, world, make_referral,
+                                                                 time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 10, 18, 0), tick=False)
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="in_care")
+    assert _referral(app, referral_id).sessions_held == 1  # the intake only
+    auth.login(world.coordinator)
+    base = f"/care/referrals/{referral_id}"
+    page = client.post(f"{base}/step", data={"to": "completed"}, follow_redirects=True).data.decode()
+    assert "Record at least one session held after the intake before marking the referral completed." in page
+    referral = _referral(app, referral_id)
+    assert referral.status == "in_care" and referral.succeeded is None
+    client.post(f"{base}/appointments", data={"appt-kind": "session", "appt-day": "2026-03-10", "appt-time": "09:00",
+                                              "appt-attendance": "held"})
+    client.post(f"{base}/step", data={"to": "completed"})
+    referral = _referral(app, referral_id)
+    assert (referral.status, referral.succeeded) == ("completed", True)
+
+
+def test_a_declined_referral_did_not_lead_to_care(app, client, auth, world, make_referral):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
+    auth.login(world.coordinator)
+    page = _detail(client, referral_id)
+    assert 'name="declined-succeeded"' not in page and "A declined referral did not lead to care" in page
+    page = client.post(f"/care/referrals/{referral_id}/decline", data={"declined-succeeded": "yes"}).data.decode()
+    assert "Say why the person did not get care." in page
+    assert _referral(app, referral_id).status == "sent"
+    # A "yes" slipped into the form changes nothing: declined means no care came of it.
+    client.post(f"/care/referrals/{referral_id}/decline", data={
+        "declined-succeeded": "yes", "declined-failure_reason": "no_capacity"})
+    referral = _referral(app, referral_id)
+    assert (referral.status, referral.succeeded, referral.failure_reason) == ("declined", False, "no_capacity")
+    [(subject, actor, details)] = [a for a in _audit(app, "referral.step") if a[2]["to_status"] == "declined"]
+    assert details == {"from_status": "sent", "to_status": "declined", "succeeded": False,
+                       "failure_reason": "no_capacity", "closure_reason": None}
+
+
+@pytest.mark.parametrize("status", ["new", "sent", "accepted", "intake_scheduled"])
+def test_closing_before_any_appointment_took_place_records_no_care(app, client, auth, world, make_referral, status):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status=status)
+    auth.login(world.coordinator)
+    page = _detail(client, referral_id)
+    assert 'name="closed-succeeded"' not in page and "No appointment took place" in page
+    client.post(f"/care/referrals/{referral_id}/close", data={
+        "closed-succeeded": "yes", "closed-failure_reason": "unreachable_person", "closed-closure_reason": "no_show"})
+    referral = _referral(app, referral_id)
+    assert (referral.status, referral.succeeded, referral.failure_reason, referral.closure_reason) == (
+        "closed", False, "unreachable_person", "no_show")
+    assert _audit(app, "referral.step")[-1][2] == {
+        "from_status": status, "to_status": "closed", "succeeded": False, "failure_reason": "unreachable_person",
+        "closure_reason": "no_show"}
+
+
+def test_closing_after_a_session_asks_whether_the_person_got_care(app, client, auth, world, make_referral):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="in_care")
+    auth.login(world.coordinator)
+    assert 'name="closed-succeeded"' in _detail(client, referral_id)
+    client.post(f"/care/referrals/{referral_id}/close", data={
+        "closed-succeeded": "yes", "closed-closure_reason": "moved_away"})
+    referral = _referral(app, referral_id)
+    assert (referral.status, referral.succeeded, referral.failure_reason) == ("closed", True, None)
+    assert _audit(app, "referral.step")[-1][2] == {
+        "from_status": "in_care", "to_status": "closed", "succeeded": True, "failure_reason": None,
+        "closure_reason": "moved_away"}
+
+
+def test_attendance_cannot_be_recorded_once_the_referral_has_ended(app, client, auth, world, make_referral):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="intake_scheduled")
+    intake = _referral(app, referral_id).appointments[0].id
+    auth.login(world.coordinator)
+    client.post(f"/care/referrals/{referral_id}/close", data={
+        "closed-failure_reason": "person_refused", "closed-closure_reason": "withdrawn"})
+    assert _referral(app, referral_id).status == "closed"
+    assert f"/appointments/{intake}\"" not in _detail(client, referral_id)  # no attendance buttons left
+    page = client.post(f"/care/referrals/{referral_id}/appointments/{intake}", data={"held": "yes"},
+                       follow_redirects=True).data.decode()
+    assert "This referral has ended; its appointments can no longer change." in page
+    referral = _referral(app, referral_id)
+    assert referral.appointments[0].held is None and referral.status == "closed" and referral.succeeded is False
+
+
+def test_the_providers_open_places_read_well_in_both_languages(client, auth, make_user, world, make_provider):
+    make_provider(name="Consultorio Uno", available=1, maximum=2)
+    auth.login(world.coordinator)
+    form = client.get("/care/referrals/new").data.decode()
+    assert "Consultorio Uno (1 open place)<" in form and "Clínica Esperanza (3 open places)<" in form
+    auth.logout()
+    auth.login(make_user("coordinator", locale="es"))
+    form = client.get("/care/referrals/new").data.decode()
+    assert "Consultorio Uno (1 lugar disponible)<" in form and "Clínica Esperanza (3 lugares disponibles)<" in form
+
+
+def test_a_step_without_a_step_gets_a_message_not_a_bare_error(app, client, auth, world, make_referral):
+    referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="intake_scheduled")
+    intake = _referral(app, referral_id).appointments[0].id
+    auth.login(world.coordinator)
+    response = client.post(f"/care/referrals/{referral_id}/step", data={})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/care/referrals/{referral_id}")
+    assert "Choose the step to take." in client.get(response.headers["Location"]).data.decode()
+    page = client.post(f"/care/referrals/{referral_id}/appointments/{intake}", data={"held": "maybe"},
+                       follow_redirects=True).data.decode()
+    assert "Say whether the appointment took place." in page
+    referral = _referral(app, referral_id)
+    assert referral.status == "intake_scheduled" and referral.appointments[0].held is None

@@ -8,16 +8,17 @@
 from . import directory
 from .common import CareError, today
 from .referrals import counselor_listing, counselor_view, create, find, listing, referable_people, view
-from .reports import (attention_count, counseling_spending_by_month, default_period, export_rows, needs_attention,
+from .reports import (attention_summary, counseling_spending_by_month, default_period, export_rows, needs_attention,
                       outcomes, remind_coordinators)
-from .steps import (TRANSITIONS, Outcome, ReferralAccess, move, next_appointment_kind, next_steps, override_consent,
-                    record_attendance, schedule, set_cost, set_follow_up, takes_appointments)
+from .steps import (TRANSITIONS, Outcome, ReferralAccess, check_step, may_have_got_care, move, next_appointment_kind,
+                    next_steps, override_consent, record_attendance, schedule, set_cost, set_follow_up,
+                    takes_appointments)
 
 __all__ = [
     "directory", "CareError", "today",
     "counselor_listing", "counselor_view", "create", "find", "listing", "referable_people", "view",
-    "attention_count", "counseling_spending_by_month", "default_period", "export_rows", "needs_attention", "outcomes",
+    "attention_summary", "counseling_spending_by_month", "default_period", "export_rows", "needs_attention", "outcomes",
     "remind_coordinators",
-    "TRANSITIONS", "Outcome", "ReferralAccess", "move", "next_appointment_kind", "next_steps", "override_consent",
-    "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
+    "TRANSITIONS", "Outcome", "ReferralAccess", "check_step", "may_have_got_care", "move", "next_appointment_kind",
+    "next_steps", "override_consent", "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
 ]

@@ -65,6 +65,12 @@ def get(provider_id: int) -> Provider | None:
     return db.session.get(Provider, provider_id, options=[selectinload(Provider.facets)])
 
 
+def usual_cost_cents(provider: Provider) -> int | None:
+    """What a session with this provider costs when nothing else was agreed: nothing if pro bono,
+    else its fee (the usual amount on a sliding scale; None when unknown)."""
+    return 0 if provider.cost_model == "pro_bono" else provider.fee_cents
+
+
 def active_providers() -> list[Provider]:
     return list(db.session.scalars(select(Provider).options(selectinload(Provider.facets))
                                    .where(Provider.active).order_by(Provider.name)))

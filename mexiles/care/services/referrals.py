@@ -14,6 +14,7 @@ from ...people import services as people
 from ..models import Appointment, Referral, ReferralEvent
 from .common import SUBJECT, CareError, counseled_provider_id, is_counselor_of, refusals_roll_back
 from .directory import get as get_provider
+from .directory import usual_cost_cents
 from .steps import OPEN, ReferralAccess, default_follow_up, next_steps
 
 PAGE_SIZE = 50
@@ -43,6 +44,9 @@ def create(data: dict, by) -> Referral:
     referral = Referral(person_id=person.id, provider_id=provider.id, referred_by_id=by.id, status="new",
                         **{k: data[k] for k in FIELDS if k in data})
     referral.follow_up_on = referral.follow_up_on or default_follow_up(referral.urgency)
+    if referral.cost_per_session_cents is None:
+        # Left empty: the provider's fee, so that spending is not under-reported.
+        referral.cost_per_session_cents = usual_cost_cents(provider)
     db.session.add(referral)
     db.session.flush()
     db.session.add(ReferralEvent(referral_id=referral.id, action="created", to_status="new", actor_id=by.id,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ... import mail
@@ -22,6 +22,9 @@ from .common import SUBJECT, days, today, zone
 from .steps import ENDED, OPEN
 
 # --- Needs attention -----------------------------------------------------------------------
+
+# How many of them the coordinator's home lists (the attention page has them all).
+HOME_ITEMS = 5
 
 
 def _attention_conditions() -> dict:
@@ -41,27 +44,20 @@ class AttentionRow:
     reasons: list[str]
 
 
-def _attention(scope=None) -> list[AttentionRow]:
+def _attention(scope=None, limit: int | None = None) -> list[AttentionRow]:
+    """Crisis first, then by follow-up date; ``limit`` keeps only the first ones."""
     conditions = _attention_conditions()
     query = (select(Referral, *[c.label(name) for name, c in conditions.items()])
              .options(selectinload(Referral.provider))
              .where(or_(*conditions.values()))
-             .order_by(Referral.follow_up_on, Referral.id))
+             .order_by(case((conditions["crisis"], 0), else_=1), Referral.follow_up_on, Referral.id)
+             .limit(limit))
     if scope is not None:
         query = query.where(Referral.person_id.in_(scope))
     found = db.session.execute(query).all()
     persons = people.get_many(row[0].person_id for row in found)
-    rows = [AttentionRow(row[0], persons.get(row[0].person_id), [n for n in conditions if getattr(row, n)])
+    return [AttentionRow(row[0], persons.get(row[0].person_id), [n for n in conditions if getattr(row, n)])
             for row in found]
-    # Crisis first, then by follow-up date (the sort is stable).
-    return sorted(rows, key=lambda r: "crisis" not in r.reasons)
-
-
-def attention_count(user) -> int:
-    """How many referrals of the user's cases need attention (no one is named: not audited)."""
-    conditions = _attention_conditions()
-    return db.session.scalar(select(func.count(Referral.id)).where(
-        or_(*conditions.values()), Referral.person_id.in_(people.full_view_ids(user))))
 
 
 def needs_attention(user) -> list[AttentionRow]:
@@ -70,6 +66,26 @@ def needs_attention(user) -> list[AttentionRow]:
         audit.record_each("referrals.attention", SUBJECT, [r.referral.id for r in rows])
     db.session.commit()
     return rows
+
+
+@dataclass
+class AttentionSummary:
+    """The first few referrals that need attention, and how many there are in all."""
+
+    rows: list[AttentionRow]
+    total: int
+
+
+def attention_summary(user, limit: int = HOME_ITEMS) -> AttentionSummary:
+    """For the coordinator's home: a fixed number of queries, however many referrals wait."""
+    scope = people.full_view_ids(user)
+    total = db.session.scalar(select(func.count(Referral.id)).where(
+        or_(*_attention_conditions().values()), Referral.person_id.in_(scope)))
+    rows = _attention(scope, limit=limit) if total else []
+    if rows:
+        audit.record_each("referrals.attention", SUBJECT, [r.referral.id for r in rows], where="home")
+    db.session.commit()
+    return AttentionSummary(rows, total)
 
 
 def remind_coordinators() -> list[tuple[str, int]]:
@@ -198,10 +214,12 @@ CSV_COLUMNS = ("referral_id", "person_id", "provider", "urgency", "status", "cre
                "org_pays", "succeeded", "failure_reason", "closure_reason")
 
 
-def export_rows(since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[list]]:
-    """The referrals made in the period, without anything that identifies the person; audited."""
+def export_rows(user, since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[list]]:
+    """The referrals made in the period of the people the user sees in full (admins: everyone),
+    without anything that names the person; audited, even when there is nothing to export."""
     referrals = db.session.scalars(_cohort(since, until).options(
-        selectinload(Referral.provider), selectinload(Referral.appointments)).order_by(Referral.id)).all()
+        selectinload(Referral.provider), selectinload(Referral.appointments))
+        .where(Referral.person_id.in_(people.full_view_ids(user))).order_by(Referral.id)).all()
     first = _first_sessions([r.id for r in referrals])
     rows = []
     for r in referrals:
@@ -214,7 +232,11 @@ def export_rows(since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[l
             len(paid), f"{sum(a.cost_cents or 0 for a in paid) / 100:.2f}", "yes" if r.org_pays else "no",
             "" if r.succeeded is None else ("yes" if r.succeeded else "no"), r.failure_reason or "",
             r.closure_reason or ""])
-    audit.record_each("referrals.export", SUBJECT, [r.id for r in referrals], since=since.isoformat(),
-                 until=until.isoformat())
+    period = {"since": since.isoformat(), "until": until.isoformat()}
+    if referrals:
+        audit.record_each("referrals.export", SUBJECT, [r.id for r in referrals], actor=user, **period)
+    else:
+        # Who looked, and found nothing, is part of the trail too.
+        audit.record("referrals.export", SUBJECT, None, actor=user, **period)
     db.session.commit()
     return CSV_COLUMNS, rows

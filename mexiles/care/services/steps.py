@@ -17,6 +17,7 @@ from ...timeutil import utcnow
 from ..models import Appointment, Referral, ReferralEvent
 from ..vocabulary import CLOSURE_REASONS, FAILURE_REASONS, STATUSES
 from .common import SUBJECT, CareError, refusals_roll_back, to_utc, today, zone
+from .directory import usual_cost_cents
 
 # The only steps a referral may take. The open states are the keys; every other status is an end.
 TRANSITIONS = {
@@ -32,6 +33,11 @@ ENDED = frozenset(STATUSES) - OPEN
 TEAM_ONLY = frozenset({"sent"})
 # Steps that need an outcome (whether the person got care, and why not).
 NEEDS_OUTCOME = frozenset({"declined", "closed"})
+# Steps taken by recording an appointment, never by a button: the intake's date, then the intake held.
+BY_APPOINTMENT = {
+    "intake_scheduled": _l("Schedule the intake with its date and time."),
+    "in_care": _l("Record the intake as held: the person is then in care."),
+}
 # How soon someone looks again at an open referral after it moves.
 FOLLOW_UP_DAYS = {"crisis": 1, "urgent": 3, "routine": 7}
 # Which appointments fit which status.
@@ -69,24 +75,40 @@ def _refuse_step(referral: Referral, to: str) -> CareError:
                         current=STATUSES[referral.status], wanted=STATUSES.get(to, to)))
 
 
+def check_step(access: ReferralAccess, to: str) -> None:
+    """Refuse a step the table or the user's part does not allow (before anything else is asked)."""
+    if to not in TRANSITIONS.get(access.referral.status, ()):
+        raise _refuse_step(access.referral, to)
+    if to in TEAM_ONLY and not access.team:
+        raise CareError(_l("Only the person's case team can take this step."))
+
+
+def may_have_got_care(referral: Referral, ending: str) -> bool:
+    """Whether ending the referral this way can say the person got care: never when the provider
+    declined, and only once at least one appointment took place."""
+    return ending != "declined" and referral.sessions_held > 0
+
+
+def sessions_beyond_intake(referral: Referral) -> int:
+    return sum(1 for a in referral.appointments if a.held and a.kind == "session")
+
+
 @refusals_roll_back
 def move(access: ReferralAccess, to: str, by, outcome: Outcome | None = None) -> None:
     """Take one step along TRANSITIONS, or refuse it with a message for the user."""
     referral = access.referral
-    if to not in TRANSITIONS.get(referral.status, ()):
-        raise _refuse_step(referral, to)
-    if to in TEAM_ONLY and not access.team:
-        raise CareError(_l("Only the person's case team can take this step."))
+    check_step(access, to)
     if to == "sent":
         _check_consent(access)
-    elif to == "intake_scheduled":
-        raise CareError(_l("Schedule the intake with its date and time."))
-    elif to == "completed" and not referral.sessions_held:
-        raise CareError(_l("Record at least one session held before marking the referral completed."))
+    elif to in BY_APPOINTMENT:
+        raise CareError(BY_APPOINTMENT[to])
+    elif to == "completed":
+        if not sessions_beyond_intake(referral):
+            raise CareError(_l("Record at least one session held after the intake before marking the referral "
+                               "completed."))
+        _set_outcome(referral, to, Outcome(succeeded=True))
     elif to in NEEDS_OUTCOME:
         _set_outcome(referral, to, outcome or Outcome())
-    elif to == "completed":
-        _set_outcome(referral, to, Outcome(succeeded=True))
     _step(referral, to, by)
     db.session.commit()
 
@@ -105,30 +127,40 @@ def _check_consent(access: ReferralAccess) -> None:
 
 
 def _set_outcome(referral: Referral, to: str, outcome: Outcome) -> None:
-    if outcome.succeeded is None:
-        raise CareError(_l("Say whether the person got care."))
-    if not outcome.succeeded and outcome.failure_reason not in FAILURE_REASONS:
+    if may_have_got_care(referral, to):
+        if outcome.succeeded is None:
+            raise CareError(_l("Say whether the person got care."))
+        succeeded = outcome.succeeded
+    elif outcome.succeeded:
+        raise CareError(_l("The person got care through this referral only if at least one appointment took "
+                           "place. Record it first, or say why they did not get care."))
+    else:
+        succeeded = False  # declined, or no appointment took place: no care came of it
+    if not succeeded and outcome.failure_reason not in FAILURE_REASONS:
         raise CareError(_l("Say why the person did not get care."))
     if to == "closed" and outcome.closure_reason not in CLOSURE_REASONS:
         raise CareError(_l("Say why the referral is closed."))
-    referral.succeeded = outcome.succeeded
-    referral.failure_reason = None if outcome.succeeded else outcome.failure_reason
+    referral.succeeded = succeeded
+    referral.failure_reason = None if succeeded else outcome.failure_reason
     referral.closure_reason = outcome.closure_reason if to == "closed" else None
 
 
 def _step(referral: Referral, to: str, by) -> None:
-    """Change the status, and record who did it and when."""
+    """Change the status, and record who did it and when (and, for an end, the outcome's codes)."""
     before = referral.status
     referral.status = to
     referral.status_changed_at = utcnow()
     if to == "sent":
         referral.sent_at = referral.status_changed_at
+    outcome = {}
     if to in OPEN:
         referral.follow_up_on = max(referral.follow_up_on or today(), default_follow_up(referral.urgency))
     else:
         referral.follow_up_on = None
+        outcome = dict(succeeded=referral.succeeded, failure_reason=referral.failure_reason,
+                       closure_reason=referral.closure_reason)
     _event(referral, "step", by, before, to)
-    audit.record("referral.step", SUBJECT, referral.id, actor=by, from_status=before, to_status=to)
+    audit.record("referral.step", SUBJECT, referral.id, actor=by, from_status=before, to_status=to, **outcome)
 
 
 def _event(referral: Referral, action: str, by, before: str | None = None, after: str | None = None) -> None:
@@ -181,6 +213,8 @@ def record_attendance(access: ReferralAccess, appointment_id: int, held: bool, b
     appointment = next((a for a in referral.appointments if a.id == appointment_id), None)
     if appointment is None:
         return None
+    if referral.status not in OPEN:
+        raise CareError(_l("This referral has ended; its appointments can no longer change."))
     if appointment.held is not None:
         raise CareError(_l("Whether this appointment took place is already recorded."))
     if appointment.starts_at > utcnow():
@@ -200,6 +234,9 @@ def _attendance(referral: Referral, appointment: Appointment, held: bool, by) ->
     audit.record("referral.attendance", SUBJECT, referral.id, actor=by, appointment_id=appointment.id, held=held)
     if held and referral.status == "intake_scheduled":
         _step(referral, "in_care", by)
+    elif held and referral.status in OPEN:
+        # Care is happening: the next look is one usual interval from today, not a date now past.
+        referral.follow_up_on = max(referral.follow_up_on or today(), default_follow_up(referral.urgency))
 
 
 # --- What only the case team changes -------------------------------------------------------
@@ -227,6 +264,8 @@ def set_follow_up(access: ReferralAccess, day: dt.date, by) -> None:
 def set_cost(access: ReferralAccess, cost_cents: int | None, org_pays: bool, by) -> None:
     _team_only(access)
     referral = access.referral
+    if cost_cents is None:
+        cost_cents = usual_cost_cents(referral.provider)  # emptied: back to the provider's fee
     referral.cost_per_session_cents, referral.org_pays = cost_cents, org_pays
     _event(referral, "cost_set", by)
     audit.record("referral.cost", SUBJECT, referral.id, actor=by, cost_cents=cost_cents, org_pays=org_pays)

@@ -30,10 +30,10 @@ def care_labels(codes, labels: dict) -> str:
 
 @bp.app_context_processor
 def care_globals():
-    def care_attention_count() -> int:
-        return services.attention_count(current_user)
+    def care_attention():
+        return services.attention_summary(current_user)
 
-    return {"care_attention_count": care_attention_count, "care_vocabulary": vocabulary}
+    return {"care_attention": care_attention, "care_vocabulary": vocabulary}
 
 
 from . import counsel, directory, referrals  # noqa: E402,F401  (routes register on bp)

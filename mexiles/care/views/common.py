@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ...access import Role
 from .. import services
+from ..forms import OutcomeForm
 
 
 def find_or_abort(referral_id: int) -> services.ReferralAccess:
@@ -18,3 +19,9 @@ def find_or_abort(referral_id: int) -> services.ReferralAccess:
     if access.person is None:
         abort(403 if current_user.has_any_role(Role.STAFF) else 404)
     return access
+
+
+def outcome_form(access: services.ReferralAccess, ending: str, **kwargs) -> OutcomeForm:
+    """The form that declines or closes this referral: it asks whether the person got care only
+    when they can have (see services.may_have_got_care)."""
+    return OutcomeForm(ending, may_succeed=services.may_have_got_care(access.referral, ending), **kwargs)

@@ -4,11 +4,11 @@ from flask_login import current_user
 
 from ...access import Role, roles_required
 from .. import services
-from ..forms import AppointmentForm, CapacityForm, OutcomeForm, StepForm
+from ..forms import AppointmentForm, CapacityForm, StepForm
 from ..services import directory
 from . import bp
 from ...http import page_arg
-from .common import find_or_abort
+from .common import find_or_abort, outcome_form
 
 
 def render_counsel_index(capacity_form=None, status=200):
@@ -24,8 +24,8 @@ def render_counsel_index(capacity_form=None, status=200):
 def render_counsel_detail(access, refusal=None, status=200, **forms):
     card = services.counselor_view(access, current_user)
     forms.setdefault("step_form", StepForm(formdata=None))
-    forms.setdefault("decline_form", OutcomeForm("declined", formdata=None))
-    forms.setdefault("close_form", OutcomeForm("closed", formdata=None))
+    forms.setdefault("decline_form", outcome_form(access, "declined", formdata=None))
+    forms.setdefault("close_form", outcome_form(access, "closed", formdata=None))
     forms.setdefault("appointment_form", AppointmentForm(prefix="appt", formdata=None,
                                                          kind=services.next_appointment_kind(card.status)))
     return render_template("care/counsel/detail.html", card=card, refusal=refusal,

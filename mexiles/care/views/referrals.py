@@ -1,18 +1,19 @@
 """Referral pages of the case team, the steps both parties take, and the overview pages."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ...access import Role, roles_required
 from ...forms import options
 from .. import services
-from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, OutcomeForm, OverrideForm, PeriodForm,
+from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, OverrideForm, PeriodForm,
                      ReferralFilterForm, ReferralForm, StepForm, cents, dollars)
 from ..services import directory
 from ..vocabulary import STATUSES
 from . import bp
 from ...http import csv_response, page_arg
-from .common import find_or_abort
+from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail
 
 staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -33,8 +34,8 @@ def render_referral(access, refusal=None, status=200, **forms):
     services.view(access, current_user)
     referral = access.referral
     forms.setdefault("step_form", StepForm(formdata=None))
-    forms.setdefault("decline_form", OutcomeForm("declined", formdata=None))
-    forms.setdefault("close_form", OutcomeForm("closed", formdata=None))
+    forms.setdefault("decline_form", outcome_form(access, "declined", formdata=None))
+    forms.setdefault("close_form", outcome_form(access, "closed", formdata=None))
     forms.setdefault("appointment_form", AppointmentForm(prefix="appt", formdata=None,
                                                          kind=services.next_appointment_kind(referral.status)))
     forms.setdefault("follow_up_form", FollowUpForm(prefix="follow", formdata=None, day=referral.follow_up_on))
@@ -73,7 +74,8 @@ def referral_create():
     people = services.referable_people(current_user)
     form.person_id.choices = options([(0, "—")] + [(p.id, p.alias) for p in people])
     form.provider_id.choices = options([(0, "—")] + [
-        (p.id, _("%(name)s (%(count)s open places)", name=p.name, count=p.capacity_available))
+        (p.id, ngettext("%(name)s (%(num)s open place)", "%(name)s (%(num)s open places)", p.capacity_available,
+                        name=p.name))
         for p in directory.active_providers()])
     if form.validate_on_submit():
         try:
@@ -103,7 +105,9 @@ def referral_step(referral_id):
     access = find_or_abort(referral_id)
     form = StepForm()
     if not form.validate_on_submit():
-        abort(400)
+        # A button that sent no step (an old page, a hand-made request): say so, lose nothing.
+        flash(_("Choose the step to take."), "error")
+        return redirect(_page_of(access))
     try:
         services.move(access, form.to.data, by=current_user)
     except services.CareError as refusal:
@@ -115,7 +119,11 @@ def referral_step(referral_id):
 
 def _end(referral_id: int, ending: str):
     access = find_or_abort(referral_id)
-    form = OutcomeForm(ending)
+    try:
+        services.check_step(access, ending)
+    except services.CareError as refusal:
+        return render_referral(access, refusal=str(refusal))
+    form = outcome_form(access, ending)
     if not form.validate_on_submit():
         return render_referral(access, **{OUTCOME_FORMS[ending]: form})
     try:
@@ -159,7 +167,8 @@ def referral_attendance(referral_id, appointment_id):
     access = find_or_abort(referral_id)
     form = AttendanceForm()
     if not form.validate_on_submit() or form.held.data not in ("yes", "no"):
-        abort(400)
+        flash(_("Say whether the appointment took place."), "error")
+        return redirect(_page_of(access))
     try:
         if services.record_attendance(access, appointment_id, form.held.data == "yes", by=current_user) is None:
             abort(404)
@@ -250,5 +259,5 @@ def outcomes():
 @staff_only
 def outcomes_export():
     since, until = _period(PeriodForm(request.args))
-    header, rows = services.export_rows(since, until)
+    header, rows = services.export_rows(current_user, since, until)
     return csv_response(header, rows, f"referrals-{since.isoformat()}-{until.isoformat()}.csv")
