@@ -153,7 +153,7 @@ def record_offline_gift(data: dict, actor) -> Gift:
     """A check, cash or in-kind gift entered by staff, receipted at once."""
     donor = donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"))
     gift = Gift(donor_id=donor.id, fund_id=data["fund_id"], campaign_id=data.get("campaign_id"),
-                amount_cents=data["amount_cents"], source=data["source"], status="succeeded",
+                tour_event_id=data.get("tour_event_id"), amount_cents=data["amount_cents"], source=data["source"], status="succeeded",
                 description=data.get("description"), anonymous=data.get("anonymous", False),
                 received_at=dt.datetime.combine(data["received_on"], dt.time(12)), recorded_by_id=actor.id)
     gift.settle()

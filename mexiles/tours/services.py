@@ -16,6 +16,7 @@ from ..access import Role
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..crypto import normalise
+from ..giving import services as giving
 from ..extensions import db
 from ..timeutil import utcnow
 from . import calendar, speakers, timing
@@ -400,14 +401,13 @@ def record_outcome(event: TourEvent, data: dict, by) -> list[str]:
 
 @dataclass(frozen=True)
 class GiftCredit:
-    connected: bool  # False until the online-giving domain reports gifts here
     count: int = 0
-    total_cents: int = 0
+    gross_cents: int = 0
+    net_cents: int = 0
 
 
 def gifts_credited(event_ids: list[int]) -> dict[int, GiftCredit]:
-    """Gifts made through each event's donation link (``/give/?event=<id>``), by event id.
-
-    LEAD: wire this to the giving domain's service once ``Gift.tour_event_id`` lands: count and sum
-    the completed gifts per event id in one query and return ``GiftCredit(True, count, total_cents)``."""
-    return {event_id: GiftCredit(connected=False) for event_id in event_ids}
+    """Gifts made through each event's donation link (``/give/?event=<id>``), by event id, as the
+    giving domain counts them (succeeded and not fully refunded)."""
+    totals = giving.event_gift_totals(event_ids)
+    return {event_id: GiftCredit(*totals.get(event_id, (0, 0, 0))) for event_id in event_ids}
