@@ -29,6 +29,7 @@ from . import occupancy
 from .common import HousingRefused, day, lock_sites, may_act_for, today
 
 SUBJECT = "housing_placement"
+CURRENT = ("planned", "moved_in")
 
 
 def get(placement_id: int) -> Placement | None:
@@ -41,21 +42,42 @@ class PlacementRow:
     person: object
     full: bool  # the user is on the case team (or an admin)
 
-    @property
-    def hidden(self) -> bool:
-        """Where a person in hiding stays is shown to their case team only."""
-        return not self.full and self.person.in_hiding
+
+@dataclass
+class Guests:
+    """Placements planned or under way that the user may see. Those of people in hiding whose case the
+    user is not on are left out, only counted, so that where they stay, since when and with how many
+    people cannot be pieced together from the lists."""
+    rows: list[PlacementRow]
+    left_out: int
 
 
-def current(user, site_id: int | None = None) -> list[PlacementRow]:
-    """Placements planned or under way (the oldest first), in a fixed number of queries."""
+def current(user, site_id: int | None = None) -> Guests:
+    """Placements planned or under way (the oldest first), in a fixed number of queries; every row
+    shown is recorded in the audit trail."""
     query = (select(Placement).options(selectinload(Placement.site))
-             .where(Placement.status.in_(("planned", "moved_in"))).order_by(Placement.start_on, Placement.id))
+             .where(Placement.status.in_(CURRENT)).order_by(Placement.start_on, Placement.id))
     if site_id is not None:
         query = query.where(Placement.site_id == site_id)
     placements = db.session.scalars(query).all()
     found = people.get_many(p.person_id for p in placements)
-    return [PlacementRow(p, found[p.person_id], may_act_for(user, found[p.person_id])) for p in placements]
+    rows, left_out = [], 0
+    for p in placements:
+        person = found[p.person_id]
+        full = may_act_for(user, person)
+        if not full and person.in_hiding:
+            left_out += 1
+        else:
+            rows.append(PlacementRow(p, person, full))
+    audit.record_each("housing.placement.list", SUBJECT, [row.placement.id for row in rows],
+                      **({"site": site_id} if site_id is not None else {}))
+    db.session.commit()
+    return Guests(rows, left_out)
+
+
+def view(placement: Placement, user) -> None:
+    audit.record("housing.placement.view", SUBJECT, placement.id, person=placement.person_id)
+    db.session.commit()
 
 
 # --- Changing placements --------------------------------------------------------------------
