@@ -118,7 +118,9 @@ def move_in(placement: Placement, on: dt.date, by) -> Placement:
         if current.end_on is not None and on >= current.end_on:
             raise HousingRefused(_("The move-in must come before the end date (%(date)s).", date=day(current.end_on)),
                                  field="on")
-        _check_nights(sites[current.site_id], req, on, current.end_on, ignore=current.id)
+        if on < current.start_on:  # they came early: only the nights before the planned start are new
+            _check_added(sites[current.site_id], req, on, current.start_on, ignore=(current.id,), period=True,
+                         field="on")
         current.start_on, current.moved_in_on, current.status = on, on, "moved_in"
         audit.record("housing.placement.move_in", SUBJECT, current.id, fields=["start_on", "moved_in_on", "status"])
         return current
@@ -137,11 +139,11 @@ def extend(placement: Placement, end: dt.date | None, by) -> Placement:
         _valid_range(current.start_on, end)
         if end == current.end_on:
             raise HousingRefused(_("That is already the end date."), field="end")
-        site = sites[current.site_id]
-        problems = occupancy.period_problems(site, current.start_on, end)
-        if problems:
-            raise HousingRefused(*problems, field="end")
-        _check_nights(site, req, current.start_on, end, ignore=current.id)
+        if current.end_on is not None and (end is None or end > current.end_on):
+            # Only the nights added are checked: nights already held stay held, even after the site
+            # lost beds or changed its offer period since.
+            _check_added(sites[current.site_id], req, current.end_on, end, ignore=(current.id,), standing=True,
+                         period=True, field="end")
         current.end_on = end
         audit.record("housing.placement.extend", SUBJECT, current.id, fields=["end_on"])
         return current
@@ -165,8 +167,8 @@ def move_out(placement: Placement, on: dt.date, destination: str, by) -> Placeme
         if on <= current.start_on:
             raise HousingRefused(_("The move-out must come after the move-in (%(date)s): a stay lasts at least "
                                    "one night.", date=day(current.start_on)), field="on")
-        if current.end_on is None or on > current.end_on:
-            _check_nights(sites[current.site_id], req, current.start_on, on, ignore=current.id)
+        if current.end_on is not None and on > current.end_on:  # they stayed longer than booked
+            _check_added(sites[current.site_id], req, current.end_on, on, ignore=(current.id,), field="on")
         current.end_on, current.status, current.exit_destination = on, "moved_out", destination
         audit.record("housing.placement.move_out", SUBJECT, current.id, fields=["end_on", "status", "exit_destination"],
                      destination=destination)
@@ -192,8 +194,10 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
             raise HousingRefused(_("The move must come after the move-in (%(date)s).", date=day(current.start_on)),
                                  field="on")
         _check_new(target, req, on, end)
-        _check_nights(sites[current.site_id], req, current.start_on, on, ignore=current.id)
-        _check_nights(target, req, on, end, ignore=current.id)
+        if current.end_on is not None and on > current.end_on:  # they stay on here until the move
+            _check_added(sites[current.site_id], req, current.end_on, on, ignore=(current.id,), standing=True,
+                         period=True, field="on")
+        _check_nights(target, req, on, end, ignore=(current.id,))
         arrived = on <= today()
         current.end_on, current.exit_destination = on, "another_site"
         if arrived:
@@ -247,9 +251,23 @@ def _check_new(site: Site, req: HousingRequest, start: dt.date, end: dt.date | N
         raise HousingRefused(*problems)
 
 
-def _check_nights(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None, ignore: int | None = None):
+def _check_added(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None, ignore=(),
+                 standing: bool = False, period: bool = False, field: str | None = None) -> None:
+    """Nights [start, end) that a change adds to a stay: beds free and the person nowhere else, and, when
+    asked, the site still taking guests (``standing``) and offering those nights (``period``)."""
+    problems = []
+    if standing:
+        problems += occupancy.standing_problems(site)
+    if period:
+        problems += occupancy.period_problems(site, start, end)
+    if problems:
+        raise HousingRefused(*problems, field=field)
+    _check_nights(site, req, start, end, ignore=ignore)
+
+
+def _check_nights(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None, ignore=()):
     """Beds free at the site and the person nowhere else, on every night of [start, end)."""
-    ignored = () if ignore is None else (ignore,)
+    ignored = tuple(ignore)
     rows = occupancy.bookings(start, end, site_ids=[site.id], ignore=ignored).get(site.id, [])
     problems = occupancy.short_of_beds(site, rows, req.household_size, start, end)
     clash = db.session.execute(
