@@ -10,16 +10,16 @@ from mexiles.housing.services import HousingRefused
 from .conftest import day
 
 
-def refusal(call, *args) -> str:
+def refusal(call, *args, **kwargs) -> str:
     with pytest.raises(HousingRefused) as refused:
-        call(*args)
+        call(*args, **kwargs)
     return " ".join(refused.value.messages)
 
 
-def edit_site(app, housing, site_id, **changes):
+def edit_site(app, housing, site_id, by_id=None, **changes):
     with app.app_context():
         return services.sites.update_site(db.session.get(Site, site_id), changes,
-                                          by=db.session.get(User, housing.coordinator.id))
+                                          by=db.session.get(User, by_id or housing.coordinator.id))
 
 
 def _two_leave_and_the_site_shrinks(app, housing, site, remaining_end):

@@ -24,12 +24,11 @@ from ...extensions import db
 from ...people import services as people
 from ...timeutil import utcnow
 from ..models import HousingRequest, Placement, Site
-from ..vocabulary import EXIT_DESTINATIONS, HOLDING
+from ..vocabulary import CURRENT, EXIT_DESTINATIONS, HOLDING
 from . import occupancy
 from .common import HousingRefused, day, lock_sites, may_act_for, today
 
 SUBJECT = "housing_placement"
-CURRENT = ("planned", "moved_in")
 
 
 def get(placement_id: int) -> Placement | None:
