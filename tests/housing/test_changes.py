@@ -100,3 +100,22 @@ def test_new_nights_at_a_site_that_takes_no_placements_are_refused(app, housing,
     assert expected in refusal(housing.act, "extend", placement, None)
     housing.act("extend", placement, day(3))  # shortening adds no night
     housing.act("move_out", placement, day(0), "friends")
+
+
+def test_a_capacity_cut_is_judged_against_the_site_as_saved_not_as_the_form_saw_it(app, housing):
+    """The coordinator's copy of the site says 2 beds; meanwhile someone made it 5 and booked 4."""
+    from sqlalchemy import text
+
+    from .test_database_guards import INSERT
+
+    site_id = housing.site(capacity=2)
+    request = housing.request(size=4, needs={"families", "children"})
+    with app.app_context():
+        stale = db.session.get(Site, site_id)
+        assert stale.capacity == 2
+        db.session.execute(text("UPDATE housing_sites SET capacity = 5 WHERE id = :id"), {"id": site_id})
+        db.session.execute(INSERT, {"r": request, "p": housing.person_of(request), "s": site_id, "beds": 4,
+                                    "start": day(1), "end": day(6), "status": "planned"})
+        with pytest.raises(HousingRefused, match="4 beds are booked on the night of Mar 11, 2026"):
+            services.sites.update_site(stale, {"capacity": 3}, by=db.session.get(User, housing.coordinator.id))
+        assert db.session.get(Site, site_id).capacity == 5

@@ -29,6 +29,8 @@ from . import occupancy
 from .common import HousingRefused, day, lock_sites, may_act_for, today
 
 SUBJECT = "housing_placement"
+# The name of the database guard against one person in two placements on one night (migration 0004).
+PERSON_NIGHTS = "ex_housing_placements_person_nights"
 
 
 def get(placement_id: int) -> Placement | None:
@@ -318,9 +320,12 @@ def _apply(change: Callable[[], Placement]) -> Placement:
     except HousingRefused:
         db.session.rollback()
         raise
-    except IntegrityError:
-        # PostgreSQL's exclusion constraint caught a placement of the same person saved meanwhile.
+    except IntegrityError as error:
         db.session.rollback()
+        # Only the database's own guard against one person in two places (PostgreSQL's exclusion
+        # constraint, SQLite's triggers) means a lost race; anything else is a fault to surface.
+        if PERSON_NIGHTS not in str(error.orig):
+            raise
         raise HousingRefused(_("This person was placed elsewhere for some of those nights at the same moment. "
                                "Nothing was saved; look at their placements and try again.")) from None
     except OperationalError:
