@@ -107,23 +107,41 @@ def place(request: HousingRequest, site_id: int, start: dt.date, end: dt.date | 
 
 
 def move_in(placement: Placement, on: dt.date, by) -> Placement:
-    """Record the night the household actually arrived; the stay counts from then."""
+    """Record the night the household actually arrived; the stay counts from then. Arriving from a
+    move to another site, the previous stay ends that same day."""
     if on > today():
         raise HousingRefused(_("A move-in cannot be recorded for a day still to come."), field="on")
+    previous_site = _previous_site_id(placement)
 
     def change():
-        req, sites, held = _lock(placement.request_id, [placement.site_id], placement.person_id)
+        req, sites, held = _lock(placement.request_id, [placement.site_id, *previous_site], placement.person_id)
         current = _placement(held, placement.id)
         if current.status != "planned":
             raise HousingRefused(_("The move-in of this placement is already recorded."))
         if current.end_on is not None and on >= current.end_on:
             raise HousingRefused(_("The move-in must come before the end date (%(date)s).", date=day(current.end_on)),
                                  field="on")
+        previous = held.get(current.moved_from_id)
+        previous = previous if previous is not None and previous.awaiting_move else None
+        ignore = (current.id,) + ((previous.id,) if previous else ())
         if on < current.start_on:  # they came early: only the nights before the planned start are new
-            _check_added(sites[current.site_id], req, on, current.start_on, ignore=(current.id,), period=True,
-                         field="on")
-        current.start_on, current.moved_in_on, current.status = on, on, "moved_in"
-        audit.record("housing.placement.move_in", SUBJECT, current.id, fields=["start_on", "moved_in_on", "status"])
+            _check_added(sites[current.site_id], req, on, current.start_on, ignore=ignore, period=True, field="on")
+        if previous is not None:
+            if on <= previous.start_on:
+                raise HousingRefused(_("The move-in must come after the move-in at the previous site (%(date)s).",
+                                       date=day(previous.start_on)), field="on")
+            if on > previous.end_on:  # they left the previous site later than planned
+                _check_added(sites[previous.site_id], req, previous.end_on, on, ignore=ignore, field="on")
+        # Save in an order in which the two stays never overlap, or the database refuses.
+        first, then = (previous, current) if previous is not None and on < previous.end_on else (current, previous)
+        for step in (first, then):
+            if step is current:
+                current.start_on, current.moved_in_on, current.status = on, on, "moved_in"
+            elif step is not None:
+                step.end_on, step.status, step.end_before_move = on, "moved_out", None
+            db.session.flush()
+        audit.record("housing.placement.move_in", SUBJECT, current.id, fields=["start_on", "moved_in_on", "status"],
+                     **({"closed": previous.id} if previous else {}))
         return current
 
     return _apply(change)
@@ -200,6 +218,8 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
                          period=True, field="on")
         _check_nights(target, req, on, end, ignore=(current.id,))
         arrived = on <= today()
+        if not arrived:  # given back if the move is called off before it happens
+            current.end_before_move = current.end_on
         current.end_on, current.exit_destination = on, "another_site"
         if arrived:
             current.status = "moved_out"
@@ -217,14 +237,25 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
 
 
 def cancel(placement: Placement, by) -> Placement:
-    """Call off a placement before the move-in; the request goes back on the waitlist if nothing else holds."""
+    """Call off a placement before the move-in; the request goes back on the waitlist if nothing else holds.
+    Calling off a move to another site gives the stay it was to end its former end date back."""
+    previous_site = _previous_site_id(placement)
 
     def change():
-        req, _sites, held = _lock(placement.request_id, [placement.site_id], placement.person_id)
+        req, sites, held = _lock(placement.request_id, [placement.site_id, *previous_site], placement.person_id)
         current = _placement(held, placement.id)
         if current.status != "planned":
             raise HousingRefused(_("Only a planned placement can be cancelled; record a move-out instead."))
+        previous = held.get(current.moved_from_id)
+        if previous is not None and previous.awaiting_move:
+            restored = previous.end_before_move
+            _check_nights(sites[previous.site_id], req, previous.end_on, restored, ignore=(previous.id, current.id))
         current.status = "cancelled"
+        db.session.flush()  # cancelled first, so that the stay given back never overlaps it
+        if previous is not None and previous.awaiting_move:
+            previous.end_on, previous.exit_destination, previous.end_before_move = restored, None, None
+            audit.record("housing.placement.extend", SUBJECT, previous.id, fields=["end_on", "exit_destination"],
+                         move_cancelled=current.id)
         if not any(p.status in HOLDING for p in held.values() if p.request_id == req.id and p.id != current.id):
             waiting = db.session.scalar(select(HousingRequest.id).where(
                 HousingRequest.person_id == req.person_id, HousingRequest.status == "open"))
@@ -234,6 +265,13 @@ def cancel(placement: Placement, by) -> Placement:
         return current
 
     return _apply(change)
+
+
+def _previous_site_id(placement: Placement) -> tuple[int, ...]:
+    """The site of the stay a planned move comes from, to lock with the rest (sites never change)."""
+    if placement.moved_from_id is None:
+        return ()
+    return (db.session.scalar(select(Placement.site_id).where(Placement.id == placement.moved_from_id)),)
 
 
 # --- The rules ------------------------------------------------------------------------------
