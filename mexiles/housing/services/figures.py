@@ -161,7 +161,7 @@ class Bar:
     y: float
     width: float
     height: float
-    month: str
+    month: dt.date  # its first day, for the page to name in the user's language
     nights: int
 
 
@@ -171,7 +171,8 @@ def month_bars(nights_by_month: dict[str, int], width: int = 720, height: int = 
     bars = []
     for i, (month, nights) in enumerate(nights_by_month.items()):
         h = nights * height / top
-        bars.append(Bar(i * slot + slot * 0.15, height - h, slot * 0.7, h, month, nights))
+        year, number = month.split("-")
+        bars.append(Bar(i * slot + slot * 0.15, height - h, slot * 0.7, h, dt.date(int(year), int(number), 1), nights))
     return bars
 
 
