@@ -4,8 +4,6 @@ from sqlalchemy import select
 from mexiles.audit.models import AuditEntry
 from mexiles.extensions import db
 
-from .conftest import day
-
 HIDDEN_DATES = ("Mar 27, 2026", "Apr 2, 2026", "Mar 22, 2026")
 
 
