@@ -1,3 +1,7 @@
+import datetime as dt
+
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
@@ -8,10 +12,30 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from ..accounts.forms import MultiCheckboxField
 from ..forms import options
 from ..people.vocabulary import LANGUAGES
+from .services.common import today
 from .vocabulary import ACCEPTS, EXIT_DESTINATIONS, EXIT_GROUPS, NEEDS, SITE_KINDS, URGENCIES, VETTING
 
 MAX_HOUSEHOLD = 30
 MAX_WEEKS = 8
+# Housing dates lie within ten years of today: anything further is a typo (and beyond the calendar's reach).
+DATE_REACH_YEARS = 10
+
+
+def years_from(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # the 29th of February, in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def near_today(form, field):
+    """The field's date, when given, is within ten years of today either way."""
+    if field.data is None:
+        return
+    first, last = years_from(today(), -DATE_REACH_YEARS), years_from(today(), DATE_REACH_YEARS)
+    if not first <= field.data <= last:
+        raise ValidationError(_("Give a date between %(first)s and %(last)s.", first=format_date(first, "medium"),
+                                last=format_date(last, "medium")))
 
 
 def after(other_name: str, message):
@@ -40,13 +64,14 @@ class SiteForm(FlaskForm):
     confidential_notes = TextAreaField(_l("Confidential notes"), validators=[Optional(), Length(max=4000)])
     accepts = MultiCheckboxField(_l("Accepts"), choices=options(ACCEPTS))
     languages = MultiCheckboxField(lazy_pgettext("site", "Languages spoken"), choices=options(LANGUAGES))
-    available_from = DateField(_l("Offers beds from"), validators=[InputRequired(message=_l("Give the first day."))])
+    available_from = DateField(_l("Offers beds from"), validators=[
+        InputRequired(message=_l("Give the first day.")), near_today])
     available_until = DateField(_l("Guests leave by"), validators=[
-        Optional(), after("available_from", _l("This day must come after the first day of the offer."))],
+        Optional(), after("available_from", _l("This day must come after the first day of the offer.")), near_today],
         description=_l("The last move-out day the host offers. Leave it empty when the offer has no end."))
     vetting_status = SelectField(_l("Vetting"), choices=options(VETTING), default="new")
-    home_visit_on = DateField(_l("Home visit on"), validators=[Optional()])
-    background_check_on = DateField(_l("Background check on"), validators=[Optional()])
+    home_visit_on = DateField(_l("Home visit on"), validators=[Optional(), near_today])
+    background_check_on = DateField(_l("Background check on"), validators=[Optional(), near_today])
     paused = BooleanField(_l("Paused"), description=_l("A paused site keeps its guests but takes no new placements."))
 
     def site_data(self) -> dict:
@@ -76,7 +101,7 @@ class RequestForm(FlaskForm):
         description=_l("Everyone who needs a bed, the person included."))
     needs = MultiCheckboxField(_l("Needs"), choices=options(NEEDS))
     urgency = SelectField(_l("Urgency"), choices=options(URGENCIES), default="normal")
-    wanted_from = DateField(_l("Needs a bed from"), validators=[InputRequired(message=_l("Give a date."))])
+    wanted_from = DateField(_l("Needs a bed from"), validators=[InputRequired(message=_l("Give a date.")), near_today])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
     def request_data(self) -> dict:
@@ -87,10 +112,10 @@ class RequestForm(FlaskForm):
 
 class PlacementForm(FlaskForm):
     site = SelectField(_l("Site"), coerce=int, validate_choice=False)
-    start = DateField(_l("Move-in day"), validators=[InputRequired(message=_l("Give the move-in day."))],
+    start = DateField(_l("Move-in day"), validators=[InputRequired(message=_l("Give the move-in day.")), near_today],
                       description=_l("The first night."))
     end = DateField(_l("Move-out day"), validators=[
-        Optional(), after("start", _l("The move-out day must come after the move-in day."))],
+        Optional(), after("start", _l("The move-out day must come after the move-in day.")), near_today],
         description=_l("The day they leave; that night is free for the next guest. "
                        "Leave it empty when the end is open."))
 
@@ -102,9 +127,9 @@ class FindForm(FlaskForm):
     beds = IntegerField(_l("People in the household"), default=1, validators=[
         InputRequired(message=_l("Give the number of people.")),
         NumberRange(min=1, max=MAX_HOUSEHOLD, message=_l("A household has 1 to %(max)s people.", max=MAX_HOUSEHOLD))])
-    start = DateField(_l("Move-in day"), validators=[InputRequired(message=_l("Give the move-in day."))])
+    start = DateField(_l("Move-in day"), validators=[InputRequired(message=_l("Give the move-in day.")), near_today])
     end = DateField(_l("Move-out day"), validators=[
-        Optional(), after("start", _l("The move-out day must come after the move-in day."))],
+        Optional(), after("start", _l("The move-out day must come after the move-in day.")), near_today],
         description=_l("Leave it empty when the end is open."))
     needs = MultiCheckboxField(_l("Needs"), choices=options(NEEDS))
 
@@ -113,17 +138,17 @@ class CalendarForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), near_today])
     weeks = IntegerField(_l("Weeks"), default=4, validators=[
         Optional(), NumberRange(min=1, max=MAX_WEEKS, message=_l("Show 1 to %(max)s weeks.", max=MAX_WEEKS))])
 
 
 class MoveInForm(FlaskForm):
-    on = DateField(_l("Moved in on"), validators=[InputRequired(message=_l("Give the day."))])
+    on = DateField(_l("Moved in on"), validators=[InputRequired(message=_l("Give the day.")), near_today])
 
 
 class ExtendForm(FlaskForm):
-    end = DateField(_l("New move-out day"), validators=[Optional()],
+    end = DateField(_l("New move-out day"), validators=[Optional(), near_today],
                     description=_l("Leave it empty for an open end."))
 
 
@@ -133,16 +158,16 @@ def destination_choices() -> list[SelectChoice]:
 
 
 class MoveOutForm(FlaskForm):
-    on = DateField(_l("Moved out on"), validators=[InputRequired(message=_l("Give the day."))],
+    on = DateField(_l("Moved out on"), validators=[InputRequired(message=_l("Give the day.")), near_today],
                    description=_l("The day they left; their last night was the one before."))
     destination = SelectField(_l("Where they went"), choices=destination_choices)
 
 
 class MoveForm(FlaskForm):
     site = SelectField(_l("New site"), coerce=int, validate_choice=False)
-    on = DateField(_l("Moves on"), validators=[InputRequired(message=_l("Give the day."))])
+    on = DateField(_l("Moves on"), validators=[InputRequired(message=_l("Give the day.")), near_today])
     end = DateField(_l("Move-out day at the new site"), validators=[
-        Optional(), after("on", _l("The move-out day must come after the move."))],
+        Optional(), after("on", _l("The move-out day must come after the move.")), near_today],
         description=_l("Leave it empty when the end is open."))
 
 

@@ -113,11 +113,19 @@ class Placement(db.Model):
     moved_in_on: Mapped[dt.date | None] = mapped_column(Date)
     exit_destination: Mapped[str | None] = mapped_column(String(24))
     moved_from_id: Mapped[int | None] = mapped_column(ForeignKey("housing_placements.id", ondelete="SET NULL"))
+    # While a move to another site waits for its day: the end this stay had before, given back if
+    # the move is called off.
+    end_before_move: Mapped[dt.date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
     site: Mapped[Site] = relationship()
+
+    @property
+    def awaiting_move(self) -> bool:
+        """Still here, with a move to another site planned for a later day."""
+        return self.status == "moved_in" and self.exit_destination == "another_site"
 
     @property
     def booked_nights(self) -> int | None:

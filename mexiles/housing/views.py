@@ -264,7 +264,7 @@ def find():
 @bp.route("/placements")
 @housing_staff
 def placements():
-    return render_template("housing/placements.html", rows=services.placements.current(current_user),
+    return render_template("housing/placements.html", guests=services.placements.current(current_user),
                            tonight=services.today())
 
 
@@ -303,6 +303,7 @@ def _placement_page(placement, person, status=200, **bound):
 @housing_staff
 def placement(placement_id):
     found, person = _placement_for_user(placement_id)
+    services.placements.view(found, current_user)
     return _placement_page(found, person)
 
 

@@ -63,6 +63,8 @@ PLACEMENT_STATUSES = {
 }
 # Placements that hold beds: a cancelled one never took a night.
 HOLDING = ("planned", "moved_in", "moved_out")
+# Placements not over yet: the guests a site has now or expects.
+CURRENT = ("planned", "moved_in")
 # Placements where someone actually slept: these count as nights of shelter given.
 HOUSED = ("moved_in", "moved_out")
 

@@ -46,13 +46,13 @@ def housing(app, coordinator, make_person, frozen):
                 "paused": paused, "address": "1 Calle de Prueba"}, by=user())
             return created.id
 
-    def request(size=1, needs=(), urgency="normal", person_id=None, alias="Invitado", by_id=None):
+    def request(size=1, needs=(), urgency="normal", person_id=None, alias="Invitado", by_id=None, wanted=0):
         household = [{"name": f"Acompañante {i}", "relationship": "child", "birth_year": 2015} for i in range(size - 1)]
         if person_id is None:
             person_id = make_person([coordinator.id], alias=alias, household=household)
         with app.app_context():
             req = services.waitlist.open_request(people.get(person_id), {
-                "household_size": size, "needs": sorted(needs), "urgency": urgency, "wanted_from": TODAY},
+                "household_size": size, "needs": sorted(needs), "urgency": urgency, "wanted_from": day(wanted)},
                 by=user(by_id))
             return req.id
 

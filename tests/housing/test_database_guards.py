@@ -49,3 +49,25 @@ def test_a_person_waits_on_the_waitlist_once(app, housing):
                                     "wanted_from, status, opened_at) SELECT person_id, 1, needs, urgency, wanted_from, "
                                     "'open', opened_at FROM housing_requests WHERE id = :id"), {"id": request})
         db.session.rollback()
+
+
+def test_a_placement_the_database_guard_refuses_is_a_clear_refusal_other_faults_are_not(app, housing, monkeypatch):
+    """The service's own check is skipped, as when another transaction saved a placement meanwhile."""
+    from mexiles.accounts.models import User
+    from mexiles.housing import services
+    from mexiles.housing.models import HousingRequest
+    from mexiles.housing.services import HousingRefused, placements
+
+    site = housing.site(capacity=5)
+    first = housing.request()
+    housing.place(first, site, 0, 10)
+    again = housing.request(person_id=housing.person_of(first))
+    monkeypatch.setattr(placements, "_check_nights", lambda *args, **kwargs: None)
+    with pytest.raises(HousingRefused, match="placed elsewhere for some of those nights at the same moment"):
+        housing.place(again, site, 5, 12)
+    with app.app_context():
+        ghost = User(id=999_999, email="ghost@example.org")  # not saved: its id breaks a foreign key
+        req = db.session.get(HousingRequest, housing.request())
+        with pytest.raises(IntegrityError):
+            services.placements.place(req, site, day(20), day(22), by=ghost)
+        assert db.session.get(HousingRequest, req.id).status == "open"  # rolled back

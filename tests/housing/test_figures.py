@@ -75,3 +75,12 @@ def test_a_lost_race_is_a_clear_refusal_not_an_error(client, auth, housing, monk
     assert response.status_code == 409
     assert "Someone else was changing these beds at the same moment. Nothing was saved" in response.data.decode()
     assert housing.request_status(request) == "open"
+
+
+def test_months_are_named_in_the_users_language(client, auth, housing):
+    auth.login(housing.coordinator)
+    page = client.get("/housing/figures").data.decode()
+    assert ">Jan 2026<" in page and ">Apr 2025<" in page and "2026-01" not in page
+    client.post("/language", data={"locale": "es"})
+    page = client.get("/housing/figures").data.decode()
+    assert ">ene 2026<" in page and ">abr 2025<" in page

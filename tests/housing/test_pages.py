@@ -92,7 +92,7 @@ def test_placing_a_household_step_by_step(app, client, auth, housing):
     assert "after the move-in" in page  # the same day it arrived: no night
     extended = client.post(f"/housing/placements/{int(placement) + 1}/extend", data={"end": day(9).isoformat()})
     assert extended.status_code == 302
-    actions = [a for a, in db_actions(app)]
+    actions = [a for a, in db_actions(app) if a not in ("housing.placement.view", "housing.placement.list")]
     assert actions == ["housing.placement.create", "housing.placement.move_in", "housing.placement.move",
                        "housing.placement.extend"]
 
@@ -141,7 +141,7 @@ def test_a_guest_in_hiding_is_named_to_their_case_team_only(client, auth, housin
     auth.login(make_user("coordinator"))
     for path in (f"/housing/sites/{site}", "/housing/placements"):
         page = client.get(path).data.decode()
-        assert "Escondida" not in page and "A guest in hiding" in page, path
+        assert "Escondida" not in page and "shown to their case team only" in page, path
     auth.logout()
     auth.login(housing.coordinator)
     assert "Escondida" in client.get(f"/housing/sites/{site}").data.decode()

@@ -94,7 +94,7 @@ def figures(months: int = 12) -> Figures:
         since=since, until=tonight, nights_by_month=housing_nights_by_month(since, tonight),
         households_housed=len(beds_by_person), people_housed=sum(beds_by_person.values()),
         beds_taken=sum(beds for rows in held.values() for _s, _e, beds in rows),
-        beds_offered=sum(s.capacity for s in sites if occupancy.offered_on(s, tonight)),
+        beds_offered=sum(occupancy.beds_offered(s, tonight, sum(b for _s, _e, b in held.get(s.id, ()))) for s in sites),
         stays_ended=len(stays), average_stay=sum(stays) / len(stays) if stays else None, median_stay=median(stays),
         waitlist_length=length, median_wait=wait)
 
@@ -135,14 +135,14 @@ def occupancy_chart(first: dt.date, days: int, width: int = 720, height: int = 2
 
     Beds offered follow each site's offer period; vetting and pauses are known as they are today.
     """
-    sites = db.session.scalars(select(Site).where(Site.vetting_status != "rejected")).all()
+    sites = db.session.scalars(select(Site)).all()
     held = occupancy.bookings(first, first + dt.timedelta(days=days))
-    taken = [0] * days
-    for rows in held.values():
-        for i, n in enumerate(occupancy.taken_per_night(rows, first, days)):
-            taken[i] += n
     nights = [first + dt.timedelta(days=i) for i in range(days)]
-    offered = [sum(s.capacity for s in sites if occupancy.offered_on(s, n)) for n in nights]
+    taken, offered = [0] * days, [0] * days
+    for site in sites:
+        for i, n in enumerate(occupancy.taken_per_night(held.get(site.id, []), first, days)):
+            taken[i] += n
+            offered[i] += occupancy.beds_offered(site, nights[i], n)
     top = max([*taken, *offered, 1])
     step = width / max(days - 1, 1)
 
@@ -161,7 +161,7 @@ class Bar:
     y: float
     width: float
     height: float
-    month: str
+    month: dt.date  # its first day, for the page to name in the user's language
     nights: int
 
 
@@ -171,7 +171,8 @@ def month_bars(nights_by_month: dict[str, int], width: int = 720, height: int = 
     bars = []
     for i, (month, nights) in enumerate(nights_by_month.items()):
         h = nights * height / top
-        bars.append(Bar(i * slot + slot * 0.15, height - h, slot * 0.7, h, month, nights))
+        year, number = month.split("-")
+        bars.append(Bar(i * slot + slot * 0.15, height - h, slot * 0.7, h, dt.date(int(year), int(number), 1), nights))
     return bars
 
 

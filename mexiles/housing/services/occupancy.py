@@ -196,19 +196,26 @@ def offered_on(site: Site, night: dt.date) -> bool:
             and (site.available_until is None or night < site.available_until))
 
 
+def beds_offered(site: Site, night: dt.date, taken: int) -> int:
+    """The beds a site counts as offered on a night: a site that still holds guests (paused, past its
+    offer period) offers at least theirs, so that occupancy never tops what is taken."""
+    return site.capacity if taken or offered_on(site, night) else 0
+
+
 def calendar(first: dt.date, days: int) -> Calendar:
-    """Sites by nights: beds taken and free from ``first`` for ``days`` nights, in two queries."""
+    """Sites by nights: beds taken and free from ``first`` for ``days`` nights, in two queries.
+    Rejected sites show only while they still hold guests in those nights."""
     nights = [first + dt.timedelta(days=i) for i in range(days)]
     end = first + dt.timedelta(days=days)
-    sites = db.session.scalars(select(Site).where(Site.vetting_status != "rejected")
-                               .order_by(Site.kind, Site.name)).all()
     held = bookings(first, end)
+    sites = db.session.scalars(select(Site).where(or_(Site.vetting_status != "rejected", Site.id.in_(list(held))))
+                               .order_by(Site.kind, Site.name)).all()
     rows = []
     for site in sites:
         taken = taken_per_night(held.get(site.id, []), first, days)
         rows.append(CalendarRow(site, [Cell(n, t, site.capacity, offered_on(site, n)) for n, t in zip(nights, taken)]))
-    totals = [(sum(r.cells[i].taken for r in rows), sum(r.cells[i].capacity for r in rows if r.cells[i].offered))
-              for i in range(days)]
+    totals = [(sum(r.cells[i].taken for r in rows),
+               sum(beds_offered(r.site, r.cells[i].night, r.cells[i].taken) for r in rows)) for i in range(days)]
     return Calendar(nights, rows, totals)
 
 

@@ -24,11 +24,13 @@ from ...extensions import db
 from ...people import services as people
 from ...timeutil import utcnow
 from ..models import HousingRequest, Placement, Site
-from ..vocabulary import EXIT_DESTINATIONS, HOLDING
+from ..vocabulary import CURRENT, EXIT_DESTINATIONS, HOLDING
 from . import occupancy
 from .common import HousingRefused, day, lock_sites, may_act_for, today
 
 SUBJECT = "housing_placement"
+# The name of the database guard against one person in two placements on one night (migration 0004).
+PERSON_NIGHTS = "ex_housing_placements_person_nights"
 
 
 def get(placement_id: int) -> Placement | None:
@@ -41,21 +43,42 @@ class PlacementRow:
     person: object
     full: bool  # the user is on the case team (or an admin)
 
-    @property
-    def hidden(self) -> bool:
-        """Where a person in hiding stays is shown to their case team only."""
-        return not self.full and self.person.in_hiding
+
+@dataclass
+class Guests:
+    """Placements planned or under way that the user may see. Those of people in hiding whose case the
+    user is not on are left out, only counted, so that where they stay, since when and with how many
+    people cannot be pieced together from the lists."""
+    rows: list[PlacementRow]
+    left_out: int
 
 
-def current(user, site_id: int | None = None) -> list[PlacementRow]:
-    """Placements planned or under way (the oldest first), in a fixed number of queries."""
+def current(user, site_id: int | None = None) -> Guests:
+    """Placements planned or under way (the oldest first), in a fixed number of queries; every row
+    shown is recorded in the audit trail."""
     query = (select(Placement).options(selectinload(Placement.site))
-             .where(Placement.status.in_(("planned", "moved_in"))).order_by(Placement.start_on, Placement.id))
+             .where(Placement.status.in_(CURRENT)).order_by(Placement.start_on, Placement.id))
     if site_id is not None:
         query = query.where(Placement.site_id == site_id)
     placements = db.session.scalars(query).all()
     found = people.get_many(p.person_id for p in placements)
-    return [PlacementRow(p, found[p.person_id], may_act_for(user, found[p.person_id])) for p in placements]
+    rows, left_out = [], 0
+    for p in placements:
+        person = found[p.person_id]
+        full = may_act_for(user, person)
+        if not full and person.in_hiding:
+            left_out += 1
+        else:
+            rows.append(PlacementRow(p, person, full))
+    audit.record_each("housing.placement.list", SUBJECT, [row.placement.id for row in rows],
+                      **({"site": site_id} if site_id is not None else {}))
+    db.session.commit()
+    return Guests(rows, left_out)
+
+
+def view(placement: Placement, user) -> None:
+    audit.record("housing.placement.view", SUBJECT, placement.id, person=placement.person_id)
+    db.session.commit()
 
 
 # --- Changing placements --------------------------------------------------------------------
@@ -84,21 +107,41 @@ def place(request: HousingRequest, site_id: int, start: dt.date, end: dt.date | 
 
 
 def move_in(placement: Placement, on: dt.date, by) -> Placement:
-    """Record the night the household actually arrived; the stay counts from then."""
+    """Record the night the household actually arrived; the stay counts from then. Arriving from a
+    move to another site, the previous stay ends that same day."""
     if on > today():
         raise HousingRefused(_("A move-in cannot be recorded for a day still to come."), field="on")
+    previous_site = _previous_site_id(placement)
 
     def change():
-        req, sites, held = _lock(placement.request_id, [placement.site_id], placement.person_id)
+        req, sites, held = _lock(placement.request_id, [placement.site_id, *previous_site], placement.person_id)
         current = _placement(held, placement.id)
         if current.status != "planned":
             raise HousingRefused(_("The move-in of this placement is already recorded."))
         if current.end_on is not None and on >= current.end_on:
             raise HousingRefused(_("The move-in must come before the end date (%(date)s).", date=day(current.end_on)),
                                  field="on")
-        _check_nights(sites[current.site_id], req, on, current.end_on, ignore=current.id)
-        current.start_on, current.moved_in_on, current.status = on, on, "moved_in"
-        audit.record("housing.placement.move_in", SUBJECT, current.id, fields=["start_on", "moved_in_on", "status"])
+        previous = held.get(current.moved_from_id)
+        previous = previous if previous is not None and previous.awaiting_move else None
+        ignore = (current.id,) + ((previous.id,) if previous else ())
+        if on < current.start_on:  # they came early: only the nights before the planned start are new
+            _check_added(sites[current.site_id], req, on, current.start_on, ignore=ignore, period=True, field="on")
+        if previous is not None:
+            if on <= previous.start_on:
+                raise HousingRefused(_("The move-in must come after the move-in at the previous site (%(date)s).",
+                                       date=day(previous.start_on)), field="on")
+            if on > previous.end_on:  # they left the previous site later than planned
+                _check_added(sites[previous.site_id], req, previous.end_on, on, ignore=ignore, field="on")
+        # Save in an order in which the two stays never overlap, or the database refuses.
+        first, then = (previous, current) if previous is not None and on < previous.end_on else (current, previous)
+        for step in (first, then):
+            if step is current:
+                current.start_on, current.moved_in_on, current.status = on, on, "moved_in"
+            elif step is not None:
+                step.end_on, step.status, step.end_before_move = on, "moved_out", None
+            db.session.flush()
+        audit.record("housing.placement.move_in", SUBJECT, current.id, fields=["start_on", "moved_in_on", "status"],
+                     **({"closed": previous.id} if previous else {}))
         return current
 
     return _apply(change)
@@ -115,11 +158,11 @@ def extend(placement: Placement, end: dt.date | None, by) -> Placement:
         _valid_range(current.start_on, end)
         if end == current.end_on:
             raise HousingRefused(_("That is already the end date."), field="end")
-        site = sites[current.site_id]
-        problems = occupancy.period_problems(site, current.start_on, end)
-        if problems:
-            raise HousingRefused(*problems, field="end")
-        _check_nights(site, req, current.start_on, end, ignore=current.id)
+        if current.end_on is not None and (end is None or end > current.end_on):
+            # Only the nights added are checked: nights already held stay held, even after the site
+            # lost beds or changed its offer period since.
+            _check_added(sites[current.site_id], req, current.end_on, end, ignore=(current.id,), standing=True,
+                         period=True, field="end")
         current.end_on = end
         audit.record("housing.placement.extend", SUBJECT, current.id, fields=["end_on"])
         return current
@@ -143,8 +186,8 @@ def move_out(placement: Placement, on: dt.date, destination: str, by) -> Placeme
         if on <= current.start_on:
             raise HousingRefused(_("The move-out must come after the move-in (%(date)s): a stay lasts at least "
                                    "one night.", date=day(current.start_on)), field="on")
-        if current.end_on is None or on > current.end_on:
-            _check_nights(sites[current.site_id], req, current.start_on, on, ignore=current.id)
+        if current.end_on is not None and on > current.end_on:  # they stayed longer than booked
+            _check_added(sites[current.site_id], req, current.end_on, on, ignore=(current.id,), field="on")
         current.end_on, current.status, current.exit_destination = on, "moved_out", destination
         audit.record("housing.placement.move_out", SUBJECT, current.id, fields=["end_on", "status", "exit_destination"],
                      destination=destination)
@@ -170,9 +213,13 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
             raise HousingRefused(_("The move must come after the move-in (%(date)s).", date=day(current.start_on)),
                                  field="on")
         _check_new(target, req, on, end)
-        _check_nights(sites[current.site_id], req, current.start_on, on, ignore=current.id)
-        _check_nights(target, req, on, end, ignore=current.id)
+        if current.end_on is not None and on > current.end_on:  # they stay on here until the move
+            _check_added(sites[current.site_id], req, current.end_on, on, ignore=(current.id,), standing=True,
+                         period=True, field="on")
+        _check_nights(target, req, on, end, ignore=(current.id,))
         arrived = on <= today()
+        if not arrived:  # given back if the move is called off before it happens
+            current.end_before_move = current.end_on
         current.end_on, current.exit_destination = on, "another_site"
         if arrived:
             current.status = "moved_out"
@@ -190,14 +237,25 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
 
 
 def cancel(placement: Placement, by) -> Placement:
-    """Call off a placement before the move-in; the request goes back on the waitlist if nothing else holds."""
+    """Call off a placement before the move-in; the request goes back on the waitlist if nothing else holds.
+    Calling off a move to another site gives the stay it was to end its former end date back."""
+    previous_site = _previous_site_id(placement)
 
     def change():
-        req, _sites, held = _lock(placement.request_id, [placement.site_id], placement.person_id)
+        req, sites, held = _lock(placement.request_id, [placement.site_id, *previous_site], placement.person_id)
         current = _placement(held, placement.id)
         if current.status != "planned":
             raise HousingRefused(_("Only a planned placement can be cancelled; record a move-out instead."))
+        previous = held.get(current.moved_from_id)
+        if previous is not None and previous.awaiting_move:
+            restored = previous.end_before_move
+            _check_nights(sites[previous.site_id], req, previous.end_on, restored, ignore=(previous.id, current.id))
         current.status = "cancelled"
+        db.session.flush()  # cancelled first, so that the stay given back never overlaps it
+        if previous is not None and previous.awaiting_move:
+            previous.end_on, previous.exit_destination, previous.end_before_move = restored, None, None
+            audit.record("housing.placement.extend", SUBJECT, previous.id, fields=["end_on", "exit_destination"],
+                         move_cancelled=current.id)
         if not any(p.status in HOLDING for p in held.values() if p.request_id == req.id and p.id != current.id):
             waiting = db.session.scalar(select(HousingRequest.id).where(
                 HousingRequest.person_id == req.person_id, HousingRequest.status == "open"))
@@ -207,6 +265,13 @@ def cancel(placement: Placement, by) -> Placement:
         return current
 
     return _apply(change)
+
+
+def _previous_site_id(placement: Placement) -> tuple[int, ...]:
+    """The site of the stay a planned move comes from, to lock with the rest (sites never change)."""
+    if placement.moved_from_id is None:
+        return ()
+    return (db.session.scalar(select(Placement.site_id).where(Placement.id == placement.moved_from_id)),)
 
 
 # --- The rules ------------------------------------------------------------------------------
@@ -225,9 +290,23 @@ def _check_new(site: Site, req: HousingRequest, start: dt.date, end: dt.date | N
         raise HousingRefused(*problems)
 
 
-def _check_nights(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None, ignore: int | None = None):
+def _check_added(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None, ignore=(),
+                 standing: bool = False, period: bool = False, field: str | None = None) -> None:
+    """Nights [start, end) that a change adds to a stay: beds free and the person nowhere else, and, when
+    asked, the site still taking guests (``standing``) and offering those nights (``period``)."""
+    problems = []
+    if standing:
+        problems += occupancy.standing_problems(site)
+    if period:
+        problems += occupancy.period_problems(site, start, end)
+    if problems:
+        raise HousingRefused(*problems, field=field)
+    _check_nights(site, req, start, end, ignore=ignore)
+
+
+def _check_nights(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None, ignore=()):
     """Beds free at the site and the person nowhere else, on every night of [start, end)."""
-    ignored = () if ignore is None else (ignore,)
+    ignored = tuple(ignore)
     rows = occupancy.bookings(start, end, site_ids=[site.id], ignore=ignored).get(site.id, [])
     problems = occupancy.short_of_beds(site, rows, req.household_size, start, end)
     clash = db.session.execute(
@@ -279,9 +358,12 @@ def _apply(change: Callable[[], Placement]) -> Placement:
     except HousingRefused:
         db.session.rollback()
         raise
-    except IntegrityError:
-        # PostgreSQL's exclusion constraint caught a placement of the same person saved meanwhile.
+    except IntegrityError as error:
         db.session.rollback()
+        # Only the database's own guard against one person in two places (PostgreSQL's exclusion
+        # constraint, SQLite's triggers) means a lost race; anything else is a fault to surface.
+        if PERSON_NIGHTS not in str(error.orig):
+            raise
         raise HousingRefused(_("This person was placed elsewhere for some of those nights at the same moment. "
                                "Nothing was saved; look at their placements and try again.")) from None
     except OperationalError:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ...audit import services as audit
 from ...extensions import db
 from ..models import Site
-from . import occupancy
+from . import guests, occupancy
 from .common import HousingRefused, day, lock_sites, today
 
 SUBJECT = "housing_site"
@@ -66,14 +66,27 @@ def create(data: dict, by) -> Site:
 
 
 def update_site(site: Site, data: dict, by) -> list[str]:
-    """Save changes; fewer beds than are already booked from tonight on is refused."""
+    """Save changes. The site is locked and read afresh first, so that what is checked (the beds booked,
+    the guests it holds) is what the change is saved against, whatever another coordinator did meanwhile."""
     data = _tidy(data)
-    _check_vetting({**{k: getattr(site, k) for k in FIELDS}, **data})
-    changed = [k for k in FIELDS if k in data and getattr(site, k) != data[k]]
+    try:
+        site = lock_sites([site.id])[site.id]
+    except OperationalError:
+        db.session.rollback()
+        raise HousingRefused(_("Someone else was changing these beds at the same moment. Nothing was saved; "
+                               "please try again.")) from None
+    try:
+        _check_vetting({**{k: getattr(site, k) for k in FIELDS}, **data})
+        changed = [k for k in FIELDS if k in data and getattr(site, k) != data[k]]
+        if "capacity" in changed and data["capacity"] < site.capacity:
+            _check_capacity_cut(site, data["capacity"])
+        guests.check_site_change(site, data, changed, by)
+    except HousingRefused:
+        db.session.rollback()
+        raise
     if not changed:
+        db.session.rollback()  # releases the lock
         return []
-    if "capacity" in changed and data["capacity"] < site.capacity:
-        _check_capacity_cut(site, data["capacity"])
     for key in changed:
         setattr(site, key, data[key])
     if "vetting_status" in changed:
@@ -102,19 +115,11 @@ def _check_vetting(data: dict) -> None:
 
 
 def _check_capacity_cut(site: Site, capacity: int) -> None:
-    # Lock the site as placements do, so that no placement slips in while the beds are counted.
-    try:
-        lock_sites([site.id])
-        tonight = today()
-        rows = occupancy.bookings(tonight, None, site_ids=[site.id]).get(site.id, [])
-        steps = occupancy.steps(rows, tonight, None)
-    except OperationalError:
-        db.session.rollback()
-        raise HousingRefused(_("Someone else was changing these beds at the same moment. Nothing was saved; "
-                               "please try again.")) from None
-    for night, taken in steps:
+    """Fewer beds than are booked on some night from tonight on is refused (the site is locked already)."""
+    tonight = today()
+    rows = occupancy.bookings(tonight, None, site_ids=[site.id]).get(site.id, [])
+    for night, taken in occupancy.steps(rows, tonight, None):
         if taken > capacity:
-            db.session.rollback()
             raise HousingRefused(_("%(taken)s beds are booked on the night of %(date)s: the site cannot have fewer "
                                    "beds than that.", taken=taken, date=day(night)), field="capacity")
 

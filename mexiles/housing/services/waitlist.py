@@ -92,6 +92,11 @@ class WaitRow:
     full: bool  # the user is on the case team (or an admin) and may act on the request
     waited_days: int
 
+    @property
+    def hidden(self) -> bool:
+        """A household in hiding outside the user's cases shows only its urgency and its wait."""
+        return not self.full and self.person.in_hiding
+
 
 def waited_days(req: HousingRequest, on: dt.date) -> int:
     return max(0, (on - local_date(req.opened_at)).days)
