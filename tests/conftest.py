@@ -170,6 +170,29 @@ def make_person(app):
     return make
 
 
+@pytest.fixture
+def record_gift(app):
+    """Record a cash gift through the giving domain, as staff would (creating its fund if needed)."""
+    def record(fund_code, cents, received_on, tour_event_id=None):
+        from mexiles.giving import services as giving
+        from mexiles.giving.models import Fund
+
+        with app.app_context():
+            fund = giving.fund_by_code(fund_code)
+            if fund is None:
+                fund = Fund(code=fund_code, name_en=fund_code.title(), name_es=fund_code.title())
+                db.session.add(fund)
+                db.session.flush()
+            cashier = accounts.create_user(f"cashier-{secrets.token_hex(4)}@example.org", ["admin"])
+            gift = giving.record_offline_gift({"email": f"giver-{secrets.token_hex(4)}@example.org",
+                                               "name": "Invented Giver", "fund_id": fund.id, "amount_cents": cents,
+                                               "source": "cash", "received_on": received_on,
+                                               "tour_event_id": tour_event_id}, actor=cashier)
+            return gift.id
+
+    return record
+
+
 class QueryCounter:
     def __init__(self):
         self.statements = []

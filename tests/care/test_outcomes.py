@@ -67,13 +67,16 @@ def test_spending_by_month_counts_paid_sessions_in_the_local_calendar(app, cohor
         assert services.counseling_spending_by_month(dt.date(2026, 10, 1), dt.date(2026, 10, 13)) == {"2026-10": 0}
 
 
-def test_the_outcomes_page(app, client, auth, cohort):
+def test_the_outcomes_page(app, client, auth, cohort, record_gift):
+    record_gift("counseling", 21550, dt.date(2026, 9, 15))  # set against what sessions cost
+    record_gift("housing", 99900, dt.date(2026, 9, 15))  # another fund: not counted here
     auth.login(cohort["coordinator"])
     page = client.get("/care/outcomes", query_string={"since": "2026-09-01", "until": "2026-10-31"}).data.decode()
     assert "33%" in page  # one completed of three ended
     assert "67%" in page  # two of three got care
     assert "15" in page and "(2 referrals)" in page  # median of 10.0 and 20.0 days
     assert "September 2026" in page and "$100.00" in page and "$50.00" in page and "$150.00" in page
+    assert "Raised for the counseling fund" in page and "$215.50" in page and "$999.00" not in page
     with app.app_context():
         report = services.outcomes(dt.date(2026, 9, 1), dt.date(2026, 10, 31))
     assert report.by_status == {"completed": 1, "closed": 1, "declined": 1, "new": 1}

@@ -25,7 +25,9 @@ def test_nights_of_shelter_per_month_count_people_and_only_nights_already_given(
         assert services.housing_nights_by_month(dt.date(2026, 3, 1), dt.date(2026, 3, 3)) == {"2026-03": 3 * 2}
 
 
-def test_the_figures_page(client, auth, housing, make_user):
+def test_the_figures_page(client, auth, housing, make_user, record_gift):
+    record_gift("housing", 12345, day(-3))  # set against the nights given
+    record_gift("counseling", 99900, day(-3))  # another fund: not counted here
     here, there = housing.site(name="Casa A", capacity=4, accepts={"families"}), housing.site(name="Casa B", capacity=2)
     moved = housing.place(housing.request(size=1), here, -20, None)
     housing.act("move_in", moved, day(-20))
@@ -40,6 +42,7 @@ def test_the_figures_page(client, auth, housing, make_user):
     auth.login(housing.coordinator)
     page = " ".join(client.get("/housing/figures").data.decode().split())
     assert "<strong>28</strong><span>nights of shelter given</span>" in page  # 18 + 2×4 + 2×1
+    assert "Raised for the housing fund" in page and "$123.45" in page and "$999.00" not in page
     assert "<strong>5</strong><span>people housed, in 3 households</span>" in page
     assert "<strong>33 %</strong> <span>occupied tonight: 2 of 6 beds</span>" in page
     assert "<strong>11.0</strong> <span>nights, the average stay (median 11.0; 2 stays ended)</span>" in page

@@ -258,24 +258,12 @@ def test_the_report_shows_the_outcome_next_to_the_gifts(app, client, auth, froze
         assert (event.attendance, event.honorarium_received_cents, event.travel_costs_cents) == (64, 45050, 31225)
 
 
-def test_gifts_made_through_the_event_link_show_in_its_report(app, client, auth, frozen, make_user, make_speaker,
-                                                              make_event):
-    from mexiles.accounts.models import User
-    from mexiles.giving import services as giving
-    from mexiles.giving.models import Fund
-
+def test_gifts_made_through_the_event_link_show_in_its_report(client, auth, frozen, make_user, make_speaker,
+                                                              make_event, record_gift):
     event_id, other_event_id = make_event(make_speaker()), make_event(make_speaker())
-    coordinator = make_user("coordinator")
-    with app.app_context():
-        fund = Fund(code="general", name_en="Where needed most", name_es="Donde más se necesite")
-        db.session.add(fund)
-        db.session.commit()
-        staff = db.session.get(User, coordinator.id)
-        for cents, event in ((5000, event_id), (10000, event_id), (2500, other_event_id), (7000, None)):
-            giving.record_offline_gift({"email": f"giver{cents}@example.org", "name": "Invented Giver",
-                                        "fund_id": fund.id, "amount_cents": cents, "source": "cash",
-                                        "received_on": dt.date(2030, 10, 1), "tour_event_id": event}, actor=staff)
-    auth.login(coordinator)
+    for cents, event in ((5000, event_id), (10000, event_id), (2500, other_event_id), (7000, None)):
+        record_gift("general", cents, dt.date(2030, 10, 1), tour_event_id=event)
+    auth.login(make_user("coordinator"))
     page = client.get(f"/tours/manage/events/{event_id}/report").data.decode()
     assert "2 gifts · $150.00" in page
 

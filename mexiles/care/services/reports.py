@@ -15,6 +15,7 @@ from ... import mail
 from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
+from ...giving import services as giving
 from ...people import services as people
 from ...timeutil import utcnow
 from ..models import Appointment, Referral
@@ -146,6 +147,7 @@ class MonthRow:
     month: dt.date
     sessions: int
     cents: int
+    raised_cents: int = 0  # net gifts to the counseling fund that month (from giving)
 
 
 @dataclass
@@ -191,6 +193,7 @@ def outcomes(since: dt.date, until: dt.date) -> Outcomes:
     first = _first_sessions([r.id for r in referrals])
     waits = [(first[r.id] - r.created_at).total_seconds() / 86400 for r in referrals if r.id in first]
     spent = counseling_spending_by_month(since, until)
+    raised = giving.raised_by_month("counseling", since, until)
     sessions = Counter(s.local_start.strftime("%Y-%m") for s in _paid_sessions(since, until))
     return Outcomes(
         since=since, until=until, by_status=dict(by_status), total=len(referrals), ended=len(ended),
@@ -198,7 +201,8 @@ def outcomes(since: dt.date, until: dt.date) -> Outcomes:
         got_care_share=(sum(1 for r in ended if r.succeeded) / len(ended)) if ended else None,
         median_days_to_first_session=round(statistics.median(waits), 1) if waits else None,
         with_first_session=len(waits),
-        months=[MonthRow(dt.date.fromisoformat(f"{m}-01"), sessions[m], cents) for m, cents in spent.items()],
+        months=[MonthRow(dt.date.fromisoformat(f"{m}-01"), sessions[m], cents, raised.get(m, 0))
+                for m, cents in spent.items()],
     )
 
 

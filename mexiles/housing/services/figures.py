@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ...audit import services as audit
 from ...extensions import db
+from ...giving import services as giving
 from ...people import services as people
 from ..models import Placement, Site
 from ..vocabulary import EXIT_DESTINATIONS, HOUSED
@@ -54,6 +55,7 @@ class Figures:
     since: dt.date
     until: dt.date
     nights_by_month: dict[str, int]
+    raised_by_month: dict[str, int]  # net gifts to the housing fund (from giving), in cents
     households_housed: int
     people_housed: int
     beds_taken: int
@@ -92,6 +94,7 @@ def figures(months: int = 12) -> Figures:
     length, wait = waitlist.waitlist_summary(tonight)
     return Figures(
         since=since, until=tonight, nights_by_month=housing_nights_by_month(since, tonight),
+        raised_by_month=giving.raised_by_month("housing", since, tonight),
         households_housed=len(beds_by_person), people_housed=sum(beds_by_person.values()),
         beds_taken=sum(beds for rows in held.values() for _s, _e, beds in rows),
         beds_offered=sum(occupancy.beds_offered(s, tonight, sum(b for _s, _e, b in held.get(s.id, ()))) for s in sites),
