@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import access, crypto, errors, formatting, i18n
+from .http import current_page
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .settings import from_environment
 
@@ -86,7 +87,8 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     from .demo import demo_cli
     app.cli.add_command(demo_cli)
-    app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale, DOMAINS=DOMAINS)
+    app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale, DOMAINS=DOMAINS,
+                                 current_page=current_page)
     app.jinja_env.filters["money"] = formatting.money
 
 
@@ -138,4 +140,6 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: writers queue (busy_timeout) instead of failing with "database is locked"
+        # when two transactions that began as readers both try to write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

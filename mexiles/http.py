@@ -22,6 +22,17 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def current_page() -> str:
+    """Where the language switcher should return to: this page for a GET; after a POST (a form
+    shown again with its errors) the page the form was on, since the POST address may not GET."""
+    if request.method == "GET":
+        return request.full_path if request.query_string else request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return "/"
+
+
 def page_arg() -> int:
     """The ``page`` query parameter, clamped to a sane range."""
     page = request.args.get("page", 1, type=int)

@@ -109,6 +109,8 @@ def from_environment(instance_path: Path) -> dict:
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_MINUTES", 8 * 60) * 60,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
+        # Stored times are UTC; pages show them in the organisation's zone unless a domain knows better.
+        "BABEL_DEFAULT_TIMEZONE": _time_zone("ORG_TIME_ZONE", "America/Denver"),
         "LANGUAGES": ("en", "es"),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),

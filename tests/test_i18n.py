@@ -56,3 +56,12 @@ def test_a_message_means_the_same_in_every_catalog():
                 clashes.append((key, seen[key], message.string))
             seen.setdefault(key, message.string)
     assert clashes == []
+
+
+def test_switching_language_after_a_form_error_returns_to_the_form(client, auth, make_user):
+    """A form shown again after a POST sits on the POST address; the switcher goes back to the form."""
+    auth.login(make_user("coordinator"))
+    page = client.post("/people/new", data={}, headers={"Referer": "http://mexiles.test/people/new"}).data.decode()
+    assert 'name="next" value="/people/new"' in page
+    elsewhere = client.post("/people/new", data={}, headers={"Referer": "https://evil.example/x"}).data.decode()
+    assert 'name="next" value="/"' in elsewhere

@@ -7,13 +7,13 @@ from mexiles.extensions import db
 
 
 def test_migrations_match_the_models(app):
-    with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+    with app.app_context():
+        context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 
 def test_every_model_table_exists(app):
     with app.app_context():
-        tables = set(inspect(db.engine).get_table_names())
+        tables = set(inspect(db.session.connection()).get_table_names())
     assert {t.name for t in db.metadata.sorted_tables} <= tables

@@ -86,11 +86,12 @@ def listing(user, page: int = 1):
 
 
 def search(user, text: str) -> list[PersonRow]:
-    """Find people by part of their alias, or of their legal name where the user may see it."""
-    wanted = normalise(text)
-    if len(wanted) < MIN_SEARCH_LENGTH:
+    """Find people by parts of their alias, or of their legal name where the user may see it:
+    every word typed must appear in the same name ("guadalupe ramirez" finds "Guadalupe T. Ramírez")."""
+    words = normalise(text).split()
+    if not any(len(word) >= MIN_SEARCH_LENGTH for word in words):
         raise SearchTooShort(MIN_SEARCH_LENGTH)
-    tokens = {field: cipher().blind_tokens(field, wanted) for field in SEARCHABLE}
+    tokens = {field: set().union(*(cipher().blind_tokens(field, word) for word in words)) for field in SEARCHABLE}
     needed = len(tokens["alias"])
     hits = db.session.execute(
         select(PersonSearchToken.person_id, PersonSearchToken.field)
@@ -107,12 +108,17 @@ def search(user, text: str) -> list[PersonRow]:
     for person in people:
         full = may_see_full(user, person)
         # The blind index can give false positives; the decrypted text decides.
-        if wanted in normalise(person.alias) or (full and wanted in normalise(person.legal_name)):
+        if _has_words(person.alias, words) or (full and _has_words(person.legal_name, words)):
             rows.append(PersonRow(person, full))
     rows = rows[:SEARCH_LIMIT]
     audit.record_each("people.search", SUBJECT, [r.person.id for r in rows])
     db.session.commit()
     return rows
+
+
+def _has_words(name: str, words: list[str]) -> bool:
+    name = normalise(name)
+    return all(word in name for word in words)
 
 
 def view(person: Person, user) -> bool:

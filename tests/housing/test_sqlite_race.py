@@ -47,8 +47,8 @@ def test_sqlite_writers_take_turns_for_the_last_bed(tmp_path, monkeypatch):
     def coordinator(request_id):
         with app.app_context():
             try:
+                barrier.wait(timeout=10)  # both start at the same moment; SQLite makes the second wait
                 user, req = db.session.get(User, admin_id), db.session.get(HousingRequest, request_id)
-                barrier.wait(timeout=10)  # both have read their page's data: a transaction is open in each
                 services.placements.place(req, site_id, dt.date(2027, 1, 1), dt.date(2027, 1, 5), by=user)
                 outcomes.append("placed")
             except services.HousingRefused as refused:

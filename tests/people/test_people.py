@@ -23,6 +23,8 @@ def test_search_ignores_accents_and_case(client, auth, make_user, add_person):
     auth.login(coordinator)
     assert "Pepe" in client.post("/people/", data={"q": "nunez"}).data.decode()
     assert "Pepe" in client.post("/people/", data={"q": "ANGEL NU"}).data.decode()
+    assert "Pepe" in client.post("/people/", data={"q": "jose nunez"}).data.decode()  # first and last name
+    assert "Pepe" not in client.post("/people/", data={"q": "jose ramirez"}).data.decode()
 
 
 def test_a_search_of_fewer_than_three_letters_is_explained(client, auth, make_user):

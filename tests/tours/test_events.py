@@ -292,7 +292,7 @@ def test_spanish_coordinator_pages(client, auth, frozen, make_user, make_speaker
     event_id = make_event(make_speaker())
     auth.login(make_user("coordinator", locale="es"))
     assert "Eventos de la gira" in client.get("/tours/manage/events").data.decode()
-    assert "Ofrecer al conferencista" in client.get(f"/tours/manage/events/{event_id}").data.decode()
+    assert "Ofrecer al ponente" in client.get(f"/tours/manage/events/{event_id}").data.decode()
     assert "Solicitudes" in client.get("/tours/manage/requests").data.decode()
 
 
@@ -301,7 +301,7 @@ def test_the_host_hears_of_confirmation_and_cancellation_in_their_language(app, 
     event_id = make_event(make_speaker(), steps=("offered", "accepted", "confirmed"), host_email="anfitrion@example.org",
                           host_locale="es")
     confirmed = mailbox.wait_for("anfitrion@example.org")
-    assert confirmed["Subject"] == "Su evento con conferencista está confirmado"
+    assert confirmed["Subject"] == "Su evento con ponente está confirmado"
     assert "La Voz" in body(confirmed) and f"/give/?event={event_id}" in body(confirmed)
     mailbox.clear()
     auth.login(coordinator)
