@@ -101,19 +101,33 @@ def _gift_terms(data: dict) -> dict:
 # --- One-time gifts -----------------------------------------------------------------------
 
 def give_once(data: dict, attempt: str, payment_method: str) -> Result:
+    """Charge one attempt once. The gift row stays locked (PostgreSQL) from here until the end of
+    the checkout, so two presses of Give for the same attempt run one after the other: the second
+    finds the first one's PaymentIntent, paid, and charges nothing."""
     gift = db.session.scalar(select(Gift).where(Gift.attempt_token == attempt))
-    if gift is not None and gift.status in ("succeeded", "refunded"):
-        return Result("succeeded", gift_id=gift.id)
     if gift is None:
         donor = _new_donor(data)
         gift = _insert_once(Gift(donor_id=donor.id, amount_cents=data["amount_cents"], source="online",
                                  status="pending", attempt_token=attempt, tribute_kind=data.get("tribute_kind"),
                                  tribute_name=data.get("tribute_name"),
-                                 tribute_notify_email=data.get("tribute_notify_email"), **_gift_terms(data)),
+                                 tribute_notify_email=data.get("tribute_notify_email"),
+                                 donor_name=data.get("name") or None, donor_address=data.get("address") or None,
+                                 **_gift_terms(data)),
                             Gift, attempt)
+    gift = db.session.scalar(select(Gift).where(Gift.id == gift.id).with_for_update(of=Gift)
+                             .execution_options(populate_existing=True))
+    try:
+        return _charge_once(gift, attempt, payment_method)
+    finally:
+        db.session.commit()  # keeps the PaymentIntent id, and releases the lock
+
+
+def _charge_once(gift: Gift, attempt: str, payment_method: str) -> Result:
+    if gift.status in ("succeeded", "refunded"):
+        return Result("succeeded", gift_id=gift.id)
     stripe = v1()
     try:
-        intent = None
+        # One PaymentIntent per gift. After a decline the same one is given the new card.
         if gift.stripe_payment_intent_id:
             intent = stripe.payment_intents.retrieve(gift.stripe_payment_intent_id)
             if intent.status == "succeeded":
@@ -121,22 +135,21 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
             if intent.status == "requires_action":
                 return Result("requires_action", client_secret=intent.client_secret, gift_id=gift.id)
             if intent.status == "requires_payment_method":
-                # A declined card: a fresh PaymentIntent for the new card (the declined one is dropped).
-                _cancel_quietly(intent.id)
-                intent = None
-        if intent is None:
+                intent = stripe.payment_intents.update(intent.id, params={"payment_method": payment_method},
+                                                       options=idempotent(f"gift-{attempt}-card-{payment_method}"))
+        else:
             intent = stripe.payment_intents.create(
                 params={"amount": gift.amount_cents, "currency": gift.currency, "payment_method": payment_method,
                         "payment_method_types": ["card"],
                         "metadata": {"gift_id": str(gift.id), "attempt": attempt}},
-                options=idempotent(f"gift-{attempt}-create-{payment_method}"))
+                options=idempotent(f"gift-{attempt}"))
             gift.stripe_payment_intent_id = intent.id
-            db.session.commit()
+            db.session.flush()
         if intent.status == "requires_confirmation":
-            intent = stripe.payment_intents.confirm(intent.id, options=idempotent(f"gift-{attempt}-confirm-{intent.id}"))
+            intent = stripe.payment_intents.confirm(intent.id,
+                                                    options=idempotent(f"gift-{attempt}-confirm-{payment_method}"))
     except CardError as error:
         ledger.payment_failed({"id": gift.stripe_payment_intent_id, "last_payment_error": {"code": error.code}})
-        db.session.commit()
         return _declined(error.code, gift.amount_cents)
     except NetworkError:
         return _network()
@@ -144,13 +157,6 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
         log.exception("payment intent for gift %s", gift.id)
         return _failure()
     return _intent_result(intent, gift)
-
-
-def _cancel_quietly(intent_id: str) -> None:
-    try:
-        v1().payment_intents.cancel(intent_id)
-    except StripeError:
-        log.info("could not cancel %s", intent_id)
 
 
 def _intent_result(intent, gift: Gift) -> Result:

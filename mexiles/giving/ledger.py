@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from . import donors
-from .models import Dispute, Gift, RecurringGift, Refund
+from .models import Dispute, Gift, RecurringGift, RefusedAttempt, Refund
 from .stripe_gateway import StripeError, balance_fee, configured, field, object_id, v1
 
 
@@ -113,18 +113,36 @@ def payment_succeeded(payment_intent) -> Outcome:
     gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
     if gift is None or gift.recurring_gift_id:
         return outcome  # not a one-time gift of ours (monthly charges are recorded from invoices)
-    gift.stripe_payment_intent_id = field(payment_intent, "id")
+    intent_id = field(payment_intent, "id")
     amount = field(payment_intent, "amount_received") or field(payment_intent, "amount")
+    if gift.stripe_payment_intent_id not in (None, intent_id) and gift.status in ("succeeded", "refunded"):
+        # The gift was already paid by another PaymentIntent: the donor was charged twice. Never
+        # rewrite the gift; show staff the second charge so that they refund it.
+        flag_duplicate_payment(gift, intent_id, amount)
+        return outcome
+    gift.stripe_payment_intent_id = intent_id
     if _mark_paid(gift, amount, _charge_of(payment_intent), field(payment_intent, "created")):
         outcome.receipts.append(gift.id)
     outcome.touched += [gift.stripe_payment_intent_id, gift.stripe_charge_id]
     return outcome
 
 
+DUPLICATE_PAYMENT = "duplicate_payment"
+
+
+def flag_duplicate_payment(gift: Gift, intent_id: str, amount) -> None:
+    """A second successful charge for a gift, listed for staff with the refused attempts (once)."""
+    detail = f"gift {gift.id} paid by {gift.stripe_payment_intent_id}; {intent_id} also paid: refund it"[:200]
+    if db.session.scalar(select(RefusedAttempt.id).where(RefusedAttempt.reason == DUPLICATE_PAYMENT,
+                                                         RefusedAttempt.detail == detail)) is None:
+        db.session.add(RefusedAttempt(reason=DUPLICATE_PAYMENT, amount_cents=int(amount or 0) or None, detail=detail))
+
+
 def payment_failed(payment_intent) -> Outcome:
     metadata = field(payment_intent, "metadata", {})
     gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
-    if gift is not None and not gift.recurring_gift_id and gift.status in ("pending", "failed"):
+    if (gift is not None and not gift.recurring_gift_id and gift.status in ("pending", "failed")
+            and gift.stripe_payment_intent_id in (None, field(payment_intent, "id"))):
         gift.status = "failed"
         gift.failure_code = field(field(payment_intent, "last_payment_error"), "code", "failed")[:64]
     return Outcome()

@@ -1,5 +1,8 @@
 """Gifts through the real stripe library against localstripe: one-time, declined, monthly, renewals,
 cancellation, refund."""
+import threading
+
+import pytest
 from sqlalchemy import func, select
 
 from mexiles.extensions import db
@@ -206,3 +209,39 @@ def test_a_network_error_says_so_and_the_retry_charges_once(stripe_app, client, 
     assert client.post("/give/pay", data=form).json["status"] == "succeeded"
     assert len(_gifts(stripe_app)) == 1
     assert len([i for i in stripe_api.payment_intents.list().data if i.status == "succeeded"]) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_two_presses_of_give_at_the_same_moment_charge_once(stripe_app, funds, card, stripe_api, mailbox):
+    """localstripe ignores idempotency keys, so only the lock on the gift keeps this to one charge."""
+    form = gift_form(payment_method=card())
+    start = threading.Barrier(2)
+    answers = []
+
+    def press():
+        client = stripe_app.test_client()
+        start.wait()
+        answers.append(client.post("/give/pay", data=form).json["status"])
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["succeeded", "succeeded"]
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "succeeded"
+    assert [i.id for i in stripe_api.payment_intents.list().data] == [gift.stripe_payment_intent_id]
+    assert len(mailbox.to("avery@example.org")) == 1
+
+
+def test_a_retry_after_a_decline_reuses_the_payment_intent(stripe_app, client, funds, card, stripe_api):
+    form = gift_form(payment_method=card(DECLINE_ON_CHARGE))
+    assert client.post("/give/pay", data=form).status_code == 402
+    [declined] = _gifts(stripe_app)
+    assert client.post("/give/pay", data=dict(form, payment_method=card())).json["status"] == "succeeded"
+    [gift] = _gifts(stripe_app)
+    assert gift.stripe_payment_intent_id == declined.stripe_payment_intent_id
+    assert [(i.id, i.status) for i in stripe_api.payment_intents.list().data] == [
+        (gift.stripe_payment_intent_id, "succeeded")]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mexiles.extensions import db
-from mexiles.giving.models import Dispute, Donor, Gift, RecurringGift, StripeEvent
+from mexiles.giving.models import Dispute, Donor, Gift, RecurringGift, RefusedAttempt, StripeEvent
 from tests.mailbox import body
 
 from .conftest import WEBHOOK_SECRET
@@ -150,3 +150,21 @@ def test_the_same_event_delivered_twice_at_the_same_moment_records_one_gift(webh
         assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
         assert db.session.get(Gift, gift_id).status == "succeeded"
     assert len(mailbox.to("avery@example.org")) == 1
+
+
+def test_a_second_payment_for_a_paid_gift_is_flagged_never_overwritten(webhook_app, client, funds, post_event,
+                                                                     mailbox, auth, make_user):
+    gift_id = _pending_gift(webhook_app, funds)
+    post_event("payment_intent.succeeded", _intent())
+    other = dict(_intent("pi_test_2"), metadata={"gift_id": str(gift_id)})
+    assert post_event("payment_intent.succeeded", other).json["received"] == "processed"
+    post_event("payment_intent.succeeded", other)  # Stripe redelivers under a new event id: one flag
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.stripe_payment_intent_id, gift.stripe_charge_id, gift.amount_cents) == (
+        "pi_test_1", "ch_pi_test_1", 5000)
+    assert len(mailbox.to("avery@example.org")) == 1
+    with webhook_app.app_context():
+        [flag] = db.session.scalars(select(RefusedAttempt)).all()
+        assert flag.reason == "duplicate_payment" and "pi_test_2" in flag.detail and flag.amount_cents == 5000
+    auth.login(make_user("coordinator"))
+    assert "pi_test_2 also paid" in client.get("/give/staff/").data.decode()
