@@ -75,9 +75,8 @@ def _finish(outcome: ledger.Outcome, gift_id: int | None) -> Result:
 
 
 def _new_donor(data: dict):
-    donor = donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"))
-    donor.listed = donor.listed or bool(data.get("listed"))
-    return donor
+    return donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"),
+                                 listed=bool(data.get("listed")), trusted=bool(data.get("own_donor")))
 
 
 def _insert_once(row, model, attempt: str):
@@ -222,6 +221,24 @@ def customer_for(donor) -> str:
     return donor.stripe_customer_id
 
 
+def _subscription_customer(recurring: RecurringGift, attempt: str, trusted: bool) -> str:
+    """The customer the new subscription bills. Someone not signed in as the donor gets a customer
+    of their own when the donor already has one: their card must not become the card the donor's
+    other monthly gifts are charged to."""
+    if not recurring.stripe_customer_id:
+        donor = recurring.donor
+        if donor.stripe_customer_id and not trusted:
+            customer = v1().customers.create(
+                params={"email": donor.email_key, "metadata": {"donor_id": str(donor.id),
+                                                                "recurring_gift_id": str(recurring.id)}},
+                options=idempotent(f"monthly-{attempt}-customer"))
+            recurring.stripe_customer_id = customer.id
+        else:
+            recurring.stripe_customer_id = customer_for(donor)
+        db.session.commit()
+    return recurring.stripe_customer_id
+
+
 def set_default_card(customer: str, payment_method: str | None, card_token: str | None, key: str) -> None:
     """Make this card the one monthly charges use. Stripe.js gives a PaymentMethod; the test
     stand-in gives a card token instead, which becomes the customer's default source."""
@@ -241,12 +258,14 @@ def give_monthly(data: dict, attempt: str, payment_method: str | None, card_toke
     if recurring is None:
         donor = _new_donor(data)
         recurring = _insert_once(RecurringGift(donor_id=donor.id, amount_cents=data["amount_cents"],
-                                               status="incomplete", attempt_token=attempt, **_gift_terms(data)),
+                                               status="incomplete", attempt_token=attempt,
+                                               donor_name=data.get("name") or None,
+                                               donor_address=data.get("address") or None, **_gift_terms(data)),
                                  RecurringGift, attempt)
     stripe = v1()
     key = f"monthly-{attempt}-{card_token or payment_method}"
     try:
-        customer = customer_for(recurring.donor)
+        customer = _subscription_customer(recurring, attempt, trusted=bool(data.get("own_donor")))
         set_default_card(customer, payment_method, card_token, key)
         if recurring.stripe_subscription_id:
             subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,

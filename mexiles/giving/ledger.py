@@ -159,6 +159,7 @@ def _invoice_gift(invoice, recurring: RecurringGift, status: str) -> tuple[Gift,
                 amount_cents=field(invoice, "amount_paid") or field(invoice, "amount_due") or recurring.amount_cents,
                 covered_fee_cents=recurring.covered_fee_cents, currency=field(invoice, "currency", recurring.currency),
                 anonymous=recurring.anonymous, source="online", status=status, stripe_invoice_id=invoice_id,
+                donor_name=recurring.donor_name, donor_address=recurring.donor_address,
                 received_at=stripe_time(field(invoice, "created")))
     try:
         with db.session.begin_nested():  # the donate page and the webhook may both get here

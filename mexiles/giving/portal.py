@@ -119,9 +119,14 @@ def change_amount(recurring: RecurringGift, amount_cents: int, actor) -> None:
     db.session.commit()
 
 
+def billed_customer(recurring: RecurringGift) -> str:
+    """The Stripe customer whose card this monthly gift is charged to."""
+    return recurring.stripe_customer_id or checkout.customer_for(recurring.donor)
+
+
 def start_card_change(recurring: RecurringGift) -> str:
     """A SetupIntent whose client secret the page confirms with Stripe.js."""
-    customer = checkout.customer_for(recurring.donor)
+    customer = billed_customer(recurring)
     intent = v1().setup_intents.create(params={"customer": customer, "payment_method_types": ["card"]})
     return intent.client_secret
 
@@ -129,7 +134,7 @@ def start_card_change(recurring: RecurringGift) -> str:
 def finish_card_change(recurring: RecurringGift, setup_intent_id: str, actor) -> None:
     stripe = v1()
     intent = stripe.setup_intents.retrieve(setup_intent_id)
-    customer = recurring.donor.stripe_customer_id
+    customer = billed_customer(recurring)
     if intent.status != "succeeded" or intent.customer != customer:
         raise MonthlyError("setup")
     checkout.set_default_card(customer, intent.payment_method, None, f"card-{setup_intent_id}")

@@ -98,9 +98,9 @@ def _locale() -> str:
 
 def receipt_pdf(gift: Gift) -> bytes:
     document = _Document(_("Donation receipt"))
-    document.line_of(_("Donor: %(name)s", name=gift.donor.display_name))
-    if gift.donor.address:
-        document.line_of(gift.donor.address)
+    document.line_of(_("Donor: %(name)s", name=gift.receipt_name))
+    if gift.receipt_address:
+        document.line_of(gift.receipt_address)
     document.ln(3)
     for label, value in _gift_facts(gift):
         document.line_of(f"{label}: {value}")
@@ -154,7 +154,7 @@ def send_receipt(gift: Gift) -> bool:
     sent = mail.send(donor.email_key, _l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
                      "giving/email/receipt.txt", locale=donor.locale,
                      attachments=[(f"receipt-{receipt_number(gift)}.pdf", pdf, "application/pdf")],
-                     donor=donor, gift=gift, facts=facts, legal=legal, link=portal_link())
+                     donor=donor, name=gift.receipt_name, gift=gift, facts=facts, legal=legal, link=portal_link())
     if not sent:  # let a later run (reconcile, resend) try again
         db.session.execute(update(Gift).where(Gift.id == gift.id).values(receipt_sent_at=None))
         db.session.commit()
@@ -166,7 +166,7 @@ def send_tribute_notice(gift: Gift) -> None:
         return
     mail.send(gift.tribute_notify_email, _l("A gift was made in tribute"), "giving/email/tribute.txt",
               locale=gift.donor.locale, gift=gift,
-              giver=_("An anonymous donor") if gift.anonymous else gift.donor.display_name)
+              giver=_("An anonymous donor") if gift.anonymous else gift.receipt_name)
 
 
 def send_statement(donor: Donor, since: dt.date, until: dt.date) -> bool:

@@ -12,7 +12,7 @@ from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..extensions import csrf, limiter, talisman
 from ..timeutil import utcnow
-from . import checkout, fees, page_cache, services, webhooks
+from . import checkout, donors, fees, page_cache, services, webhooks
 from .forms import DonateForm
 from ..formatting import money
 from .stripe_gateway import configured
@@ -144,7 +144,14 @@ def _gift_data(form: DonateForm) -> dict:
             "tribute_kind": tribute, "tribute_name": (form.tribute_name.data or "").strip() if tribute else None,
             "tribute_notify_email": (form.tribute_email.data or "").strip() if tribute else None,
             "name": form.name.data.strip(), "email": form.email.data, "address": (form.address.data or "").strip(),
-            "locale": str(get_locale()), "listed": form.listed.data}
+            "locale": str(get_locale()), "listed": form.listed.data, "own_donor": _own_donor(form.email.data)}
+
+
+def _own_donor(email: str) -> bool:
+    """Is the donor signed in and giving under their own address? Only then may the form change
+    their name, address and listing."""
+    donor = donors.for_user(current_user)
+    return donor is not None and donor.email_key == donors.email_key(email)
 
 
 @bp.route("/pay", methods=["POST"])

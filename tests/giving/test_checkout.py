@@ -245,3 +245,48 @@ def test_a_retry_after_a_decline_reuses_the_payment_intent(stripe_app, client, f
     assert gift.stripe_payment_intent_id == declined.stripe_payment_intent_id
     assert [(i.id, i.status) for i in stripe_api.payment_intents.list().data] == [
         (gift.stripe_payment_intent_id, "succeeded")]
+
+
+def _existing_donor(app, **fields):
+    from mexiles.giving.models import Donor
+    with app.app_context():
+        donor = Donor(email_key="avery@example.org", locale="en", **fields)
+        db.session.add(donor)
+        db.session.commit()
+        return donor.id
+
+
+def test_a_gift_from_the_public_form_never_rewrites_an_existing_donor(stripe_app, client, funds, card, mailbox):
+    from mexiles.giving.models import Donor
+    donor_id = _existing_donor(stripe_app, name="Avery Demo-Donor", listed=False)
+    form = gift_form(payment_method=card(), name="Someone Else", address="9 Elsewhere Rd", listed="y")
+    assert client.post("/give/pay", data=form).json["status"] == "succeeded"
+    with stripe_app.app_context():
+        donor = db.session.get(Donor, donor_id)
+        # The blank address is filled in; the name and the listing stay the donor's own.
+        assert (donor.name, donor.address, donor.listed) == ("Avery Demo-Donor", "9 Elsewhere Rd", False)
+        gift = db.session.scalar(select(Gift))
+        assert (gift.donor_id, gift.donor_name, gift.donor_address) == (donor_id, "Someone Else", "9 Elsewhere Rd")
+    assert "Dear Someone Else," in body(mailbox.wait_for("avery@example.org"))
+    second = gift_form(payment_method=card(), name="A Third Person", address="1 Other St")
+    assert client.post("/give/pay", data=second).json["status"] == "succeeded"
+    with stripe_app.app_context():
+        assert db.session.get(Donor, donor_id).address == "9 Elsewhere Rd"
+
+
+def test_a_monthly_gift_from_the_public_form_never_changes_the_donors_card(stripe_app, client, funds, card,
+                                                                          stripe_api):
+    first_card = card()
+    assert client.post("/give/pay", data=gift_form(frequency="monthly", amount="25",
+                                                   payment_method=first_card)).json["status"] == "succeeded"
+    stranger = gift_form(frequency="monthly", amount="30", payment_method=card(), anonymous="y", name="Not Avery")
+    assert client.post("/give/pay", data=stranger).json["status"] == "succeeded"
+    with stripe_app.app_context():
+        donors_customer = db.session.scalar(select(RecurringGift)).donor.stripe_customer_id
+        own, theirs = db.session.scalars(select(RecurringGift).order_by(RecurringGift.id)).all()
+    assert own.stripe_customer_id == donors_customer
+    assert theirs.stripe_customer_id not in (None, donors_customer)
+    customer = stripe_api.customers.retrieve(donors_customer)
+    assert customer.invoice_settings.default_payment_method == first_card
+    subscription = stripe_api.subscriptions.retrieve(theirs.stripe_subscription_id)
+    assert subscription.customer == theirs.stripe_customer_id
