@@ -159,6 +159,8 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_FEE_PERCENT": os.environ.get("STRIPE_FEE_PERCENT", "2.9"),
         "STRIPE_FEE_FIXED_CENTS": _int("STRIPE_FEE_FIXED_CENTS", 30),
         "DONOR_LINK_HOURS": _int("DONOR_LINK_HOURS", 24),
+        # Sign-in links asked for one email address (whoever asks), against mailbox flooding.
+        "DONOR_LINK_RATE_LIMIT": os.environ.get("DONOR_LINK_RATE_LIMIT", "3 per hour"),
         # How long the donate page is kept in memory for first-time visitors (0: never).
         "GIVING_PAGE_CACHE_SECONDS": _int("GIVING_PAGE_CACHE_SECONDS", 60),
     }

@@ -6,12 +6,16 @@ monthly gift of someone else is "not found" (404), never shown.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_mailman import EmailMessage
 from sqlalchemy import select
 
-from .. import mail
+from ..access import Role
 from ..accounts import services as accounts
 from ..accounts.models import new_session_token
 from ..audit import services as audit
@@ -21,39 +25,80 @@ from .models import Donor, Gift, RecurringGift
 from .stripe_gateway import APIError, InvalidRequestError, idempotent, v1
 
 PURPOSE = "donor-signin"
+log = logging.getLogger(__name__)
 
 
 def link_max_age() -> dt.timedelta:
     return dt.timedelta(hours=current_app.config["DONOR_LINK_HOURS"])
 
 
+def donor_only(user) -> bool:
+    """Sign-in links are for donors alone: staff sign in on the usual page, with their password
+    (and whatever else protects their accounts), never by an emailed link."""
+    return user is not None and user.roles == frozenset({Role.DONOR})
+
+
 def signin_link(donor: Donor, next_endpoint: str = "giving.portal") -> str | None:
+    """A single-use sign-in link, or None when the donor's account is also a staff account."""
     user = donors.ensure_account(donor)
     db.session.commit()
+    if not donor_only(user):
+        return None
     return url_for("giving.portal_signin", token=accounts.make_token(user, PURPOSE),
                    next=url_for(next_endpoint), _external=True)
 
 
 def card_update_link(donor: Donor) -> str:
-    return signin_link(donor, "giving.portal")
+    return signin_link(donor, "giving.portal") or url_for("accounts.login", _external=True)
 
 
-def send_signin_link(email: str) -> None:
-    """Email a sign-in link if a donor has that address; say nothing either way."""
+def signin_message(email: str) -> EmailMessage | None:
+    """The sign-in email for a donor with this address, made now and sent later (``send_later``)
+    so that the answer takes the same time whether or not the address is known. None when no
+    donor-only account has that address."""
     donor = donors.find(email)
-    if donor is None:
-        return
-    link = signin_link(donor)
-    mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt", locale=donor.locale,
-              link=link, hours=current_app.config["DONOR_LINK_HOURS"])
+    link = signin_link(donor) if donor is not None else None
+    if link is None:
+        db.session.commit()  # the same round trip as the known case
+        return None
+    with force_locale(donor.locale):
+        text = render_template("giving/email/signin.txt", link=link, hours=current_app.config["DONOR_LINK_HOURS"])
+        subject = str(_l("Your sign-in link"))
     audit.record("donor.signin_link", "donor", donor.id)
     db.session.commit()
+    return EmailMessage(subject=subject, body=text, to=[donor.email_key])
+
+
+def send_later(response, message: EmailMessage | None):
+    """Send ``message`` once the response has gone out (WSGI close), so mail server time never
+    shows in the response time."""
+    if message is None:
+        return response
+    app = current_app._get_current_object()
+
+    def send():
+        with app.app_context():
+            try:
+                message.send()
+            except (OSError, smtplib.SMTPException):
+                log.exception("could not send a donor sign-in link")
+
+    response.call_on_close(send)
+    return response
+
+
+def peek_signin_token(token: str):
+    """The donor-only user a sign-in link is for, without spending it (the confirm page)."""
+    user = accounts.user_for_token(token, PURPOSE, link_max_age())
+    if not donor_only(user):
+        raise accounts.AccountError(_l("Staff accounts sign in on the usual sign-in page."))
+    return user
 
 
 def use_signin_token(token: str):
     """The user behind a sign-in link; the link is spent (the session token changes, which also
     ends the donor's sessions on other devices, as a password change does)."""
-    user = accounts.user_for_token(token, PURPOSE, link_max_age())
+    user = peek_signin_token(token)
     user.session_token = new_session_token()
     audit.record("donor.signin", "user", user.id, actor=user)
     db.session.commit()

@@ -25,22 +25,37 @@ def _pdf(body: bytes, filename: str) -> Response:
                     headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
 
 
+def _link_limit() -> str:
+    return current_app.config["DONOR_LINK_RATE_LIMIT"]
+
+
+def _address_key() -> str:
+    return "donor-link:" + donors.email_key(request.form.get("email", ""))
+
+
 @bp.route("/portal/signin", methods=["GET", "POST"])
 @limiter.limit(_signin_limit, methods=["POST"])
+@limiter.limit(_link_limit, methods=["POST"], key_func=_address_key)
 @public
 def portal_signin_request():
     form = SigninRequestForm()
     if form.validate_on_submit():
-        donor_portal.send_signin_link(form.email.data)
+        # The same answer, in about the same time, whether or not a donor has this address.
+        message = donor_portal.signin_message(form.email.data)
         flash(_("If you have given with that address, a sign-in link is on its way."), "success")
-        return redirect(url_for("giving.portal_signin_request"))
+        return donor_portal.send_later(redirect(url_for("giving.portal_signin_request")), message)
     return render_template("giving/portal/signin.html", form=form)
 
 
-@bp.route("/portal/signin/<token>")
+@bp.route("/portal/signin/<token>", methods=["GET", "POST"])
 @public
 def portal_signin(token):
+    """GET only shows a button: mail scanners open links, and must not spend them. POST signs in."""
+    form = ConfirmForm()
     try:
+        if not form.validate_on_submit():
+            donor_portal.peek_signin_token(token)
+            return render_template("giving/portal/signin_confirm.html", form=form)
         user = donor_portal.use_signin_token(token)
     except AccountError as refusal:
         flash(str(refusal), "error")

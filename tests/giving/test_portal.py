@@ -12,7 +12,7 @@ from .conftest import gift_form
 
 def _signin(client, mailbox, email):
     mailbox.clear()
-    client.post("/give/portal/signin", data={"email": email})
+    client.post("/give/portal/signin", data={"email": email}, buffered=True)  # mail goes once the answer is out
     link = re.search(r"https?://\S+/give/portal/signin/\S+", body(mailbox.wait_for(email))).group(0)
     return link.split("mexiles.test", 1)[1]
 
@@ -23,7 +23,12 @@ def test_a_donor_signs_in_by_link_once_and_sees_only_their_own(stripe_app, clien
     with stripe_app.app_context():
         mine, theirs = db.session.scalars(select(Gift.id).order_by(Gift.id)).all()
     path = _signin(client, mailbox, "avery@example.org")
-    assert client.get(path).status_code == 302
+    # A mail scanner opening the link spends nothing: the page only shows a button.
+    for _ in range(2):
+        confirm = client.get(path)
+        assert confirm.status_code == 200 and "Sign in to see my gifts" in confirm.data.decode()
+    assert client.get("/give/portal/").status_code == 302
+    assert client.post(path).status_code == 302
     page = client.get("/give/portal/").data.decode()
     assert "$50.00" in page and f"/give/portal/gifts/{mine}/receipt.pdf" in page
     receipt = client.get(f"/give/portal/gifts/{mine}/receipt.pdf")
@@ -32,7 +37,8 @@ def test_a_donor_signs_in_by_link_once_and_sees_only_their_own(stripe_app, clien
     statement = client.get("/give/portal/statement.pdf?since=2020-01-01&until=2099-12-31")
     assert statement.status_code == 200 and statement.data.startswith(b"%PDF")
     client.post("/account/logout")
-    assert client.get(path).status_code == 302  # the link is spent
+    spent = client.post(path, follow_redirects=True).data.decode()
+    assert "already been used" in spent and client.get(path, follow_redirects=True).status_code == 200
     assert client.get("/give/portal/").status_code == 302
 
 
@@ -48,7 +54,7 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_el
                                            email="other@example.org"))
     with stripe_app.app_context():
         mine, theirs = db.session.scalars(select(RecurringGift.id).order_by(RecurringGift.id)).all()
-    client.get(_signin(client, mailbox, "avery@example.org"))
+    client.post(_signin(client, mailbox, "avery@example.org"))
     assert client.post(f"/give/portal/monthly/{theirs}/do/cancel").status_code == 404
     assert client.post(f"/give/portal/monthly/{theirs}/amount", data={"amount": "40"}).status_code == 404
     client.post(f"/give/portal/monthly/{mine}/amount", data={"amount": "40"})
@@ -71,7 +77,7 @@ def test_a_donor_changes_the_card_with_a_setup_intent(stripe_app, client, funds,
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     with stripe_app.app_context():
         recurring = db.session.scalar(select(RecurringGift))
-    client.get(_signin(client, mailbox, "avery@example.org"))
+    client.post(_signin(client, mailbox, "avery@example.org"))
     started = client.post(f"/give/portal/monthly/{recurring.id}/card").json
     assert started["status"] == "requires_setup"
     setup_id = started["client_secret"].split("_secret_")[0]
@@ -85,7 +91,43 @@ def test_a_donor_changes_the_card_with_a_setup_intent(stripe_app, client, funds,
 
 def test_a_donor_updates_email_and_language(stripe_app, client, funds, card, mailbox):
     client.post("/give/pay", data=gift_form(payment_method=card()))
-    client.get(_signin(client, mailbox, "avery@example.org"))
+    client.post(_signin(client, mailbox, "avery@example.org"))
     client.post("/give/portal/profile", data={"email": "avery.new@example.org", "locale": "es"})
     page = client.get("/give/portal/").data.decode()
     assert "avery.new@example.org" in page and "Mis donativos" in page
+
+
+def test_staff_get_no_sign_in_link_and_a_link_for_them_is_refused(app, client, funds, make_user, mailbox):
+    from mexiles.accounts import services as accounts
+    from mexiles.giving import portal
+    from mexiles.giving.models import Donor
+
+    admin = make_user("admin", email="boss@example.org")
+    with app.app_context():
+        db.session.add(Donor(email_key="boss@example.org", name="Boss Demo", user_id=admin.id))
+        db.session.commit()
+        token = accounts.make_token(accounts.get_user(admin.id), portal.PURPOSE)
+    page = client.post("/give/portal/signin", data={"email": "boss@example.org"}, follow_redirects=True)
+    assert "a sign-in link is on its way" in page.data.decode()
+    assert mailbox.to("boss@example.org") == []
+    for method in (client.get, client.post):
+        refused = method(f"/give/portal/signin/{token}", follow_redirects=True).data.decode()
+        assert "Staff accounts sign in on the usual sign-in page." in refused
+    assert client.get("/give/portal/").status_code == 302
+
+
+def test_sign_in_links_are_limited_per_address(app, client, funds, mailbox):
+    from mexiles.giving.models import Donor
+
+    with app.app_context():
+        db.session.add(Donor(email_key="avery@example.org", name="Avery Demo"))
+        db.session.commit()
+    app.config["LOGIN_RATE_LIMIT"] = "100 per minute"  # this test is about the address, not the connection
+    try:
+        codes = [client.post("/give/portal/signin", data={"email": "Avery@Example.org"}, buffered=True).status_code
+                 for _ in range(4)]
+        other = client.post("/give/portal/signin", data={"email": "nobody@example.org"}, buffered=True).status_code
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
+    assert codes == [302, 302, 302, 429] and other == 302
+    assert len(mailbox.to("avery@example.org")) == 3
