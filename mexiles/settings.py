@@ -163,4 +163,8 @@ def from_environment(instance_path: Path) -> dict:
         "DONOR_LINK_RATE_LIMIT": os.environ.get("DONOR_LINK_RATE_LIMIT", "3 per hour"),
         # How long the donate page is kept in memory for first-time visitors (0: never).
         "GIVING_PAGE_CACHE_SECONDS": _int("GIVING_PAGE_CACHE_SECONDS", 60),
+        # Content-Security-Policy sources the payment pages add for Stripe.js (space-separated).
+        "STRIPE_CSP_SCRIPT_SRC": os.environ.get("STRIPE_CSP_SCRIPT_SRC", "https://js.stripe.com"),
+        "STRIPE_CSP_FRAME_SRC": os.environ.get("STRIPE_CSP_FRAME_SRC", "https://js.stripe.com https://hooks.stripe.com"),
+        "STRIPE_CSP_CONNECT_SRC": os.environ.get("STRIPE_CSP_CONNECT_SRC", "https://api.stripe.com"),
     }

@@ -1,6 +1,5 @@
 """Public giving pages: donate, pay, the Stripe webhook, campaign pages and the impact page."""
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, session
 from flask_login import current_user
@@ -21,19 +20,22 @@ bp = Blueprint("giving", __name__, url_prefix="/give")
 
 
 class _WithStripe:
-    """CSP sources that add Stripe.js's origin, read from the configuration at response time."""
+    """CSP sources plus the Stripe sources configured for one directive, read at response time."""
 
-    def __init__(self, *sources: str):
+    def __init__(self, setting: str, *sources: str):
+        self.setting = setting
         self.sources = sources
 
     def __iter__(self):
-        parts = urlsplit(current_app.config["STRIPE_JS_URL"])
-        return iter((*self.sources, f"{parts.scheme}://{parts.netloc}"))
+        return iter((*self.sources, *current_app.config[self.setting].split()))
 
 
 # Only the pages that take a card load Stripe.js; every other page keeps the strict policy.
-PAYMENT_PAGE_POLICY = {**CONTENT_SECURITY_POLICY, "script-src": _WithStripe("'self'"),
-                       "frame-src": _WithStripe(), "connect-src": _WithStripe("'self'")}
+# Stripe's documented sources: Stripe.js from js.stripe.com, its frames from js.stripe.com and
+# hooks.stripe.com (3-D Secure), its calls to api.stripe.com.
+PAYMENT_PAGE_POLICY = {**CONTENT_SECURITY_POLICY, "script-src": _WithStripe("STRIPE_CSP_SCRIPT_SRC", "'self'"),
+                       "frame-src": _WithStripe("STRIPE_CSP_FRAME_SRC"),
+                       "connect-src": _WithStripe("STRIPE_CSP_CONNECT_SRC", "'self'")}
 
 
 def payment_rate_limit() -> str:

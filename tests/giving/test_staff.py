@@ -143,10 +143,24 @@ def test_the_impact_page_names_only_donors_who_asked(app, client, funds):
     assert "$30.00" in page
 
 
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {name: values for name, *values in (part.split() for part in policy.split(";") if part.strip())}
+
+
+def test_the_payment_pages_allow_stripes_documented_sources(app, client, funds):
+    directives = _directives(client.get("/give/").headers["Content-Security-Policy"])
+    assert directives["script-src"] == ["'self'", "https://js.stripe.com"]
+    assert directives["frame-src"] == ["https://js.stripe.com", "https://hooks.stripe.com"]
+    assert directives["connect-src"] == ["'self'", "https://api.stripe.com"]
+    assert "stripe" not in client.get("/give/impact").headers["Content-Security-Policy"]
+
+
 def test_only_the_payment_pages_allow_stripe_js(stripe_app, client, funds, localstripe_url):
     donate = client.get("/give/")
-    policy = donate.headers["Content-Security-Policy"]
-    assert f"script-src 'self' {localstripe_url}" in policy and f"frame-src {localstripe_url}" in policy
+    directives = _directives(donate.headers["Content-Security-Policy"])
+    for name in ("script-src", "frame-src", "connect-src"):
+        assert localstripe_url in directives[name], name
+    assert "'self'" in directives["script-src"] and "'self'" in directives["connect-src"]
     assert f'src="{localstripe_url}/js.stripe.com/v3/"' in donate.data.decode()
     for path in ("/", "/give/impact", "/give/thanks"):
         other = client.get(path)
