@@ -108,6 +108,11 @@ def receipt_pdf(gift: Gift) -> bytes:
     return document.bytes()
 
 
+def deductible_cents(gift: Gift) -> int:
+    """What the donor kept given: refunds and lost disputes are taken off."""
+    return max(0, gift.amount_cents - gift.taken_back_cents)
+
+
 def statement_gifts(donor: Donor, since: dt.date, until: dt.date) -> list[Gift]:
     return list(db.session.scalars(
         select(Gift).where(Gift.donor_id == donor.id, Gift.status == "succeeded",
@@ -126,9 +131,9 @@ def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift
     for gift in gifts:
         # The deductible amount is what the donor kept given: refunds are taken off.
         document.line_of(f"{format_date(gift.received_at.date(), 'medium')}   {receipt_number(gift)}   "
-                         f"{money(gift.amount_cents - gift.refunded_cents, gift.currency)}   "
+                         f"{money(deductible_cents(gift), gift.currency)}   "
                          f"{gift.fund.name(_locale())}")
-    total = sum(g.amount_cents - g.refunded_cents for g in gifts)
+    total = sum(deductible_cents(g) for g in gifts)
     document.ln(2)
     document.line_of(_("Total: %(total)s", total=money(total)), bold=True)
     document.legal()
@@ -180,7 +185,7 @@ def send_statement(donor: Donor, since: dt.date, until: dt.date) -> bool:
                      "giving/email/statement.txt", locale=donor.locale,
                      attachments=[(f"statement-{since.isoformat()}-{until.isoformat()}.pdf", pdf, "application/pdf")],
                      donor=donor, since=since, until=until, count=len(gifts),
-                     total=sum(g.amount_cents - g.refunded_cents for g in gifts), legal=legal)
+                     total=sum(deductible_cents(g) for g in gifts), legal=legal)
 
 
 def donors_who_gave(since: dt.date, until: dt.date) -> list[Donor]:

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from . import donors, ledger, receipts
 from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
-from .stripe_gateway import idempotent, v1
+from .stripe_gateway import field, idempotent, v1
 
 COUNTED = Gift.status == "succeeded"
 
@@ -172,18 +172,18 @@ class RefundError(ValueError):
 
 def refund(gift: Gift, amount_cents: int, reason: str | None, actor) -> None:
     """Refund part or all of a gift; online gifts are refunded through Stripe first."""
-    left = gift.amount_cents - gift.refunded_cents
+    left = gift.amount_cents - gift.taken_back_cents
     if gift.status != "succeeded" or amount_cents <= 0 or amount_cents > left:
         raise RefundError(left)
-    refund_id = None
+    refund_id, status = None, "succeeded"
     if gift.source == "online":
         target = ({"payment_intent": gift.stripe_payment_intent_id} if gift.stripe_payment_intent_id
                   else {"charge": gift.stripe_charge_id})
         # Always name the amount: without it Stripe refunds the whole charge again.
         made = v1().refunds.create(params={**target, "amount": amount_cents},
                                    options=idempotent(f"refund-{gift.id}-{gift.refunded_cents}-{amount_cents}"))
-        refund_id = made.id
-    ledger.record_refund(gift, refund_id, amount_cents, reason, by=actor)
+        refund_id, status = made.id, field(made, "status", "pending")
+    ledger.record_refund(gift, refund_id, amount_cents, reason, by=actor, status=status)
     audit.record("gift.refund", "gift", gift.id, actor=actor, amount_cents=amount_cents)
     db.session.commit()
 

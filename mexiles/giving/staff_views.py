@@ -1,5 +1,5 @@
 """Giving for staff: funds and campaigns (admins), donors, gifts, refunds, reports, exports."""
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -180,18 +180,13 @@ def report():
                            campaign_rows=[(c.title(_locale()), *rest) for c, *rest in built.by_campaign])
 
 
-def _csv(body: str, name: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}",
-                                                        "Cache-Control": "no-store"})
-
-
 @bp.route("/staff/export/gifts.csv")
 @staff_only
 def export_gifts():
-    return _csv(exports.gifts_csv(current_user), "gifts.csv")
+    return exports.gifts_csv(current_user)
 
 
 @bp.route("/staff/export/donors.csv")
 @staff_only
 def export_donors():
-    return _csv(exports.donors_csv(current_user), "donors.csv")
+    return exports.donors_csv(current_user)
