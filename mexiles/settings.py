@@ -152,6 +152,8 @@ def from_environment(instance_path: Path) -> dict:
         # Giving: the smallest gift (card testers probe with tiny amounts), suggested amounts in
         # whole dollars, and Stripe's fee, which donors may choose to cover.
         "GIVING_CURRENCY": os.environ.get("GIVING_CURRENCY", "usd"),
+        # The calendar of giving: campaign deadlines, receipt dates, statements and report years.
+        "GIVING_TIME_ZONE": _time_zone("GIVING_TIME_ZONE", "America/Denver"),
         "DONATION_MINIMUM_CENTS": _int("DONATION_MINIMUM_CENTS", 500),
         "DONATION_SUGGESTED_DOLLARS": [int(v) for v in
                                        os.environ.get("DONATION_SUGGESTED_DOLLARS", "25,50,100,250").split(",")],

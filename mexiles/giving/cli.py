@@ -3,7 +3,7 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
-from . import receipts
+from . import localtime, receipts
 from .reconcile import reconcile
 
 giving_cli = AppGroup("giving", help="Online giving: reconciliation with Stripe, statements.")
@@ -29,7 +29,7 @@ def statements_command(year, since, until):
     if since and until:
         start, end = since.date(), until.date()
     else:
-        year = year or dt.date.today().year - 1
+        year = year or localtime.today().year - 1
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     sent = failed = 0
     for donor in receipts.donors_who_gave(start, end):

@@ -8,8 +8,7 @@ from flask_login import current_user, login_user
 from ..access import public, signed_in
 from ..accounts.services import AccountError
 from ..extensions import limiter
-from ..timeutil import utcnow
-from . import donors
+from . import donors, localtime
 from . import portal as donor_portal
 from .forms import AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
 from .stripe_gateway import StripeError, configured
@@ -76,7 +75,7 @@ def portal_home():
 @signed_in
 def portal():
     donor = portal_donor()
-    year = utcnow().year
+    year = localtime.today().year
     statement_form = StatementForm(data={"since": dt.date(year - 1, 1, 1), "until": dt.date(year - 1, 12, 31)},
                                    meta={"csrf": False})
     profile_form = ProfileForm(data={"email": donor.email_key, "locale": donor.locale, "listed": donor.listed})

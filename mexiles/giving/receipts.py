@@ -20,6 +20,7 @@ from .. import mail
 from ..extensions import db
 from ..formatting import money
 from ..timeutil import utcnow
+from . import localtime
 from .models import Donor, Gift
 
 
@@ -76,7 +77,7 @@ class _Document(FPDF):
 
 def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
     facts = [(_("Receipt number"), receipt_number(gift)),
-             (_("Date of the gift"), format_date(gift.received_at.date(), "long")),
+             (_("Date of the gift"), format_date(localtime.local_date(gift.received_at), "long")),
              (_("Amount"), money(gift.amount_cents, gift.currency)),
              (_("Designated to"), gift.fund.name(_locale()))]
     if gift.campaign:
@@ -114,10 +115,11 @@ def deductible_cents(gift: Gift) -> int:
 
 
 def statement_gifts(donor: Donor, since: dt.date, until: dt.date) -> list[Gift]:
+    """The donor's counted gifts on the local days ``since`` to ``until``."""
+    start, end = localtime.bounds(since, until)
     return list(db.session.scalars(
-        select(Gift).where(Gift.donor_id == donor.id, Gift.status == "succeeded",
-                           Gift.received_at >= dt.datetime.combine(since, dt.time.min),
-                           Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+        select(Gift).where(Gift.donor_id == donor.id, Gift.status == "succeeded", Gift.received_at >= start,
+                           Gift.received_at < end)
         .order_by(Gift.received_at, Gift.id)))
 
 
@@ -130,7 +132,7 @@ def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift
     document.ln(3)
     for gift in gifts:
         # The deductible amount is what the donor kept given: refunds are taken off.
-        document.line_of(f"{format_date(gift.received_at.date(), 'medium')}   {receipt_number(gift)}   "
+        document.line_of(f"{format_date(localtime.local_date(gift.received_at), 'medium')}   {receipt_number(gift)}   "
                          f"{money(deductible_cents(gift), gift.currency)}   "
                          f"{gift.fund.name(_locale())}")
     total = sum(deductible_cents(g) for g in gifts)
@@ -189,10 +191,9 @@ def send_statement(donor: Donor, since: dt.date, until: dt.date) -> bool:
 
 
 def donors_who_gave(since: dt.date, until: dt.date) -> list[Donor]:
-    ids = select(Gift.donor_id).where(Gift.status == "succeeded",
-                                      Gift.received_at >= dt.datetime.combine(since, dt.time.min),
-                                      Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1),
-                                                                             dt.time.min)).distinct()
+    start, end = localtime.bounds(since, until)
+    ids = select(Gift.donor_id).where(Gift.status == "succeeded", Gift.received_at >= start,
+                                      Gift.received_at < end).distinct()
     return list(db.session.scalars(select(Donor).where(Donor.id.in_(ids)).order_by(Donor.id)))
 
 

@@ -5,8 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Role, roles_required
-from ..timeutil import utcnow
-from . import donors, exports, reports, services
+from . import donors, exports, localtime, reports, services
 from .forms import CampaignForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
 from .stripe_gateway import StripeError
 from .views import bp
@@ -135,7 +134,7 @@ def gift_new():
     form.fund.choices = [(f.id, f.name(_locale())) for f in services.funds()]
     form.campaign.choices = [(0, "—")] + [(c.id, c.title(_locale())) for c in services.campaigns()]
     if request.method == "GET":
-        form.received_on.data = utcnow().date()
+        form.received_on.data = localtime.today()
     if form.validate_on_submit():
         data = {"email": form.email.data, "name": (form.name.data or "").strip(),
                 "address": (form.address.data or "").strip(), "locale": form.locale.data, "source": form.source.data,
@@ -173,7 +172,7 @@ def gift_detail(gift_id):
 @bp.route("/staff/reports")
 @staff_only
 def report():
-    year = request.args.get("year", utcnow().year, type=int)
+    year = request.args.get("year", localtime.today().year, type=int)
     built = reports.build(year)
     return render_template("giving/staff/reports.html", report=built,
                            fund_rows=[(f.name(_locale()), *rest) for f, *rest in built.by_fund],

@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..extensions import csrf, limiter, talisman
-from ..timeutil import utcnow
-from . import checkout, donors, fees, page_cache, services, webhooks
+from . import checkout, donors, fees, localtime, page_cache, services, webhooks
 from .forms import DonateForm
 from ..formatting import money
 from .stripe_gateway import configured
@@ -220,7 +219,7 @@ csrf.exempt(stripe_webhook)
 @public
 def campaign(slug):
     found = services.campaign_by_slug(slug) or abort(404)
-    progress = services.campaign_progress(found, utcnow().date())
+    progress = services.campaign_progress(found, localtime.today())
     return render_template("giving/campaign.html", campaign=found, progress=progress, locale=str(get_locale()))
 
 

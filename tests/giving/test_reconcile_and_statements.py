@@ -63,3 +63,29 @@ def test_statements_by_cli_in_each_donors_language(app, funds, runner, mailbox):
     [pdf] = [part for part in spanish.iter_attachments()]
     assert pdf.get_content().startswith(b"%PDF")
     assert "No goods or services were provided" in body(mailbox.wait_for("bo@example.org"))
+
+
+def test_a_gift_at_11_pm_in_el_paso_on_new_years_eve_belongs_to_that_year(app, funds, runner, mailbox):
+    from mexiles.giving import reports
+    from mexiles.giving.models import Donor
+    with app.app_context():
+        donor = Donor(email_key="eve@example.org", name="Eve Demo", locale="en")
+        db.session.add(donor)
+        db.session.flush()
+        # 11 pm on 31 December 2025 in El Paso (MST, UTC-7) is 6 am on 1 January 2026 in UTC.
+        gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=10000, status="succeeded",
+                    received_at=dt.datetime(2026, 1, 1, 6))
+        gift.settle()
+        db.session.add(gift)
+        db.session.commit()
+        assert app.config["GIVING_TIME_ZONE"] == "America/Denver"
+        report = reports.build(2025)
+        assert report.count == 1 and [m for m, *_ in report.by_month] == ["2025-12"]
+        assert reports.build(2026).count == 0
+    assert "Statements sent: 0" in runner.invoke(args=["giving", "statements", "--year", "2026"]).output
+    assert "Statements sent: 1" in runner.invoke(args=["giving", "statements", "--year", "2025"]).output
+    assert "from January 1, 2025 to December 31, 2025" in body(mailbox.wait_for("eve@example.org"))
+    from mexiles.giving import receipts
+    with app.test_request_context():
+        facts = dict(receipts._gift_facts(db.session.scalar(select(Gift))))
+        assert facts["Date of the gift"] == "December 31, 2025"

@@ -166,3 +166,14 @@ def test_only_the_payment_pages_allow_stripe_js(stripe_app, client, funds, local
         other = client.get(path)
         assert localstripe_url not in other.headers["Content-Security-Policy"], path
         assert "js.stripe.com" not in other.data.decode()
+
+
+def test_a_campaign_is_open_all_evening_of_its_deadline_in_el_paso(app, client, funds, make_campaign, time_machine):
+    make_campaign(slug="winter", starts_on=dt.date(2026, 11, 1), ends_on=dt.date(2026, 11, 30))
+    # 9 pm on 30 November in El Paso is already 1 December in UTC.
+    time_machine.move_to(dt.datetime(2026, 12, 1, 4, tzinfo=dt.UTC), tick=False)
+    page = client.get("/give/campaign/winter").data.decode()
+    assert "This campaign has ended" not in page and "0 days left" in page
+    assert "Your gift counts toward Safe homes" in client.get("/give/?campaign=winter").data.decode()
+    time_machine.move_to(dt.datetime(2026, 12, 1, 7, 1, tzinfo=dt.UTC), tick=False)  # just past midnight there
+    assert "This campaign has ended" in client.get("/give/campaign/winter").data.decode()
