@@ -20,7 +20,11 @@ def _gifts(app, **where):
         return list(db.session.scalars(query))
 
 
-def test_a_one_time_gift_is_charged_recorded_and_receipted(stripe_app, client, funds, card, mailbox, forward):
+def test_a_one_time_gift_is_charged_recorded_and_receipted(stripe_app, client, funds, card, mailbox, forward,
+                                                           monkeypatch):
+    from mexiles.tours import services as tours
+    # The tours domain says which events are public; here event 7 is, and no other.
+    monkeypatch.setattr(tours, "public_event", lambda event_id: object() if event_id == 7 else None)
     form = gift_form(payment_method=card(), event="7", tribute_kind="memory", tribute_name="Abuela Demo",
                      tribute_email="family@example.org")
     response = client.post("/give/pay", data=form)
@@ -290,3 +294,10 @@ def test_a_monthly_gift_from_the_public_form_never_changes_the_donors_card(strip
     assert customer.invoice_settings.default_payment_method == first_card
     subscription = stripe_api.subscriptions.retrieve(theirs.stripe_subscription_id)
     assert subscription.customer == theirs.stripe_customer_id
+
+
+def test_a_gift_is_credited_only_to_a_public_tour_event(stripe_app, client, funds, card, monkeypatch):
+    from mexiles.tours import services as tours
+    monkeypatch.setattr(tours, "public_event", lambda event_id: object() if event_id == 7 else None)
+    assert client.post("/give/pay", data=gift_form(payment_method=card(), event="8")).json["status"] == "succeeded"
+    assert [g.tour_event_id for g in _gifts(stripe_app)] == [None]
