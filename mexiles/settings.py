@@ -169,4 +169,7 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_CSP_SCRIPT_SRC": os.environ.get("STRIPE_CSP_SCRIPT_SRC", "https://js.stripe.com"),
         "STRIPE_CSP_FRAME_SRC": os.environ.get("STRIPE_CSP_FRAME_SRC", "https://js.stripe.com https://hooks.stripe.com"),
         "STRIPE_CSP_CONNECT_SRC": os.environ.get("STRIPE_CSP_CONNECT_SRC", "https://api.stripe.com"),
+        # Tests and development only: where Stripe refuses pause_collection (localstripe), pause a
+        # monthly gift by cancelling it at the period's end instead. Off: the donor is told.
+        "GIVING_PAUSE_FALLBACK": _flag("GIVING_PAUSE_FALLBACK", False),
     }

@@ -20,6 +20,7 @@ from ..accounts import services as accounts
 from ..accounts.models import new_session_token
 from ..audit import services as audit
 from ..extensions import db
+from ..timeutil import utcnow
 from . import checkout, donors, receipts
 from .models import Donor, Gift, RecurringGift
 from .stripe_gateway import APIError, InvalidRequestError, idempotent, v1
@@ -187,8 +188,9 @@ def finish_card_change(recurring: RecurringGift, setup_intent_id: str, actor) ->
     db.session.commit()
 
 
-# Stripe pauses with pause_collection. The test double (localstripe) does not know it, so there a
-# pause falls back to "stop at the end of this period" (cancel_at_period_end), which resume undoes.
+# Stripe pauses with pause_collection. The test double (localstripe) does not know it; only where
+# GIVING_PAUSE_FALLBACK is on (tests, development) does a pause fall back to "stop at the end of
+# this period" (cancel_at_period_end), which resume undoes. In production the donor is told.
 PAUSE = ({"pause_collection": {"behavior": "void"}}, {"cancel_at_period_end": True})
 RESUME = ({"pause_collection": ""}, {"cancel_at_period_end": False})
 
@@ -201,6 +203,11 @@ def resume(recurring: RecurringGift, actor) -> None:
     _set_collection(recurring, RESUME, "active", "monthly.resume", actor)
 
 
+def _now_stamp() -> int:
+    """Now in Stripe's time (seconds), so that an older webhook cannot undo the donor's change."""
+    return int(utcnow().replace(tzinfo=dt.UTC).timestamp())
+
+
 def _set_collection(recurring, choices, status, action, actor) -> None:
     if recurring.status == "canceled":
         raise MonthlyError("canceled")
@@ -208,8 +215,11 @@ def _set_collection(recurring, choices, status, action, actor) -> None:
     try:
         v1().subscriptions.update(recurring.stripe_subscription_id, params=preferred)
     except (InvalidRequestError, APIError):  # localstripe answers 400 or 500 to pause_collection
+        if not current_app.config["GIVING_PAUSE_FALLBACK"]:
+            raise MonthlyError("collection") from None
         v1().subscriptions.update(recurring.stripe_subscription_id, params=fallback)
     recurring.status = status
+    recurring.status_at = max(recurring.status_at, _now_stamp())
     audit.record(action, "recurring_gift", recurring.id, actor=actor)
     db.session.commit()
 
@@ -218,7 +228,7 @@ def cancel(recurring: RecurringGift, actor) -> None:
     if recurring.status == "canceled":
         return
     v1().subscriptions.cancel(recurring.stripe_subscription_id)
-    from ..timeutil import utcnow
     recurring.status, recurring.canceled_at = "canceled", utcnow()
+    recurring.status_at = max(recurring.status_at, _now_stamp())
     audit.record("monthly.cancel", "recurring_gift", recurring.id, actor=actor)
     db.session.commit()

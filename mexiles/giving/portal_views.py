@@ -162,8 +162,12 @@ def portal_monthly_action(recurring_id, action):
 def _stripe_step(operation, success: str):
     try:
         operation()
-    except donor_portal.MonthlyError:
-        flash(_("This monthly gift has ended and cannot be changed."), "error")
+    except donor_portal.MonthlyError as refusal:
+        if refusal.args and refusal.args[0] == "collection":
+            flash(_("The card processor would not pause or resume your monthly gift. Nothing was changed: "
+                    "it goes on as before. You can cancel it, or write to us."), "error")
+        else:
+            flash(_("This monthly gift has ended and cannot be changed."), "error")
     except StripeError:
         flash(_("We could not reach the card processor. Nothing was changed; try again in a moment."), "error")
     else:

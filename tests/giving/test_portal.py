@@ -1,6 +1,7 @@
 """The donor portal: emailed single-use sign-in, own gifts only, statements, monthly gift changes."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from mexiles.extensions import db
@@ -47,8 +48,15 @@ def test_unknown_addresses_get_the_same_answer(client):
     assert "a sign-in link is on its way" in page.data.decode()
 
 
+@pytest.fixture
+def pause_fallback(stripe_app):
+    stripe_app.config["GIVING_PAUSE_FALLBACK"] = True
+    yield
+    stripe_app.config["GIVING_PAUSE_FALLBACK"] = False
+
+
 def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_elses(
-        stripe_app, client, funds, card, mailbox, stripe_api):
+        stripe_app, client, funds, card, mailbox, stripe_api, pause_fallback, post_event):
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
                                            email="other@example.org"))
@@ -65,6 +73,11 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_el
         assert (recurring.amount_cents, recurring.status) == (4000, "paused")
         subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
         assert subscription.plan.amount == 4000
+    # A subscription event older than the donor's pause does not undo it.
+    post_event(event={"id": "evt_old", "object": "event", "type": "customer.subscription.updated", "created": 1000,
+                      "data": {"object": {"id": subscription.id, "object": "subscription", "status": "active"}}})
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, mine).status == "paused"
     client.post(f"/give/portal/monthly/{mine}/do/resume")
     client.post(f"/give/portal/monthly/{mine}/do/cancel")
     with stripe_app.app_context():
@@ -131,3 +144,18 @@ def test_sign_in_links_are_limited_per_address(app, client, funds, mailbox):
         app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
     assert codes == [302, 302, 302, 429] and other == 302
     assert len(mailbox.to("avery@example.org")) == 3
+
+
+def test_without_the_test_fallback_a_refused_pause_is_told_honestly(stripe_app, client, funds, card, mailbox,
+                                                                    stripe_api):
+    assert stripe_app.config["GIVING_PAUSE_FALLBACK"] is False  # the default
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    with stripe_app.app_context():
+        recurring = db.session.scalar(select(RecurringGift))
+    client.post(_signin(client, mailbox, "avery@example.org"))
+    page = client.post(f"/give/portal/monthly/{recurring.id}/do/pause", follow_redirects=True).data.decode()
+    assert "would not pause or resume your monthly gift. Nothing was changed" in page
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, recurring.id).status == "active"
+    subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
+    assert subscription.status == "active" and not subscription.cancel_at_period_end
