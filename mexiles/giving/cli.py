@@ -20,6 +20,13 @@ def reconcile_command(since):
     click.echo(f"{len(lines)} repairs." if lines else "Nothing to repair.")
 
 
+@giving_cli.command("resend-receipts")
+def resend_receipts_command():
+    """Send the receipts of paid gifts that have none yet (the mail server was down)."""
+    sent, unsent = receipts.resend_missing()
+    click.echo(f"Receipts sent: {sent}; still unsent: {unsent}.")
+
+
 @giving_cli.command("statements")
 @click.option("--year", type=int, help="A calendar year (default: last year).")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Start date instead of a year.")

@@ -77,13 +77,21 @@ class _Document(FPDF):
 
 def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
     facts = [(_("Receipt number"), receipt_number(gift)),
-             (_("Date of the gift"), format_date(localtime.local_date(gift.received_at), "long")),
-             (_("Amount"), money(gift.amount_cents, gift.currency)),
-             (_("Designated to"), gift.fund.name(_locale()))]
+             (_("Date of the gift"), format_date(localtime.local_date(gift.received_at), "long"))]
+    if gift.source == "in_kind":
+        # The donor values goods given; the receipt describes them and states no dollar amount.
+        facts.append((_("Description of the in-kind gift"), gift.description or ""))
+    else:
+        facts.append((_("Amount"), money(gift.amount_cents, gift.currency)))
+        if gift.taken_back_cents >= gift.amount_cents:
+            facts.append((_("Refunded"), _("in full: this gift is no longer a deductible contribution")))
+        elif gift.taken_back_cents:
+            facts.append((_("Refunded"), _("%(refunded)s; the deductible amount is %(left)s",
+                                           refunded=money(gift.taken_back_cents, gift.currency),
+                                           left=money(deductible_cents(gift), gift.currency))))
+    facts.append((_("Designated to"), gift.fund.name(_locale())))
     if gift.campaign:
         facts.append((_("Campaign"), gift.campaign.title(_locale())))
-    if gift.source == "in_kind":
-        facts.append((_("Description of the in-kind gift"), gift.description or ""))
     if gift.tribute_kind and gift.tribute_name:
         label = _("In honor of") if gift.tribute_kind == "honor" else _("In memory of")
         facts.append((label, gift.tribute_name))
@@ -110,7 +118,10 @@ def receipt_pdf(gift: Gift) -> bytes:
 
 
 def deductible_cents(gift: Gift) -> int:
-    """What the donor kept given: refunds and lost disputes are taken off."""
+    """What the donor kept given: refunds and lost disputes are taken off. In-kind gifts carry no
+    amount on receipts (the donor values them)."""
+    if gift.source == "in_kind":
+        return 0
     return max(0, gift.amount_cents - gift.taken_back_cents)
 
 
@@ -132,9 +143,10 @@ def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift
     document.ln(3)
     for gift in gifts:
         # The deductible amount is what the donor kept given: refunds are taken off.
+        value = (_("In kind: %(description)s", description=gift.description or "") if gift.source == "in_kind"
+                 else money(deductible_cents(gift), gift.currency))
         document.line_of(f"{format_date(localtime.local_date(gift.received_at), 'medium')}   {receipt_number(gift)}   "
-                         f"{money(deductible_cents(gift), gift.currency)}   "
-                         f"{gift.fund.name(_locale())}")
+                         f"{value}   {gift.fund.name(_locale())}")
     total = sum(deductible_cents(g) for g in gifts)
     document.ln(2)
     document.line_of(_("Total: %(total)s", total=money(total)), bold=True)
@@ -166,6 +178,18 @@ def send_receipt(gift: Gift) -> bool:
         db.session.execute(update(Gift).where(Gift.id == gift.id).values(receipt_sent_at=None))
         db.session.commit()
     return sent
+
+
+def resend_missing() -> tuple[int, int]:
+    """Send every receipt a mail failure (or a crash between recording and sending) left unsent:
+    (sent, still unsent). Each is claimed before sending, so two sweeps never send one twice."""
+    missing = list(db.session.scalars(select(Gift.id).where(Gift.status == "succeeded",
+                                                            Gift.receipt_sent_at.is_(None)).order_by(Gift.id)))
+    sent = 0
+    for gift_id in missing:
+        if send_receipt(db.session.get(Gift, gift_id)):
+            sent += 1
+    return sent, len(missing) - sent
 
 
 def send_tribute_notice(gift: Gift) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..audit import services as audit
 from ..extensions import db
-from . import ledger, webhooks
+from . import ledger, receipts, webhooks
 from .models import REFUND_VOID, Refund
 from .stripe_gateway import field, v1
 
@@ -58,4 +58,7 @@ def reconcile(since: dt.date) -> list[str]:
         audit.record("giving.reconcile", "giving", None, since=since.isoformat(), repairs=len(report))
     db.session.commit()
     webhooks.after_commit(total)
+    sent, _unsent = receipts.resend_missing()  # receipts a mail failure left unsent
+    if sent:
+        report.append(f"sent {sent} missing receipts")
     return report

@@ -14,6 +14,7 @@ from ..extensions import csrf, limiter, talisman
 from . import checkout, donors, fees, localtime, page_cache, services, webhooks
 from .forms import DonateForm
 from ..formatting import money
+from ..settings import ConfigurationError
 from ..tours import services as tours
 from .stripe_gateway import configured
 
@@ -76,6 +77,14 @@ def _donate_form(campaign=None) -> DonateForm:
 CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
 _page_cache = page_cache.LRU()
 bp.record_once(page_cache.install)
+
+
+@bp.record_once
+def _refuse_receipts_without_ein(state) -> None:
+    """A 501(c)(3) receipt must carry the EIN: taking gifts in production without it is refused."""
+    config = state.app.config
+    if config["ENV_NAME"] == "production" and config["STRIPE_SECRET_KEY"] and not config["ORG_EIN"]:
+        raise ConfigurationError("ORG_EIN must be set in production when STRIPE_SECRET_KEY is (receipts need it)")
 
 
 @bp.route("/")

@@ -77,6 +77,7 @@ def test_offline_gift_with_receipt_then_merge_and_audited_exports(app, client, a
         "fund": funds.housing, "campaign": 0, "received_on": "2026-03-04", "description": "Two beds"})
     receipt = body(mailbox.wait_for("check@example.org"))
     assert "Two beds" in receipt and "No se proporcionaron" in receipt
+    assert "120" not in receipt  # an in-kind gift is described, never given a dollar amount
     client.post("/give/staff/gifts/new", data={
         "email": "CHECK.giver@example.org", "source": "cash", "amount": "20", "fund": funds.housing, "campaign": 0,
         "received_on": "2026-03-05", "locale": "en"})
