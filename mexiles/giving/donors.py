@@ -120,6 +120,11 @@ def merge(duplicate: Donor, into: Donor, actor) -> None:
     """Move every gift and monthly gift of ``duplicate`` to ``into`` and remove the duplicate."""
     if duplicate.id == into.id:
         raise MergeError("same donor")
+    if duplicate.stripe_customer_id:
+        # Its subscriptions go on billing the duplicate's Stripe customer (and card): they keep it.
+        db.session.execute(update(RecurringGift).where(RecurringGift.donor_id == duplicate.id,
+                                                       RecurringGift.stripe_customer_id.is_(None))
+                           .values(stripe_customer_id=duplicate.stripe_customer_id))
     for model in (Gift, RecurringGift):
         db.session.execute(update(model).where(model.donor_id == duplicate.id).values(donor_id=into.id))
     into.name = into.name or duplicate.name

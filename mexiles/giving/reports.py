@@ -70,10 +70,11 @@ def _with(model, totals: dict, order) -> list:
 
 
 def recurring_revenue() -> tuple[int, int]:
-    """(active monthly gifts, their monthly total in cents)."""
+    """(active monthly gifts, their monthly total in cents): not those whose last charge failed
+    (past due), paused or ended."""
     count, total = db.session.execute(select(func.count(RecurringGift.id),
                                              func.coalesce(func.sum(RecurringGift.amount_cents), 0))
-                                      .where(RecurringGift.status.in_(("active", "past_due")))).one()
+                                      .where(RecurringGift.status == "active")).one()
     return count, int(total)
 
 
