@@ -8,6 +8,7 @@ from flask_login import current_user, login_user
 from ..access import public, signed_in
 from ..accounts.services import AccountError
 from ..extensions import limiter
+from ..formatting import money
 from . import donors, localtime
 from . import portal as donor_portal
 from .forms import AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
@@ -142,7 +143,8 @@ def portal_monthly_amount(recurring_id):
         flash(" ".join(str(m) for errors in form.errors.values() for m in errors), "error")
         return redirect(url_for("giving.portal"))
     return _stripe_step(lambda: donor_portal.change_amount(recurring, to_cents(form.amount.data), current_user),
-                        _("Your monthly gift is now %(amount)s.", amount=f"{form.amount.data:.2f}"))
+                        _("Your monthly gift is now %(amount)s.",
+                                                      amount=money(to_cents(form.amount.data), recurring.currency)))
 
 
 @bp.route("/portal/monthly/<int:recurring_id>/do/<action>", methods=["POST"])

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Role, roles_required
+from ..formatting import money
 from . import donors, exports, localtime, reports, services
 from .forms import CampaignForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
 from .stripe_gateway import StripeError
@@ -157,7 +158,7 @@ def gift_detail(gift_id):
             services.refund(gift, to_cents(form.amount.data), form.reason.data, current_user)
         except services.RefundError as refusal:
             form.amount.errors.append(_("You can refund at most %(left)s of this gift.",
-                                        left=f"{int(refusal.args[0]) / 100:.2f}"))
+                                        left=money(int(refusal.args[0]), gift.currency)))
         except StripeError:
             form.amount.errors.append(_("Stripe did not accept the refund. Nothing was changed; try again."))
         else:
