@@ -154,6 +154,8 @@ def from_environment(instance_path: Path) -> dict:
         # Giving: the smallest gift (card testers probe with tiny amounts), suggested amounts in
         # whole dollars, and Stripe's fee, which donors may choose to cover.
         "GIVING_CURRENCY": os.environ.get("GIVING_CURRENCY", "usd"),
+        # The calendar of giving: campaign deadlines, receipt dates, statements and report years.
+        "GIVING_TIME_ZONE": _time_zone("GIVING_TIME_ZONE", "America/Denver"),
         "DONATION_MINIMUM_CENTS": _int("DONATION_MINIMUM_CENTS", 500),
         "DONATION_SUGGESTED_DOLLARS": [int(v) for v in
                                        os.environ.get("DONATION_SUGGESTED_DOLLARS", "25,50,100,250").split(",")],
@@ -161,6 +163,15 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_FEE_PERCENT": os.environ.get("STRIPE_FEE_PERCENT", "2.9"),
         "STRIPE_FEE_FIXED_CENTS": _int("STRIPE_FEE_FIXED_CENTS", 30),
         "DONOR_LINK_HOURS": _int("DONOR_LINK_HOURS", 24),
+        # Sign-in links asked for one email address (whoever asks), against mailbox flooding.
+        "DONOR_LINK_RATE_LIMIT": os.environ.get("DONOR_LINK_RATE_LIMIT", "3 per hour"),
         # How long the donate page is kept in memory for first-time visitors (0: never).
         "GIVING_PAGE_CACHE_SECONDS": _int("GIVING_PAGE_CACHE_SECONDS", 60),
+        # Content-Security-Policy sources the payment pages add for Stripe.js (space-separated).
+        "STRIPE_CSP_SCRIPT_SRC": os.environ.get("STRIPE_CSP_SCRIPT_SRC", "https://js.stripe.com"),
+        "STRIPE_CSP_FRAME_SRC": os.environ.get("STRIPE_CSP_FRAME_SRC", "https://js.stripe.com https://hooks.stripe.com"),
+        "STRIPE_CSP_CONNECT_SRC": os.environ.get("STRIPE_CSP_CONNECT_SRC", "https://api.stripe.com"),
+        # Tests and development only: where Stripe refuses pause_collection (localstripe), pause a
+        # monthly gift by cancelling it at the period's end instead. Off: the donor is told.
+        "GIVING_PAUSE_FALLBACK": _flag("GIVING_PAUSE_FALLBACK", False),
     }

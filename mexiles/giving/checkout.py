@@ -75,9 +75,8 @@ def _finish(outcome: ledger.Outcome, gift_id: int | None) -> Result:
 
 
 def _new_donor(data: dict):
-    donor = donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"))
-    donor.listed = donor.listed or bool(data.get("listed"))
-    return donor
+    return donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"),
+                                 listed=bool(data.get("listed")), trusted=bool(data.get("own_donor")))
 
 
 def _insert_once(row, model, attempt: str):
@@ -101,19 +100,33 @@ def _gift_terms(data: dict) -> dict:
 # --- One-time gifts -----------------------------------------------------------------------
 
 def give_once(data: dict, attempt: str, payment_method: str) -> Result:
+    """Charge one attempt once. The gift row stays locked (PostgreSQL) from here until the end of
+    the checkout, so two presses of Give for the same attempt run one after the other: the second
+    finds the first one's PaymentIntent, paid, and charges nothing."""
     gift = db.session.scalar(select(Gift).where(Gift.attempt_token == attempt))
-    if gift is not None and gift.status in ("succeeded", "refunded"):
-        return Result("succeeded", gift_id=gift.id)
     if gift is None:
         donor = _new_donor(data)
         gift = _insert_once(Gift(donor_id=donor.id, amount_cents=data["amount_cents"], source="online",
                                  status="pending", attempt_token=attempt, tribute_kind=data.get("tribute_kind"),
                                  tribute_name=data.get("tribute_name"),
-                                 tribute_notify_email=data.get("tribute_notify_email"), **_gift_terms(data)),
+                                 tribute_notify_email=data.get("tribute_notify_email"),
+                                 donor_name=data.get("name") or None, donor_address=data.get("address") or None,
+                                 **_gift_terms(data)),
                             Gift, attempt)
+    gift = db.session.scalar(select(Gift).where(Gift.id == gift.id).with_for_update(of=Gift)
+                             .execution_options(populate_existing=True))
+    try:
+        return _charge_once(gift, attempt, payment_method)
+    finally:
+        db.session.commit()  # keeps the PaymentIntent id, and releases the lock
+
+
+def _charge_once(gift: Gift, attempt: str, payment_method: str) -> Result:
+    if gift.status in ("succeeded", "refunded"):
+        return Result("succeeded", gift_id=gift.id)
     stripe = v1()
     try:
-        intent = None
+        # One PaymentIntent per gift. After a decline the same one is given the new card.
         if gift.stripe_payment_intent_id:
             intent = stripe.payment_intents.retrieve(gift.stripe_payment_intent_id)
             if intent.status == "succeeded":
@@ -121,22 +134,21 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
             if intent.status == "requires_action":
                 return Result("requires_action", client_secret=intent.client_secret, gift_id=gift.id)
             if intent.status == "requires_payment_method":
-                # A declined card: a fresh PaymentIntent for the new card (the declined one is dropped).
-                _cancel_quietly(intent.id)
-                intent = None
-        if intent is None:
+                intent = stripe.payment_intents.update(intent.id, params={"payment_method": payment_method},
+                                                       options=idempotent(f"gift-{attempt}-card-{payment_method}"))
+        else:
             intent = stripe.payment_intents.create(
                 params={"amount": gift.amount_cents, "currency": gift.currency, "payment_method": payment_method,
                         "payment_method_types": ["card"],
                         "metadata": {"gift_id": str(gift.id), "attempt": attempt}},
-                options=idempotent(f"gift-{attempt}-create-{payment_method}"))
+                options=idempotent(f"gift-{attempt}"))
             gift.stripe_payment_intent_id = intent.id
-            db.session.commit()
+            db.session.flush()
         if intent.status == "requires_confirmation":
-            intent = stripe.payment_intents.confirm(intent.id, options=idempotent(f"gift-{attempt}-confirm-{intent.id}"))
+            intent = stripe.payment_intents.confirm(intent.id,
+                                                    options=idempotent(f"gift-{attempt}-confirm-{payment_method}"))
     except CardError as error:
         ledger.payment_failed({"id": gift.stripe_payment_intent_id, "last_payment_error": {"code": error.code}})
-        db.session.commit()
         return _declined(error.code, gift.amount_cents)
     except NetworkError:
         return _network()
@@ -144,13 +156,6 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
         log.exception("payment intent for gift %s", gift.id)
         return _failure()
     return _intent_result(intent, gift)
-
-
-def _cancel_quietly(intent_id: str) -> None:
-    try:
-        v1().payment_intents.cancel(intent_id)
-    except StripeError:
-        log.info("could not cancel %s", intent_id)
 
 
 def _intent_result(intent, gift: Gift) -> Result:
@@ -216,6 +221,24 @@ def customer_for(donor) -> str:
     return donor.stripe_customer_id
 
 
+def _subscription_customer(recurring: RecurringGift, attempt: str, trusted: bool) -> str:
+    """The customer the new subscription bills. Someone not signed in as the donor gets a customer
+    of their own when the donor already has one: their card must not become the card the donor's
+    other monthly gifts are charged to."""
+    if not recurring.stripe_customer_id:
+        donor = recurring.donor
+        if donor.stripe_customer_id and not trusted:
+            customer = v1().customers.create(
+                params={"email": donor.email_key, "metadata": {"donor_id": str(donor.id),
+                                                                "recurring_gift_id": str(recurring.id)}},
+                options=idempotent(f"monthly-{attempt}-customer"))
+            recurring.stripe_customer_id = customer.id
+        else:
+            recurring.stripe_customer_id = customer_for(donor)
+        db.session.commit()
+    return recurring.stripe_customer_id
+
+
 def set_default_card(customer: str, payment_method: str | None, card_token: str | None, key: str) -> None:
     """Make this card the one monthly charges use. Stripe.js gives a PaymentMethod; the test
     stand-in gives a card token instead, which becomes the customer's default source."""
@@ -235,12 +258,14 @@ def give_monthly(data: dict, attempt: str, payment_method: str | None, card_toke
     if recurring is None:
         donor = _new_donor(data)
         recurring = _insert_once(RecurringGift(donor_id=donor.id, amount_cents=data["amount_cents"],
-                                               status="incomplete", attempt_token=attempt, **_gift_terms(data)),
+                                               status="incomplete", attempt_token=attempt,
+                                               donor_name=data.get("name") or None,
+                                               donor_address=data.get("address") or None, **_gift_terms(data)),
                                  RecurringGift, attempt)
     stripe = v1()
     key = f"monthly-{attempt}-{card_token or payment_method}"
     try:
-        customer = customer_for(recurring.donor)
+        customer = _subscription_customer(recurring, attempt, trusted=bool(data.get("own_donor")))
         set_default_card(customer, payment_method, card_token, key)
         if recurring.stripe_subscription_id:
             subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,

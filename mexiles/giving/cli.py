@@ -3,7 +3,7 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
-from . import receipts
+from . import localtime, receipts
 from .reconcile import reconcile
 
 giving_cli = AppGroup("giving", help="Online giving: reconciliation with Stripe, statements.")
@@ -20,6 +20,13 @@ def reconcile_command(since):
     click.echo(f"{len(lines)} repairs." if lines else "Nothing to repair.")
 
 
+@giving_cli.command("resend-receipts")
+def resend_receipts_command():
+    """Send the receipts of paid gifts that have none yet (the mail server was down)."""
+    sent, unsent = receipts.resend_missing()
+    click.echo(f"Receipts sent: {sent}; still unsent: {unsent}.")
+
+
 @giving_cli.command("statements")
 @click.option("--year", type=int, help="A calendar year (default: last year).")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Start date instead of a year.")
@@ -29,7 +36,7 @@ def statements_command(year, since, until):
     if since and until:
         start, end = since.date(), until.date()
     else:
-        year = year or dt.date.today().year - 1
+        year = year or localtime.today().year - 1
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     sent = failed = 0
     for donor in receipts.donors_who_gave(start, end):

@@ -30,11 +30,18 @@ def get_or_404(donor_id: int) -> Donor:
     return get(donor_id) or abort(404)
 
 
-def find_or_create(email: str, name: str | None = None, address: str | None = None, locale: str = "en") -> Donor:
-    """The donor with this email, created if new; a name or address given now updates theirs."""
+def find_or_create(email: str, name: str | None = None, address: str | None = None, locale: str = "en",
+                   listed: bool | None = None, trusted: bool = True) -> Donor:
+    """The donor with this email, created if new.
+
+    ``trusted`` (staff, or the donor signed in as themselves) updates an existing donor's name,
+    address, language and listing. Anyone else typing a donor's email on the public form only
+    fills what the donor left blank: their name, address and listing are theirs to change.
+    """
     donor = find(email)
     if donor is None:
-        donor = Donor(email_key=email_key(email), name=name or None, address=address or None, locale=locale)
+        donor = Donor(email_key=email_key(email), name=name or None, address=address or None, locale=locale,
+                      listed=bool(listed))
         try:
             with db.session.begin_nested():  # two first gifts at once: the second finds the first
                 db.session.add(donor)
@@ -44,11 +51,17 @@ def find_or_create(email: str, name: str | None = None, address: str | None = No
         else:
             audit.record("donor.create", "donor", donor.id)
             return donor
+    if not trusted:
+        donor.name = donor.name or name or None
+        donor.address = donor.address or address or None
+        return donor
     if name and name != donor.name:
         donor.name = name
     if address and address != donor.address:
         donor.address = address
     donor.locale = locale or donor.locale
+    if listed is not None:
+        donor.listed = donor.listed or listed
     return donor
 
 
@@ -107,6 +120,11 @@ def merge(duplicate: Donor, into: Donor, actor) -> None:
     """Move every gift and monthly gift of ``duplicate`` to ``into`` and remove the duplicate."""
     if duplicate.id == into.id:
         raise MergeError("same donor")
+    if duplicate.stripe_customer_id:
+        # Its subscriptions go on billing the duplicate's Stripe customer (and card): they keep it.
+        db.session.execute(update(RecurringGift).where(RecurringGift.donor_id == duplicate.id,
+                                                       RecurringGift.stripe_customer_id.is_(None))
+                           .values(stripe_customer_id=duplicate.stripe_customer_id))
     for model in (Gift, RecurringGift):
         db.session.execute(update(model).where(model.donor_id == duplicate.id).values(donor_id=into.id))
     into.name = into.name or duplicate.name

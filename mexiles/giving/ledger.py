@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field as dc_field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from . import donors
-from .models import Dispute, Gift, RecurringGift, Refund
+from .models import REFUND_STATUSES, REFUND_VOID, Dispute, Gift, RecurringGift, RefusedAttempt, Refund
 from .stripe_gateway import StripeError, balance_fee, configured, field, object_id, v1
 
 
@@ -113,34 +113,52 @@ def payment_succeeded(payment_intent) -> Outcome:
     gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
     if gift is None or gift.recurring_gift_id:
         return outcome  # not a one-time gift of ours (monthly charges are recorded from invoices)
-    gift.stripe_payment_intent_id = field(payment_intent, "id")
+    intent_id = field(payment_intent, "id")
     amount = field(payment_intent, "amount_received") or field(payment_intent, "amount")
+    if gift.stripe_payment_intent_id not in (None, intent_id) and gift.status in ("succeeded", "refunded"):
+        # The gift was already paid by another PaymentIntent: the donor was charged twice. Never
+        # rewrite the gift; show staff the second charge so that they refund it.
+        flag_duplicate_payment(gift, intent_id, amount)
+        return outcome
+    gift.stripe_payment_intent_id = intent_id
     if _mark_paid(gift, amount, _charge_of(payment_intent), field(payment_intent, "created")):
         outcome.receipts.append(gift.id)
     outcome.touched += [gift.stripe_payment_intent_id, gift.stripe_charge_id]
     return outcome
 
 
+DUPLICATE_PAYMENT = "duplicate_payment"
+
+
+def flag_duplicate_payment(gift: Gift, intent_id: str, amount) -> None:
+    """A second successful charge for a gift, listed for staff with the refused attempts (once)."""
+    detail = f"gift {gift.id} paid by {gift.stripe_payment_intent_id}; {intent_id} also paid: refund it"[:200]
+    if db.session.scalar(select(RefusedAttempt.id).where(RefusedAttempt.reason == DUPLICATE_PAYMENT,
+                                                         RefusedAttempt.detail == detail)) is None:
+        db.session.add(RefusedAttempt(reason=DUPLICATE_PAYMENT, amount_cents=int(amount or 0) or None, detail=detail))
+
+
 def payment_failed(payment_intent) -> Outcome:
     metadata = field(payment_intent, "metadata", {})
     gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
-    if gift is not None and not gift.recurring_gift_id and gift.status in ("pending", "failed"):
+    if (gift is not None and not gift.recurring_gift_id and gift.status in ("pending", "failed")
+            and gift.stripe_payment_intent_id in (None, field(payment_intent, "id"))):
         gift.status = "failed"
         gift.failure_code = field(field(payment_intent, "last_payment_error"), "code", "failed")[:64]
     return Outcome()
 
 
-def _invoice_gift(invoice, recurring: RecurringGift, status: str) -> tuple[Gift, bool]:
+def _invoice_gift(invoice, recurring: RecurringGift, status: str, amount: int) -> tuple[Gift, bool]:
     """The gift of one monthly invoice, created if new. Returns (gift, created)."""
     invoice_id = field(invoice, "id")
     gift = gift_for(invoice=invoice_id)
     if gift is not None:
         return gift, False
     gift = Gift(donor_id=recurring.donor_id, fund_id=recurring.fund_id, campaign_id=recurring.campaign_id,
-                tour_event_id=recurring.tour_event_id, recurring_gift_id=recurring.id,
-                amount_cents=field(invoice, "amount_paid") or field(invoice, "amount_due") or recurring.amount_cents,
+                tour_event_id=recurring.tour_event_id, recurring_gift_id=recurring.id, amount_cents=amount,
                 covered_fee_cents=recurring.covered_fee_cents, currency=field(invoice, "currency", recurring.currency),
                 anonymous=recurring.anonymous, source="online", status=status, stripe_invoice_id=invoice_id,
+                donor_name=recurring.donor_name, donor_address=recurring.donor_address,
                 received_at=stripe_time(field(invoice, "created")))
     try:
         with db.session.begin_nested():  # the donate page and the webhook may both get here
@@ -159,14 +177,19 @@ def invoice_paid(invoice) -> Outcome:
     if recurring is None:
         outcome.waits_for = subscription
         return outcome
-    gift, _created = _invoice_gift(invoice, recurring, "pending")
+    amount = int(field(invoice, "amount_paid", 0))
+    if amount <= 0:  # a $0 invoice (a trial, a credit) is no gift, whatever the plan says
+        if recurring.status in ("incomplete", "past_due"):
+            recurring.status = "active"
+        return outcome
+    gift, _created = _invoice_gift(invoice, recurring, "pending", amount)
     payment_intent = object_id(field(invoice, "payment_intent"))
     if payment_intent and not gift.stripe_payment_intent_id:
         taken = db.session.scalar(select(Gift.id).where(Gift.stripe_payment_intent_id == payment_intent))
         if taken is None:
             gift.stripe_payment_intent_id = payment_intent
     charge = field(invoice, "charge")
-    if _mark_paid(gift, field(invoice, "amount_paid"), charge, field(invoice, "created")):
+    if _mark_paid(gift, amount, charge, field(invoice, "created")):
         outcome.receipts.append(gift.id)
     if recurring.status in ("incomplete", "past_due"):
         recurring.status = "active"
@@ -182,7 +205,10 @@ def invoice_failed(invoice) -> Outcome:
     if recurring is None:
         outcome.waits_for = subscription
         return outcome
-    gift, created = _invoice_gift(invoice, recurring, "failed")
+    amount = int(field(invoice, "amount_due", 0))
+    if amount <= 0:
+        return outcome
+    gift, created = _invoice_gift(invoice, recurring, "failed", amount)
     if gift.status in ("pending", "failed"):
         gift.status = "failed"
         gift.failure_code = "invoice_payment_failed"
@@ -193,17 +219,30 @@ def invoice_failed(invoice) -> Outcome:
     return outcome
 
 
-def _apply_refund_total(gift: Gift) -> None:
+def _apply_refund_total(gift: Gift, at_least: int = 0) -> None:
+    """The gift's refunded amount: its refunds that went through (a failed or canceled one gives
+    nothing back), or what the charge says when it came without its list of refunds."""
     recorded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0))
-                                 .where(Refund.gift_id == gift.id))
-    gift.refunded_cents = max(gift.refunded_cents, recorded)
+                                 .where(Refund.gift_id == gift.id, Refund.status.notin_(REFUND_VOID)))
+    gift.refunded_cents = max(recorded, at_least)
     gift.settle()
 
 
-def record_refund(gift: Gift, refund_id: str | None, amount: int, reason: str | None = None, by=None) -> None:
-    if refund_id and db.session.scalar(select(Refund.id).where(Refund.stripe_refund_id == refund_id)):
+def record_refund(gift: Gift, refund_id: str | None, amount: int, reason: str | None = None, by=None,
+                  status: str | None = None) -> None:
+    status = status if status in REFUND_STATUSES else "succeeded"
+    row = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_id)) if refund_id else None
+    if row is not None:
+        # A refund's status only moves forward: pending, then succeeded or failed/canceled.
+        if row.status != status and row.status not in REFUND_VOID and (status in REFUND_VOID or
+                                                                        row.status == "pending"):
+            row.status = status
+            db.session.flush()
+            _apply_refund_total(gift)
         return
-    db.session.add(Refund(gift_id=gift.id, stripe_refund_id=refund_id, amount_cents=amount,
+    if amount <= 0:
+        return
+    db.session.add(Refund(gift_id=gift.id, stripe_refund_id=refund_id, amount_cents=amount, status=status,
                           reason=(reason or None) and reason[:200], by_user_id=getattr(by, "id", None)))
     db.session.flush()
     _apply_refund_total(gift)
@@ -217,29 +256,34 @@ def charge_refunded(charge) -> Outcome:
     if gift is None:
         outcome.waits_for = object_id(field(charge, "payment_intent")) or field(charge, "id")
         return outcome
-    for refund in field(field(charge, "refunds"), "data") or []:
-        record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"))
-    gift.refunded_cents = max(gift.refunded_cents, int(field(charge, "amount_refunded", 0)))
-    gift.settle()
+    refunds = field(field(charge, "refunds"), "data") or []
+    for refund in refunds:
+        record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"),
+                      status=field(refund, "status"))
+    _apply_refund_total(gift, at_least=0 if refunds else int(field(charge, "amount_refunded", 0)))
     return outcome
 
 
 def refund_seen(refund) -> Outcome:
-    """A refund object (refund.created / refund.updated, or one listed by reconciliation)."""
+    """A refund object (refund.created/updated/failed, or one listed by reconciliation); a failed
+    or canceled refund is kept, marked, and no longer counts."""
     outcome = Outcome()
-    if field(refund, "status") in ("failed", "canceled"):
-        return outcome
     gift = gift_for(charge=object_id(field(refund, "charge")),
                     payment_intent=object_id(field(refund, "payment_intent")))
     if gift is None:
         outcome.waits_for = object_id(field(refund, "payment_intent")) or object_id(field(refund, "charge"))
         return outcome
-    record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"))
+    record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"),
+                  status=field(refund, "status"))
     return outcome
 
 
-def dispute_seen(dispute) -> Outcome:
-    """A dispute flags the gift for staff; a lost dispute takes the money back."""
+DISPUTE_CLOSED = ("won", "lost")
+
+
+def dispute_seen(dispute, reinstated: bool = False) -> Outcome:
+    """A dispute flags the gift for staff. A lost one takes its amount back (kept apart from
+    refunds) and Stripe's dispute fee; a won one, or funds reinstated, gives both back."""
     outcome = Outcome()
     gift = gift_for(charge=object_id(field(dispute, "charge")),
                     payment_intent=object_id(field(dispute, "payment_intent")))
@@ -248,15 +292,26 @@ def dispute_seen(dispute) -> Outcome:
         return outcome
     dispute_id = field(dispute, "id")
     row = db.session.scalar(select(Dispute).where(Dispute.stripe_dispute_id == dispute_id))
+    status = "won" if reinstated else field(dispute, "status", "needs_response")
     if row is None:
         row = Dispute(gift_id=gift.id, stripe_dispute_id=dispute_id, amount_cents=int(field(dispute, "amount", 0)),
-                      reason=field(dispute, "reason"), status=field(dispute, "status", "needs_response"))
+                      reason=field(dispute, "reason"), status=status)
         db.session.add(row)
-    row.status = field(dispute, "status", row.status)
+    # A closed dispute is not reopened by an older event; only money reinstated turns lost into won.
+    if row.status not in DISPUTE_CLOSED or (status == "won" and row.status == "lost"):
+        row.status = status
+    transactions = field(dispute, "balance_transactions") or []
+    if transactions:  # the fee withdrawn, less any fee given back
+        row.fee_cents = sum(int(field(t, "fee", 0)) for t in transactions)
+    elif row.status == "won":
+        row.fee_cents = 0
+    db.session.flush()
     gift.disputed = True
-    if row.status == "lost":
-        gift.refunded_cents = max(gift.refunded_cents, row.amount_cents)
-        gift.settle()
+    lost, fees = db.session.execute(
+        select(func.coalesce(func.sum(case((Dispute.status == "lost", Dispute.amount_cents), else_=0)), 0),
+               func.coalesce(func.sum(Dispute.fee_cents), 0)).where(Dispute.gift_id == gift.id)).one()
+    gift.dispute_lost_cents, gift.dispute_fee_cents = int(lost), max(0, int(fees))
+    gift.settle()
     return outcome
 
 

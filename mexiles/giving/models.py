@@ -111,6 +111,13 @@ class RecurringGift(db.Model):
     anonymous: Mapped[bool] = mapped_column(default=False)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_plan_id: Mapped[str | None] = mapped_column(String(255))
+    # The Stripe customer this subscription bills. Usually the donor's; a monthly gift made from the
+    # public form for a donor who already has a customer gets a customer of its own, so that a
+    # stranger's card never becomes the card another person's monthly gifts are charged to.
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The name and address typed with this gift, for its receipts (the donor's own stay untouched).
+    donor_name: Mapped[str | None] = mapped_column(EncryptedString)
+    donor_address: Mapped[str | None] = mapped_column(EncryptedString)
     attempt_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The Stripe time of the last status we applied, so a late, older event cannot undo a newer one.
     status_at: Mapped[int] = mapped_column(default=0)
@@ -126,6 +133,7 @@ class Gift(db.Model):
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("fee_cents >= 0 AND refunded_cents >= 0", name="fee_refund_sane"),
+        CheckConstraint("dispute_lost_cents >= 0 AND dispute_fee_cents >= 0", name="dispute_sane"),
         CheckConstraint(_one_of("status", GIFT_STATUSES), name="status_known"),
         CheckConstraint(_one_of("source", SOURCES), name="source_known"),
         CheckConstraint("tribute_kind IS NULL OR " + _one_of("tribute_kind", TRIBUTE_KINDS), name="tribute_known"),
@@ -152,8 +160,11 @@ class Gift(db.Model):
         ForeignKey("giving_recurring_gifts.id", ondelete="RESTRICT"), index=True)
     amount_cents: Mapped[int]  # gross, what the donor paid
     fee_cents: Mapped[int] = mapped_column(default=0)
-    refunded_cents: Mapped[int] = mapped_column(default=0)
-    net_cents: Mapped[int] = mapped_column(default=0)  # amount - fee - refunded
+    refunded_cents: Mapped[int] = mapped_column(default=0)  # refunds that went through (not failed ones)
+    # A lost dispute takes its amount back, and Stripe charges a dispute fee; both undone if won.
+    dispute_lost_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    dispute_fee_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    net_cents: Mapped[int] = mapped_column(default=0)  # amount - fee - refunded - dispute lost - dispute fee
     covered_fee_cents: Mapped[int] = mapped_column(default=0)  # added by the donor to cover the fee
     currency: Mapped[str] = mapped_column(String(3), default="usd")
     source: Mapped[str] = mapped_column(String(10), default="online")
@@ -162,6 +173,10 @@ class Gift(db.Model):
     tribute_kind: Mapped[str | None] = mapped_column(String(10))
     tribute_name: Mapped[str | None] = mapped_column(EncryptedString)
     tribute_notify_email: Mapped[str | None] = mapped_column(EncryptedString)
+    # The name and address typed with this gift, for its receipt: a gift made from the public form
+    # for an existing donor never rewrites that donor's name or address.
+    donor_name: Mapped[str | None] = mapped_column(EncryptedString)
+    donor_address: Mapped[str | None] = mapped_column(EncryptedString)
     description: Mapped[str | None] = mapped_column(String(500))  # in-kind gifts, check numbers
     disputed: Mapped[bool] = mapped_column(default=False)
     failure_code: Mapped[str | None] = mapped_column(String(64))
@@ -182,22 +197,47 @@ class Gift(db.Model):
     def counted(self) -> bool:
         return self.status == "succeeded"
 
+    @property
+    def taken_back_cents(self) -> int:
+        """What left the organisation again: refunds and lost disputes."""
+        return (self.refunded_cents or 0) + (self.dispute_lost_cents or 0)
+
+    @property
+    def receipt_name(self) -> str:
+        return self.donor_name or self.donor.display_name
+
+    @property
+    def receipt_address(self) -> str | None:
+        return self.donor_address if self.donor_name else self.donor.address
+
     def settle(self) -> None:
-        self.fee_cents, self.refunded_cents = self.fee_cents or 0, self.refunded_cents or 0
-        self.net_cents = self.amount_cents - self.fee_cents - self.refunded_cents
-        if self.status == "succeeded" and self.refunded_cents >= self.amount_cents:
+        """Net amount and status from the figures; a gift with nothing left is not counted, and
+        counts again when money comes back (a failed refund, a dispute won)."""
+        for name in ("fee_cents", "refunded_cents", "dispute_lost_cents", "dispute_fee_cents"):
+            setattr(self, name, getattr(self, name) or 0)
+        self.net_cents = (self.amount_cents - self.fee_cents - self.refunded_cents - self.dispute_lost_cents
+                          - self.dispute_fee_cents)
+        if self.status == "succeeded" and self.taken_back_cents >= self.amount_cents:
             self.status = "refunded"
+        elif self.status == "refunded" and self.taken_back_cents < self.amount_cents:
+            self.status = "succeeded"
+
+
+REFUND_STATUSES = ("pending", "succeeded", "failed", "canceled", "requires_action")
+REFUND_VOID = ("failed", "canceled")  # a refund that did not go through gives nothing back
 
 
 class Refund(db.Model):
     __tablename__ = "giving_refunds"
-    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
+                      CheckConstraint(_one_of("status", REFUND_STATUSES), name="status_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gift_id: Mapped[int] = mapped_column(ForeignKey("giving_gifts.id", ondelete="RESTRICT"), index=True)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     amount_cents: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="succeeded", server_default="succeeded")
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -211,6 +251,7 @@ class Dispute(db.Model):
     amount_cents: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32))
+    fee_cents: Mapped[int] = mapped_column(default=0, server_default="0")  # Stripe's dispute fees, net
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -9,20 +9,51 @@ method or path, and any response that sets a cookie or is not a 200 goes through
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 CACHE_HEADER = "X-Mexiles-Page-Cache"
-MAX_ENTRIES = 1000
+MAX_ENTRIES = 256
+
+
+class LRU:
+    """A bounded mapping that forgets the least recently used entry: a flood of distinct requests
+    evicts old pages one by one instead of emptying the cache."""
+
+    def __init__(self, size: int = MAX_ENTRIES):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        value = self.entries.get(key)
+        if value is not None:
+            self.entries.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        self.entries[key] = value
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 class AnonymousPageCache:
+    """Only 200 responses marked by the view are kept, and the view answers 200 only at the
+    normalised address (anything else is redirected there), so that keys stay few."""
+
     def __init__(self, wsgi_app, config, paths: set[str]):
         self.wsgi_app = wsgi_app
         self.config = config
         self.paths = paths
-        self.entries: dict[tuple, tuple[float, str, list, bytes]] = {}
+        self.entries = LRU()
 
     def _key(self, environ) -> tuple | None:
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in self.paths
@@ -58,9 +89,7 @@ class AnonymousPageCache:
         marked = any(name == CACHE_HEADER for name, _ in headers)
         headers = [(name, value) for name, value in headers if name != CACHE_HEADER]
         if marked and status.startswith("200") and not any(name.lower() == "set-cookie" for name, _ in headers):
-            if len(self.entries) >= MAX_ENTRIES:
-                self.entries.clear()
-            self.entries[key] = (time.monotonic() + self.config["GIVING_PAGE_CACHE_SECONDS"], status, headers, body)
+            self.entries.put(key, (time.monotonic() + self.config["GIVING_PAGE_CACHE_SECONDS"], status, headers, body))
         start_response(status, headers)
         return [body]
 

@@ -6,54 +6,100 @@ monthly gift of someone else is "not found" (404), never shown.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_mailman import EmailMessage
 from sqlalchemy import select
 
-from .. import mail
+from ..access import Role
 from ..accounts import services as accounts
 from ..accounts.models import new_session_token
 from ..audit import services as audit
 from ..extensions import db
+from ..timeutil import utcnow
 from . import checkout, donors, receipts
 from .models import Donor, Gift, RecurringGift
 from .stripe_gateway import APIError, InvalidRequestError, idempotent, v1
 
 PURPOSE = "donor-signin"
+log = logging.getLogger(__name__)
 
 
 def link_max_age() -> dt.timedelta:
     return dt.timedelta(hours=current_app.config["DONOR_LINK_HOURS"])
 
 
+def donor_only(user) -> bool:
+    """Sign-in links are for donors alone: staff sign in on the usual page, with their password
+    (and whatever else protects their accounts), never by an emailed link."""
+    return user is not None and user.roles == frozenset({Role.DONOR})
+
+
 def signin_link(donor: Donor, next_endpoint: str = "giving.portal") -> str | None:
+    """A single-use sign-in link, or None when the donor's account is also a staff account."""
     user = donors.ensure_account(donor)
     db.session.commit()
+    if not donor_only(user):
+        return None
     return url_for("giving.portal_signin", token=accounts.make_token(user, PURPOSE),
                    next=url_for(next_endpoint), _external=True)
 
 
 def card_update_link(donor: Donor) -> str:
-    return signin_link(donor, "giving.portal")
+    return signin_link(donor, "giving.portal") or url_for("accounts.login", _external=True)
 
 
-def send_signin_link(email: str) -> None:
-    """Email a sign-in link if a donor has that address; say nothing either way."""
+def signin_message(email: str) -> EmailMessage | None:
+    """The sign-in email for a donor with this address, made now and sent later (``send_later``)
+    so that the answer takes the same time whether or not the address is known. None when no
+    donor-only account has that address."""
     donor = donors.find(email)
-    if donor is None:
-        return
-    link = signin_link(donor)
-    mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt", locale=donor.locale,
-              link=link, hours=current_app.config["DONOR_LINK_HOURS"])
+    link = signin_link(donor) if donor is not None else None
+    if link is None:
+        db.session.commit()  # the same round trip as the known case
+        return None
+    with force_locale(donor.locale):
+        text = render_template("giving/email/signin.txt", link=link, hours=current_app.config["DONOR_LINK_HOURS"])
+        subject = str(_l("Your sign-in link"))
     audit.record("donor.signin_link", "donor", donor.id)
     db.session.commit()
+    return EmailMessage(subject=subject, body=text, to=[donor.email_key])
+
+
+def send_later(response, message: EmailMessage | None):
+    """Send ``message`` once the response has gone out (WSGI close), so mail server time never
+    shows in the response time."""
+    if message is None:
+        return response
+    app = current_app._get_current_object()
+
+    def send():
+        with app.app_context():
+            try:
+                message.send()
+            except (OSError, smtplib.SMTPException):
+                log.exception("could not send a donor sign-in link")
+
+    response.call_on_close(send)
+    return response
+
+
+def peek_signin_token(token: str):
+    """The donor-only user a sign-in link is for, without spending it (the confirm page)."""
+    user = accounts.user_for_token(token, PURPOSE, link_max_age())
+    if not donor_only(user):
+        raise accounts.AccountError(_l("Staff accounts sign in on the usual sign-in page."))
+    return user
 
 
 def use_signin_token(token: str):
     """The user behind a sign-in link; the link is spent (the session token changes, which also
     ends the donor's sessions on other devices, as a password change does)."""
-    user = accounts.user_for_token(token, PURPOSE, link_max_age())
+    user = peek_signin_token(token)
     user.session_token = new_session_token()
     audit.record("donor.signin", "user", user.id, actor=user)
     db.session.commit()
@@ -119,9 +165,14 @@ def change_amount(recurring: RecurringGift, amount_cents: int, actor) -> None:
     db.session.commit()
 
 
+def billed_customer(recurring: RecurringGift) -> str:
+    """The Stripe customer whose card this monthly gift is charged to."""
+    return recurring.stripe_customer_id or checkout.customer_for(recurring.donor)
+
+
 def start_card_change(recurring: RecurringGift) -> str:
     """A SetupIntent whose client secret the page confirms with Stripe.js."""
-    customer = checkout.customer_for(recurring.donor)
+    customer = billed_customer(recurring)
     intent = v1().setup_intents.create(params={"customer": customer, "payment_method_types": ["card"]})
     return intent.client_secret
 
@@ -129,7 +180,7 @@ def start_card_change(recurring: RecurringGift) -> str:
 def finish_card_change(recurring: RecurringGift, setup_intent_id: str, actor) -> None:
     stripe = v1()
     intent = stripe.setup_intents.retrieve(setup_intent_id)
-    customer = recurring.donor.stripe_customer_id
+    customer = billed_customer(recurring)
     if intent.status != "succeeded" or intent.customer != customer:
         raise MonthlyError("setup")
     checkout.set_default_card(customer, intent.payment_method, None, f"card-{setup_intent_id}")
@@ -137,8 +188,9 @@ def finish_card_change(recurring: RecurringGift, setup_intent_id: str, actor) ->
     db.session.commit()
 
 
-# Stripe pauses with pause_collection. The test double (localstripe) does not know it, so there a
-# pause falls back to "stop at the end of this period" (cancel_at_period_end), which resume undoes.
+# Stripe pauses with pause_collection. The test double (localstripe) does not know it; only where
+# GIVING_PAUSE_FALLBACK is on (tests, development) does a pause fall back to "stop at the end of
+# this period" (cancel_at_period_end), which resume undoes. In production the donor is told.
 PAUSE = ({"pause_collection": {"behavior": "void"}}, {"cancel_at_period_end": True})
 RESUME = ({"pause_collection": ""}, {"cancel_at_period_end": False})
 
@@ -151,6 +203,11 @@ def resume(recurring: RecurringGift, actor) -> None:
     _set_collection(recurring, RESUME, "active", "monthly.resume", actor)
 
 
+def _now_stamp() -> int:
+    """Now in Stripe's time (seconds), so that an older webhook cannot undo the donor's change."""
+    return int(utcnow().replace(tzinfo=dt.UTC).timestamp())
+
+
 def _set_collection(recurring, choices, status, action, actor) -> None:
     if recurring.status == "canceled":
         raise MonthlyError("canceled")
@@ -158,8 +215,11 @@ def _set_collection(recurring, choices, status, action, actor) -> None:
     try:
         v1().subscriptions.update(recurring.stripe_subscription_id, params=preferred)
     except (InvalidRequestError, APIError):  # localstripe answers 400 or 500 to pause_collection
+        if not current_app.config["GIVING_PAUSE_FALLBACK"]:
+            raise MonthlyError("collection") from None
         v1().subscriptions.update(recurring.stripe_subscription_id, params=fallback)
     recurring.status = status
+    recurring.status_at = max(recurring.status_at, _now_stamp())
     audit.record(action, "recurring_gift", recurring.id, actor=actor)
     db.session.commit()
 
@@ -168,7 +228,7 @@ def cancel(recurring: RecurringGift, actor) -> None:
     if recurring.status == "canceled":
         return
     v1().subscriptions.cancel(recurring.stripe_subscription_id)
-    from ..timeutil import utcnow
     recurring.status, recurring.canceled_at = "canceled", utcnow()
+    recurring.status_at = max(recurring.status_at, _now_stamp())
     audit.record("monthly.cancel", "recurring_gift", recurring.id, actor=actor)
     db.session.commit()

@@ -8,8 +8,8 @@ from flask_login import current_user, login_user
 from ..access import public, signed_in
 from ..accounts.services import AccountError
 from ..extensions import limiter
-from ..timeutil import utcnow
-from . import donors
+from ..formatting import money
+from . import donors, localtime
 from . import portal as donor_portal
 from .forms import AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
 from .stripe_gateway import StripeError, configured
@@ -25,22 +25,37 @@ def _pdf(body: bytes, filename: str) -> Response:
                     headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
 
 
+def _link_limit() -> str:
+    return current_app.config["DONOR_LINK_RATE_LIMIT"]
+
+
+def _address_key() -> str:
+    return "donor-link:" + donors.email_key(request.form.get("email", ""))
+
+
 @bp.route("/portal/signin", methods=["GET", "POST"])
 @limiter.limit(_signin_limit, methods=["POST"])
+@limiter.limit(_link_limit, methods=["POST"], key_func=_address_key)
 @public
 def portal_signin_request():
     form = SigninRequestForm()
     if form.validate_on_submit():
-        donor_portal.send_signin_link(form.email.data)
+        # The same answer, in about the same time, whether or not a donor has this address.
+        message = donor_portal.signin_message(form.email.data)
         flash(_("If you have given with that address, a sign-in link is on its way."), "success")
-        return redirect(url_for("giving.portal_signin_request"))
+        return donor_portal.send_later(redirect(url_for("giving.portal_signin_request")), message)
     return render_template("giving/portal/signin.html", form=form)
 
 
-@bp.route("/portal/signin/<token>")
+@bp.route("/portal/signin/<token>", methods=["GET", "POST"])
 @public
 def portal_signin(token):
+    """GET only shows a button: mail scanners open links, and must not spend them. POST signs in."""
+    form = ConfirmForm()
     try:
+        if not form.validate_on_submit():
+            donor_portal.peek_signin_token(token)
+            return render_template("giving/portal/signin_confirm.html", form=form)
         user = donor_portal.use_signin_token(token)
     except AccountError as refusal:
         flash(str(refusal), "error")
@@ -61,7 +76,7 @@ def portal_home():
 @signed_in
 def portal():
     donor = portal_donor()
-    year = utcnow().year
+    year = localtime.today().year
     statement_form = StatementForm(data={"since": dt.date(year - 1, 1, 1), "until": dt.date(year - 1, 12, 31)},
                                    meta={"csrf": False})
     profile_form = ProfileForm(data={"email": donor.email_key, "locale": donor.locale, "listed": donor.listed})
@@ -128,7 +143,8 @@ def portal_monthly_amount(recurring_id):
         flash(" ".join(str(m) for errors in form.errors.values() for m in errors), "error")
         return redirect(url_for("giving.portal"))
     return _stripe_step(lambda: donor_portal.change_amount(recurring, to_cents(form.amount.data), current_user),
-                        _("Your monthly gift is now %(amount)s.", amount=f"{form.amount.data:.2f}"))
+                        _("Your monthly gift is now %(amount)s.",
+                                                      amount=money(to_cents(form.amount.data), recurring.currency)))
 
 
 @bp.route("/portal/monthly/<int:recurring_id>/do/<action>", methods=["POST"])
@@ -148,8 +164,12 @@ def portal_monthly_action(recurring_id, action):
 def _stripe_step(operation, success: str):
     try:
         operation()
-    except donor_portal.MonthlyError:
-        flash(_("This monthly gift has ended and cannot be changed."), "error")
+    except donor_portal.MonthlyError as refusal:
+        if refusal.args and refusal.args[0] == "collection":
+            flash(_("The card processor would not pause or resume your monthly gift. Nothing was changed: "
+                    "it goes on as before. You can cancel it, or write to us."), "error")
+        else:
+            flash(_("This monthly gift has ended and cannot be changed."), "error")
     except StripeError:
         flash(_("We could not reach the card processor. Nothing was changed; try again in a moment."), "error")
     else:

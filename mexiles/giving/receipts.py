@@ -20,6 +20,7 @@ from .. import mail
 from ..extensions import db
 from ..formatting import money
 from ..timeutil import utcnow
+from . import localtime
 from .models import Donor, Gift
 
 
@@ -76,13 +77,21 @@ class _Document(FPDF):
 
 def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
     facts = [(_("Receipt number"), receipt_number(gift)),
-             (_("Date of the gift"), format_date(gift.received_at.date(), "long")),
-             (_("Amount"), money(gift.amount_cents, gift.currency)),
-             (_("Designated to"), gift.fund.name(_locale()))]
+             (_("Date of the gift"), format_date(localtime.local_date(gift.received_at), "long"))]
+    if gift.source == "in_kind":
+        # The donor values goods given; the receipt describes them and states no dollar amount.
+        facts.append((_("Description of the in-kind gift"), gift.description or ""))
+    else:
+        facts.append((_("Amount"), money(gift.amount_cents, gift.currency)))
+        if gift.taken_back_cents >= gift.amount_cents:
+            facts.append((_("Refunded"), _("in full: this gift is no longer a deductible contribution")))
+        elif gift.taken_back_cents:
+            facts.append((_("Refunded"), _("%(refunded)s; the deductible amount is %(left)s",
+                                           refunded=money(gift.taken_back_cents, gift.currency),
+                                           left=money(deductible_cents(gift), gift.currency))))
+    facts.append((_("Designated to"), gift.fund.name(_locale())))
     if gift.campaign:
         facts.append((_("Campaign"), gift.campaign.title(_locale())))
-    if gift.source == "in_kind":
-        facts.append((_("Description of the in-kind gift"), gift.description or ""))
     if gift.tribute_kind and gift.tribute_name:
         label = _("In honor of") if gift.tribute_kind == "honor" else _("In memory of")
         facts.append((label, gift.tribute_name))
@@ -98,9 +107,9 @@ def _locale() -> str:
 
 def receipt_pdf(gift: Gift) -> bytes:
     document = _Document(_("Donation receipt"))
-    document.line_of(_("Donor: %(name)s", name=gift.donor.display_name))
-    if gift.donor.address:
-        document.line_of(gift.donor.address)
+    document.line_of(_("Donor: %(name)s", name=gift.receipt_name))
+    if gift.receipt_address:
+        document.line_of(gift.receipt_address)
     document.ln(3)
     for label, value in _gift_facts(gift):
         document.line_of(f"{label}: {value}")
@@ -108,11 +117,20 @@ def receipt_pdf(gift: Gift) -> bytes:
     return document.bytes()
 
 
+def deductible_cents(gift: Gift) -> int:
+    """What the donor kept given: refunds and lost disputes are taken off. In-kind gifts carry no
+    amount on receipts (the donor values them)."""
+    if gift.source == "in_kind":
+        return 0
+    return max(0, gift.amount_cents - gift.taken_back_cents)
+
+
 def statement_gifts(donor: Donor, since: dt.date, until: dt.date) -> list[Gift]:
+    """The donor's counted gifts on the local days ``since`` to ``until``."""
+    start, end = localtime.bounds(since, until)
     return list(db.session.scalars(
-        select(Gift).where(Gift.donor_id == donor.id, Gift.status == "succeeded",
-                           Gift.received_at >= dt.datetime.combine(since, dt.time.min),
-                           Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+        select(Gift).where(Gift.donor_id == donor.id, Gift.status == "succeeded", Gift.received_at >= start,
+                           Gift.received_at < end)
         .order_by(Gift.received_at, Gift.id)))
 
 
@@ -125,10 +143,11 @@ def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift
     document.ln(3)
     for gift in gifts:
         # The deductible amount is what the donor kept given: refunds are taken off.
-        document.line_of(f"{format_date(gift.received_at.date(), 'medium')}   {receipt_number(gift)}   "
-                         f"{money(gift.amount_cents - gift.refunded_cents, gift.currency)}   "
-                         f"{gift.fund.name(_locale())}")
-    total = sum(g.amount_cents - g.refunded_cents for g in gifts)
+        value = (_("In kind: %(description)s", description=gift.description or "") if gift.source == "in_kind"
+                 else money(deductible_cents(gift), gift.currency))
+        document.line_of(f"{format_date(localtime.local_date(gift.received_at), 'medium')}   {receipt_number(gift)}   "
+                         f"{value}   {gift.fund.name(_locale())}")
+    total = sum(deductible_cents(g) for g in gifts)
     document.ln(2)
     document.line_of(_("Total: %(total)s", total=money(total)), bold=True)
     document.legal()
@@ -154,11 +173,23 @@ def send_receipt(gift: Gift) -> bool:
     sent = mail.send(donor.email_key, _l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
                      "giving/email/receipt.txt", locale=donor.locale,
                      attachments=[(f"receipt-{receipt_number(gift)}.pdf", pdf, "application/pdf")],
-                     donor=donor, gift=gift, facts=facts, legal=legal, link=portal_link())
+                     donor=donor, name=gift.receipt_name, gift=gift, facts=facts, legal=legal, link=portal_link())
     if not sent:  # let a later run (reconcile, resend) try again
         db.session.execute(update(Gift).where(Gift.id == gift.id).values(receipt_sent_at=None))
         db.session.commit()
     return sent
+
+
+def resend_missing() -> tuple[int, int]:
+    """Send every receipt a mail failure (or a crash between recording and sending) left unsent:
+    (sent, still unsent). Each is claimed before sending, so two sweeps never send one twice."""
+    missing = list(db.session.scalars(select(Gift.id).where(Gift.status == "succeeded",
+                                                            Gift.receipt_sent_at.is_(None)).order_by(Gift.id)))
+    sent = 0
+    for gift_id in missing:
+        if send_receipt(db.session.get(Gift, gift_id)):
+            sent += 1
+    return sent, len(missing) - sent
 
 
 def send_tribute_notice(gift: Gift) -> None:
@@ -166,7 +197,7 @@ def send_tribute_notice(gift: Gift) -> None:
         return
     mail.send(gift.tribute_notify_email, _l("A gift was made in tribute"), "giving/email/tribute.txt",
               locale=gift.donor.locale, gift=gift,
-              giver=_("An anonymous donor") if gift.anonymous else gift.donor.display_name)
+              giver=_("An anonymous donor") if gift.anonymous else gift.receipt_name)
 
 
 def send_statement(donor: Donor, since: dt.date, until: dt.date) -> bool:
@@ -180,14 +211,13 @@ def send_statement(donor: Donor, since: dt.date, until: dt.date) -> bool:
                      "giving/email/statement.txt", locale=donor.locale,
                      attachments=[(f"statement-{since.isoformat()}-{until.isoformat()}.pdf", pdf, "application/pdf")],
                      donor=donor, since=since, until=until, count=len(gifts),
-                     total=sum(g.amount_cents - g.refunded_cents for g in gifts), legal=legal)
+                     total=sum(deductible_cents(g) for g in gifts), legal=legal)
 
 
 def donors_who_gave(since: dt.date, until: dt.date) -> list[Donor]:
-    ids = select(Gift.donor_id).where(Gift.status == "succeeded",
-                                      Gift.received_at >= dt.datetime.combine(since, dt.time.min),
-                                      Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1),
-                                                                             dt.time.min)).distinct()
+    start, end = localtime.bounds(since, until)
+    ids = select(Gift.donor_id).where(Gift.status == "succeeded", Gift.received_at >= start,
+                                      Gift.received_at < end).distinct()
     return list(db.session.scalars(select(Donor).where(Donor.id.in_(ids)).order_by(Donor.id)))
 
 

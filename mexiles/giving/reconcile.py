@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from ..audit import services as audit
 from ..extensions import db
-from . import ledger, webhooks
-from .models import Refund
+from . import ledger, receipts, webhooks
+from .models import REFUND_VOID, Refund
 from .stripe_gateway import field, v1
 
 
@@ -42,11 +42,15 @@ def reconcile(since: dt.date) -> list[str]:
             report += [f"recorded monthly gift #{gift_id} ({invoice.id})" for gift_id in outcome.receipts]
             total.merge(outcome)
     for refund in _since(stripe.refunds.list(params={"limit": 100}), cutoff):
-        if db.session.scalar(select(Refund.id).where(Refund.stripe_refund_id == refund.id)):
+        known = db.session.scalar(select(Refund.status).where(Refund.stripe_refund_id == refund.id))
+        status = field(refund, "status", "succeeded")
+        if known is not None and (known == status or known in REFUND_VOID or status not in REFUND_VOID):
             continue
         outcome = ledger.refund_seen(refund)
         if outcome.waits_for:
             report.append(f"refund {refund.id} of an unknown payment {outcome.waits_for}")
+        elif known is not None:
+            report.append(f"refund {refund.id} {status}: no longer counted")
         else:
             report.append(f"recorded refund {refund.id} of {int(field(refund, 'amount', 0)) / 100:.2f}")
     total.merge(webhooks.replay_waiting(total.touched))
@@ -54,4 +58,7 @@ def reconcile(since: dt.date) -> list[str]:
         audit.record("giving.reconcile", "giving", None, since=since.isoformat(), repairs=len(report))
     db.session.commit()
     webhooks.after_commit(total)
+    sent, _unsent = receipts.resend_missing()  # receipts a mail failure left unsent
+    if sent:
+        report.append(f"sent {sent} missing receipts")
     return report

@@ -9,7 +9,8 @@ from sqlalchemy import case, func, select
 
 from ..extensions import db
 from .models import Campaign, Fund, Gift, RecurringGift
-from .services import COUNTED, month_key, month_label
+from . import localtime
+from .services import COUNTED
 
 
 @dataclass
@@ -28,7 +29,8 @@ class Report:
 
 
 def _window(year: int) -> tuple[dt.datetime, dt.datetime]:
-    return dt.datetime(year, 1, 1), dt.datetime(year + 1, 1, 1)
+    """The local calendar year, in UTC."""
+    return localtime.bounds(dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
 def _in_year(year: int):
@@ -44,9 +46,9 @@ def _totals(*columns):
 def _year_rows(year: int) -> list:
     """One pass over the year's counted gifts, grouped by month, fund, campaign and source; the
     totals by each of them are summed from these few rows."""
-    month = month_key(Gift.received_at)
+    month = localtime.month_of(Gift.received_at, dt.date(year, 1, 1), dt.date(year, 12, 31))
     groups = (month, Gift.fund_id, Gift.campaign_id, Gift.source)
-    return [(month_label(m), *rest) for m, *rest in db.session.execute(
+    return [tuple(row) for row in db.session.execute(
         select(*_totals(*groups)).where(*_in_year(year)).group_by(*groups))]
 
 
@@ -68,10 +70,11 @@ def _with(model, totals: dict, order) -> list:
 
 
 def recurring_revenue() -> tuple[int, int]:
-    """(active monthly gifts, their monthly total in cents)."""
+    """(active monthly gifts, their monthly total in cents): not those whose last charge failed
+    (past due), paused or ended."""
     count, total = db.session.execute(select(func.count(RecurringGift.id),
                                              func.coalesce(func.sum(RecurringGift.amount_cents), 0))
-                                      .where(RecurringGift.status.in_(("active", "past_due")))).one()
+                                      .where(RecurringGift.status == "active")).one()
     return count, int(total)
 
 
@@ -79,7 +82,7 @@ def donor_retention(year: int) -> dict:
     """New, retained, and lapsed donors: LYBUNT (gave Last Year But Unfortunately Not This) and
     SYBUNT (Some Year But Unfortunately Not This, nor last year)."""
     this_start, next_start = _window(year)
-    last_start = dt.datetime(year - 1, 1, 1)
+    last_start = _window(year - 1)[0]
     per_donor = (select(
         func.max(case((Gift.received_at >= this_start, 1), else_=0)).label("this"),
         func.max(case(((Gift.received_at >= last_start) & (Gift.received_at < this_start), 1), else_=0)).label("last"),

@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 
 from ..audit import services as audit
 from ..extensions import db
-from ..timeutil import utcnow
-from . import donors, ledger, receipts
+from . import donors, ledger, localtime, receipts
 from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
-from .stripe_gateway import idempotent, v1
+from .stripe_gateway import field, idempotent, v1
 
 COUNTED = Gift.status == "succeeded"
 
@@ -32,28 +31,15 @@ def event_gift_totals(event_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     return {event_id: (count, int(gross or 0), int(net or 0)) for event_id, count, gross, net in rows}
 
 
-def month_key(column):
-    """The month of a datetime column: date_trunc on PostgreSQL (cheaper than formatting every
-    row), 'YYYY-MM' text on SQLite; ``month_label`` turns either into 'YYYY-MM'."""
-    if db.engine.dialect.name == "postgresql":
-        return func.date_trunc("month", column)
-    return func.strftime("%Y-%m", column)
-
-
-def month_label(value) -> str:
-    return value if isinstance(value, str) else value.strftime("%Y-%m")
-
-
 def raised_by_month(fund_code: str, since: dt.date, until: dt.date) -> dict[str, int]:
-    """{"YYYY-MM": net cents} raised for one fund between two dates (inclusive)."""
-    month = month_key(Gift.received_at)
+    """{"YYYY-MM": net cents} raised for one fund between two local dates (inclusive)."""
+    month = localtime.month_of(Gift.received_at, since, until)
+    start, end = localtime.bounds(since, until)
     rows = db.session.execute(
         select(month, func.sum(Gift.net_cents)).join(Fund, Fund.id == Gift.fund_id)
-        .where(COUNTED, Fund.code == fund_code,
-               Gift.received_at >= dt.datetime.combine(since, dt.time.min),
-               Gift.received_at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+        .where(COUNTED, Fund.code == fund_code, Gift.received_at >= start, Gift.received_at < end)
         .group_by(month).order_by(month))
-    return {month_label(key): int(total or 0) for key, total in rows}
+    return {key: int(total or 0) for key, total in rows}
 
 
 # --- Funds and campaigns ---------------------------------------------------------------------
@@ -123,7 +109,7 @@ class Progress:
 
 
 def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progress:
-    today = today or utcnow().date()
+    today = today or localtime.today()
     raised, donor_count, gift_count = db.session.execute(
         select(func.coalesce(func.sum(Gift.net_cents), 0), func.count(func.distinct(Gift.donor_id)),
                func.count(Gift.id)).where(Gift.campaign_id == campaign.id, COUNTED)).one()
@@ -133,7 +119,7 @@ def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progr
 
 
 def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> bool:
-    today = today or utcnow().date()
+    today = today or localtime.today()  # open until midnight of its last day, in El Paso
     return campaign is not None and campaign.starts_on <= today <= campaign.ends_on
 
 
@@ -155,7 +141,7 @@ def record_offline_gift(data: dict, actor) -> Gift:
     gift = Gift(donor_id=donor.id, fund_id=data["fund_id"], campaign_id=data.get("campaign_id"),
                 tour_event_id=data.get("tour_event_id"), amount_cents=data["amount_cents"], source=data["source"], status="succeeded",
                 description=data.get("description"), anonymous=data.get("anonymous", False),
-                received_at=dt.datetime.combine(data["received_on"], dt.time(12)), recorded_by_id=actor.id)
+                received_at=localtime.utc_noon(data["received_on"]), recorded_by_id=actor.id)
     gift.settle()
     db.session.add(gift)
     db.session.flush()
@@ -172,18 +158,18 @@ class RefundError(ValueError):
 
 def refund(gift: Gift, amount_cents: int, reason: str | None, actor) -> None:
     """Refund part or all of a gift; online gifts are refunded through Stripe first."""
-    left = gift.amount_cents - gift.refunded_cents
+    left = gift.amount_cents - gift.taken_back_cents
     if gift.status != "succeeded" or amount_cents <= 0 or amount_cents > left:
         raise RefundError(left)
-    refund_id = None
+    refund_id, status = None, "succeeded"
     if gift.source == "online":
         target = ({"payment_intent": gift.stripe_payment_intent_id} if gift.stripe_payment_intent_id
                   else {"charge": gift.stripe_charge_id})
         # Always name the amount: without it Stripe refunds the whole charge again.
         made = v1().refunds.create(params={**target, "amount": amount_cents},
                                    options=idempotent(f"refund-{gift.id}-{gift.refunded_cents}-{amount_cents}"))
-        refund_id = made.id
-    ledger.record_refund(gift, refund_id, amount_cents, reason, by=actor)
+        refund_id, status = made.id, field(made, "status", "pending")
+    ledger.record_refund(gift, refund_id, amount_cents, reason, by=actor, status=status)
     audit.record("gift.refund", "gift", gift.id, actor=actor, amount_cents=amount_cents)
     db.session.commit()
 

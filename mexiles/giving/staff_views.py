@@ -1,12 +1,12 @@
 """Giving for staff: funds and campaigns (admins), donors, gifts, refunds, reports, exports."""
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Role, roles_required
-from ..timeutil import utcnow
-from . import donors, exports, reports, services
+from ..formatting import money
+from . import donors, exports, localtime, reports, services
 from .forms import CampaignForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
 from .stripe_gateway import StripeError
 from .views import bp
@@ -135,7 +135,7 @@ def gift_new():
     form.fund.choices = [(f.id, f.name(_locale())) for f in services.funds()]
     form.campaign.choices = [(0, "—")] + [(c.id, c.title(_locale())) for c in services.campaigns()]
     if request.method == "GET":
-        form.received_on.data = utcnow().date()
+        form.received_on.data = localtime.today()
     if form.validate_on_submit():
         data = {"email": form.email.data, "name": (form.name.data or "").strip(),
                 "address": (form.address.data or "").strip(), "locale": form.locale.data, "source": form.source.data,
@@ -158,7 +158,7 @@ def gift_detail(gift_id):
             services.refund(gift, to_cents(form.amount.data), form.reason.data, current_user)
         except services.RefundError as refusal:
             form.amount.errors.append(_("You can refund at most %(left)s of this gift.",
-                                        left=f"{int(refusal.args[0]) / 100:.2f}"))
+                                        left=money(int(refusal.args[0]), gift.currency)))
         except StripeError:
             form.amount.errors.append(_("Stripe did not accept the refund. Nothing was changed; try again."))
         else:
@@ -173,25 +173,20 @@ def gift_detail(gift_id):
 @bp.route("/staff/reports")
 @staff_only
 def report():
-    year = request.args.get("year", utcnow().year, type=int)
+    year = request.args.get("year", localtime.today().year, type=int)
     built = reports.build(year)
     return render_template("giving/staff/reports.html", report=built,
                            fund_rows=[(f.name(_locale()), *rest) for f, *rest in built.by_fund],
                            campaign_rows=[(c.title(_locale()), *rest) for c, *rest in built.by_campaign])
 
 
-def _csv(body: str, name: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={name}",
-                                                        "Cache-Control": "no-store"})
-
-
 @bp.route("/staff/export/gifts.csv")
 @staff_only
 def export_gifts():
-    return _csv(exports.gifts_csv(current_user), "gifts.csv")
+    return exports.gifts_csv(current_user)
 
 
 @bp.route("/staff/export/donors.csv")
 @staff_only
 def export_donors():
-    return _csv(exports.donors_csv(current_user), "donors.csv")
+    return exports.donors_csv(current_user)

@@ -1,8 +1,8 @@
 """Public giving pages: donate, pay, the Stripe webhook, campaign pages and the impact page."""
 import time
-from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, session
+from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request,
+                   session, url_for)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from flask_babel import get_locale
@@ -11,29 +11,33 @@ from flask_babel import gettext as _
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..extensions import csrf, limiter, talisman
-from ..timeutil import utcnow
-from . import checkout, fees, page_cache, services, webhooks
+from . import checkout, donors, fees, localtime, page_cache, services, webhooks
 from .forms import DonateForm
 from ..formatting import money
+from ..settings import ConfigurationError
+from ..tours import services as tours
 from .stripe_gateway import configured
 
 bp = Blueprint("giving", __name__, url_prefix="/give")
 
 
 class _WithStripe:
-    """CSP sources that add Stripe.js's origin, read from the configuration at response time."""
+    """CSP sources plus the Stripe sources configured for one directive, read at response time."""
 
-    def __init__(self, *sources: str):
+    def __init__(self, setting: str, *sources: str):
+        self.setting = setting
         self.sources = sources
 
     def __iter__(self):
-        parts = urlsplit(current_app.config["STRIPE_JS_URL"])
-        return iter((*self.sources, f"{parts.scheme}://{parts.netloc}"))
+        return iter((*self.sources, *current_app.config[self.setting].split()))
 
 
 # Only the pages that take a card load Stripe.js; every other page keeps the strict policy.
-PAYMENT_PAGE_POLICY = {**CONTENT_SECURITY_POLICY, "script-src": _WithStripe("'self'"),
-                       "frame-src": _WithStripe(), "connect-src": _WithStripe("'self'")}
+# Stripe's documented sources: Stripe.js from js.stripe.com, its frames from js.stripe.com and
+# hooks.stripe.com (3-D Secure), its calls to api.stripe.com.
+PAYMENT_PAGE_POLICY = {**CONTENT_SECURITY_POLICY, "script-src": _WithStripe("STRIPE_CSP_SCRIPT_SRC", "'self'"),
+                       "frame-src": _WithStripe("STRIPE_CSP_FRAME_SRC"),
+                       "connect-src": _WithStripe("STRIPE_CSP_CONNECT_SRC", "'self'")}
 
 
 def payment_rate_limit() -> str:
@@ -67,10 +71,20 @@ def _donate_form(campaign=None) -> DonateForm:
 # except for the CSRF token. When the magazine story runs it must stay fast, so it is rendered once
 # per variant with a placeholder. A visitor who already has a session gets the token in the page;
 # a first-time visitor gets none (no session to create and sign on every hit) and donate.js fetches
-# one from /give/csrf before the form can be sent.
+# one from /give/csrf before the form can be sent. Only the normalised address is rendered (a
+# known campaign, a public tour event, nothing else): any other query string is redirected to it,
+# so that nothing a visitor typed in the address is echoed into a page kept for everyone.
 CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
-_page_cache: dict[tuple, tuple[float, str]] = {}
+_page_cache = page_cache.LRU()
 bp.record_once(page_cache.install)
+
+
+@bp.record_once
+def _refuse_receipts_without_ein(state) -> None:
+    """A 501(c)(3) receipt must carry the EIN: taking gifts in production without it is refused."""
+    config = state.app.config
+    if config["ENV_NAME"] == "production" and config["STRIPE_SECRET_KEY"] and not config["ORG_EIN"]:
+        raise ConfigurationError("ORG_EIN must be set in production when STRIPE_SECRET_KEY is (receipts need it)")
 
 
 @bp.route("/")
@@ -78,23 +92,49 @@ bp.record_once(page_cache.install)
 @public
 def donate():
     """The public donate page; ``?campaign=<slug>`` and ``?event=<tour event id>`` credit the gift."""
-    event_id = request.args.get("event", type=int)
-    slug = request.args.get("campaign") or None
     seconds = current_app.config["GIVING_PAGE_CACHE_SECONDS"]
+    slug, event_id = _normalised(seconds)
+    canonical = url_for("giving.donate", **{k: v for k, v in (("campaign", slug), ("event", event_id)) if v})
+    if request.full_path.rstrip("?") != canonical:
+        return redirect(canonical)
     cacheable = seconds and not current_user.is_authenticated and not session.get("_flashes")
     key = (str(get_locale()), slug, event_id, configured())
     cached = _page_cache.get(key) if cacheable else None
     if cached is None or cached[0] < time.monotonic():
         cached = (time.monotonic() + seconds, _render_donate(slug, event_id))
         if cacheable:
-            if len(_page_cache) > 1000:
-                _page_cache.clear()
-            _page_cache[key] = cached
+            _page_cache.put(key, cached)
     token = _token_if_session() if cacheable else generate_csrf()
     response = make_response(cached[1].replace(CSRF_PLACEHOLDER, token))
     if cacheable and not token:
         response.headers[page_cache.CACHE_HEADER] = str(seconds)  # the same for every first-time visitor
     return response
+
+
+def _normalised(seconds: int) -> tuple[str | None, int | None]:
+    """The campaign slug (if a campaign has it) and the event id (if a public tour event has it)
+    of the request, remembered for a while so that the cached page costs no query."""
+    raw = (request.args.get("campaign", "")[:80], request.args.get("event", "")[:12])
+    if raw == ("", ""):
+        return None, None
+    remembered = _page_cache.get(("normalised", raw)) if seconds else None
+    if remembered is None or remembered[0] < time.monotonic():
+        remembered = (time.monotonic() + seconds, (valid_campaign(raw[0]), valid_event(raw[1])))
+        if seconds:
+            _page_cache.put(("normalised", raw), remembered)
+    return remembered[1]
+
+
+def valid_campaign(slug: str | None) -> str | None:
+    campaign = services.campaign_by_slug(slug) if slug else None
+    return campaign.slug if campaign else None
+
+
+def valid_event(value: str | None) -> int | None:
+    """A tour event id, only if the tours domain says the event exists and is public."""
+    if not value or not value.isdigit() or len(value) > 9:
+        return None
+    return int(value) if tours.public_event(int(value)) is not None else None
 
 
 def _token_if_session() -> str:
@@ -139,12 +179,19 @@ def _gift_data(form: DonateForm) -> dict:
     tribute = form.tribute_kind.data or None
     return {"amount_cents": cents + covered, "covered_fee_cents": covered, "fund_id": fund.id,
             "campaign_id": campaign.id if services.campaign_open(campaign) else None,
-            "tour_event_id": int(form.event.data) if form.event.data else None,
+            "tour_event_id": valid_event(form.event.data),
             "currency": current_app.config["GIVING_CURRENCY"], "anonymous": form.anonymous.data,
             "tribute_kind": tribute, "tribute_name": (form.tribute_name.data or "").strip() if tribute else None,
             "tribute_notify_email": (form.tribute_email.data or "").strip() if tribute else None,
             "name": form.name.data.strip(), "email": form.email.data, "address": (form.address.data or "").strip(),
-            "locale": str(get_locale()), "listed": form.listed.data}
+            "locale": str(get_locale()), "listed": form.listed.data, "own_donor": _own_donor(form.email.data)}
+
+
+def _own_donor(email: str) -> bool:
+    """Is the donor signed in and giving under their own address? Only then may the form change
+    their name, address and listing."""
+    donor = donors.for_user(current_user)
+    return donor is not None and donor.email_key == donors.email_key(email)
 
 
 @bp.route("/pay", methods=["POST"])
@@ -211,7 +258,7 @@ csrf.exempt(stripe_webhook)
 @public
 def campaign(slug):
     found = services.campaign_by_slug(slug) or abort(404)
-    progress = services.campaign_progress(found, utcnow().date())
+    progress = services.campaign_progress(found, localtime.today())
     return render_template("giving/campaign.html", campaign=found, progress=progress, locale=str(get_locale()))
 
 

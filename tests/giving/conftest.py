@@ -55,10 +55,13 @@ def stripe_app(app, localstripe_url, localstripe_hooks):
     flush_localstripe(localstripe_url)
     localstripe_hooks.requests.clear()
     saved = {k: app.config[k] for k in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
-                                        "STRIPE_API_BASE", "STRIPE_JS_URL")}
+                                        "STRIPE_API_BASE", "STRIPE_JS_URL", "STRIPE_CSP_SCRIPT_SRC",
+                                        "STRIPE_CSP_FRAME_SRC", "STRIPE_CSP_CONNECT_SRC")}
+    # localstripe serves Stripe.js, its frames and its API from one origin.
     app.config.update(STRIPE_SECRET_KEY="sk_test_mexiles", STRIPE_PUBLISHABLE_KEY="pk_test_mexiles",
                       STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=localstripe_url,
-                      STRIPE_JS_URL=f"{localstripe_url}/js.stripe.com/v3/")
+                      STRIPE_JS_URL=f"{localstripe_url}/js.stripe.com/v3/", STRIPE_CSP_SCRIPT_SRC=localstripe_url,
+                      STRIPE_CSP_FRAME_SRC=localstripe_url, STRIPE_CSP_CONNECT_SRC=localstripe_url)
     yield app
     app.config.update(saved)
 

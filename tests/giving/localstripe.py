@@ -12,13 +12,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 # localstripe pickles its whole store to the hard-coded /tmp/localstripe.pickle
 # after every write (slow, and shared by every localstripe on the machine) and
 # reloads it at start unless --from-scratch. This launcher disables both.
-_LAUNCHER = (
-    "import sys, localstripe.resources as r, localstripe.server as s;"
-    "r.Store.dump_to_disk = lambda self: None;"
-    "r.Store.try_load_from_disk = lambda self: None;"
-    "sys.argv = ['localstripe'] + sys.argv[1:];"
-    "s.start()"
-)
+# It also makes a PaymentIntent given a new card after a decline ready to confirm
+# again (requires_confirmation), as Stripe does; localstripe keeps the failed charge
+# and refuses the confirm.
+_LAUNCHER = """
+import sys, localstripe.resources as r, localstripe.server as s
+r.Store.dump_to_disk = lambda self: None
+r.Store.try_load_from_disk = lambda self: None
+_update = r.PaymentIntent._api_update.__func__
+
+def _update_intent(cls, id, **data):
+    obj = _update(cls, id, **data)
+    if data.get('payment_method') and obj.status == 'requires_payment_method':
+        obj.latest_charge = None
+    return obj
+
+r.PaymentIntent._api_update = classmethod(_update_intent)
+sys.argv = ['localstripe'] + sys.argv[1:]
+s.start()
+"""
 
 
 def free_port():

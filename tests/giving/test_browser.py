@@ -36,7 +36,9 @@ def live_app(tmp_path, localstripe_url, mailbox):
         "MAIL_BACKEND": "smtp", "MAIL_SERVER": mailbox.host, "MAIL_PORT": mailbox.port,
         "STRIPE_SECRET_KEY": "sk_test_browser", "STRIPE_PUBLISHABLE_KEY": "pk_test_browser",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": localstripe_url,
-        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64})
+        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/", "STRIPE_CSP_SCRIPT_SRC": localstripe_url,
+        "STRIPE_CSP_FRAME_SRC": localstripe_url, "STRIPE_CSP_CONNECT_SRC": localstripe_url,
+        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64})
     with served.app_context():
         upgrade()
         db.session.add(Fund(code="counseling", name_en="Trauma counseling", name_es="Terapia de trauma"))

@@ -1,5 +1,8 @@
 """Gifts through the real stripe library against localstripe: one-time, declined, monthly, renewals,
 cancellation, refund."""
+import threading
+
+import pytest
 from sqlalchemy import func, select
 
 from mexiles.extensions import db
@@ -17,7 +20,11 @@ def _gifts(app, **where):
         return list(db.session.scalars(query))
 
 
-def test_a_one_time_gift_is_charged_recorded_and_receipted(stripe_app, client, funds, card, mailbox, forward):
+def test_a_one_time_gift_is_charged_recorded_and_receipted(stripe_app, client, funds, card, mailbox, forward,
+                                                           monkeypatch):
+    from mexiles.tours import services as tours
+    # The tours domain says which events are public; here event 7 is, and no other.
+    monkeypatch.setattr(tours, "public_event", lambda event_id: object() if event_id == 7 else None)
     form = gift_form(payment_method=card(), event="7", tribute_kind="memory", tribute_name="Abuela Demo",
                      tribute_email="family@example.org")
     response = client.post("/give/pay", data=form)
@@ -158,7 +165,7 @@ def test_staff_refund_goes_through_stripe_and_the_net_follows(stripe_app, client
     [gift] = _gifts(stripe_app)
     auth.login(make_user("admin"))
     refused = client.post(f"/give/staff/gifts/{gift.id}", data={"amount": "80", "reason": "too much"})
-    assert "You can refund at most" in refused.data.decode()
+    assert "You can refund at most $50.00 of this gift." in refused.data.decode()
     response = client.post(f"/give/staff/gifts/{gift.id}", data={"amount": "20", "reason": "donor asked"})
     assert response.status_code == 302
     [gift] = _gifts(stripe_app)
@@ -206,3 +213,91 @@ def test_a_network_error_says_so_and_the_retry_charges_once(stripe_app, client, 
     assert client.post("/give/pay", data=form).json["status"] == "succeeded"
     assert len(_gifts(stripe_app)) == 1
     assert len([i for i in stripe_api.payment_intents.list().data if i.status == "succeeded"]) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_two_presses_of_give_at_the_same_moment_charge_once(stripe_app, funds, card, stripe_api, mailbox):
+    """localstripe ignores idempotency keys, so only the lock on the gift keeps this to one charge."""
+    form = gift_form(payment_method=card())
+    start = threading.Barrier(2)
+    answers = []
+
+    def press():
+        client = stripe_app.test_client()
+        start.wait()
+        answers.append(client.post("/give/pay", data=form).json["status"])
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["succeeded", "succeeded"]
+    [gift] = _gifts(stripe_app)
+    assert gift.status == "succeeded"
+    assert [i.id for i in stripe_api.payment_intents.list().data] == [gift.stripe_payment_intent_id]
+    assert len(mailbox.to("avery@example.org")) == 1
+
+
+def test_a_retry_after_a_decline_reuses_the_payment_intent(stripe_app, client, funds, card, stripe_api):
+    form = gift_form(payment_method=card(DECLINE_ON_CHARGE))
+    assert client.post("/give/pay", data=form).status_code == 402
+    [declined] = _gifts(stripe_app)
+    assert client.post("/give/pay", data=dict(form, payment_method=card())).json["status"] == "succeeded"
+    [gift] = _gifts(stripe_app)
+    assert gift.stripe_payment_intent_id == declined.stripe_payment_intent_id
+    assert [(i.id, i.status) for i in stripe_api.payment_intents.list().data] == [
+        (gift.stripe_payment_intent_id, "succeeded")]
+
+
+def _existing_donor(app, **fields):
+    from mexiles.giving.models import Donor
+    with app.app_context():
+        donor = Donor(email_key="avery@example.org", locale="en", **fields)
+        db.session.add(donor)
+        db.session.commit()
+        return donor.id
+
+
+def test_a_gift_from_the_public_form_never_rewrites_an_existing_donor(stripe_app, client, funds, card, mailbox):
+    from mexiles.giving.models import Donor
+    donor_id = _existing_donor(stripe_app, name="Avery Demo-Donor", listed=False)
+    form = gift_form(payment_method=card(), name="Someone Else", address="9 Elsewhere Rd", listed="y")
+    assert client.post("/give/pay", data=form).json["status"] == "succeeded"
+    with stripe_app.app_context():
+        donor = db.session.get(Donor, donor_id)
+        # The blank address is filled in; the name and the listing stay the donor's own.
+        assert (donor.name, donor.address, donor.listed) == ("Avery Demo-Donor", "9 Elsewhere Rd", False)
+        gift = db.session.scalar(select(Gift))
+        assert (gift.donor_id, gift.donor_name, gift.donor_address) == (donor_id, "Someone Else", "9 Elsewhere Rd")
+    assert "Dear Someone Else," in body(mailbox.wait_for("avery@example.org"))
+    second = gift_form(payment_method=card(), name="A Third Person", address="1 Other St")
+    assert client.post("/give/pay", data=second).json["status"] == "succeeded"
+    with stripe_app.app_context():
+        assert db.session.get(Donor, donor_id).address == "9 Elsewhere Rd"
+
+
+def test_a_monthly_gift_from_the_public_form_never_changes_the_donors_card(stripe_app, client, funds, card,
+                                                                          stripe_api):
+    first_card = card()
+    assert client.post("/give/pay", data=gift_form(frequency="monthly", amount="25",
+                                                   payment_method=first_card)).json["status"] == "succeeded"
+    stranger = gift_form(frequency="monthly", amount="30", payment_method=card(), anonymous="y", name="Not Avery")
+    assert client.post("/give/pay", data=stranger).json["status"] == "succeeded"
+    with stripe_app.app_context():
+        donors_customer = db.session.scalar(select(RecurringGift)).donor.stripe_customer_id
+        own, theirs = db.session.scalars(select(RecurringGift).order_by(RecurringGift.id)).all()
+    assert own.stripe_customer_id == donors_customer
+    assert theirs.stripe_customer_id not in (None, donors_customer)
+    customer = stripe_api.customers.retrieve(donors_customer)
+    assert customer.invoice_settings.default_payment_method == first_card
+    subscription = stripe_api.subscriptions.retrieve(theirs.stripe_subscription_id)
+    assert subscription.customer == theirs.stripe_customer_id
+
+
+def test_a_gift_is_credited_only_to_a_public_tour_event(stripe_app, client, funds, card, monkeypatch):
+    from mexiles.tours import services as tours
+    monkeypatch.setattr(tours, "public_event", lambda event_id: object() if event_id == 7 else None)
+    assert client.post("/give/pay", data=gift_form(payment_method=card(), event="8")).json["status"] == "succeeded"
+    assert [g.tour_event_id for g in _gifts(stripe_app)] == [None]

@@ -18,11 +18,11 @@ def test_event_totals_and_money_raised_per_month(app, funds, count_queries):
         donor = Donor(email_key="a@example.org")
         db.session.add(donor)
         db.session.flush()
-        _gift(donor, funds.counseling, 5000, dt.datetime(2026, 3, 2), event=11, fee=175)
-        _gift(donor, funds.counseling, 2000, dt.datetime(2026, 3, 20), event=11, refunded=500)
-        _gift(donor, funds.counseling, 9000, dt.datetime(2026, 3, 21), event=11, refunded=9000)  # fully refunded
-        _gift(donor, funds.counseling, 7000, dt.datetime(2026, 4, 1), status="failed", event=12)
-        _gift(donor, funds.housing, 3000, dt.datetime(2026, 4, 5), event=12)
+        _gift(donor, funds.counseling, 5000, dt.datetime(2026, 3, 2, 18), event=11, fee=175)
+        _gift(donor, funds.counseling, 2000, dt.datetime(2026, 3, 20, 18), event=11, refunded=500)
+        _gift(donor, funds.counseling, 9000, dt.datetime(2026, 3, 21, 18), event=11, refunded=9000)  # fully refunded
+        _gift(donor, funds.counseling, 7000, dt.datetime(2026, 4, 1, 18), status="failed", event=12)
+        _gift(donor, funds.housing, 3000, dt.datetime(2026, 4, 5, 18), event=12)
         db.session.commit()
         with count_queries() as counted:
             totals = services.event_gift_totals([11, 12, 13])

@@ -9,23 +9,52 @@ def test_without_stripe_keys_the_page_says_giving_is_not_set_up(client):
 
 
 def test_the_donate_page_is_rendered_once_per_variant_and_each_visitor_gets_a_token(stripe_app, funds,
-                                                                                   count_queries):
+                                                                                   count_queries, make_campaign):
     from mexiles.giving import views
 
+    make_campaign()
     views._page_cache.clear()
     first, second = stripe_app.test_client(), stripe_app.test_client()
     first.get("/give/csrf")
     second.get("/give/csrf")  # visitors with a session get the token in the page
-    page = first.get("/give/?event=9").data.decode()
-    assert 'name="event" type="hidden" value="9"' in page or 'value="9"' in page
+    page = first.get("/give/?campaign=safe-homes").data.decode()
+    assert 'name="campaign" type="hidden" value="safe-homes"' in page
     assert 'id="card-element"' in page and "Trauma counseling" in page
     with count_queries() as counted:
-        again = second.get("/give/?event=9").data.decode()
+        again = second.get("/give/?campaign=safe-homes").data.decode()
     assert len(counted) == 0
     tokens = [re.search(r'name="csrf_token" value="([^"]+)"', p).group(1) for p in (page, again)]
     assert tokens[0] != tokens[1] and views.CSRF_PLACEHOLDER not in again
-    spanish = second.get("/give/?event=9", headers={"Accept-Language": "es"}).data.decode()
+    spanish = second.get("/give/?campaign=safe-homes", headers={"Accept-Language": "es"}).data.decode()
     assert "Terapia de trauma" in spanish
+
+
+def test_only_the_normalised_address_is_rendered_and_nothing_typed_is_echoed(stripe_app, funds, make_campaign):
+    make_campaign()
+    visitor = stripe_app.test_client()
+    for query, target in (("?utm=%22%3E%3Cscript%3E", "/give/"), ("?event=abc", "/give/"),
+                          ("?event=999", "/give/"),  # no such public tour event
+                          ("?campaign=nope", "/give/"),
+                          ("?event=x&campaign=safe-homes&ref=%3Cb%3E", "/give/?campaign=safe-homes")):
+        response = visitor.get("/give/" + query)
+        assert (response.status_code, response.headers["Location"]) == (302, target), query
+    page = visitor.get("/give/?campaign=safe-homes").data.decode()
+    assert 'name="next" value="/give/?campaign=safe-homes"' in page
+    assert "&amp;ref" not in page and "utm" not in page and "&lt;b&gt;" not in page
+
+
+def test_the_page_caches_forget_the_oldest_entries_instead_of_emptying(stripe_app, funds):
+    from mexiles.giving import page_cache, views
+
+    middleware = stripe_app.extensions["giving.page_cache"]
+    visitor = stripe_app.test_client()
+    visitor.get("/give/")
+    for n in range(page_cache.MAX_ENTRIES + 20):
+        visitor.get(f"/give/?junk={n}")
+        views._page_cache.put(("filler", n), (0, ""))
+    assert len(middleware.entries) <= page_cache.MAX_ENTRIES
+    assert len(views._page_cache) == page_cache.MAX_ENTRIES
+    assert views._page_cache.get(("filler", 0)) is None and views._page_cache.get(("filler", 275)) is not None
 
 
 def test_first_time_visitors_get_the_cached_page_without_a_session_and_fetch_a_token(stripe_app, funds):

@@ -1,6 +1,7 @@
 """The donor portal: emailed single-use sign-in, own gifts only, statements, monthly gift changes."""
 import re
 
+import pytest
 from sqlalchemy import select
 
 from mexiles.extensions import db
@@ -12,7 +13,7 @@ from .conftest import gift_form
 
 def _signin(client, mailbox, email):
     mailbox.clear()
-    client.post("/give/portal/signin", data={"email": email})
+    client.post("/give/portal/signin", data={"email": email}, buffered=True)  # mail goes once the answer is out
     link = re.search(r"https?://\S+/give/portal/signin/\S+", body(mailbox.wait_for(email))).group(0)
     return link.split("mexiles.test", 1)[1]
 
@@ -23,7 +24,12 @@ def test_a_donor_signs_in_by_link_once_and_sees_only_their_own(stripe_app, clien
     with stripe_app.app_context():
         mine, theirs = db.session.scalars(select(Gift.id).order_by(Gift.id)).all()
     path = _signin(client, mailbox, "avery@example.org")
-    assert client.get(path).status_code == 302
+    # A mail scanner opening the link spends nothing: the page only shows a button.
+    for _ in range(2):
+        confirm = client.get(path)
+        assert confirm.status_code == 200 and "Sign in to see my gifts" in confirm.data.decode()
+    assert client.get("/give/portal/").status_code == 302
+    assert client.post(path).status_code == 302
     page = client.get("/give/portal/").data.decode()
     assert "$50.00" in page and f"/give/portal/gifts/{mine}/receipt.pdf" in page
     receipt = client.get(f"/give/portal/gifts/{mine}/receipt.pdf")
@@ -32,7 +38,8 @@ def test_a_donor_signs_in_by_link_once_and_sees_only_their_own(stripe_app, clien
     statement = client.get("/give/portal/statement.pdf?since=2020-01-01&until=2099-12-31")
     assert statement.status_code == 200 and statement.data.startswith(b"%PDF")
     client.post("/account/logout")
-    assert client.get(path).status_code == 302  # the link is spent
+    spent = client.post(path, follow_redirects=True).data.decode()
+    assert "already been used" in spent and client.get(path, follow_redirects=True).status_code == 200
     assert client.get("/give/portal/").status_code == 302
 
 
@@ -41,14 +48,21 @@ def test_unknown_addresses_get_the_same_answer(client):
     assert "a sign-in link is on its way" in page.data.decode()
 
 
+@pytest.fixture
+def pause_fallback(stripe_app):
+    stripe_app.config["GIVING_PAUSE_FALLBACK"] = True
+    yield
+    stripe_app.config["GIVING_PAUSE_FALLBACK"] = False
+
+
 def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_elses(
-        stripe_app, client, funds, card, mailbox, stripe_api):
+        stripe_app, client, funds, card, mailbox, stripe_api, pause_fallback, post_event):
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
                                            email="other@example.org"))
     with stripe_app.app_context():
         mine, theirs = db.session.scalars(select(RecurringGift.id).order_by(RecurringGift.id)).all()
-    client.get(_signin(client, mailbox, "avery@example.org"))
+    client.post(_signin(client, mailbox, "avery@example.org"))
     assert client.post(f"/give/portal/monthly/{theirs}/do/cancel").status_code == 404
     assert client.post(f"/give/portal/monthly/{theirs}/amount", data={"amount": "40"}).status_code == 404
     client.post(f"/give/portal/monthly/{mine}/amount", data={"amount": "40"})
@@ -59,6 +73,11 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_el
         assert (recurring.amount_cents, recurring.status) == (4000, "paused")
         subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
         assert subscription.plan.amount == 4000
+    # A subscription event older than the donor's pause does not undo it.
+    post_event(event={"id": "evt_old", "object": "event", "type": "customer.subscription.updated", "created": 1000,
+                      "data": {"object": {"id": subscription.id, "object": "subscription", "status": "active"}}})
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, mine).status == "paused"
     client.post(f"/give/portal/monthly/{mine}/do/resume")
     client.post(f"/give/portal/monthly/{mine}/do/cancel")
     with stripe_app.app_context():
@@ -71,7 +90,7 @@ def test_a_donor_changes_the_card_with_a_setup_intent(stripe_app, client, funds,
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     with stripe_app.app_context():
         recurring = db.session.scalar(select(RecurringGift))
-    client.get(_signin(client, mailbox, "avery@example.org"))
+    client.post(_signin(client, mailbox, "avery@example.org"))
     started = client.post(f"/give/portal/monthly/{recurring.id}/card").json
     assert started["status"] == "requires_setup"
     setup_id = started["client_secret"].split("_secret_")[0]
@@ -85,7 +104,58 @@ def test_a_donor_changes_the_card_with_a_setup_intent(stripe_app, client, funds,
 
 def test_a_donor_updates_email_and_language(stripe_app, client, funds, card, mailbox):
     client.post("/give/pay", data=gift_form(payment_method=card()))
-    client.get(_signin(client, mailbox, "avery@example.org"))
+    client.post(_signin(client, mailbox, "avery@example.org"))
     client.post("/give/portal/profile", data={"email": "avery.new@example.org", "locale": "es"})
     page = client.get("/give/portal/").data.decode()
     assert "avery.new@example.org" in page and "Mis donativos" in page
+
+
+def test_staff_get_no_sign_in_link_and_a_link_for_them_is_refused(app, client, funds, make_user, mailbox):
+    from mexiles.accounts import services as accounts
+    from mexiles.giving import portal
+    from mexiles.giving.models import Donor
+
+    admin = make_user("admin", email="boss@example.org")
+    with app.app_context():
+        db.session.add(Donor(email_key="boss@example.org", name="Boss Demo", user_id=admin.id))
+        db.session.commit()
+        token = accounts.make_token(accounts.get_user(admin.id), portal.PURPOSE)
+    page = client.post("/give/portal/signin", data={"email": "boss@example.org"}, follow_redirects=True)
+    assert "a sign-in link is on its way" in page.data.decode()
+    assert mailbox.to("boss@example.org") == []
+    for method in (client.get, client.post):
+        refused = method(f"/give/portal/signin/{token}", follow_redirects=True).data.decode()
+        assert "Staff accounts sign in on the usual sign-in page." in refused
+    assert client.get("/give/portal/").status_code == 302
+
+
+def test_sign_in_links_are_limited_per_address(app, client, funds, mailbox):
+    from mexiles.giving.models import Donor
+
+    with app.app_context():
+        db.session.add(Donor(email_key="avery@example.org", name="Avery Demo"))
+        db.session.commit()
+    app.config["LOGIN_RATE_LIMIT"] = "100 per minute"  # this test is about the address, not the connection
+    try:
+        codes = [client.post("/give/portal/signin", data={"email": "Avery@Example.org"}, buffered=True).status_code
+                 for _ in range(4)]
+        other = client.post("/give/portal/signin", data={"email": "nobody@example.org"}, buffered=True).status_code
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
+    assert codes == [302, 302, 302, 429] and other == 302
+    assert len(mailbox.to("avery@example.org")) == 3
+
+
+def test_without_the_test_fallback_a_refused_pause_is_told_honestly(stripe_app, client, funds, card, mailbox,
+                                                                    stripe_api):
+    assert stripe_app.config["GIVING_PAUSE_FALLBACK"] is False  # the default
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    with stripe_app.app_context():
+        recurring = db.session.scalar(select(RecurringGift))
+    client.post(_signin(client, mailbox, "avery@example.org"))
+    page = client.post(f"/give/portal/monthly/{recurring.id}/do/pause", follow_redirects=True).data.decode()
+    assert "would not pause or resume your monthly gift. Nothing was changed" in page
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, recurring.id).status == "active"
+    subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
+    assert subscription.status == "active" and not subscription.cancel_at_period_end

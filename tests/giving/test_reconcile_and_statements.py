@@ -63,3 +63,91 @@ def test_statements_by_cli_in_each_donors_language(app, funds, runner, mailbox):
     [pdf] = [part for part in spanish.iter_attachments()]
     assert pdf.get_content().startswith(b"%PDF")
     assert "No goods or services were provided" in body(mailbox.wait_for("bo@example.org"))
+
+
+def test_a_gift_at_11_pm_in_el_paso_on_new_years_eve_belongs_to_that_year(app, funds, runner, mailbox):
+    from mexiles.giving import reports
+    from mexiles.giving.models import Donor
+    with app.app_context():
+        donor = Donor(email_key="eve@example.org", name="Eve Demo", locale="en")
+        db.session.add(donor)
+        db.session.flush()
+        # 11 pm on 31 December 2025 in El Paso (MST, UTC-7) is 6 am on 1 January 2026 in UTC.
+        gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=10000, status="succeeded",
+                    received_at=dt.datetime(2026, 1, 1, 6))
+        gift.settle()
+        db.session.add(gift)
+        db.session.commit()
+        assert app.config["GIVING_TIME_ZONE"] == "America/Denver"
+        report = reports.build(2025)
+        assert report.count == 1 and [m for m, *_ in report.by_month] == ["2025-12"]
+        assert reports.build(2026).count == 0
+    assert "Statements sent: 0" in runner.invoke(args=["giving", "statements", "--year", "2026"]).output
+    assert "Statements sent: 1" in runner.invoke(args=["giving", "statements", "--year", "2025"]).output
+    assert "from January 1, 2025 to December 31, 2025" in body(mailbox.wait_for("eve@example.org"))
+    from mexiles.giving import receipts
+    with app.test_request_context():
+        facts = dict(receipts._gift_facts(db.session.scalar(select(Gift))))
+        assert facts["Date of the gift"] == "December 31, 2025"
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text drawn in a PDF made by fpdf2 (its page streams are zlib-compressed)."""
+    import re
+    import zlib
+    chunks = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "".join(chunks)
+
+
+def test_missing_receipts_are_sent_by_the_cli_once(app, funds, runner, mailbox):
+    from mexiles.giving.models import Donor
+    with app.app_context():
+        donor = Donor(email_key="late@example.org", name="Late Demo", locale="en")
+        db.session.add(donor)
+        db.session.flush()
+        for status in ("succeeded", "failed", "pending"):
+            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=4000, status=status)
+            gift.settle()
+            db.session.add(gift)
+        db.session.commit()
+    assert "Receipts sent: 1; still unsent: 0." in runner.invoke(args=["giving", "resend-receipts"]).output
+    assert "Receipts sent: 0" in runner.invoke(args=["giving", "resend-receipts"]).output
+    assert len(mailbox.to("late@example.org")) == 1
+
+
+def test_the_receipt_of_a_refunded_gift_says_so(app, client, auth, make_user, funds):
+    from mexiles.giving.models import Donor
+    user = make_user("donor", email="back@example.org")
+    with app.app_context():
+        donor = Donor(email_key="back@example.org", name="Back Demo", user_id=user.id)
+        db.session.add(donor)
+        db.session.flush()
+        ids = []
+        for refunded in (5000, 2000):
+            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=5000, status="succeeded",
+                        refunded_cents=refunded)
+            gift.settle()
+            db.session.add(gift)
+            db.session.flush()
+            ids.append(gift.id)
+        db.session.commit()
+    auth.login(user)
+    full = _pdf_text(client.get(f"/give/portal/gifts/{ids[0]}/receipt.pdf").data)
+    assert "Refunded: in full: this gift is no longer a deductible contribution" in full
+    partial = _pdf_text(client.get(f"/give/portal/gifts/{ids[1]}/receipt.pdf").data)
+    assert "Refunded: $20.00; the deductible amount is $30.00" in partial
+
+
+def test_taking_gifts_in_production_without_an_ein_is_refused():
+    import pytest
+
+    from mexiles import create_app
+    from mexiles.settings import ConfigurationError
+    with pytest.raises(ConfigurationError, match="ORG_EIN"):
+        create_app({"ENV_NAME": "production", "STRIPE_SECRET_KEY": "sk_live_x", "ORG_EIN": ""})
+    assert create_app({"ENV_NAME": "production", "STRIPE_SECRET_KEY": "sk_live_x", "ORG_EIN": "12-3456789"})

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mexiles.extensions import db
-from mexiles.giving.models import Dispute, Donor, Gift, RecurringGift, StripeEvent
+from mexiles.giving.models import Dispute, Donor, Gift, RecurringGift, RefusedAttempt, StripeEvent
 from tests.mailbox import body
 
 from .conftest import WEBHOOK_SECRET
@@ -150,3 +150,90 @@ def test_the_same_event_delivered_twice_at_the_same_moment_records_one_gift(webh
         assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
         assert db.session.get(Gift, gift_id).status == "succeeded"
     assert len(mailbox.to("avery@example.org")) == 1
+
+
+def test_a_second_payment_for_a_paid_gift_is_flagged_never_overwritten(webhook_app, client, funds, post_event,
+                                                                     mailbox, auth, make_user):
+    gift_id = _pending_gift(webhook_app, funds)
+    post_event("payment_intent.succeeded", _intent())
+    other = dict(_intent("pi_test_2"), metadata={"gift_id": str(gift_id)})
+    assert post_event("payment_intent.succeeded", other).json["received"] == "processed"
+    post_event("payment_intent.succeeded", other)  # Stripe redelivers under a new event id: one flag
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.stripe_payment_intent_id, gift.stripe_charge_id, gift.amount_cents) == (
+        "pi_test_1", "ch_pi_test_1", 5000)
+    assert len(mailbox.to("avery@example.org")) == 1
+    with webhook_app.app_context():
+        [flag] = db.session.scalars(select(RefusedAttempt)).all()
+        assert flag.reason == "duplicate_payment" and "pi_test_2" in flag.detail and flag.amount_cents == 5000
+    auth.login(make_user("coordinator"))
+    assert "pi_test_2 also paid" in client.get("/give/staff/").data.decode()
+
+
+def _monthly_donor(app, funds, subscription="sub_1"):
+    with app.app_context():
+        donor = Donor(email_key="monthly@example.org", name="Monthly Demo", locale="en")
+        db.session.add(donor)
+        db.session.flush()
+        db.session.add(RecurringGift(donor_id=donor.id, fund_id=funds.housing, amount_cents=2500, status="active",
+                                     stripe_subscription_id=subscription))
+        db.session.commit()
+
+
+def test_a_zero_dollar_invoice_is_never_a_gift(webhook_app, funds, post_event, mailbox):
+    _monthly_donor(webhook_app, funds)
+    invoice = {"id": "in_0", "object": "invoice", "subscription": "sub_1", "amount_due": 0, "amount_paid": 0,
+               "currency": "usd", "created": 1767225600, "status": "paid"}
+    assert post_event("invoice.payment_succeeded", invoice).json["received"] == "processed"
+    post_event("invoice.payment_failed", dict(invoice, id="in_00", status="open"))
+    with webhook_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Gift)) == 0
+    assert mailbox.to("monthly@example.org") == []
+
+
+def test_a_failed_refund_no_longer_counts_even_if_an_older_event_arrives_late(webhook_app, funds, post_event):
+    from mexiles.giving.models import Refund
+
+    gift_id = _pending_gift(webhook_app, funds)
+    post_event("payment_intent.succeeded", _intent())
+    charge = {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_test_1", "amount": 5000,
+              "amount_refunded": 1000, "refunds": {"data": [{"id": "re_1", "amount": 1000, "status": "pending"}]}}
+    post_event("charge.refunded", charge)
+    assert _gift(webhook_app, gift_id).net_cents == 3825
+    post_event("refund.failed", {"id": "re_1", "object": "refund", "amount": 1000, "charge": "ch_pi_test_1",
+                                 "payment_intent": "pi_test_1", "status": "failed"})
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.refunded_cents, gift.net_cents, gift.status) == (0, 4825, "succeeded")
+    post_event("charge.refunded", charge)  # the older snapshot, delivered late
+    assert _gift(webhook_app, gift_id).refunded_cents == 0
+    with webhook_app.app_context():
+        assert db.session.scalar(select(Refund.status)) == "failed"
+
+
+def test_a_lost_dispute_after_a_partial_refund_then_funds_reinstated(webhook_app, funds, post_event):
+    from mexiles.giving import services
+
+    gift_id = _pending_gift(webhook_app, funds, tour_event_id=5)
+    post_event("payment_intent.succeeded", _intent())
+    post_event("charge.refunded", {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_test_1",
+                                   "amount": 5000, "amount_refunded": 2000,
+                                   "refunds": {"data": [{"id": "re_1", "amount": 2000, "status": "succeeded"}]}})
+    dispute = {"id": "dp_1", "object": "dispute", "charge": "ch_pi_test_1", "payment_intent": "pi_test_1",
+               "amount": 3000, "reason": "fraudulent", "status": "lost",
+               "balance_transactions": [{"id": "txn_d1", "amount": -3000, "fee": 1500}]}
+    post_event("charge.dispute.closed", dispute)
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.refunded_cents, gift.dispute_lost_cents, gift.dispute_fee_cents) == (2000, 3000, 1500)
+    assert gift.net_cents == 5000 - 175 - 2000 - 3000 - 1500 and gift.status == "refunded"  # nothing left
+    with webhook_app.app_context():
+        assert services.event_gift_totals([5]) == {}
+    # An older "needs_response" event does not reopen it; money reinstated turns it around.
+    post_event("charge.dispute.updated", dict(dispute, status="needs_response", balance_transactions=[]))
+    assert _gift(webhook_app, gift_id).dispute_lost_cents == 3000
+    post_event("charge.dispute.funds_reinstated", dict(dispute, status="won", balance_transactions=[
+        {"id": "txn_d1", "amount": -3000, "fee": 1500}, {"id": "txn_d2", "amount": 3000, "fee": -1500}]))
+    gift = _gift(webhook_app, gift_id)
+    assert (gift.dispute_lost_cents, gift.dispute_fee_cents, gift.net_cents, gift.status) == (
+        0, 0, 2825, "succeeded")
+    with webhook_app.app_context():
+        assert services.event_gift_totals([5]) == {5: (1, 5000, 2825)}
