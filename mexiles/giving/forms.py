@@ -10,10 +10,11 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from ..accounts.forms import LANGUAGE_CHOICES
 from ..forms import options
 from ..formatting import money
+from .vocabulary import SOURCES
 
 FREQUENCIES = {"once": _l("One time"), "monthly": _l("Monthly")}
 TRIBUTES = {"": _l("No tribute"), "honor": _l("In honor of"), "memory": _l("In memory of")}
-OFFLINE_SOURCES = {"check": _l("Check"), "cash": _l("Cash"), "in_kind": _l("In kind")}
+OFFLINE_SOURCES = {code: label for code, label in SOURCES.items() if code != "online"}
 
 
 def to_cents(value) -> int:

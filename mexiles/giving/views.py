@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..extensions import csrf, limiter, talisman
-from . import checkout, donors, fees, localtime, page_cache, services, webhooks
+from . import checkout, donors, fees, localtime, page_cache, services, vocabulary, webhooks
 from .forms import DonateForm
 from ..formatting import money
 from ..settings import ConfigurationError
@@ -266,6 +266,11 @@ def campaign(slug):
 @public
 def impact():
     return render_template("giving/impact.html", impact=services.impact(), locale=str(get_locale()))
+
+
+@bp.app_template_filter("giving_label")
+def giving_label_filter(code, kind: str) -> str:
+    return vocabulary.label(kind, code)
 
 
 @bp.app_template_filter("date_long")

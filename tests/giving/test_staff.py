@@ -234,3 +234,14 @@ def test_a_merge_keeps_the_customer_the_duplicates_monthly_gift_bills(app, clien
         assert moved.donor_id == ids[0] and portal.billed_customer(moved) == "cus_two"
         kept = db.session.scalar(select(RecurringGift).where(RecurringGift.stripe_subscription_id == "sub_cus_one"))
         assert portal.billed_customer(kept) == "cus_one"
+
+
+def test_gift_codes_read_as_words_in_the_staff_language(client, auth, make_user, record_gift):
+    import datetime as dt
+
+    gift_id = record_gift("general", 4200, dt.date(2026, 11, 2))
+    auth.login(make_user("admin", locale="es"))
+    page = client.get(f"/give/staff/gifts/{gift_id}").data.decode()
+    assert "Efectivo · Recibida" in page and "cash" not in page.split("<main", 1)[1].split("</main>")[0]
+    report = client.get("/give/staff/reports?year=2026").data.decode()
+    assert "Efectivo" in report

@@ -1,0 +1,27 @@
+"""Labels, in the user's language, for the codes gifts and disputes carry."""
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
+SOURCES = {"online": _l("Online"), "check": _l("Check"), "cash": _l("Cash"), "in_kind": _l("In kind")}
+GIFT_STATUSES = {"pending": lazy_pgettext("gift", "Pending"), "succeeded": lazy_pgettext("gift", "Received"),
+                 "failed": lazy_pgettext("gift", "Not charged"), "refunded": lazy_pgettext("gift", "Refunded")}
+# Stripe's dispute reasons and statuses.
+DISPUTE_REASONS = {
+    "fraudulent": _l("Card holder says it was fraud"), "duplicate": _l("Charged twice"),
+    "subscription_canceled": _l("Monthly gift said to be cancelled"), "unrecognized": _l("Charge not recognised"),
+    "credit_not_processed": _l("Refund said to be missing"), "general": _l("Other reason"),
+}
+DISPUTE_STATUSES = {
+    "warning_needs_response": _l("Inquiry: needs a response"), "warning_under_review": _l("Inquiry under review"),
+    "warning_closed": _l("Inquiry closed"), "needs_response": _l("Needs a response"),
+    "under_review": _l("Under review"), "won": _l("Won"), "lost": _l("Lost"),
+}
+LABELS = {"source": SOURCES, "gift_status": GIFT_STATUSES, "dispute_reason": DISPUTE_REASONS,
+          "dispute_status": DISPUTE_STATUSES}
+
+
+def label(kind: str, code: str | None) -> str:
+    """The label of ``code``; an unknown code (Stripe adds some) is shown as it is."""
+    if not code:
+        return ""
+    return str(LABELS[kind].get(code, code))
