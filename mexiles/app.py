@@ -8,16 +8,16 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 from flask_babel import get_locale
-from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import access, crypto, errors, formatting, i18n
-from .http import current_page
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
+from .http import current_page
 from .settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
