@@ -44,3 +44,18 @@ def test_keys_rotate_without_losing_data(app, runner, add_person, make_user, mon
     with app.app_context():
         person = db.session.get(Person, person_id)
         assert person.legal_name == "Graciela Montoya Fuentes" and person.phone == "+1 915 555 0100"
+
+
+def test_search_works_again_after_the_index_key_changes_and_a_reindex(app, runner, client, auth, make_user,
+                                                                     add_person, monkeypatch):
+    from mexiles import crypto
+
+    coordinator = make_user("coordinator")
+    add_person([coordinator.id], legal_name="Reina Quintero", alias="La Reina")
+    monkeypatch.setitem(app.extensions, "mexiles.field_cipher",
+                        crypto.FieldCipher(app.config["FIELD_ENCRYPTION_KEYS"], "a brand new search index key"))
+    auth.login(coordinator)
+    assert "La Reina" not in client.post("/people/", data={"q": "Quintero"}).data.decode()
+    result = runner.invoke(args=["people", "reindex"])
+    assert result.exit_code == 0 and "Reindexed" in result.output, result.output
+    assert "La Reina" in client.post("/people/", data={"q": "Quintero"}).data.decode()
