@@ -1,11 +1,14 @@
 """Booking requests from hosts: received through the public form, read in the coordinators' inbox."""
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from .. import mail
+from ..access import Role
+from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
 from .models import BookingRequest
@@ -32,6 +35,10 @@ def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> Booking
     if not flagged_spam:
         mail.send(request.contact_email, _l("We received your request for a speaker"),
                   "tours/email/request_received.txt", locale=host_locale, request=request)
+        link = url_for("tours.booking_request", request_id=request.id, _external=True)
+        for coordinator in accounts.users_with_role(Role.COORDINATOR):
+            mail.send(coordinator.email, _l("A new request for a speaker"), "tours/email/request_arrived.txt",
+                      locale=coordinator.locale, request=request, link=link)
     return request
 
 

@@ -76,6 +76,9 @@ def test_a_booking_request_is_kept_confirmed_by_email_and_in_the_inbox(app, clie
         assert booking.starts_at == dt.datetime(2030, 11, 3, 1, 0)  # 19:00 MDT is 01:00 UTC the next day
     message = mailbox.wait_for("robin@example.org")
     assert "Recibimos su solicitud" in body(message) or "recibimos" in body(message).lower()
+    alert = mailbox.wait_for(coordinator.email)  # the coordinators hear of it, in their own language
+    assert "A new request for a speaker" in alert["Subject"] and "Demo Valley College" in body(alert)
+    assert f"/tours/manage/requests/{booking.id}" in body(alert)
     auth.login(coordinator)
     inbox = client.get("/tours/manage/requests").data.decode()
     assert "Demo Valley College" in inbox
@@ -95,7 +98,7 @@ def test_the_honeypot_keeps_the_request_aside_and_sends_nothing(app, client, aut
     with app.app_context():
         booking = db.session.scalar(select(BookingRequest))
         assert booking.flagged_spam and booking.organisation == "Robot Widgets Inc"
-    assert mailbox.to("robin@example.org") == []
+    assert mailbox.to("robin@example.org") == [] and mailbox.to(coordinator.email) == []
     auth.login(coordinator)
     assert "Robot Widgets" not in client.get("/tours/manage/requests").data.decode()
     assert "Robot Widgets" in client.get("/tours/manage/requests?flagged=1").data.decode()
