@@ -1,5 +1,6 @@
 """The speaker's portal: only their own events, their answers, unavailable days and calendar feed."""
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -227,3 +228,14 @@ def test_after_start_again_the_decliner_no_longer_sees_the_event(app, client, au
     auth.logout()
     feed = client.get(url)
     assert feed.status_code == 200 and "Declined talk" not in feed.data.decode()
+
+
+def test_the_new_address_can_be_copied_or_opened_in_a_calendar_app(client, auth, frozen, make_speaker):
+    speaker = make_speaker()
+    auth.login(speaker.user)
+    page = client.post("/tours/me/calendar").data.decode()
+    address = re.search(r'value="(http://[^"]+\.ics)"[^>]*id="feed-url"', page).group(1)
+    assert 'data-copy="feed-url"' in page
+    assert f'href="{address.replace("http://", "webcal://")}"' in page
+    again = client.get("/tours/me/calendar").data.decode()
+    assert "data-confirm" in again  # making another address warns that this one stops working
