@@ -10,11 +10,11 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField, TimeField)
-from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, StopValidation,
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
 from ..accounts.forms import MultiCheckboxField
-from ..forms import options
+from ..forms import FiniteAmount, options
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FAILURE_REASONS,
                          LANGUAGES, MODALITIES, PROVIDER_KINDS, SPECIALTIES, STATUSES, URGENCIES)
 
@@ -32,11 +32,7 @@ def dollars(amount_cents: int | None) -> Decimal | None:
     return None if amount_cents is None else Decimal(amount_cents) / 100
 
 
-def finite_amount(form, field):
-    """"NaN", "sNaN" and "Infinity" parse as Decimals, but no amount of money is one; stop before
-    any comparison (a NaN cannot be compared, and would crash the range check)."""
-    if field.data is not None and not field.data.is_finite():
-        raise StopValidation(_l("Enter an amount in US dollars, such as 45.50."))
+finite_amount = FiniteAmount(_l("Enter an amount in US dollars, such as 45.50."))
 
 
 def money_field(label, **kwargs) -> DecimalField:

@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import LANGUAGE_CHOICES
-from ..forms import options
+from ..forms import finite_amount, options
 from ..formatting import money
 from .vocabulary import SOURCES
 
@@ -23,7 +23,7 @@ def to_cents(value) -> int:
 
 class DonateForm(FlaskForm):
     amount = RadioField(_l("Amount"), validate_choice=False, default="")
-    other_amount = DecimalField(_l("Other amount (US$)"), places=2, validators=[Optional()])
+    other_amount = DecimalField(_l("Other amount (US$)"), places=2, validators=[Optional(), finite_amount])
     frequency = RadioField(_l("How often"), choices=options(FREQUENCIES), default="once")
     fund = SelectField(_l("Use my gift for"))
     cover_fee = BooleanField(_l("Add the card processing fee so that all of my gift goes to the work"))
@@ -92,7 +92,7 @@ class CampaignForm(FlaskForm):
     story_es = TextAreaField(_l("Story in Spanish"), validators=[Optional(), Length(max=20000)])
     image_path = StringField(_l("Image (path under /static, optional)"), validators=[Optional(), Length(max=200),
                              Regexp(r"^[A-Za-z0-9_./-]+$", message=_l("Use a path such as img/campaign.jpg."))])
-    goal = DecimalField(_l("Goal (US$)"), places=2, validators=[DataRequired(), NumberRange(min=1)])
+    goal = DecimalField(_l("Goal (US$)"), places=2, validators=[DataRequired(), finite_amount, NumberRange(min=1)])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Deadline"), validators=[DataRequired()])
     fund = SelectField(_l("Fund"), coerce=int)
@@ -116,7 +116,7 @@ class OfflineGiftForm(FlaskForm):
     locale = SelectField(_l("Language of the receipt"), choices=LANGUAGE_CHOICES)
     source = SelectField(_l("Kind of gift"), choices=options(OFFLINE_SOURCES))
     amount = DecimalField(_l("Amount or fair value (US$)"), places=2,
-                          validators=[DataRequired(), NumberRange(min=0.01)])
+                          validators=[DataRequired(), finite_amount, NumberRange(min=0.01)])
     fund = SelectField(_l("Fund"), coerce=int)
     campaign = SelectField(_l("Campaign"), coerce=int)
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
@@ -131,7 +131,8 @@ class OfflineGiftForm(FlaskForm):
 
 
 class RefundForm(FlaskForm):
-    amount = DecimalField(_l("Amount to refund (US$)"), places=2, validators=[DataRequired(), NumberRange(min=0.01)])
+    amount = DecimalField(_l("Amount to refund (US$)"), places=2,
+                          validators=[DataRequired(), finite_amount, NumberRange(min=0.01)])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
 
 
@@ -150,7 +151,7 @@ class ProfileForm(FlaskForm):
 
 
 class AmountForm(FlaskForm):
-    amount = DecimalField(_l("New monthly amount (US$)"), places=2, validators=[DataRequired()])
+    amount = DecimalField(_l("New monthly amount (US$)"), places=2, validators=[DataRequired(), finite_amount])
 
     def validate_amount(self, field):
         minimum = current_app.config["DONATION_MINIMUM_CENTS"]

@@ -5,11 +5,11 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
                      StringField, TelField, TextAreaField, TimeField)
-from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp, StopValidation,
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
                                 ValidationError)
 
 from ..accounts.forms import MultiCheckboxField
-from ..forms import options
+from ..forms import finite_amount, options
 from ..timeutil import utcnow
 from . import timing
 
@@ -27,13 +27,6 @@ HOST_ZONES = {
 BLANK = [("", "—")]
 phone_format = Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))
 money_range = NumberRange(min=0, max=1_000_000, message=_l("Give an amount between 0 and 1,000,000."))
-
-
-def finite_amount(form, field):
-    """Decimal("NaN") and Decimal("Infinity") parse, but are no amount and break comparisons."""
-    if field.data is not None and not field.data.is_finite():
-        field.data = None
-        raise StopValidation(_l("Give an amount in dollars and cents, such as 250 or 99.50."))
 
 
 class WithinYears:

@@ -86,3 +86,12 @@ def test_first_time_visitors_are_answered_from_memory(stripe_app, funds, count_q
     returning = stripe_app.test_client()
     returning.get("/give/csrf")
     assert "Counseling renamed" not in returning.get("/give/").data.decode()  # same minute: same page
+
+
+def test_an_amount_that_is_no_number_gets_a_message_not_an_error(client, stripe_app, funds):
+    from tests.giving.conftest import gift_form
+
+    for amount in ("NaN", "sNaN", "Infinity", "-inf"):
+        response = client.post("/give/pay", data=gift_form(amount="other", other_amount=amount))
+        assert response.status_code < 500, amount
+        assert "Give an amount in dollars and cents" in response.data.decode(), amount
