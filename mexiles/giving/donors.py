@@ -77,7 +77,12 @@ def ensure_account(donor: Donor):
         return accounts.get_user(donor.user_id)
     user = accounts.find_by_email(donor.email_key)
     if user is None:
-        user = accounts.create_user(donor.email_key, [Role.DONOR], full_name=donor.name, locale=donor.locale)
+        try:
+            with db.session.begin_nested():  # two first gifts paid at once: the second finds the first's
+                user = accounts.create_user(donor.email_key, [Role.DONOR], full_name=donor.name,
+                                            locale=donor.locale)
+        except (IntegrityError, accounts.AccountError):
+            user = accounts.find_by_email(donor.email_key)
     if db.session.scalar(select(Donor.id).where(Donor.user_id == user.id)) is None:
         donor.user_id = user.id
     return user
