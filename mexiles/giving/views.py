@@ -7,7 +7,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
@@ -259,8 +258,6 @@ def stripe_webhook():
         abort(404)
     try:
         outcome = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature", ""))
-    except RequestEntityTooLarge:  # past MAX_CONTENT_LENGTH: no Stripe event is that large
-        return jsonify(error="too large"), 400
     except webhooks.BadSignature:
         return jsonify(error="bad signature"), 400
     except webhooks.NotAnEvent as error:
