@@ -160,6 +160,7 @@ def _mark_paid(gift: Gift, amount: int, charge, created) -> bool:
         if not gift.stripe_charge_id and object_id(charge):
             gift.stripe_charge_id = object_id(charge)
         return False
+    donors.lock_unlinked(gift.donor)
     gift.status = "succeeded"
     gift.failure_code = None
     gift.amount_cents = amount or gift.amount_cents
@@ -236,6 +237,7 @@ def _invoice_gift(invoice, recurring: RecurringGift, status: str, amount: int) -
                 anonymous=recurring.anonymous, source="online", status=status, stripe_invoice_id=invoice_id,
                 donor_name=recurring.donor_name, donor_address=recurring.donor_address,
                 received_at=stripe_time(field(invoice, "created")))
+    donors.lock_unlinked(recurring.donor)
     try:
         with db.session.begin_nested():  # the donate page and the webhook may both get here
             db.session.add(gift)
