@@ -31,6 +31,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def _instance_secret(instance_path: Path, filename: str, make) -> str:
     """Read a development secret from instance/, creating it the first time."""
     path = instance_path / filename
@@ -108,6 +113,9 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_DURATION": _int("REMEMBER_DAYS", 14) * 24 * 3600,
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_MINUTES", 8 * 60) * 60,
         "WTF_CSRF_TIME_LIMIT": None,
+        # The largest request body the app reads (Flask answers 413 past it). A route that takes
+        # larger uploads raises its own limit (request.max_content_length) from a setting of its own.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "en",
         # Stored times are UTC; pages show them in the organisation's zone unless a domain knows better.
         "BABEL_DEFAULT_TIMEZONE": _time_zone("ORG_TIME_ZONE", "America/Denver"),
@@ -137,6 +145,10 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        # Each Stripe request gives up after this long, well inside a web worker's timeout (30 s),
+        # and is tried again at most this many times after a network error.
+        "STRIPE_TIMEOUT_SECONDS": _float("STRIPE_TIMEOUT_SECONDS", 10.0),
+        "STRIPE_NETWORK_RETRIES": _int("STRIPE_NETWORK_RETRIES", 2),
         "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
         # Speaking tours: hours needed between events in different cities, days of notice a
         # speaker needs, days before an event the reminders go out, and the booking form's limit.

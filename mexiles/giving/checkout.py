@@ -183,19 +183,29 @@ def after_authentication(attempt: str) -> Result:
             intent = v1().payment_intents.retrieve(gift.stripe_payment_intent_id)
         except NetworkError:
             return _network()
+        except StripeError:
+            log.exception("gift %s after authentication", gift.id)
+            return _failure()
         return _intent_result(intent, gift)
     recurring = db.session.scalar(select(RecurringGift).where(RecurringGift.attempt_token == attempt))
     if recurring is not None and recurring.stripe_subscription_id:
         try:
             subscription = v1().subscriptions.retrieve(recurring.stripe_subscription_id,
-                                                       params={"expand": ["latest_invoice.payment_intent"]})
+                                                       params={"expand": FIRST_INVOICE})
+            return _subscription_result(subscription, recurring)
         except NetworkError:
             return _network()
-        return _subscription_result(subscription, recurring)
+        except StripeError:
+            log.exception("monthly gift %s after authentication", recurring.id)
+            return _failure()
     return _failure()
 
 
 # --- Monthly gifts ------------------------------------------------------------------------
+
+# The first invoice comes with its confirmation secret, for Stripe.js when the bank asks the donor
+# to authenticate (an invoice no longer names its PaymentIntent: see ledger.invoice_payment).
+FIRST_INVOICE = ["latest_invoice.confirmation_secret"]
 
 def plan_for(amount_cents: int, currency: str) -> str:
     """One Stripe plan per amount and currency, found by a deterministic id, made the first time."""
@@ -269,21 +279,22 @@ def give_monthly(data: dict, attempt: str, payment_method: str | None, card_toke
         set_default_card(customer, payment_method, card_token, key)
         if recurring.stripe_subscription_id:
             subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,
-                                                         params={"expand": ["latest_invoice.payment_intent"]})
+                                                         params={"expand": FIRST_INVOICE})
             invoice = subscription.latest_invoice
             if subscription.status == "incomplete" and invoice and invoice.status == "open":
                 stripe.invoices.pay(invoice.id, options=idempotent(f"{key}-pay"))
                 subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,
-                                                             params={"expand": ["latest_invoice.payment_intent"]})
+                                                             params={"expand": FIRST_INVOICE})
         else:
             recurring.stripe_plan_id = plan_for(recurring.amount_cents, recurring.currency)
             subscription = stripe.subscriptions.create(
                 params={"customer": customer, "items": [{"plan": recurring.stripe_plan_id}],
                         "metadata": {"recurring_gift_id": str(recurring.id)},
-                        "expand": ["latest_invoice.payment_intent"]},
+                        "expand": FIRST_INVOICE},
                 options=idempotent(f"monthly-{attempt}-subscription"))
             recurring.stripe_subscription_id = subscription.id
             db.session.commit()
+        return _subscription_result(subscription, recurring)
     except CardError as error:
         return _declined(error.code, recurring.amount_cents)
     except NetworkError:
@@ -291,18 +302,20 @@ def give_monthly(data: dict, attempt: str, payment_method: str | None, card_toke
     except StripeError:
         log.exception("subscription for monthly gift %s", recurring.id)
         return _failure()
-    return _subscription_result(subscription, recurring)
 
 
 def _subscription_result(subscription, recurring: RecurringGift) -> Result:
+    """Where a new subscription stands: paid (recorded now), waiting for the donor's bank, or
+    declined. May raise StripeError (the first invoice's payment is asked of Stripe)."""
     invoice = subscription.latest_invoice
     if subscription.status in ("active", "trialing"):
         recurring.status = "active"
         outcome = ledger.invoice_paid(invoice) if invoice is not None and invoice.status == "paid" else ledger.Outcome()
         gift_id = outcome.receipts[0] if outcome.receipts else None
         return _finish(outcome, gift_id)
-    intent = field(invoice, "payment_intent")
-    if field(intent, "status") == "requires_action":
-        return Result("requires_action", client_secret=field(intent, "client_secret"))
+    intent_id, _charge = ledger.invoice_payment(invoice)
+    intent = v1().payment_intents.retrieve(intent_id) if intent_id else None
     db.session.commit()
+    if field(intent, "status") == "requires_action":
+        return Result("requires_action", client_secret=field(field(invoice, "confirmation_secret"), "client_secret"))
     return _declined(field(field(intent, "last_payment_error"), "code"), recurring.amount_cents)

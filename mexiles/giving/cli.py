@@ -3,8 +3,9 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
-from . import localtime, receipts
+from . import localtime, receipts, webhooks
 from .reconcile import reconcile
+from .stripe_gateway import API_VERSION, StripeError, v1
 
 giving_cli = AppGroup("giving", help="Online giving: reconciliation with Stripe, statements.")
 
@@ -18,6 +19,19 @@ def reconcile_command(since):
     for line in lines:
         click.echo(line)
     click.echo(f"{len(lines)} repairs." if lines else "Nothing to repair.")
+
+
+@giving_cli.command("webhook-endpoint")
+@click.option("--url", required=True, help="The app's webhook address, https://…/give/stripe/webhook.")
+def webhook_endpoint_command(url):
+    """Create the Stripe webhook endpoint, in the API version the app speaks, for the events it uses."""
+    try:
+        endpoint = v1().webhook_endpoints.create(params={"url": url, "api_version": API_VERSION,
+                                                         "enabled_events": sorted(webhooks.HANDLERS)})
+    except StripeError as error:
+        raise click.ClickException(f"Stripe refused: {error.user_message or error}") from None
+    click.echo(f"Webhook endpoint {endpoint.id} created for {url} (API version {API_VERSION}).")
+    click.echo(f"Set STRIPE_WEBHOOK_SECRET={endpoint.secret}")
 
 
 @giving_cli.command("resend-receipts")

@@ -3,10 +3,16 @@
 The donate page, the webhook and reconciliation all record through these functions, so a gift is
 recorded the same way whichever of them sees it first. They change the session and do not commit;
 callers commit, then call ``after_commit`` for the emails.
+
+They read Stripe's objects in the shape of the API version the app speaks (``API_VERSION``) and in
+the older shape (localstripe's, or an endpoint left on an old version): an invoice names its
+subscription under ``parent.subscription_details`` (formerly at the top) and its PaymentIntent in
+its ``payments`` (formerly ``payment_intent`` and ``charge`` at the top).
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field as dc_field
 
 from sqlalchemy import case, func, select
@@ -17,6 +23,8 @@ from . import donors
 from .models import REFUND_STATUSES, REFUND_VOID, Dispute, Gift, RecurringGift, RefusedAttempt, Refund
 from .stripe_gateway import StripeError, balance_fee, configured, field, object_id, v1
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Outcome:
@@ -26,6 +34,8 @@ class Outcome:
     failures: list[int] = dc_field(default_factory=list)
     waits_for: str | None = None
     touched: list[str] = dc_field(default_factory=list)  # Stripe ids now known, for deferred events
+    unplaced: str | None = None  # why the ledger cannot place the object (nothing to wait for)
+    superseded: bool = False  # older than what is known: rightly changes nothing
 
     def merge(self, other: Outcome) -> Outcome:
         self.receipts += other.receipts
@@ -52,18 +62,25 @@ def gift_for(payment_intent: str | None = None, charge: str | None = None, invoi
             gift = _locked(select(Gift).where(column == value))
             if gift:
                 return gift
-    if gift_id and str(gift_id).isdigit():
+    if gift_id and str(gift_id).isdigit() and len(str(gift_id)) < 10:
         return _locked(select(Gift).where(Gift.id == int(gift_id)))
     return None
 
 
-def recurring_for(subscription: str | None, recurring_id=None) -> RecurringGift | None:
+def recurring_for(subscription: str | None, recurring_id=None, lock: bool = False) -> RecurringGift | None:
+    """The monthly gift of a subscription; ``lock`` holds its row (PostgreSQL) until the commit,
+    so that two events about it are decided one after the other, each seeing the other's change."""
+    def one(statement):
+        if lock:
+            statement = statement.with_for_update(of=RecurringGift).execution_options(populate_existing=True)
+        return db.session.scalar(statement)
+
     if subscription:
-        found = db.session.scalar(select(RecurringGift).where(RecurringGift.stripe_subscription_id == subscription))
+        found = one(select(RecurringGift).where(RecurringGift.stripe_subscription_id == subscription))
         if found:
             return found
-    if recurring_id and str(recurring_id).isdigit():
-        found = db.session.get(RecurringGift, int(recurring_id))
+    if recurring_id and str(recurring_id).isdigit() and len(str(recurring_id)) < 10:
+        found = one(select(RecurringGift).where(RecurringGift.id == int(recurring_id)))
         if found and subscription and not found.stripe_subscription_id:
             found.stripe_subscription_id = subscription
         return found
@@ -76,6 +93,56 @@ def _charge_of(payment_intent):
         charges = field(field(payment_intent, "charges"), "data") or []
         charge = charges[-1] if charges else None
     return charge
+
+
+def invoice_subscription(invoice) -> str | None:
+    details = field(field(invoice, "parent"), "subscription_details")
+    return object_id(field(details, "subscription")) or object_id(field(invoice, "subscription"))
+
+
+def _invoice_recurring_id(invoice):
+    """Our monthly gift's id: the subscription's metadata, copied onto the invoice when it was made."""
+    details = field(field(invoice, "parent"), "subscription_details")
+    return (field(field(details, "metadata"), "recurring_gift_id")
+            or field(field(invoice, "metadata"), "recurring_gift_id"))
+
+
+def _listed_payments(invoice_id: str | None):
+    """An invoice's payments asked of Stripe: a webhook's invoice does not include them."""
+    if not invoice_id or not configured():
+        return None
+    try:
+        return v1().invoice_payments.list(params={"invoice": invoice_id, "limit": 10}).data
+    except StripeError as error:  # recorded without; reconciliation links it later
+        log.warning("payments of invoice %s: %s", invoice_id, error)
+        return None
+
+
+def invoice_payment(invoice) -> tuple[str | None, object]:
+    """The PaymentIntent id and the charge (an id, an object or None) that pay an invoice."""
+    payments = field(field(invoice, "payments"), "data")
+    if payments is None and not (field(invoice, "payment_intent") or field(invoice, "charge")):
+        payments = _listed_payments(field(invoice, "id"))
+    if payments is None:  # the older shape
+        return object_id(field(invoice, "payment_intent")), field(invoice, "charge")
+    ranked = sorted(payments, key=lambda p: (field(p, "status") != "paid", not field(p, "is_default")))
+    for listed in ranked:
+        payment = field(listed, "payment")
+        if field(payment, "payment_intent") or field(payment, "charge"):
+            return object_id(field(payment, "payment_intent")), field(payment, "charge")
+    return None, None
+
+
+def _intent_charge(payment_intent: str | None):
+    """The charge of a PaymentIntent, with its balance transaction (for the fee)."""
+    if not payment_intent or not configured():
+        return None
+    try:
+        intent = v1().payment_intents.retrieve(payment_intent, params={"expand": ["latest_charge.balance_transaction"]})
+    except StripeError as error:
+        log.warning("charge of payment %s: %s", payment_intent, error)
+        return None
+    return field(intent, "latest_charge")
 
 
 def _charge_fee(charge) -> int | None:
@@ -93,6 +160,7 @@ def _mark_paid(gift: Gift, amount: int, charge, created) -> bool:
         if not gift.stripe_charge_id and object_id(charge):
             gift.stripe_charge_id = object_id(charge)
         return False
+    donors.lock_unlinked(gift.donor)
     gift.status = "succeeded"
     gift.failure_code = None
     gift.amount_cents = amount or gift.amount_cents
@@ -110,10 +178,16 @@ def payment_succeeded(payment_intent) -> Outcome:
     """A one-time gift's PaymentIntent succeeded."""
     outcome = Outcome()
     metadata = field(payment_intent, "metadata", {})
-    gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
-    if gift is None or gift.recurring_gift_id:
-        return outcome  # not a one-time gift of ours (monthly charges are recorded from invoices)
     intent_id = field(payment_intent, "id")
+    gift = gift_for(payment_intent=intent_id, gift_id=field(metadata, "gift_id"))
+    if gift is None:
+        # A monthly charge is known once its invoice is recorded (nothing links the two in the
+        # current API); anything else waits, seen by staff.
+        outcome.waits_for = intent_id
+        outcome.unplaced = None if intent_id else "payment without an id"
+        return outcome
+    if gift.recurring_gift_id:
+        return outcome  # monthly charges are recorded from their invoices
     amount = field(payment_intent, "amount_received") or field(payment_intent, "amount")
     if gift.stripe_payment_intent_id not in (None, intent_id) and gift.status in ("succeeded", "refunded"):
         # The gift was already paid by another PaymentIntent: the donor was charged twice. Never
@@ -141,6 +215,9 @@ def flag_duplicate_payment(gift: Gift, intent_id: str, amount) -> None:
 def payment_failed(payment_intent) -> Outcome:
     metadata = field(payment_intent, "metadata", {})
     gift = gift_for(payment_intent=field(payment_intent, "id"), gift_id=field(metadata, "gift_id"))
+    if gift is None:
+        intent_id = field(payment_intent, "id")
+        return Outcome(waits_for=intent_id, unplaced=None if intent_id else "payment without an id")
     if (gift is not None and not gift.recurring_gift_id and gift.status in ("pending", "failed")
             and gift.stripe_payment_intent_id in (None, field(payment_intent, "id"))):
         gift.status = "failed"
@@ -160,6 +237,7 @@ def _invoice_gift(invoice, recurring: RecurringGift, status: str, amount: int) -
                 anonymous=recurring.anonymous, source="online", status=status, stripe_invoice_id=invoice_id,
                 donor_name=recurring.donor_name, donor_address=recurring.donor_address,
                 received_at=stripe_time(field(invoice, "created")))
+    donors.lock_unlinked(recurring.donor)
     try:
         with db.session.begin_nested():  # the donate page and the webhook may both get here
             db.session.add(gift)
@@ -172,10 +250,8 @@ def _invoice_gift(invoice, recurring: RecurringGift, status: str, amount: int) -
 def invoice_paid(invoice) -> Outcome:
     """Each paid invoice of a monthly gift is a gift of its own."""
     outcome = Outcome()
-    subscription = object_id(field(invoice, "subscription"))
-    recurring = recurring_for(subscription, field(field(invoice, "metadata", {}), "recurring_gift_id"))
+    recurring = _invoice_recurring(invoice, outcome)
     if recurring is None:
-        outcome.waits_for = subscription
         return outcome
     amount = int(field(invoice, "amount_paid", 0))
     if amount <= 0:  # a $0 invoice (a trial, a credit) is no gift, whatever the plan says
@@ -183,12 +259,11 @@ def invoice_paid(invoice) -> Outcome:
             recurring.status = "active"
         return outcome
     gift, _created = _invoice_gift(invoice, recurring, "pending", amount)
-    payment_intent = object_id(field(invoice, "payment_intent"))
-    if payment_intent and not gift.stripe_payment_intent_id:
-        taken = db.session.scalar(select(Gift.id).where(Gift.stripe_payment_intent_id == payment_intent))
-        if taken is None:
-            gift.stripe_payment_intent_id = payment_intent
-    charge = field(invoice, "charge")
+    payment_intent, charge = (None, None)
+    if not (gift.stripe_payment_intent_id and gift.status in ("succeeded", "refunded")):
+        payment_intent, charge = invoice_payment(invoice)
+        _link_payment(gift, payment_intent)
+        charge = charge or _intent_charge(payment_intent)
     if _mark_paid(gift, amount, charge, field(invoice, "created")):
         outcome.receipts.append(gift.id)
     if recurring.status in ("incomplete", "past_due"):
@@ -197,18 +272,36 @@ def invoice_paid(invoice) -> Outcome:
     return outcome
 
 
+def _invoice_recurring(invoice, outcome: Outcome) -> RecurringGift | None:
+    """The monthly gift an invoice bills; None and the outcome says why (waits, or unplaced)."""
+    subscription = invoice_subscription(invoice)
+    recurring = recurring_for(subscription, _invoice_recurring_id(invoice))
+    if recurring is None:
+        outcome.waits_for = subscription
+        outcome.unplaced = None if subscription else "invoice of no subscription"
+    return recurring
+
+
+def _link_payment(gift: Gift, payment_intent: str | None) -> None:
+    if payment_intent and not gift.stripe_payment_intent_id:
+        taken = db.session.scalar(select(Gift.id).where(Gift.stripe_payment_intent_id == payment_intent))
+        if taken is None:
+            gift.stripe_payment_intent_id = payment_intent
+
+
 def invoice_failed(invoice) -> Outcome:
     """A monthly charge failed: not counted, and the donor is asked to update the card."""
     outcome = Outcome()
-    subscription = object_id(field(invoice, "subscription"))
-    recurring = recurring_for(subscription)
+    recurring = _invoice_recurring(invoice, outcome)
     if recurring is None:
-        outcome.waits_for = subscription
         return outcome
     amount = int(field(invoice, "amount_due", 0))
     if amount <= 0:
         return outcome
     gift, created = _invoice_gift(invoice, recurring, "failed", amount)
+    if not gift.stripe_payment_intent_id:  # so that the PaymentIntent's own events find the gift
+        _link_payment(gift, invoice_payment(invoice)[0])
+        outcome.touched.append(gift.stripe_payment_intent_id)
     if gift.status in ("pending", "failed"):
         gift.status = "failed"
         gift.failure_code = "invoice_payment_failed"
@@ -255,6 +348,7 @@ def charge_refunded(charge) -> Outcome:
                     invoice=object_id(field(charge, "invoice")))
     if gift is None:
         outcome.waits_for = object_id(field(charge, "payment_intent")) or field(charge, "id")
+        outcome.unplaced = None if outcome.waits_for else "charge without an id"
         return outcome
     refunds = field(field(charge, "refunds"), "data") or []
     for refund in refunds:
@@ -272,6 +366,7 @@ def refund_seen(refund) -> Outcome:
                     payment_intent=object_id(field(refund, "payment_intent")))
     if gift is None:
         outcome.waits_for = object_id(field(refund, "payment_intent")) or object_id(field(refund, "charge"))
+        outcome.unplaced = None if outcome.waits_for else "refund of no payment"
         return outcome
     record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"),
                   status=field(refund, "status"))
@@ -289,6 +384,7 @@ def dispute_seen(dispute, reinstated: bool = False) -> Outcome:
                     payment_intent=object_id(field(dispute, "payment_intent")))
     if gift is None:
         outcome.waits_for = object_id(field(dispute, "payment_intent")) or object_id(field(dispute, "charge"))
+        outcome.unplaced = None if outcome.waits_for else "dispute of no payment"
         return outcome
     dispute_id = field(dispute, "id")
     row = db.session.scalar(select(Dispute).where(Dispute.stripe_dispute_id == dispute_id))
@@ -323,11 +419,13 @@ def subscription_changed(subscription, at: int, deleted: bool = False) -> Outcom
     """A monthly gift's status, applied only if newer than the last one applied (out-of-order events)."""
     outcome = Outcome()
     recurring = recurring_for(field(subscription, "id"), field(field(subscription, "metadata", {}),
-                                                              "recurring_gift_id"))
+                                                              "recurring_gift_id"), lock=True)
     if recurring is None:
         outcome.waits_for = field(subscription, "id")
+        outcome.unplaced = None if outcome.waits_for else "subscription without an id"
         return outcome
     if recurring.status == "canceled" or (at < recurring.status_at and not deleted):
+        outcome.superseded = True
         return outcome
     status = "canceled" if deleted else STATUS_FROM_STRIPE.get(field(subscription, "status"), recurring.status)
     if status == "active" and field(subscription, "pause_collection"):

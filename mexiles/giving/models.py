@@ -263,11 +263,15 @@ class StripeEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(64))
-    # processed, ignored, or deferred (it names a payment we do not know yet: replayed when we do).
+    # processed, ignored, superseded (older than what we know), deferred (it names a payment we do
+    # not know yet: replayed when we do) or unplaced (the ledger cannot place it: for staff, ``note``).
     outcome: Mapped[str] = mapped_column(String(16), default="processed")
     waits_for: Mapped[str | None] = mapped_column(String(255), index=True)
     payload: Mapped[dict | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(200))
     stripe_created: Mapped[int] = mapped_column(default=0)
+    # The API version Stripe shaped the object in; another than the app's is shown to staff.
+    api_version: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

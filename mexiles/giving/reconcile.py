@@ -35,7 +35,7 @@ def reconcile(since: dt.date) -> list[str]:
         report += [f"recorded one-time gift #{gift_id} ({intent.id})" for gift_id in outcome.receipts]
         total.merge(outcome)
     for invoice in _since(stripe.invoices.list(params={"limit": 100}), cutoff):
-        if field(invoice, "status") == "paid" and field(invoice, "subscription"):
+        if field(invoice, "status") == "paid" and ledger.invoice_subscription(invoice):
             outcome = ledger.invoice_paid(invoice)
             if outcome.waits_for:
                 report.append(f"unknown monthly gift for invoice {invoice.id} (subscription {outcome.waits_for})")

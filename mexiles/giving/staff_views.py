@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from ..access import Role, roles_required
 from ..formatting import money
-from . import donors, exports, localtime, reports, services
+from . import donors, exports, localtime, reports, services, webhooks
 from .forms import CampaignForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
-from .stripe_gateway import StripeError
+from .stripe_gateway import API_VERSION, StripeError
 from .views import bp
 
 staff_only = roles_required(Role.ADMIN, Role.COORDINATOR)
@@ -23,7 +23,8 @@ def _locale() -> str:
 @staff_only
 def staff_home():
     return render_template("giving/staff/home.html", disputes=services.open_disputes(),
-                           refused=services.refused_attempts(50))
+                           refused=services.refused_attempts(50), events=webhooks.needing_attention(50),
+                           api_version=API_VERSION)
 
 
 # --- Funds and campaigns (admins) ---------------------------------------------------------------

@@ -1,4 +1,9 @@
-"""The one place that talks to Stripe (or to localstripe in tests), through a StripeClient."""
+"""The one place that talks to Stripe (or to localstripe in tests), through a StripeClient.
+
+The app speaks one Stripe API version, ``API_VERSION``: the one the pinned ``stripe`` library
+(16.x) is generated for. Every request names it, and so does the webhook endpoint that
+``flask giving webhook-endpoint`` creates, so that Stripe sends every object in that version's shape.
+"""
 from __future__ import annotations
 
 import stripe
@@ -12,6 +17,8 @@ InvalidRequestError = stripe.InvalidRequestError
 APIError = stripe.APIError
 SignatureError = stripe.SignatureVerificationError
 
+API_VERSION = "2026-10-28.endive"
+
 
 def configured() -> bool:
     config = current_app.config
@@ -23,8 +30,11 @@ def client() -> stripe.StripeClient:
     options = {}
     if config["STRIPE_API_BASE"]:
         options["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
-    # Retries are ours to make: every write carries an idempotency key derived from the attempt.
-    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], max_network_retries=0, **options)
+    # A hung Stripe must fail well inside a web worker's timeout, so that the donor gets our own
+    # message. A retry after a network error is safe: every write carries an idempotency key.
+    http_client = stripe.new_default_http_client(timeout=config["STRIPE_TIMEOUT_SECONDS"])
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], stripe_version=API_VERSION, http_client=http_client,
+                               max_network_retries=config["STRIPE_NETWORK_RETRIES"], **options)
 
 
 def v1():
@@ -35,8 +45,10 @@ def idempotent(key: str) -> dict:
     return {"idempotency_key": key[:255]}
 
 
-def verify_event(payload: bytes, signature: str):
-    return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
+def verify_signature(payload: bytes, signature: str) -> None:
+    """Raises SignatureError unless Stripe signed this body (and recently)."""
+    stripe.WebhookSignature.verify_header(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
+                                          stripe.Webhook.DEFAULT_TOLERANCE)
 
 
 def field(obj, name: str, default=None):

@@ -44,10 +44,21 @@ def payment_rate_limit() -> str:
     return current_app.config["DONATION_RATE_LIMIT"]
 
 
+def _answer(payload: dict, code: int = 200):
+    """JSON for the donate page's script (it says so with X-Requested-With); a page of our own for a
+    form posted without it, so that nobody is ever shown raw JSON or a bare error."""
+    wants_page = (not request.headers.get("X-Requested-With")
+                  and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html")
+    if wants_page:
+        return render_template("giving/pay_result.html", message=payload.get("message", ""),
+                               errors=payload.get("errors", {})), code
+    return jsonify(payload), code
+
+
 def _rate_limited(limit):
     checkout.refuse("rate_limited", detail=str(limit.limit))
-    return jsonify(status="error", message=_("Too many attempts from your connection. Wait a few minutes "
-                                             "and try again.")), 429
+    return _answer(dict(status="error", message=_("Too many attempts from your connection. Wait a few minutes "
+                                                  "and try again.")), 429)
 
 
 def _fund_choices():
@@ -204,20 +215,21 @@ def pay():
     form = _donate_form()
     if form.website.data:
         checkout.refuse("honeypot")
-        return jsonify(status="error", message=_("We could not take this gift. Please contact us.")), 400
+        return _answer(dict(status="error", message=_("We could not take this gift. Please contact us.")), 400)
     if not form.validate_on_submit():
         if "other_amount" in form.errors:
             checkout.refuse("invalid_amount", form.chosen_cents())
-        return jsonify(status="invalid", errors={k: [str(m) for m in v] for k, v in form.errors.items()},
-                       message=_("Please correct the fields marked below. Nothing you typed has been lost.")), 400
+        return _answer(dict(status="invalid", errors={k: [str(m) for m in v] for k, v in form.errors.items()},
+                            message=_("Please correct the fields marked below. Nothing you typed has been lost.")),
+                       400)
     if not (form.payment_method.data or form.card_token.data):
-        return jsonify(status="error", message=_("Enter your card details.")), 400
+        return _answer(dict(status="error", message=_("Enter your card details.")), 400)
     data = _gift_data(form)
     if form.frequency.data == "monthly":
         result = checkout.give_monthly(data, form.attempt.data, form.payment_method.data, form.card_token.data)
     else:
         result = checkout.give_once(data, form.attempt.data, form.payment_method.data)
-    return jsonify(result.as_json()), 200 if result.status != "error" else 402
+    return _answer(result.as_json(), 200 if result.status != "error" else 402)
 
 
 @bp.route("/pay/confirm", methods=["POST"])
@@ -229,7 +241,7 @@ def pay_confirm():
     if not configured() or not attempt:
         abort(404)
     result = checkout.after_authentication(attempt)
-    return jsonify(result.as_json()), 200 if result.status != "error" else 402
+    return _answer(result.as_json(), 200 if result.status != "error" else 402)
 
 
 @bp.route("/thanks")
@@ -248,6 +260,8 @@ def stripe_webhook():
         outcome = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature", ""))
     except webhooks.BadSignature:
         return jsonify(error="bad signature"), 400
+    except webhooks.NotAnEvent as error:
+        return jsonify(error=f"not a Stripe event: {error}"), 400
     return jsonify(received=outcome)
 
 

@@ -16,8 +16,13 @@ DISPUTE_STATUSES = {
     "warning_closed": _l("Inquiry closed"), "needs_response": _l("Needs a response"),
     "under_review": _l("Under review"), "won": _l("Won"), "lost": _l("Lost"),
 }
+# What became of a Stripe event (giving_stripe_events.outcome).
+EVENT_OUTCOMES = {
+    "processed": _l("Recorded"), "ignored": _l("Not used"), "superseded": _l("Older than what we know"),
+    "deferred": _l("Waiting for its payment"), "unplaced": _l("Could not be placed"),
+}
 LABELS = {"source": SOURCES, "gift_status": GIFT_STATUSES, "dispute_reason": DISPUTE_REASONS,
-          "dispute_status": DISPUTE_STATUSES}
+          "dispute_status": DISPUTE_STATUSES, "event_outcome": EVENT_OUTCOMES}
 
 
 def label(kind: str, code: str | None) -> str:

@@ -3,19 +3,23 @@
 The event row and everything the event changes commit together. Its unique event id makes a
 redelivery — or the same event delivered twice at the same moment — a no-op: the second insert
 waits for the first transaction and then fails on the unique constraint, inside a savepoint.
-An event about a payment we do not know yet is kept (``deferred``) and replayed when we learn of it.
+An event about a payment we do not know yet is kept (``deferred``) and replayed when we learn of it;
+one the ledger cannot place at all is kept ``unplaced``, and one older than what it speaks of is
+``superseded``. Staff see the deferred and unplaced ones, and any event of another API version.
+A signed body that is no Stripe event is refused (400), never half-read.
 """
 from __future__ import annotations
 
+import json
 import logging
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..extensions import db
 from . import ledger, receipts
 from .models import Gift, StripeEvent
-from .stripe_gateway import SignatureError, field, verify_event
+from .stripe_gateway import API_VERSION, SignatureError, field, verify_signature
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +55,73 @@ class BadSignature(ValueError):
     pass
 
 
+class NotAnEvent(ValueError):
+    pass
+
+
+ID_LENGTH = 255  # what the id columns hold; Stripe's ids are far shorter
+
+
+def _text(value, longest: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= longest
+
+
+def parse(payload: bytes) -> dict:
+    """The event in a signed body, or NotAnEvent: an id, a type and an object, of sane sizes."""
+    try:
+        event = json.loads(payload)
+    except ValueError:  # not JSON, or not UTF-8
+        raise NotAnEvent("not JSON") from None
+    if not isinstance(event, dict):
+        raise NotAnEvent("not an object")
+    obj = field(event.get("data"), "object")
+    created = event.get("created", 0)
+    if not (_text(event.get("id"), ID_LENGTH) and _text(event.get("type"), 64) and isinstance(obj, dict)):
+        raise NotAnEvent("no id, type or data.object")
+    if not (obj.get("id") is None or _text(obj.get("id"), ID_LENGTH)):
+        raise NotAnEvent("object id")
+    if not (isinstance(created, int) and 0 <= created < 2**31):
+        raise NotAnEvent("created")
+    if not (event.get("api_version") is None or _text(event.get("api_version"), 32)):
+        raise NotAnEvent("api_version")
+    return event
+
+
 def receive(payload: bytes, signature: str) -> str:
     """Verify and apply one delivery; returns what happened (for the response and the tests)."""
     try:
-        event = verify_event(payload, signature)
-    except (SignatureError, ValueError) as error:  # a forged signature, or not JSON at all
+        verify_signature(payload, signature)
+    except (SignatureError, ValueError) as error:  # forged, stale, or no signature header at all
         raise BadSignature(str(error)) from None
-    return apply(event.to_dict() if hasattr(event, "to_dict") else event)
+    return apply(parse(payload))
+
+
+def _handle(handler, event: dict) -> ledger.Outcome:
+    """Run a handler; an object it cannot read (a field of the wrong kind, a value too long for
+    its column) changes nothing and is kept for staff instead of failing the delivery for ever."""
+    try:
+        with db.session.begin_nested():
+            return handler(event["data"]["object"], event)
+    except (TypeError, ValueError, AttributeError, KeyError, DataError) as error:
+        log.warning("Stripe event %s could not be read: %s", event["id"], error)
+        return ledger.Outcome(unplaced=f"unreadable: {error}")
+
+
+def _settle(row: StripeEvent, outcome: ledger.Outcome, event: dict) -> None:
+    """The event row's outcome; deferred and unplaced events keep their payload."""
+    if outcome.waits_for:
+        row.outcome, row.waits_for, row.payload = "deferred", outcome.waits_for, event
+    elif outcome.unplaced:
+        row.outcome, row.waits_for, row.payload, row.note = "unplaced", None, event, outcome.unplaced[:200]
+    else:
+        row.outcome = "superseded" if outcome.superseded else "processed"
+        row.waits_for, row.payload = None, None
 
 
 def apply(event: dict) -> str:
     handler = HANDLERS.get(event["type"])
-    row = StripeEvent(event_id=event["id"], type=event["type"][:64], stripe_created=int(event.get("created") or 0),
-                      outcome="processed" if handler else "ignored")
+    row = StripeEvent(event_id=event["id"], type=event["type"], stripe_created=event.get("created") or 0,
+                      api_version=event.get("api_version"), outcome="processed" if handler else "ignored")
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -73,10 +131,9 @@ def apply(event: dict) -> str:
     if handler is None:
         db.session.commit()
         return "ignored"
-    outcome = handler(event["data"]["object"], event)
-    if outcome.waits_for:
-        row.outcome, row.waits_for, row.payload = "deferred", outcome.waits_for, event
-    else:
+    outcome = _handle(handler, event)
+    _settle(row, outcome, event)
+    if row.outcome == "processed":
         outcome.merge(replay_waiting(outcome.touched))
     db.session.commit()
     after_commit(outcome)
@@ -94,13 +151,22 @@ def replay_waiting(stripe_ids) -> ledger.Outcome:
         ids = []
         for row in waiting:
             event = row.payload
-            outcome = HANDLERS[event["type"]](event["data"]["object"], event)
+            outcome = _handle(HANDLERS[event["type"]], event)
             if outcome.waits_for:
                 continue
-            row.outcome, row.waits_for, row.payload = "processed", None, None
+            _settle(row, outcome, event)
             total.merge(outcome)
             ids += [i for i in outcome.touched if i]
     return total
+
+
+def needing_attention(limit: int = 50) -> list[StripeEvent]:
+    """For the staff page: events still waiting, events the ledger could not place, and events
+    in another API version than the one the app speaks (their objects may be shaped otherwise)."""
+    return list(db.session.scalars(
+        select(StripeEvent).where(or_(StripeEvent.outcome.in_(("deferred", "unplaced")),
+                                      StripeEvent.api_version.is_(None), StripeEvent.api_version != API_VERSION))
+        .order_by(StripeEvent.id.desc()).limit(limit)))
 
 
 def after_commit(outcome: ledger.Outcome) -> None:

@@ -7,30 +7,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# localstripe pickles its whole store to the hard-coded /tmp/localstripe.pickle
-# after every write (slow, and shared by every localstripe on the machine) and
-# reloads it at start unless --from-scratch. This launcher disables both.
-# It also makes a PaymentIntent given a new card after a decline ready to confirm
-# again (requires_confirmation), as Stripe does; localstripe keeps the failed charge
-# and refuses the confirm.
-_LAUNCHER = """
-import sys, localstripe.resources as r, localstripe.server as s
-r.Store.dump_to_disk = lambda self: None
-r.Store.try_load_from_disk = lambda self: None
-_update = r.PaymentIntent._api_update.__func__
-
-def _update_intent(cls, id, **data):
-    obj = _update(cls, id, **data)
-    if data.get('payment_method') and obj.status == 'requires_payment_method':
-        obj.latest_charge = None
-    return obj
-
-r.PaymentIntent._api_update = classmethod(_update_intent)
-sys.argv = ['localstripe'] + sys.argv[1:]
-s.start()
-"""
+# The plugin patches localstripe (see its docstring) and starts it; run with -P, since this
+# folder (first on its path otherwise) has a localstripe.py of its own.
+PLUGIN = str(Path(__file__).with_name("localstripe_plugin.py"))
 
 
 def free_port():
@@ -56,7 +38,7 @@ def start_localstripe(port=None, python=sys.executable, timeout=15.0,
     port = port or free_port()
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [python, "-c", _LAUNCHER, "--port", str(port), "--from-scratch"],
+        [python, "-P", PLUGIN, "--port", str(port), "--from-scratch"],
         stdout=log, stderr=subprocess.STDOUT)
     if log_path:
         log.close()  # the child keeps its own descriptor
@@ -90,6 +72,15 @@ def stop_localstripe(proc, timeout=5.0):
 def flush_localstripe(base_url):
     """DELETE /_config/data: wipes every object. Registered webhooks stay."""
     req = urllib.request.Request(base_url + "/_config/data", method="DELETE")
+    with _no_proxy_open(req) as r:
+        assert r.status == 200
+
+
+def set_shape(base_url, shape, api_version=None):
+    """Make localstripe answer in the current API shape ("current") or its own ("old")."""
+    req = urllib.request.Request(base_url + "/_config/shape", method="POST",
+                                 data=json.dumps({"shape": shape, "api_version": api_version}).encode(),
+                                 headers={"Content-Type": "application/json"})
     with _no_proxy_open(req) as r:
         assert r.status == 200
 
