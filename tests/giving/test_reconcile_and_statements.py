@@ -155,3 +155,22 @@ def test_taking_gifts_in_production_without_an_ein_is_refused():
     with pytest.raises(ConfigurationError, match="ORG_EIN"):
         create_app({"ENV_NAME": "production", "STRIPE_SECRET_KEY": "sk_live_x", "ORG_EIN": ""})
     assert create_app({"ENV_NAME": "production", "STRIPE_SECRET_KEY": "sk_live_x", "ORG_EIN": "12-3456789"})
+
+
+def test_a_receipt_states_what_the_donor_gave_not_what_reached_us(app, client, auth, make_user, funds):
+    from mexiles.giving.models import Donor
+    user = make_user("donor", email="gross@example.org")
+    with app.app_context():
+        donor = Donor(email_key="gross@example.org", name="Gross Demo", user_id=user.id)
+        db.session.add(donor)
+        db.session.flush()
+        gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=5000, fee_cents=175,
+                    status="succeeded")
+        gift.settle()
+        db.session.add(gift)
+        db.session.commit()
+        gift_id, net = gift.id, gift.net_cents
+    assert net == 4825
+    auth.login(user)
+    text = _pdf_text(client.get(f"/give/portal/gifts/{gift_id}/receipt.pdf").data)
+    assert "Amount: $50.00" in text and "48.25" not in text
