@@ -20,7 +20,10 @@ from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, 
 from .http import current_page
 from .settings import from_environment
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# In a checkout, templates/ and migrations/ sit beside the package; a built wheel carries them
+# inside it (see setup.py), and its instance folder is Flask's default for installed packages.
+CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
 # Each domain is a package with views.py (a blueprint ``bp``) and, optionally, models.py,
 # cli.py (``commands``) and demo.py (``seed``). Demo data is seeded in this order.
 DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours")
@@ -38,8 +41,9 @@ CONTENT_SECURITY_POLICY = {
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask("mexiles", instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "mexiles" / "static"), root_path=str(ROOT / "mexiles"))
+    app = Flask("mexiles", instance_path=str(CHECKOUT / "instance") if CHECKOUT else None,
+                template_folder=str(_shipped("templates")), static_folder=str(PACKAGE / "static"),
+                root_path=str(PACKAGE))
     app.config.update(from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     if app.config["TRUSTED_PROXY_COUNT"]:
@@ -59,9 +63,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+def _shipped(folder: str) -> Path:
+    return CHECKOUT / folder if CHECKOUT else PACKAGE / folder
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(_shipped("migrations")), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please sign in to see this page.")

@@ -1,0 +1,27 @@
+"""What pyproject.toml cannot say: the wheel carries the top-level templates/ and migrations/
+folders inside the package, and compiled catalogs (the .mo files are not kept in git)."""
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+
+class build_py_with_catalogs(build_py):
+    def run(self):
+        super().run()
+        for po in Path("mexiles").glob("**/translations/*/LC_MESSAGES/messages.po"):
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            target = Path(self.build_lib) / po.with_suffix(".mo")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as out:
+                write_mo(out, catalog)
+
+
+setup(
+    packages=find_packages(include=["mexiles*"]) + ["mexiles.templates", "mexiles.migrations"],
+    package_dir={"mexiles.templates": "templates", "mexiles.migrations": "migrations"},
+    cmdclass={"build_py": build_py_with_catalogs},
+)
