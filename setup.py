@@ -4,7 +4,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, find_packages, setup
 from setuptools.command.build_py import build_py
 
 
@@ -20,8 +20,14 @@ class build_py_with_catalogs(build_py):
                 write_mo(out, catalog)
 
 
+def _folders(top: str, package: str) -> list[str]:
+    """A data folder and its subfolders, as setuptools wants them named (packages)."""
+    return [package] + [f"{package}.{name}" for name in find_namespace_packages(where=top)]
+
+
 setup(
-    packages=find_packages(include=["mexiles*"]) + ["mexiles.templates", "mexiles.migrations"],
+    packages=(find_packages(include=["mexiles*"]) + _folders("templates", "mexiles.templates")
+              + _folders("migrations", "mexiles.migrations")),
     package_dir={"mexiles.templates": "templates", "mexiles.migrations": "migrations"},
     cmdclass={"build_py": build_py_with_catalogs},
 )
