@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from ..access import Role
 from ..accounts import services as accounts
-from ..accounts.models import new_session_token
 from ..audit import services as audit
 from ..extensions import db
 from ..timeutil import utcnow
@@ -100,7 +99,7 @@ def use_signin_token(token: str):
     """The user behind a sign-in link; the link is spent (the session token changes, which also
     ends the donor's sessions on other devices, as a password change does)."""
     user = peek_signin_token(token)
-    user.session_token = new_session_token()
+    accounts.renew_session_token(user)
     audit.record("donor.signin", "user", user.id, actor=user)
     db.session.commit()
     return user
