@@ -41,7 +41,7 @@ def request_change(user: User, new_email: str, purpose: str = STAFF,
     if new == user.email:
         return False
     taken = _taken_by_another(user, new, also_taken)
-    token = services.make_token(user, purpose, e=new)
+    token = services.make_token(user, purpose, session_bound=False, e=new)
     key = f"{purpose}:{services.token_id(token)}"
     if taken:
         mail.send(new, _l("This address already has a mexiles account"), "accounts/email/email_taken.txt",
@@ -57,7 +57,7 @@ def request_change(user: User, new_email: str, purpose: str = STAFF,
 
 def pending_change(token: str, purpose: str = STAFF) -> tuple[User, str]:
     """The user and the new address a link is for, without using it (the confirm page)."""
-    user, claims = services._token_claims(token, purpose, max_age())
+    user, claims = services.token_claims(token, purpose, max_age(), session_bound=False)
     new = claims.get("e")
     if not isinstance(new, str) or not new:
         raise services.AccountError(_l("This link is not valid. Ask for a new one."))

@@ -11,7 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import lazyload
 
 from .. import mail
 from ..access import Role
@@ -44,7 +45,9 @@ def set_password(user: User, password: str) -> None:
 
 
 def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    # Roles load only if asked for: a known address then costs the one statement an unknown does.
+    return db.session.scalar(select(User).where(User.email == normalise_email(email))
+                             .options(lazyload(User.role_grants)))
 
 
 def authenticate(email: str, password: str) -> User:
@@ -59,11 +62,11 @@ def authenticate(email: str, password: str) -> User:
     if not usable or (user.locked_until and user.locked_until > now):
         _spend_hashing_time(password)
         _record_failed_login(user, "locked" if usable else "unusable")
-        db.session.commit()
+        _count_failure(email, now)  # the same statement as below; no account is counted
         raise refused
     if not password_matches(user, password):
         _record_failed_login(user, "password")
-        _count_failure(user, now)
+        _count_failure(email, now)
         raise refused
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher().hash(password)
@@ -101,21 +104,25 @@ def _record_failed_login(user: User | None, reason: str) -> None:
     audit.record("user.login_failed", SUBJECT, user.id if user else None, actor=user, reason=reason)
 
 
-def _count_failure(user: User, now) -> None:
-    # Incremented in SQL, so that parallel attempts cannot slip past the limit.
-    failures = db.session.execute(update(User).where(User.id == user.id)
-                                  .values(failed_logins=User.failed_logins + 1)
-                                  .returning(User.failed_logins)).scalar_one()
-    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+def _count_failure(email: str, now) -> None:
+    """Count a failure against the active, unlocked account with this address, if there is one.
+
+    Incremented in SQL, so that parallel attempts cannot slip past the limit; by address, so that
+    a refusal for an unknown address runs the very same statement as for a known one."""
+    counted = db.session.execute(
+        update(User).where(User.email == normalise_email(email), User.active,
+                           or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=User.failed_logins + 1).returning(User.id, User.failed_logins)).first()
+    if counted and counted.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
         lock_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-        db.session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=lock_until))
-        audit.record("user.locked", SUBJECT, user.id, actor=user)
+        db.session.execute(update(User).where(User.id == counted.id).values(failed_logins=0, locked_until=lock_until))
+        audit.record("user.locked", SUBJECT, counted.id, actor=db.session.get(User, counted.id))
     db.session.commit()
 
 
 def count_failure(user: User) -> None:
     """A wrong second factor or current password counts towards the lock-out like a wrong password."""
-    _count_failure(user, utcnow())
+    _count_failure(user.email, utcnow())
 
 
 def is_locked(user: User) -> bool:
@@ -141,19 +148,21 @@ def set_locale(user: User, locale: str, commit: bool = True) -> None:
 
 
 # --- Emailed single-use tokens ------------------------------------------------------------
-# A token names the user and a fingerprint of their password, session and address; setting a
-# password or changing the address changes it, so a token works once, and expires anyway.
+# A token names the user and a fingerprint of their password, address and (unless the token must
+# survive signing out, as an email change does) session; setting a password or changing the
+# address changes it, so a token works once, and expires anyway.
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"mexiles.{purpose}")
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(f"{user.password_hash}|{user.session_token}|{user.email}".encode()).hexdigest()[:16]
+def _fingerprint(user: User, session_bound: bool = True) -> str:
+    session = user.session_token if session_bound else ""
+    return hashlib.sha256(f"{user.password_hash}|{session}|{user.email}".encode()).hexdigest()[:16]
 
 
-def make_token(user: User, purpose: str, **claims) -> str:
-    return _serializer(purpose).dumps({**claims, "u": user.id, "f": _fingerprint(user)})
+def make_token(user: User, purpose: str, session_bound: bool = True, **claims) -> str:
+    return _serializer(purpose).dumps({**claims, "u": user.id, "f": _fingerprint(user, session_bound)})
 
 
 def token_id(token: str) -> str:
@@ -161,7 +170,7 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
-def _token_claims(token: str, purpose: str, max_age: dt.timedelta) -> tuple[User, dict]:
+def token_claims(token: str, purpose: str, max_age: dt.timedelta, session_bound: bool = True) -> tuple[User, dict]:
     try:
         data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
     except SignatureExpired:
@@ -169,13 +178,13 @@ def _token_claims(token: str, purpose: str, max_age: dt.timedelta) -> tuple[User
     except BadSignature:
         raise AccountError(_l("This link is not valid. Ask for a new one.")) from None
     user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
-    if user is None or not user.active or data.get("f") != _fingerprint(user):
+    if user is None or not user.active or data.get("f") != _fingerprint(user, session_bound):
         raise AccountError(_l("This link has already been used. Ask for a new one."))
     return user, data
 
 
 def user_for_token(token: str, purpose: str, max_age: dt.timedelta) -> User:
-    return _token_claims(token, purpose, max_age)[0]
+    return token_claims(token, purpose, max_age)[0]
 
 
 def reset_max_age() -> dt.timedelta:
@@ -187,8 +196,8 @@ def invite_max_age() -> dt.timedelta:
 
 
 def send_password_reset(email: str) -> None:
-    """Email a reset link if the account exists. Known or not, the same work is done here (one
-    audit entry, one commit; the mail itself is only queued), so the time tells nothing."""
+    """Email a reset link if the account exists; an unknown address is audited too (someone may
+    be probing). The reset page runs this after its answer has gone out (``http.after_response``)."""
     user = find_by_email(email)
     if user is None or not user.active:
         audit.record("user.reset_requested", SUBJECT, None)

@@ -4,7 +4,7 @@ from flask_login import current_user, logout_user
 
 from ..access import Role, public, roles_required, signed_in
 from ..extensions import limiter
-from ..http import page_arg, safe_next
+from ..http import after_response, page_arg, safe_next
 from . import email_change, services, sessions
 from .forms import (ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm,
                     RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm)
@@ -21,7 +21,8 @@ def _login_limit() -> str:
 @limiter.limit(_login_limit, methods=["POST"])
 @public
 def login():
-    if current_user.is_authenticated:
+    # A POST always signs in afresh: a session planted in this browser must not stay in charge.
+    if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
@@ -52,9 +53,9 @@ def logout():
 def request_reset():
     form = RequestResetForm()
     if form.validate_on_submit():
-        services.send_password_reset(form.email.data)
+        # Answered before the address is even looked up: the same words in the same time.
         flash(_("If an account uses that address, a link to reset its password is on its way."), "success")
-        return redirect(url_for("accounts.login"))
+        return after_response(redirect(url_for("accounts.login")), services.send_password_reset, form.email.data)
     return render_template("accounts/request_reset.html", form=form)
 
 
@@ -151,7 +152,7 @@ def confirm_email(token):
     form = ConfirmForm()
     try:
         if not form.validate_on_submit():
-            _, new = email_change.pending_change(token)
+            new = email_change.pending_change(token)[1]
             return render_template("accounts/confirm_email.html", form=form, new_email=new)
         user = email_change.confirm(token)
     except services.AccountError as refusal:

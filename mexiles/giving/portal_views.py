@@ -10,6 +10,7 @@ from ..accounts import sessions
 from ..accounts.services import AccountError
 from ..extensions import limiter
 from ..formatting import money
+from ..http import after_response
 from . import donors, localtime
 from . import portal as donor_portal
 from .forms import AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
@@ -41,10 +42,11 @@ def _address_key() -> str:
 def portal_signin_request():
     form = SigninRequestForm()
     if form.validate_on_submit():
-        # The same answer, in about the same time, whether or not a donor has this address.
-        message = donor_portal.signin_message(form.email.data)
+        # The same answer, in the same time, whether or not a donor has this address: it is
+        # given before the address is even looked up.
         flash(_("If you have given with that address, a sign-in link is on its way."), "success")
-        return donor_portal.send_later(redirect(url_for("giving.portal_signin_request")), message)
+        return after_response(redirect(url_for("giving.portal_signin_request")), donor_portal.send_signin_link,
+                              form.email.data)
     return render_template("giving/portal/signin.html", form=form)
 
 
@@ -139,7 +141,7 @@ def portal_confirm_email(token):
     form = ConfirmForm()
     try:
         if not form.validate_on_submit():
-            _, new = donors.pending_email_change(token)
+            new = donors.pending_email_change(token)[1]
             return render_template("giving/portal/confirm_email.html", form=form, new_email=new)
         donor = donors.confirm_email_change(token)
     except AccountError as refusal:
