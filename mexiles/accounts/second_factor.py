@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import secrets
 
 import pyotp
 import segno
@@ -28,6 +29,7 @@ from .models import RecoveryCode, User
 
 SUBJECT = services.SUBJECT
 RECOVERY_CODE_COUNT = 10
+RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0/1/8/9 to mistake for o/l/b/g
 DEVICE_COOKIE = "mexiles_device"
 
 
@@ -83,7 +85,7 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 def _recovery_code() -> str:
     # 80 random bits, in four groups that are easy to copy by hand.
-    raw = pyotp.random_base32(16).lower()
+    raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(16))
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
 
 
