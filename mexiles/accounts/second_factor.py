@@ -163,6 +163,7 @@ def reset(user: User, actor: User, recovery_code: str | None = None) -> None:
     user.mfa_secret = None
     user.mfa_enrolled_at = None
     user.mfa_last_step = 0
+    services.renew_session_token(user)  # whoever holds their sessions now (a stolen phone's) is out
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record("mfa.reset", SUBJECT, user.id, actor=actor)
     db.session.commit()

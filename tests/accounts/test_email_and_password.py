@@ -85,3 +85,13 @@ def test_the_settings_page_reads_in_spanish_on_a_phone(client, auth, make_user):
     page = client.get("/account/settings", headers={"Accept-Language": "es"}).data.decode()
     assert "Cambiar mi dirección de correo" in page and "Segundo factor" in page
     assert 'name="viewport"' in page
+
+
+def test_the_mails_are_in_the_accounts_language(app, client, auth, make_user, mailbox):
+    user = make_user("coordinator", email="lucia@example.org", locale="es")
+    auth.login(user)
+    client.post("/account/settings/email", data={"email": "lucia.nueva@example.org", "current_password": PASSWORD})
+    message = mailbox.wait_for("lucia.nueva@example.org")
+    assert message["Subject"] == "Confirme su nueva dirección de correo" and "Alguien pidió" in body(message)
+    client.post(_confirm_path(mailbox, "lucia.nueva@example.org"))
+    assert "cambió de lucia@example.org a lucia.nueva@example.org" in body(mailbox.wait_for("lucia@example.org"))
