@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import Role
 from ..audit import services as audit
@@ -102,9 +103,11 @@ def check(user: User, code: str) -> str:
     if not user.mfa_enrolled or services.is_locked(user):
         _refuse(user, "locked" if user.mfa_enrolled else "not enrolled")
     if _take_totp(user, code):
+        user.failed_logins = 0
         db.session.commit()
         return "totp"
     if _take_recovery_code(user, code):
+        user.failed_logins = 0
         audit.record("mfa.recovery_used", SUBJECT, user.id, actor=user, left=recovery_codes_left(user))
         db.session.commit()
         return "recovery"
@@ -128,8 +131,10 @@ def _take_totp(user: User, code: str) -> bool:
         if hmac.compare_digest(totp.generate_otp(step), code):
             # In SQL, so that two requests cannot both spend the same code.
             taken = db.session.execute(update(User).where(User.id == user.id, User.mfa_last_step < step)
-                                       .values(mfa_last_step=step)).rowcount
-            return taken == 1
+                                       .values(mfa_last_step=step)).rowcount == 1
+            if taken:
+                set_committed_value(user, "mfa_last_step", step)  # the object knows what SQL did
+            return taken
     return False
 
 

@@ -206,3 +206,34 @@ def test_the_pages_read_in_spanish(app, client, auth, make_user, required):
     auth.login(make_user("admin", locale="es"))
     page = client.get(ENROL, headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "Configure su segundo factor" in page and 'name="viewport"' in page
+
+
+@pytest.mark.committed
+def test_one_code_sent_twice_at_once_signs_in_once(app, make_user, required):
+    """Two requests with the same code at the same moment (PostgreSQL): one wins, one is refused."""
+    import threading
+
+    from mexiles.accounts.models import User
+
+    admin = make_user("admin")
+    secret = pyotp.random_base32()
+    with app.app_context():
+        user = db.session.get(User, admin.id)
+        user.mfa_secret, user.mfa_enrolled_at = secret, dt.datetime(2026, 12, 1)
+        db.session.commit()
+    clients = [app.test_client(), app.test_client()]
+    for each in clients:
+        assert each.post("/account/login", data={"email": admin.email, "password": admin.password}
+                         ).headers["Location"].endswith(VERIFY)
+    code, ready, answers = pyotp.TOTP(secret).now(), threading.Barrier(2, timeout=10), []
+
+    def send(each):
+        ready.wait()
+        answers.append(each.post(VERIFY, data={"code": code}).status_code)
+
+    threads = [threading.Thread(target=send, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(answers) == [200, 302]
