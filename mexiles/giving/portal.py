@@ -36,13 +36,8 @@ def donor_only(user) -> bool:
 
 def signin_link(donor: Donor, next_endpoint: str = "giving.portal") -> str | None:
     """A single-use sign-in link, or None when the donor's account is also a staff account."""
-    link = _signin_link(donor, next_endpoint)
-    db.session.commit()
-    return link
-
-
-def _signin_link(donor: Donor, next_endpoint: str = "giving.portal") -> str | None:
     user = donors.ensure_account(donor)
+    db.session.commit()
     if not donor_only(user):
         return None
     return url_for("giving.portal_signin", token=accounts.make_token(user, PURPOSE),
@@ -57,7 +52,7 @@ def send_signin_link(email: str) -> None:
     """Mail a sign-in link to the donor with this address, if there is one (a donor-only account).
     Run after the answer has gone out (``http.after_response``): the answer never depends on it."""
     donor = donors.find(email)
-    link = _signin_link(donor) if donor is not None else None
+    link = signin_link(donor) if donor is not None else None
     if link is not None:
         mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt", locale=donor.locale,
                   link=link, hours=current_app.config["DONOR_LINK_HOURS"],
