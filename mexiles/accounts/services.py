@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import mail
 from ..access import Role
@@ -116,7 +117,10 @@ def _count_failure(email: str, now) -> None:
     if counted and counted.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
         lock_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
         db.session.execute(update(User).where(User.id == counted.id).values(failed_logins=0, locked_until=lock_until))
-        audit.record("user.locked", SUBJECT, counted.id, actor=db.session.get(User, counted.id))
+        locked = db.session.get(User, counted.id)
+        set_committed_value(locked, "locked_until", lock_until)  # the loaded object knows it is locked
+        set_committed_value(locked, "failed_logins", 0)
+        audit.record("user.locked", SUBJECT, counted.id, actor=locked)
     db.session.commit()
 
 

@@ -83,8 +83,11 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(app, client, auth, ma
     admin = make_user("admin")
     totp, _codes = _enrol(client, auth, admin)
     _sign_out_and_in(client, auth, admin)
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        client.post(VERIFY, data={"code": "000000" if totp.now() != "000000" else "111111"})
+    wrong = "000000" if totp.now() != "000000" else "111111"
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        client.post(VERIFY, data={"code": wrong})
+    # the failure that locks sends them back to sign in at once
+    assert client.post(VERIFY, data={"code": wrong}).headers["Location"].endswith("/account/login")
     clock.shift(30)
     assert client.post(VERIFY, data={"code": totp.now()}).headers["Location"].endswith("/account/login")
     assert "user.locked" in _actions(app, admin.id)
