@@ -11,10 +11,12 @@ from flask_mailman import EmailMessage
 log = logging.getLogger(__name__)
 
 
-def send(to: str, subject, template: str, locale: str = "en", attachments=(), **context) -> bool:
+def send(to: str, subject, template: str, locale: str = "en", attachments=(), key: str | None = None,
+         **context) -> bool:
     """Render ``template`` and ``subject`` (a lazy string) in ``locale`` and send them to ``to``.
 
-    ``attachments`` holds (filename, bytes, mimetype) triples. A mail server that is down must not
+    ``attachments`` holds (filename, bytes, mimetype) triples. ``key`` names the message for the
+    coming outbox (idempotency); sending in the request does not need it yet. A mail server that is down must not
     undo the work that asked for the message: the failure is logged and False returned.
     """
     with force_locale(locale):

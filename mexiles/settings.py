@@ -124,6 +124,13 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         "PASSWORD_RESET_HOURS": _int("PASSWORD_RESET_HOURS", 2),
         "INVITE_DAYS": _int("INVITE_DAYS", 7),
+        "EMAIL_CHANGE_HOURS": _int("EMAIL_CHANGE_HOURS", 24),
+        # The second factor (TOTP) is required of admins, and of coordinators where this says so;
+        # a device may be remembered for at most 30 days.
+        "MFA_REQUIRED": _flag("MFA_REQUIRED", True),
+        "MFA_REQUIRED_FOR_COORDINATORS": _flag("MFA_REQUIRED_FOR_COORDINATORS", production),
+        "MFA_REMEMBER_DAYS": min(_int("MFA_REMEMBER_DAYS", 30), 30),
+        "MFA_ISSUER": os.environ.get("MFA_ISSUER", "mexiles"),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),

@@ -19,6 +19,8 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("MAIL_SERVER", "smtp.example.org")
     config = from_environment(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"] and config["FORCE_HTTPS"]
+    # and staff who run cases need a second factor, unless the operator says otherwise
+    assert config["MFA_REQUIRED"] and config["MFA_REQUIRED_FOR_COORDINATORS"] and config["MFA_REMEMBER_DAYS"] <= 30
 
 
 def test_development_generates_its_secrets_once(monkeypatch, tmp_path):

@@ -43,6 +43,35 @@ class SettingsForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
+class EmailChangeForm(FlaskForm):
+    email = EmailField(_l("New email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    current_password = PasswordField(_l("Your current password"), validators=[DataRequired()])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Your current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), password_length])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"},
+                       description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."))
+    remember_device = BooleanField(_l("Remember this device for 30 days"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class RecoveryResetForm(FlaskForm):
+    code = StringField(_l("One of your recovery codes"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "off"})
+
+
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])

@@ -34,10 +34,17 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
+    # The second factor (TOTP): the secret is kept until enrolment is confirmed with a first code;
+    # the last time step used, so that a code cannot be played twice.
+    mfa_secret: Mapped[str | None] = mapped_column(EncryptedString)
+    mfa_enrolled_at: Mapped[dt.datetime | None]
+    mfa_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     role_grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan",
                                                         lazy="selectin")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(cascade="all, delete-orphan",
+                                                              passive_deletes=True)
 
     def get_id(self) -> str:
         return self.session_token
@@ -55,6 +62,10 @@ class User(UserMixin, db.Model):
 
     def has_any_role(self, roles) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        return self.mfa_enrolled_at is not None
 
     @property
     def display_name(self) -> str:
@@ -75,3 +86,15 @@ class RoleGrant(db.Model):
     role: Mapped[str] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator; only its SHA-256 is kept (the codes
+    are random and long, so a slow hash would add nothing)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[dt.datetime | None]

@@ -1,30 +1,28 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ..access import Role, public, roles_required, signed_in
 from ..extensions import limiter
-from ..http import page_arg, safe_next
-from . import services
-from .forms import ROLE_LABELS, ConfirmForm, InviteForm, LoginForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm
+from ..http import after_response, page_arg, safe_next
+from . import email_change, services, sessions
+from .forms import (ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm,
+                    RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm)
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+bp.before_app_request(sessions.require_second_factor)
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _begin_session(user, remember: bool = False) -> None:
-    session.clear()  # nothing from before sign-in (such as its CSRF token) carries over
-    login_user(user, remember=remember)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 @public
 def login():
-    if current_user.is_authenticated:
+    # A POST always signs in afresh: a session planted in this browser must not stay in charge.
+    if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
@@ -33,8 +31,8 @@ def login():
         except services.AccountError as refusal:
             form.password.errors.append(str(refusal))
         else:
-            _begin_session(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            target = safe_next(request.args.get("next"), url_for("main.home"))
+            return sessions.start_sign_in(user, form.remember.data, target) or redirect(target)
     return render_template("accounts/login.html", form=form)
 
 
@@ -55,9 +53,9 @@ def logout():
 def request_reset():
     form = RequestResetForm()
     if form.validate_on_submit():
-        services.send_password_reset(form.email.data)
+        # Answered before the address is even looked up: the same words in the same time.
         flash(_("If an account uses that address, a link to reset its password is on its way."), "success")
-        return redirect(url_for("accounts.login"))
+        return after_response(redirect(url_for("accounts.login")), services.send_password_reset, form.email.data)
     return render_template("accounts/request_reset.html", form=form)
 
 
@@ -70,9 +68,9 @@ def _set_password_page(token: str, purpose: str, max_age, template: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         services.complete_password_reset(user, form.password.data)
-        _begin_session(user)
+        held = sessions.start_sign_in(user)  # a fresh session; flash after it, or it is emptied
         flash(_("Your password is set. Welcome."), "success")
-        return redirect(url_for("main.home"))
+        return held or redirect(url_for("main.home"))
     return render_template(template, form=form, user=user)
 
 
@@ -88,6 +86,13 @@ def accept_invite(token):
     return _set_password_page(token, "invite", services.invite_max_age(), "accounts/accept_invite.html")
 
 
+def _settings_page(form=None, email_form=None, password_form=None):
+    return render_template("accounts/settings.html", form=form or SettingsForm(obj=current_user),
+                           email_form=email_form or EmailChangeForm(formdata=None),
+                           password_form=password_form or PasswordChangeForm(formdata=None),
+                           reset_form=RecoveryResetForm(formdata=None))
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @signed_in
 def settings():
@@ -96,7 +101,65 @@ def settings():
         services.change_settings(current_user, form.locale.data, form.full_name.data)
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form)
+    return _settings_page(form=form)
+
+
+@bp.route("/settings/email", methods=["POST"])
+@limiter.limit(_login_limit)
+@signed_in
+def change_email():
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.check_current_password(current_user, form.current_password.data)
+        except services.AccountError as refusal:
+            form.current_password.errors.append(str(refusal))
+        else:
+            if email_change.request_change(current_user, form.email.data):
+                # The same words whether or not the address is taken: nothing here tells.
+                flash(_("We sent a link to %(email)s. Your address changes when you open it.",
+                        email=services.normalise_email(form.email.data)), "success")
+            else:
+                flash(_("That is already your address."), "info")
+            return redirect(url_for("accounts.settings"))
+    return _settings_page(email_form=form), 400
+
+
+@bp.route("/settings/password", methods=["POST"])
+@limiter.limit(_login_limit)
+@signed_in
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except services.AccountError as refusal:
+            form.current_password.errors.append(str(refusal))
+        else:
+            # Every other session has ended; this one goes on, in a fresh cookie.
+            sessions.begin_session(user, second_factor_passed=bool(session.get(sessions.PASSED)))
+            flash(_("Your password is changed. You are signed out everywhere else."), "success")
+            return redirect(url_for("accounts.settings"))
+    return _settings_page(password_form=form), 400
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def confirm_email(token):
+    """GET only shows a button (mail scanners open links); POST makes the change."""
+    form = ConfirmForm()
+    try:
+        if not form.validate_on_submit():
+            new = email_change.pending_change(token)[1]
+            return render_template("accounts/confirm_email.html", form=form, new_email=new)
+        user = email_change.confirm(token)
+    except services.AccountError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -145,3 +208,6 @@ def set_active(user_id):
         else:
             flash(_("Account reactivated.") if activate else _("Account deactivated."), "success")
     return redirect(url_for("accounts.staff_member", user_id=user.id))
+
+
+from . import second_factor_views  # noqa: E402,F401  (its routes join this blueprint)

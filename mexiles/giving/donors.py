@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import Role
+from ..accounts import email_change
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
@@ -159,27 +161,59 @@ def merge(duplicate: Donor, into: Donor, actor) -> None:
     db.session.commit()
 
 
-def update_profile(donor: Donor, email: str, locale: str, listed: bool, actor) -> None:
-    """The donor's own change of email, language and listing; their account follows."""
-    new_key = email_key(email)
+DONOR_EMAIL_CHANGE = "donor-email-change"
+
+
+def _taken_by_another_donor(donor: Donor):
+    def taken(email: str) -> bool:
+        holder = find(email)
+        return holder is not None and holder.id != donor.id
+    return taken
+
+
+def update_profile(donor: Donor, email: str, locale: str, listed: bool, actor) -> bool:
+    """The donor's own change of language and listing, at once. A new email address only takes
+    effect once the link mailed to it is followed (``confirm_email_change``): otherwise anyone who
+    gave once could take a stranger's address, and with it the stranger's later gifts.
+
+    True when the new address was mailed; the same whether or not it is taken."""
+    user = accounts.get_user(donor.user_id) if donor.user_id else None
     changed = []
-    if new_key != donor.email_key:
-        if find(new_key) is not None or (accounts.find_by_email(new_key) and
-                                         accounts.find_by_email(new_key).id != donor.user_id):
-            raise MergeError("email taken")
-        donor.email_key = new_key
-        changed.append("email")
-        if donor.user_id:
-            user = accounts.get_user(donor.user_id)
-            user.email = new_key
     if locale != donor.locale:
         donor.locale = locale
         changed.append("locale")
-        if donor.user_id:
-            accounts.get_user(donor.user_id).locale = locale
+        if user is not None:
+            accounts.set_locale(user, locale, commit=False)
     if listed != donor.listed:
         donor.listed = listed
         changed.append("listed")
     if changed:
         audit.record("donor.update", "donor", donor.id, actor=actor, fields=changed)
     db.session.commit()
+    if user is None or email_key(email) == donor.email_key:
+        return False
+    return email_change.request_change(user, email, DONOR_EMAIL_CHANGE, "giving.portal_confirm_email",
+                                       also_taken=_taken_by_another_donor(donor))
+
+
+def pending_email_change(token: str) -> tuple[Donor, str]:
+    user, new = email_change.pending_change(token, DONOR_EMAIL_CHANGE)
+    donor = for_user(user)
+    if donor is None:
+        raise accounts.AccountError(_l("This link is not valid. Ask for a new one."))
+    return donor, new
+
+
+def confirm_email_change(token: str) -> Donor:
+    """Follow the link mailed to the new address: the donor and their account take it together."""
+    donor, new = pending_email_change(token)
+    email_change.apply_change(accounts.get_user(donor.user_id), new, also_taken=_taken_by_another_donor(donor))
+    donor.email_key = new
+    audit.record("donor.update", "donor", donor.id, fields=["email"])
+    try:
+        db.session.commit()
+    except IntegrityError:  # another donor took the address a moment ago
+        db.session.rollback()
+        raise accounts.AccountError(_l("That address now belongs to another account, so nothing was changed. "
+                                       "Write to us if both are yours.")) from None
+    return donor

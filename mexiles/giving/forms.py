@@ -145,7 +145,8 @@ class SigninRequestForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
+                       description=_l("A new address takes effect once you open the link we send to it."))
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     listed = BooleanField(_l("List my name among our supporters on the impact page"))
 

@@ -6,18 +6,14 @@ monthly gift of someone else is "not found" (404), never shown.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import smtplib
 
-from flask import abort, current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
-from flask_mailman import EmailMessage
 from sqlalchemy import select
 
+from .. import mail
 from ..access import Role
 from ..accounts import services as accounts
-from ..accounts.models import new_session_token
 from ..audit import services as audit
 from ..extensions import db
 from ..timeutil import utcnow
@@ -26,7 +22,6 @@ from .models import Donor, Gift, RecurringGift
 from .stripe_gateway import APIError, InvalidRequestError, idempotent, v1
 
 PURPOSE = "donor-signin"
-log = logging.getLogger(__name__)
 
 
 def link_max_age() -> dt.timedelta:
@@ -53,39 +48,17 @@ def card_update_link(donor: Donor) -> str:
     return signin_link(donor, "giving.portal") or url_for("accounts.login", _external=True)
 
 
-def signin_message(email: str) -> EmailMessage | None:
-    """The sign-in email for a donor with this address, made now and sent later (``send_later``)
-    so that the answer takes the same time whether or not the address is known. None when no
-    donor-only account has that address."""
+def send_signin_link(email: str) -> None:
+    """Mail a sign-in link to the donor with this address, if there is one (a donor-only account).
+    Run after the answer has gone out (``http.after_response``): the answer never depends on it."""
     donor = donors.find(email)
     link = signin_link(donor) if donor is not None else None
-    if link is None:
-        db.session.commit()  # the same round trip as the known case
-        return None
-    with force_locale(donor.locale):
-        text = render_template("giving/email/signin.txt", link=link, hours=current_app.config["DONOR_LINK_HOURS"])
-        subject = str(_l("Your sign-in link"))
-    audit.record("donor.signin_link", "donor", donor.id)
+    if link is not None:
+        mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt", locale=donor.locale,
+                  link=link, hours=current_app.config["DONOR_LINK_HOURS"],
+                  key=f"donor-signin:{accounts.token_id(link)}")
+        audit.record("donor.signin_link", "donor", donor.id)
     db.session.commit()
-    return EmailMessage(subject=subject, body=text, to=[donor.email_key])
-
-
-def send_later(response, message: EmailMessage | None):
-    """Send ``message`` once the response has gone out (WSGI close), so mail server time never
-    shows in the response time."""
-    if message is None:
-        return response
-    app = current_app._get_current_object()
-
-    def send():
-        with app.app_context():
-            try:
-                message.send()
-            except (OSError, smtplib.SMTPException):
-                log.exception("could not send a donor sign-in link")
-
-    response.call_on_close(send)
-    return response
 
 
 def peek_signin_token(token: str):
@@ -100,7 +73,7 @@ def use_signin_token(token: str):
     """The user behind a sign-in link; the link is spent (the session token changes, which also
     ends the donor's sessions on other devices, as a password change does)."""
     user = peek_signin_token(token)
-    user.session_token = new_session_token()
+    accounts.renew_session_token(user)
     audit.record("donor.signin", "user", user.id, actor=user)
     db.session.commit()
     return user

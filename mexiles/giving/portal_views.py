@@ -3,12 +3,14 @@ import datetime as dt
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from ..access import public, signed_in
+from ..accounts import sessions
 from ..accounts.services import AccountError
 from ..extensions import limiter
 from ..formatting import money
+from ..http import after_response
 from . import donors, localtime
 from . import portal as donor_portal
 from .forms import AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
@@ -40,10 +42,11 @@ def _address_key() -> str:
 def portal_signin_request():
     form = SigninRequestForm()
     if form.validate_on_submit():
-        # The same answer, in about the same time, whether or not a donor has this address.
-        message = donor_portal.signin_message(form.email.data)
+        # The same answer, in the same time, whether or not a donor has this address: it is
+        # given before the address is even looked up.
         flash(_("If you have given with that address, a sign-in link is on its way."), "success")
-        return donor_portal.send_later(redirect(url_for("giving.portal_signin_request")), message)
+        return after_response(redirect(url_for("giving.portal_signin_request")), donor_portal.send_signin_link,
+                              form.email.data)
     return render_template("giving/portal/signin.html", form=form)
 
 
@@ -60,9 +63,9 @@ def portal_signin(token):
     except AccountError as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("giving.portal_signin_request"))
-    login_user(user)
     target = request.args.get("next", "")
-    return redirect(target if target.startswith("/give/portal") else url_for("giving.portal"))
+    target = target if target.startswith("/give/portal") else url_for("giving.portal")
+    return sessions.start_sign_in(user, next_url=target) or redirect(target)
 
 
 @bp.route("/portal")
@@ -119,15 +122,33 @@ def portal_profile():
     donor = portal_donor()
     form = ProfileForm()
     if form.validate_on_submit():
-        try:
-            donors.update_profile(donor, form.email.data, form.locale.data, form.listed.data, actor=current_user)
-        except donors.MergeError:
-            flash(_("That email is already used by another donor. Write to us and we will merge the two."), "error")
-        else:
-            flash(_("Changes saved."), "success")
+        mailed = donors.update_profile(donor, form.email.data, form.locale.data, form.listed.data, actor=current_user)
+        flash(_("Changes saved."), "success")
+        if mailed:
+            # The same words whether or not another donor has the address: nothing here tells.
+            flash(_("We sent a link to %(email)s. Your address changes when you open it.",
+                    email=donors.email_key(form.email.data)), "info")
     else:
         flash(" ".join(str(m) for errors in form.errors.values() for m in errors), "error")
     return redirect(url_for("giving.portal"))
+
+
+@bp.route("/portal/email/<token>", methods=["GET", "POST"])
+@limiter.limit(_signin_limit, methods=["POST"])
+@public
+def portal_confirm_email(token):
+    """GET only shows a button (mail scanners open links); POST moves the donor to the address."""
+    form = ConfirmForm()
+    try:
+        if not form.validate_on_submit():
+            new = donors.pending_email_change(token)[1]
+            return render_template("giving/portal/confirm_email.html", form=form, new_email=new)
+        donor = donors.confirm_email_change(token)
+    except AccountError as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("giving.portal_signin_request"))
+    flash(_("Your email address is now %(email)s.", email=donor.email_key), "success")
+    return redirect(url_for("giving.portal" if current_user.is_authenticated else "giving.portal_signin_request"))
 
 
 def _monthly(recurring_id):

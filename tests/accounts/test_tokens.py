@@ -28,7 +28,7 @@ def test_password_reset_by_email_works_once(client, mailbox, make_user):
 def test_reset_link_expires(app, client, mailbox, make_user, time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 23, 9, 0), tick=False)
     user = make_user("donor")
-    client.post("/account/reset", data={"email": user.email})
+    client.post("/account/reset", data={"email": user.email}, buffered=True)
     link = _link(mailbox.to(user.email)[0])
     time_machine.move_to(dt.datetime(2026, 11, 23, 9 + app.config["PASSWORD_RESET_HOURS"], 1), tick=False)
     response = client.get(link, follow_redirects=True)
@@ -48,7 +48,7 @@ def test_a_tampered_link_is_refused(client):
 
 def test_short_or_mismatched_passwords_get_clear_messages(client, mailbox, make_user):
     user = make_user("coordinator")
-    client.post("/account/reset", data={"email": user.email})
+    client.post("/account/reset", data={"email": user.email}, buffered=True)
     link = _link(mailbox.to(user.email)[0])
     response = client.post(link, data={"password": "short", "confirm": "short"})
     assert b"at least 12 characters" in response.data

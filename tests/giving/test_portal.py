@@ -106,6 +106,8 @@ def test_a_donor_updates_email_and_language(stripe_app, client, funds, card, mai
     client.post("/give/pay", data=gift_form(payment_method=card()))
     client.post(_signin(client, mailbox, "avery@example.org"))
     client.post("/give/portal/profile", data={"email": "avery.new@example.org", "locale": "es"})
+    confirm = re.search(r"https?://\S+/give/portal/email/\S+", body(mailbox.wait_for("avery.new@example.org")))
+    client.post(confirm.group(0).split("mexiles.test", 1)[1])  # the new address counts once proven
     page = client.get("/give/portal/").data.decode()
     assert "avery.new@example.org" in page and "Mis donativos" in page
 
