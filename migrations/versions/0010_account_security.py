@@ -1,7 +1,7 @@
 """accounts: a second factor for staff (TOTP and hashed recovery codes)
 
-Revision ID: 0009_account_security
-Revises: 0008_giving_fixes
+Revision ID: 0010_account_security
+Revises: 0009_stripe_api
 
 - ``users.mfa_secret`` (encrypted), ``users.mfa_enrolled_at`` and ``users.mfa_last_step`` (the last
   TOTP time step accepted, so that a code is never accepted twice).
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_account_security'
-down_revision = '0008_giving_fixes'
+revision = '0010_account_security'
+down_revision = '0009_stripe_api'
 branch_labels = None
 depends_on = None
 
