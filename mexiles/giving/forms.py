@@ -140,8 +140,11 @@ class MergeForm(FlaskForm):
     into = IntegerField(_l("Keep donor number"), validators=[DataRequired()])
 
 
+EMAIL_MAX = 254  # the longest address mail can carry
+
+
 class SigninRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
 
 
 class ProfileForm(FlaskForm):
