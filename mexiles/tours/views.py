@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..access import Role, public, roles_required
 from ..extensions import limiter
 from ..forms import options
-from ..http import page_arg
+from ..http import id_arg, page_arg
 from . import bookings, calendar, services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
                     OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, StepForm, UnavailableForm)
@@ -150,8 +150,8 @@ def _save_event(form, event, booking=None):
 @coordinators
 def new_event():
     booking = None
-    if request.args.get("request", type=int):
-        booking = bookings.get(request.args.get("request", type=int)) or abort(404)
+    if id_arg("request") is not None:
+        booking = bookings.get(id_arg("request")) or abort(404)
     if request.method == "GET" and booking:
         start, end = timing.local(booking.starts_at, booking.time_zone), timing.local(booking.ends_at, booking.time_zone)
         form = EventForm(data={
