@@ -58,9 +58,13 @@ class AmountRange:
             return
         if field.data > self.maximum or (self.minimum is not None and field.data < self.minimum):
             field.data = None  # nothing further (a sum, a conversion to cents) works on it
-            raise StopValidation(self.message or _l("Give an amount between %(min)s and %(max)s.",
-                                                    min=money(int((self.minimum or 0) * 100)),
-                                                    max=money(int(self.maximum * 100))))
+            raise StopValidation(self.message or self._default_message())
+
+    def _default_message(self):
+        largest = money(int(self.maximum * 100))
+        if self.minimum is None:
+            return _l("Give an amount of at most %(max)s.", max=largest)
+        return _l("Give an amount between %(min)s and %(max)s.", min=money(int(self.minimum * 100)), max=largest)
 
 
 def amount_checks(minimum=0, maximum=MAX_AMOUNT, required=False, message=None) -> list:
