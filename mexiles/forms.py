@@ -1,7 +1,12 @@
 """Form pieces shared by every domain."""
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+
+from .formatting import money
 
 PASSWORD_MIN = 12
 password_length = Length(min=PASSWORD_MIN, max=256,
@@ -28,3 +33,64 @@ class FiniteAmount:
 
 
 finite_amount = FiniteAmount()
+
+
+# --- Bounds that fit the columns --------------------------------------------------------------
+# Every count, position, id and amount in cents is an INTEGER column: 32 bits on PostgreSQL (a
+# larger value is a 500 there) and kept to the same by these checks on SQLite.
+INT_MAX = 2**31 - 1
+# No amount of money here is larger, whatever the domain: its cents fit an INTEGER with room.
+MAX_AMOUNT = Decimal("10000000")
+
+
+class AmountRange:
+    """An amount between ``minimum`` and ``maximum`` dollars (never above MAX_AMOUNT); a ``minimum``
+    of None leaves the lower bound to the form. Runs after ``finite_amount``."""
+
+    def __init__(self, minimum: Decimal | str | int | None = 0, maximum: Decimal | str | int = MAX_AMOUNT,
+                 message=None):
+        self.minimum = None if minimum is None else Decimal(minimum)
+        self.maximum = min(Decimal(maximum), MAX_AMOUNT)
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        if field.data > self.maximum or (self.minimum is not None and field.data < self.minimum):
+            field.data = None  # nothing further (a sum, a conversion to cents) works on it
+            raise StopValidation(self.message or self._default_message())
+
+    def _default_message(self):
+        largest = money(int(self.maximum * 100))
+        if self.minimum is None:
+            return _l("Give an amount of at most %(max)s.", max=largest)
+        return _l("Give an amount between %(min)s and %(max)s.", min=money(int(self.minimum * 100)), max=largest)
+
+
+def amount_checks(minimum=0, maximum=MAX_AMOUNT, required=False, message=None) -> list:
+    """The validators of a money field: given (or optional), a number, within its range."""
+    return [DataRequired() if required else Optional(), finite_amount, AmountRange(minimum, maximum, message)]
+
+
+def whole_number(minimum: int, maximum: int, message=None) -> NumberRange:
+    """A count or position within the domain's range, which is always within an INTEGER column's."""
+    if not -INT_MAX - 1 <= minimum <= maximum <= INT_MAX:
+        raise ValueError("a range beyond what an INTEGER column holds")
+    return NumberRange(min=minimum, max=maximum,
+                       message=message or _l("Give a whole number from %(min)s to %(max)s."))
+
+
+class RecordField(SelectField):
+    """A record chosen from a list, by its id (0 for "none" where a list offers it). An id no INTEGER
+    column can hold is refused here, before it reaches the database; one of a record that is gone
+    is refused by the list check, or (with ``validate_choice=False``) by the service."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        message = message or _l("Choose from the list.")
+        super().__init__(label, validators, coerce=int, invalid_choice_message=message, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is not None and not 0 <= self.data <= INT_MAX:
+            self.data = None
+            raise StopValidation(self.invalid_choice_message)
+        super().pre_validate(form)

@@ -11,6 +11,7 @@ from flask import Response, current_app, request
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,6 +64,15 @@ def page_arg() -> int:
     """The ``page`` query parameter, clamped to a sane range."""
     page = request.args.get("page", 1, type=int)
     return max(1, min(page, MAX_PAGE))
+
+
+def id_arg(name: str) -> int | None:
+    """A record id from the query string: None if absent or no number; 0, which names no record, if
+    beyond what an id column holds (the database would refuse to even look it up)."""
+    value = request.args.get(name, type=int)
+    if value is None:
+        return None
+    return value if 0 < value <= MAX_ID else 0
 
 
 def csv_cell(value) -> str:

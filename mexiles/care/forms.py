@@ -14,7 +14,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
                                 ValidationError)
 
 from ..accounts.forms import MultiCheckboxField
-from ..forms import FiniteAmount, options
+from ..forms import AmountRange, FiniteAmount, options
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FAILURE_REASONS,
                          LANGUAGES, MODALITIES, PROVIDER_KINDS, SPECIALTIES, STATUSES, URGENCIES)
 
@@ -37,8 +37,7 @@ finite_amount = FiniteAmount(_l("Enter an amount in US dollars, such as 45.50.")
 
 def money_field(label, **kwargs) -> DecimalField:
     """Every amount of money on the care forms: empty, or a finite number of dollars in range."""
-    return DecimalField(label, places=2, validators=[Optional(), finite_amount, NumberRange(min=0, max=100000)],
-                        **kwargs)
+    return DecimalField(label, places=2, validators=[Optional(), finite_amount, AmountRange(0, 100_000)], **kwargs)
 
 
 def count_field(label) -> IntegerField:

@@ -5,13 +5,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, RadioField,
                      SelectField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ..accounts.forms import LANGUAGE_CHOICES
-from ..forms import finite_amount, options
+from ..forms import (INT_MAX, MAX_AMOUNT, AmountRange, RecordField, amount_checks, finite_amount, options,
+                     whole_number)
 from ..formatting import money
 from .vocabulary import SOURCES
 
+LARGE_GIFT = _l("For a gift this large, please contact us.")
 FREQUENCIES = {"once": _l("One time"), "monthly": _l("Monthly")}
 TRIBUTES = {"": _l("No tribute"), "honor": _l("In honor of"), "memory": _l("In memory of")}
 OFFLINE_SOURCES = {code: label for code, label in SOURCES.items() if code != "online"}
@@ -23,7 +25,8 @@ def to_cents(value) -> int:
 
 class DonateForm(FlaskForm):
     amount = RadioField(_l("Amount"), validate_choice=False, default="")
-    other_amount = DecimalField(_l("Other amount (US$)"), places=2, validators=[Optional(), finite_amount])
+    other_amount = DecimalField(_l("Other amount (US$)"), places=2, validators=[
+        Optional(), finite_amount, AmountRange(None, MAX_AMOUNT, message=LARGE_GIFT)])
     frequency = RadioField(_l("How often"), choices=options(FREQUENCIES), default="once")
     fund = SelectField(_l("Use my gift for"))
     cover_fee = BooleanField(_l("Add the card processing fee so that all of my gift goes to the work"))
@@ -45,7 +48,9 @@ class DonateForm(FlaskForm):
     card_token = HiddenField(validators=[Optional(), Regexp(r"^tok_[A-Za-z0-9_]{1,250}$")])
 
     def chosen_cents(self) -> int | None:
-        if self.amount.data and self.amount.data != "other" and self.amount.data.isdigit():
+        # A preset is a few digits; anything longer is no preset (and too long to make an int of).
+        if self.amount.data and self.amount.data != "other" and self.amount.data.isdigit() \
+                and len(self.amount.data) <= 9:
             return int(self.amount.data) * 100
         if self.other_amount.data is not None:
             return to_cents(self.other_amount.data)
@@ -62,7 +67,7 @@ class DonateForm(FlaskForm):
         elif cents < minimum:
             problem = _l("The smallest gift we can take online is %(amount)s.", amount=money(minimum))
         elif cents > 100_000_00:
-            problem = _l("For a gift this large, please contact us.")
+            problem = LARGE_GIFT
         if problem and not self.other_amount.errors:
             self.other_amount.errors = [*self.other_amount.errors, problem]
         if self.tribute_kind.data and not (self.tribute_name.data or "").strip():
@@ -75,7 +80,7 @@ class FundForm(FlaskForm):
                                                message=_l("Use lowercase letters, digits, - and _ only."))])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     name_es = StringField(_l("Name in Spanish"), validators=[DataRequired(), Length(max=120)])
-    position = IntegerField(_l("Order on the donate page"), default=0, validators=[Optional()])
+    position = IntegerField(_l("Order on the donate page"), default=0, validators=[Optional(), whole_number(0, 10_000)])
     active = BooleanField(_l("Offered on the donate page"), default=True)
 
     def data_dict(self) -> dict:
@@ -92,10 +97,10 @@ class CampaignForm(FlaskForm):
     story_es = TextAreaField(_l("Story in Spanish"), validators=[Optional(), Length(max=20000)])
     image_path = StringField(_l("Image (path under /static, optional)"), validators=[Optional(), Length(max=200),
                              Regexp(r"^[A-Za-z0-9_./-]+$", message=_l("Use a path such as img/campaign.jpg."))])
-    goal = DecimalField(_l("Goal (US$)"), places=2, validators=[DataRequired(), finite_amount, NumberRange(min=1)])
+    goal = DecimalField(_l("Goal (US$)"), places=2, validators=amount_checks(1, required=True))
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Deadline"), validators=[DataRequired()])
-    fund = SelectField(_l("Fund"), coerce=int)
+    fund = RecordField(_l("Fund"))
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
@@ -115,10 +120,9 @@ class OfflineGiftForm(FlaskForm):
     address = TextAreaField(_l("Donor's address"), validators=[Optional(), Length(max=400)])
     locale = SelectField(_l("Language of the receipt"), choices=LANGUAGE_CHOICES)
     source = SelectField(_l("Kind of gift"), choices=options(OFFLINE_SOURCES))
-    amount = DecimalField(_l("Amount or fair value (US$)"), places=2,
-                          validators=[DataRequired(), finite_amount, NumberRange(min=0.01)])
-    fund = SelectField(_l("Fund"), coerce=int)
-    campaign = SelectField(_l("Campaign"), coerce=int)
+    amount = DecimalField(_l("Amount or fair value (US$)"), places=2, validators=amount_checks("0.01", required=True))
+    fund = RecordField(_l("Fund"))
+    campaign = RecordField(_l("Campaign"))
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
     description = StringField(_l("Check number or description of the gift"), validators=[Optional(), Length(max=500)])
 
@@ -131,17 +135,20 @@ class OfflineGiftForm(FlaskForm):
 
 
 class RefundForm(FlaskForm):
-    amount = DecimalField(_l("Amount to refund (US$)"), places=2,
-                          validators=[DataRequired(), finite_amount, NumberRange(min=0.01)])
+    amount = DecimalField(_l("Amount to refund (US$)"), places=2, validators=amount_checks("0.01", required=True))
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
 
 
 class MergeForm(FlaskForm):
-    into = IntegerField(_l("Keep donor number"), validators=[DataRequired()])
+    into = IntegerField(_l("Keep donor number"), validators=[
+        DataRequired(), whole_number(1, INT_MAX, message=_l("Give the number of another donor."))])
+
+
+EMAIL_MAX = 254  # the longest address mail can carry
 
 
 class SigninRequestForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
 
 
 class ProfileForm(FlaskForm):
@@ -152,7 +159,8 @@ class ProfileForm(FlaskForm):
 
 
 class AmountForm(FlaskForm):
-    amount = DecimalField(_l("New monthly amount (US$)"), places=2, validators=[DataRequired(), finite_amount])
+    amount = DecimalField(_l("New monthly amount (US$)"), places=2,
+                          validators=amount_checks(None, required=True))  # the least is checked below
 
     def validate_amount(self, field):
         minimum = current_app.config["DONATION_MINIMUM_CENTS"]

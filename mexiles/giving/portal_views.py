@@ -1,5 +1,6 @@
 """The donor portal: sign in by emailed link, see one's own gifts, manage one's monthly gift."""
 import datetime as dt
+import hashlib
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +14,7 @@ from ..formatting import money
 from ..http import after_response
 from . import donors, localtime
 from . import portal as donor_portal
-from .forms import AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
+from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
 from .stripe_gateway import StripeError, configured
 from .views import PAYMENT_PAGE_POLICY, bp, talisman
 
@@ -32,7 +33,10 @@ def _link_limit() -> str:
 
 
 def _address_key() -> str:
-    return "donor-link:" + donors.email_key(request.form.get("email", ""))
+    # Hashed: the limiter's store (Redis) never holds a typed address, and each key has one length
+    # whatever is typed. Capped first: no address is longer, and no huge value is hashed.
+    address = donors.email_key(request.form.get("email", ""))[:EMAIL_MAX]
+    return "donor-link:" + hashlib.sha256(address.encode()).hexdigest()
 
 
 @bp.route("/portal/signin", methods=["GET", "POST"])

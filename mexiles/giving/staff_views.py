@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..access import Role, roles_required
 from ..formatting import money
+from ..http import page_arg
 from . import donors, exports, localtime, reports, services, webhooks
 from .forms import CampaignForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
 from .stripe_gateway import API_VERSION, StripeError
@@ -97,7 +98,7 @@ def campaign_edit(campaign_id=None):
 @staff_only
 def donor_list():
     query = request.args.get("q", "").strip()
-    page, totals = donors.listing(request.args.get("page", 1, type=int), query)
+    page, totals = donors.listing(page_arg(), query)
     return render_template("giving/staff/donors.html", page=page, totals=totals, q=query)
 
 
@@ -125,7 +126,7 @@ def donor_detail(donor_id):
 @staff_only
 def gift_list():
     filters = {"status": request.args.get("status", ""), "disputed": request.args.get("disputed") == "1"}
-    page = services.gifts_page(request.args.get("page", 1, type=int), filters)
+    page = services.gifts_page(page_arg(), filters)
     return render_template("giving/staff/gifts.html", page=page, filters=filters, locale=_locale())
 
 

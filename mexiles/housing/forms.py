@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import MultiCheckboxField
-from ..forms import options
+from ..forms import RecordField, options
 from ..people.vocabulary import LANGUAGES
 from .services.common import today
 from .vocabulary import ACCEPTS, EXIT_DESTINATIONS, EXIT_GROUPS, NEEDS, SITE_KINDS, URGENCIES, VETTING
@@ -111,7 +111,7 @@ class RequestForm(FlaskForm):
 
 
 class PlacementForm(FlaskForm):
-    site = SelectField(_l("Site"), coerce=int, validate_choice=False)
+    site = RecordField(_l("Site"), validate_choice=False)  # the service says why a site cannot be had
     start = DateField(_l("Move-in day"), validators=[InputRequired(message=_l("Give the move-in day.")), near_today],
                       description=_l("The first night."))
     end = DateField(_l("Move-out day"), validators=[
@@ -164,7 +164,7 @@ class MoveOutForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    site = SelectField(_l("New site"), coerce=int, validate_choice=False)
+    site = RecordField(_l("New site"), validate_choice=False)
     on = DateField(_l("Moves on"), validators=[InputRequired(message=_l("Give the day.")), near_today])
     end = DateField(_l("Move-out day at the new site"), validators=[
         Optional(), after("on", _l("The move-out day must come after the move.")), near_today],

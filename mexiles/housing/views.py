@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..access import Role, roles_required
 from ..forms import options
-from ..http import csv_response, page_arg
+from ..http import csv_response, id_arg, page_arg
 from ..people import services as people
 from ..people.vocabulary import LANGUAGES
 from . import services, vocabulary
@@ -134,7 +134,7 @@ def waitlist():
 @bp.route("/requests/new", methods=["GET", "POST"])
 @housing_staff
 def request_create():
-    person_id = request.args.get("person", type=int)
+    person_id = id_arg("person")
     if person_id is None:
         return _pick_person()
     person = people.get(person_id) or abort(404)
@@ -247,7 +247,7 @@ def find():
     """Sites with enough free beds on every night, best fit first; from a request, with its household."""
     req = person = None
     if "request" in request.args:
-        req, person = _request_for_user(request.args.get("request", type=int) or 0)
+        req, person = _request_for_user(id_arg("request") or 0)
     searching = "start" in request.args
     form = FindForm(request.args) if searching or not req else FindForm(
         beds=req.household_size, start=max(req.wanted_from, services.today()), needs=req.needs)

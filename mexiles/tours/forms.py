@@ -9,7 +9,7 @@ from wtforms.validators import (DataRequired, Email, Length, NumberRange, Option
                                 ValidationError)
 
 from ..accounts.forms import MultiCheckboxField
-from ..forms import finite_amount, options
+from ..forms import RecordField, amount_checks, options
 from ..timeutil import utcnow
 from . import timing
 
@@ -26,7 +26,6 @@ HOST_ZONES = {
 }
 BLANK = [("", "—")]
 phone_format = Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))
-money_range = NumberRange(min=0, max=1_000_000, message=_l("Give an amount between 0 and 1,000,000."))
 
 
 class WithinYears:
@@ -45,7 +44,7 @@ class WithinYears:
             raise ValidationError(_l("Choose a date within the last %(years)s years.", years=self.back))
 
 
-amount_checks = (Optional(), finite_amount, money_range)
+money_checks = amount_checks(0, 1_000_000, message=_l("Give an amount between 0 and 1,000,000."))
 DATE_YEARS = 5  # how far ahead (and, for coordinators, back) a talk may be planned or recorded
 
 
@@ -101,7 +100,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
         Optional(), NumberRange(min=1, max=100_000, message=_l("Give a number of people between 1 and 100,000."))])
     topic = StringField(_l("Topic you would like"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
-    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=amount_checks)
+    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=money_checks)
     travel_support = SelectField(_l("Travel support offered"), choices=options(TRAVEL_SUPPORT))
     message = TextAreaField(_l("Anything else we should know"), validators=[Optional(), Length(max=4000)])
     # A trap for robots: hidden from people by CSS and screen readers, and named so that no browser's
@@ -130,7 +129,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
 
 
 class SpeakerForm(FlaskForm):
-    user_id = SelectField(_l("Speaker account"), coerce=int, validate_choice=False)
+    user_id = RecordField(_l("Speaker account"), validate_choice=False)  # the service says why not
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)],
                              description=_l("Shown in public only if the speaker chooses their full name."))
     name_choice = SelectField(_l("Name used in public"), choices=options(NAME_CHOICES), default="alias",
@@ -166,7 +165,7 @@ class OwnProfileForm(SpeakerForm):
 
 
 class EventForm(TimeSpanMixin, FlaskForm):
-    speaker_id = SelectField(_l("Speaker"), coerce=int, validate_choice=False)
+    speaker_id = RecordField(_l("Speaker"), validators=[DataRequired(message=_l("Choose a speaker from the list."))])
     title = StringField(_l("Title of the talk"), validators=[DataRequired(), Length(max=200)])
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give a date.")),
                                             WithinYears(ahead=DATE_YEARS, back=DATE_YEARS)])
@@ -183,7 +182,7 @@ class EventForm(TimeSpanMixin, FlaskForm):
     host_locale = SelectField(_l("Write to the host in"), choices=options(LANGUAGES))
     language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
     expected_audience = IntegerField(_l("Expected audience"), validators=[Optional(), NumberRange(min=1, max=100_000)])
-    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=amount_checks)
+    honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=money_checks)
     override_reason = TextAreaField(_l("Book anyway, because…"), validators=[Optional(), Length(max=2000)],
                                     description=_l("Only when warnings are shown: say why this booking is right."))
 
@@ -229,8 +228,8 @@ class UnavailableForm(FlaskForm):
 
 class OutcomeForm(FlaskForm):
     attendance = IntegerField(_l("Attendance"), validators=[Optional(), NumberRange(min=0, max=100_000)])
-    honorarium_received = DecimalField(_l("Honorarium received (US$)"), places=2, validators=amount_checks)
-    travel_costs = DecimalField(_l("Travel costs (US$)"), places=2, validators=amount_checks)
+    honorarium_received = DecimalField(_l("Honorarium received (US$)"), places=2, validators=money_checks)
+    travel_costs = DecimalField(_l("Travel costs (US$)"), places=2, validators=money_checks)
 
     def outcome_data(self) -> dict:
         return {"attendance": self.attendance.data, "honorarium_received_cents": cents(self.honorarium_received.data),

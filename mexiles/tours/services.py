@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, url_for
@@ -20,7 +21,7 @@ from ..giving import services as giving
 from ..extensions import db
 from ..timeutil import utcnow
 from . import calendar, speakers, timing
-from .models import BookingRequest, ConflictOverride, EventStep, TourEvent, Unavailability
+from .models import BookingRequest, ConflictOverride, EventStep, Speaker, TourEvent, Unavailability
 from .speakers import public_name
 
 SUBJECT = "tour_event"
@@ -43,8 +44,10 @@ TRANSITIONS = {
 REASON_REQUIRED = {"declined", "cancelled"}
 # Steps that commit the speaker's time: conflicts are looked for again before them.
 CHECKED_STEPS = {"offered", "accepted", "confirmed"}
-# Events that hold the speaker's time (and so can clash with another).
+# Events that hold the speaker's time (and so can clash with another). The database refuses two of
+# them for one speaker at once: ex_tour_events_speaker_busy (PostgreSQL) or triggers (SQLite).
 HOLDING = ("requested", "offered", "accepted", "confirmed", "done")
+BUSY_CONSTRAINT = "ex_tour_events_speaker_busy"
 EDITABLE = ("requested", "offered", "accepted", "confirmed", "declined")
 SPEAKER_CHANGEABLE = ("requested", "declined")
 PUBLIC_STATUSES = ("confirmed", "done")
@@ -246,6 +249,7 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
     reschedule = creating or bool(TIMING_FIELDS & set(changed))
     conflicts = []
     if reschedule:
+        _hold(speaker)
         conflicts = _unresolved(event, find_conflicts(
             speaker, data["starts_at"], data["ends_at"], data["time_zone"], data["city"],
             event_id=None if creating else event.id,
@@ -255,7 +259,8 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
     if creating:
         event = TourEvent(request=request, **{k: data[k] for k in changed})
         db.session.add(event)
-        db.session.flush()
+        with _speaker_busy_refused():
+            db.session.flush()
         event.steps.append(EventStep(from_status=None, to_status="requested", actor_id=by.id))
         if request is not None:
             request.status = "scheduled"
@@ -281,13 +286,29 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
     return event
 
 
-def _commit() -> None:
+def _hold(speaker) -> None:
+    """Lock the speaker's row until commit, before looking for conflicts: two coordinators booking one
+    speaker at the same moment are served one after the other, and the second one's conflict check
+    sees the first one's event (PostgreSQL; SQLite lets one writer in at a time anyway). NO KEY: the
+    speaker's events and unavailable days may still refer to the row meanwhile."""
+    db.session.execute(select(Speaker.id).where(Speaker.id == speaker.id).with_for_update(key_share=True))
+
+
+@contextmanager
+def _speaker_busy_refused():
+    """The database's guard against a speaker held twice, as a refusal with a message."""
     try:
-        db.session.commit()
-    except IntegrityError:
-        # PostgreSQL's exclusion constraint caught a booking saved at the same moment elsewhere.
+        yield
+    except IntegrityError as error:
+        if BUSY_CONSTRAINT not in str(error.orig):
+            raise
         db.session.rollback()
         raise StepRefused(_l("The speaker was just booked for that time by someone else.")) from None
+
+
+def _commit() -> None:
+    with _speaker_busy_refused():
+        db.session.commit()
 
 
 def move(event: TourEvent, to: str, by, reason: str | None = None, override_reason: str | None = None) -> None:
@@ -305,9 +326,13 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     if to == "done" and event.ends_at > utcnow():
         raise StepRefused(_l("An event can be marked as done only after it has ended."))
     conflicts = []
-    if to in CHECKED_STEPS:
+    if to in CHECKED_STEPS or to == "requested":
+        _hold(event.speaker)
         conflicts = _unresolved(event, find_conflicts(event.speaker, event.starts_at, event.ends_at, event.time_zone,
                                                       event.city, event_id=event.id, check_notice=False))
+        if to == "requested":
+            # Starting again holds the time anew; what else speaks against it is weighed at the offer.
+            conflicts = [c for c in conflicts if c.kind == "overlap"]
         # A speaker cannot override a conflict; their coordinator can.
         _refuse_unless_overridable(conflicts, override_reason if side == COORDINATOR else None)
     _step(event, to, by, reason)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..access import Role, public, roles_required
 from ..extensions import limiter
 from ..forms import options
-from ..http import page_arg
+from ..http import id_arg, page_arg
 from . import bookings, calendar, services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
                     OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, StepForm, UnavailableForm)
@@ -134,7 +134,8 @@ def _speaker_choices(form) -> None:
 
 
 def _save_event(form, event, booking=None):
-    """Save the form through the service; put refusals and conflicts on the form. None if refused."""
+    """Save the form through the service; put refusals and conflicts on the form. None if refused
+    (the view answers 409: the booking conflicts with what is already there)."""
     try:
         return services.save(event, form.event_data(), by=current_user, override_reason=form.override_reason.data,
                              request=booking)
@@ -149,8 +150,8 @@ def _save_event(form, event, booking=None):
 @coordinators
 def new_event():
     booking = None
-    if request.args.get("request", type=int):
-        booking = bookings.get(request.args.get("request", type=int)) or abort(404)
+    if id_arg("request") is not None:
+        booking = bookings.get(id_arg("request")) or abort(404)
     if request.method == "GET" and booking:
         start, end = timing.local(booking.starts_at, booking.time_zone), timing.local(booking.ends_at, booking.time_zone)
         form = EventForm(data={
@@ -163,12 +164,14 @@ def new_event():
     else:
         form = EventForm()
     _speaker_choices(form)
+    status = 200
     if form.validate_on_submit() and form.check_clock():
         event = _save_event(form, None, booking)
         if event:
             flash(_("The event is saved."), "success")
             return redirect(url_for("tours.event", event_id=event.id))
-    return render_template("tours/event_form.html", form=form, event=None, booking=booking)
+        status = 409
+    return render_template("tours/event_form.html", form=form, event=None, booking=booking), status
 
 
 @bp.route("/manage/events/<int:event_id>")
@@ -192,10 +195,13 @@ def edit_event(event_id):
     else:
         form = EventForm()
     _speaker_choices(form)
-    if form.validate_on_submit() and form.check_clock() and _save_event(form, event):
-        flash(_("Changes saved."), "success")
-        return redirect(url_for("tours.event", event_id=event.id))
-    return render_template("tours/event_form.html", form=form, event=event, booking=None)
+    status = 200
+    if form.validate_on_submit() and form.check_clock():
+        if _save_event(form, event):
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("tours.event", event_id=event.id))
+        status = 409
+    return render_template("tours/event_form.html", form=form, event=event, booking=None), status
 
 
 @bp.route("/manage/events/<int:event_id>/step", methods=["POST"])
@@ -339,17 +345,19 @@ def respond(event_id):
     speaker = _own_profile()
     event = services.for_speaker(current_user, event_id) or abort(404)
     form = RespondForm()
-    conflicts = None
+    conflicts, status = None, 200
     if form.validate_on_submit():
         try:
             services.move(event, form.decision.data, by=current_user, reason=form.reason.data)
             flash(_("Thank you. Your answer is sent to the coordinators."), "success")
             return redirect(url_for("tours.my_event", event_id=event.id))
         except services.ConflictsFound as found:
-            conflicts = found
+            conflicts, status = found, 409
         except services.StepRefused as refusal:
             form.form_errors.append(str(refusal))
-    return render_template("tours/my_event.html", speaker=speaker, event=event, form=form, conflicts=conflicts)
+            status = 409
+    return render_template("tours/my_event.html", speaker=speaker, event=event, form=form,
+                           conflicts=conflicts), status
 
 
 @bp.route("/me/events/<int:event_id>.ics")

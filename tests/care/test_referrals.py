@@ -65,7 +65,7 @@ def test_the_reason_is_required_and_bad_input_keeps_what_was_typed(app, client, 
     page = response.data.decode()
     assert response.status_code == 200
     assert "Choose the provider." in page and "This field is required" in page
-    assert "Number must be between 0 and 100000" in page
+    assert "Give an amount between $0.00 and $100,000.00." in page
     assert 'value="2026-12-01"' in page and '<option selected value="crisis">' in page and 'value="-3"' in page
     with app.app_context():
         assert db.session.scalar(select(Referral)) is None

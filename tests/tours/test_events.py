@@ -122,12 +122,40 @@ def test_a_double_booking_is_refused_and_cannot_be_overridden(app, client, auth,
                 override_reason="We really want this")
     response = client.post("/tours/manage/events/new", data=data)
     page = response.data.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "is already booked at that time" in page and "First talk" in page
     assert "cannot be in two places at once" in page
     assert 'value="Asylum, told from inside"' in page  # nothing typed is lost
     with app.app_context():
         assert db.session.scalar(select(TourEvent).where(TourEvent.title == EVENT_FORM["title"])) is None
+
+
+def test_talks_may_follow_each_other_but_not_overlap_by_a_minute(app, client, auth, frozen, coordinator,
+                                                                 make_speaker, make_event):
+    speaker = make_speaker()
+    make_event(speaker, hour=19, title="First talk")  # 19:00 to 20:30, Denver
+    auth.login(coordinator)
+    for starts, ends, code in (("20:30", "21:30", 302), ("18:00", "19:00", 302),  # back to back, either side
+                               ("20:29", "21:45", 409), ("17:00", "19:01", 409)):  # one minute over
+        response = client.post("/tours/manage/events/new", data=dict(
+            EVENT_FORM, speaker_id=speaker.id, starts=starts, ends=ends, title=f"From {starts}"))
+        assert response.status_code == code, (starts, ends)
+        if code == 409:
+            assert "is already booked at that time" in response.data.decode()
+    with app.app_context():
+        titles = set(db.session.scalars(select(TourEvent.title)))
+    assert titles == {"First talk", "From 20:30", "From 18:00"}
+
+
+def test_starting_again_is_refused_when_the_time_was_given_to_another_talk(app, client, auth, frozen, coordinator,
+                                                                          make_speaker, make_event):
+    speaker = make_speaker()
+    declined = make_event(speaker, title="Declined talk", steps=("offered", "declined"))
+    make_event(speaker, title="Booked since")  # the time was free once they declined
+    auth.login(coordinator)
+    response = client.post(f"/tours/manage/events/{declined}/step", data={"to": "requested"})
+    assert response.status_code == 409 and "is already booked at that time" in response.data.decode()
+    assert event_status(app, declined) == "declined"
 
 
 def test_too_little_travel_time_is_caught_and_an_override_is_recorded(app, client, auth, frozen, coordinator,
@@ -442,7 +470,7 @@ def test_an_edit_that_races_into_a_booking_gets_a_clear_message(app, client, aut
     auth.login(coordinator)
     response = client.post(f"/tours/manage/events/{other}/edit", data=dict(
         EVENT_FORM, speaker_id=speaker.id, host_email="host@example.org", title="A talk"))
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "just booked for that time by someone else" in response.data.decode()
     with app.app_context():
         assert db.session.get(TourEvent, other).starts_at.date() == dt.date(2030, 11, 10)
