@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import urlsplit
 
 from flask import Response, request
 
 MAX_PAGE = 10_000
+# The largest record number a database integer holds.
+MAX_RECORD_ID = 2**31 - 1
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A plain number (-102, 3.5) is no formula, and must stay a number for the spreadsheet's sums.
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -39,13 +44,21 @@ def page_arg() -> int:
     return max(1, min(page, MAX_PAGE))
 
 
+def id_arg(name: str) -> int | None:
+    """A record number from the query string; None when absent, not a number, or beyond any record's."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_RECORD_ID else None
+
+
 def csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    if text.startswith(FORMULA_PREFIXES) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def csv_response(header: list[str], rows, filename: str) -> Response:

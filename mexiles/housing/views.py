@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..access import Role, roles_required
 from ..forms import options
-from ..http import csv_response, page_arg
+from ..http import csv_response, id_arg, page_arg
 from ..people import services as people
 from ..people.vocabulary import LANGUAGES
 from . import services, vocabulary
@@ -134,7 +134,7 @@ def waitlist():
 @bp.route("/requests/new", methods=["GET", "POST"])
 @housing_staff
 def request_create():
-    person_id = request.args.get("person", type=int)
+    person_id = id_arg("person")
     if person_id is None:
         return _pick_person()
     person = people.get(person_id) or abort(404)
@@ -158,9 +158,10 @@ def request_create():
 
 
 def _pick_person():
-    form = PersonSearchForm(request.args)
+    # Searches are POSTed: part of a legal name must not end up in access logs or browser history.
+    form = PersonSearchForm()
     rows = []
-    if form.q.data and form.validate():
+    if form.validate_on_submit() and form.q.data:
         try:
             rows = people.search(current_user, form.q.data)
         except people.SearchTooShort as too_short:
@@ -207,6 +208,7 @@ def request_edit(request_id):
         else:
             flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("housing.request_detail", request_id=req.id))
+    services.waitlist.view(req, current_user)
     return render_template("housing/request_form.html", form=form, person=person, req=req)
 
 
@@ -247,7 +249,7 @@ def find():
     """Sites with enough free beds on every night, best fit first; from a request, with its household."""
     req = person = None
     if "request" in request.args:
-        req, person = _request_for_user(request.args.get("request", type=int) or 0)
+        req, person = _request_for_user(id_arg("request") or 0)
     searching = "start" in request.args
     form = FindForm(request.args) if searching or not req else FindForm(
         beds=req.household_size, start=max(req.wanted_from, services.today()), needs=req.needs)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..access import Role, public, roles_required
 from ..extensions import limiter
 from ..forms import options
-from ..http import page_arg
+from ..http import id_arg, page_arg
 from . import bookings, calendar, services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
                     OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, StepForm, UnavailableForm)
@@ -75,7 +75,9 @@ def booked():
 @public
 def feed(token):
     speaker = speakers.for_feed_token(token) or abort(404)
-    return _ics(calendar.feed(speaker, services.speaker_events(speaker)), "tours.ics")
+    events = services.speaker_events(speaker)
+    services.view_in_feed(events)
+    return _ics(calendar.feed(speaker, events), "tours.ics")
 
 
 # --- Coordinators: the inbox of requests ---------------------------------------------------
@@ -149,8 +151,8 @@ def _save_event(form, event, booking=None):
 @coordinators
 def new_event():
     booking = None
-    if request.args.get("request", type=int):
-        booking = bookings.get(request.args.get("request", type=int)) or abort(404)
+    if "request" in request.args:
+        booking = bookings.get(id_arg("request") or 0) or abort(404)
     if request.method == "GET" and booking:
         start, end = timing.local(booking.starts_at, booking.time_zone), timing.local(booking.ends_at, booking.time_zone)
         form = EventForm(data={
@@ -175,6 +177,7 @@ def new_event():
 @coordinators
 def event(event_id):
     event = services.get(event_id) or abort(404)
+    services.view(event, current_user)
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
                            step_form=StepForm(), donation_url=services.donation_url(event),
                            actor_names=services.history_names(event))
@@ -195,6 +198,7 @@ def edit_event(event_id):
     if form.validate_on_submit() and form.check_clock() and _save_event(form, event):
         flash(_("Changes saved."), "success")
         return redirect(url_for("tours.event", event_id=event.id))
+    services.view(event, current_user)
     return render_template("tours/event_form.html", form=form, event=event, booking=None)
 
 
@@ -330,6 +334,7 @@ def portal():
 def my_event(event_id):
     speaker = _own_profile()
     event = services.for_speaker(current_user, event_id) or abort(404)
+    services.view(event, current_user)
     return render_template("tours/my_event.html", speaker=speaker, event=event, form=RespondForm())
 
 
@@ -356,6 +361,7 @@ def respond(event_id):
 @speaker_only
 def my_event_ics(event_id):
     event = services.for_speaker(current_user, event_id) or abort(404)
+    services.view(event, current_user)
     return _ics(calendar.event_file(event, for_speaker=True), f"event-{event.id}.ics")
 
 
