@@ -58,6 +58,28 @@ def test_odd_numbers_in_any_query_string_never_answer_500(app, client, auth, mak
     assert walked > 100
 
 
+def test_odd_numbers_on_pages_of_real_records_never_answer_500(app, client, auth, runner):
+    """The same on every page of a record, with the demo data's record numbers."""
+    from mexiles.accounts.demo import PASSWORD
+    from tests.test_audit_walk import _sample_ids, _urls
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        ids = {key: found[:1] for key, found in _sample_ids().items()}  # one record of each kind
+    walked = 0
+    for email, roles in (("admin@example.org", {Role.ADMIN}), ("speaker@example.org", {Role.SPEAKER})):
+        client.post("/account/login", data={"email": email, "password": PASSWORD})
+        for url in sorted({u for u in _urls(app, roles, ids) if "<" not in u and "?" not in u}):
+            if url.endswith("/account/logout"):
+                continue
+            for value in ("99999999999999999999", "0001-01-01"):
+                response = client.get(f"{url}?" + "&".join(f"{name}={value}" for name in QUERY_FIELDS))
+                assert response.status_code < 500, (url, value, response.status_code)
+                walked += 1
+        client.post("/account/logout")
+    assert walked > 80
+
+
 def test_the_housing_person_picker_searches_by_post(app, client, auth, make_user, make_person):
     coordinator = make_user("coordinator")
     make_person([coordinator.id], legal_name="Rosaura Benavides Ortega", alias="La Rosa")
