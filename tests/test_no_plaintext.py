@@ -129,3 +129,27 @@ def test_no_free_text_is_stored_in_clear(app, client, auth, make_user, make_pers
     assert "gaaaaa" in raw and "casa marcada" in raw  # a site's name is in clear by design: the dump reads rows
     assert [m for m in MARKERS if m in raw] == []
     assert "555 0142" not in raw and "555 0143" not in raw
+
+
+def test_key_rotation_reaches_every_encrypted_column(app, runner, monkeypatch):
+    """After `flask keys rotate`, the newest key alone opens every stored value of every table."""
+    from cryptography.fernet import Fernet
+
+    from mexiles import crypto
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    new_key, old_keys = Fernet.generate_key().decode(), app.config["FIELD_ENCRYPTION_KEYS"]
+    monkeypatch.setitem(app.extensions, "mexiles.field_cipher",
+                        crypto.FieldCipher([new_key, *old_keys], app.config["SEARCH_INDEX_KEY"]))
+    result = runner.invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    only_new = crypto.FieldCipher([new_key], app.config["SEARCH_INDEX_KEY"])
+    opened = 0
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in (c for c in table.columns if isinstance(c.type, crypto.EncryptedString)):
+                for (token,) in db.session.execute(text(f'SELECT "{column.name}" FROM "{table.name}" '
+                                                        f'WHERE "{column.name}" IS NOT NULL')):
+                    only_new.decrypt(token)
+                    opened += 1
+    assert opened > 50
