@@ -8,7 +8,15 @@ each step of a tour event and for booking despite a conflict (a speaker's reason
 say where she hides), the descriptions of in-kind gifts, refund reasons, and the Stripe events kept
 until their payment is known (they name the payer) become Fernet tokens (``EncryptedString``).
 What is stored today is encrypted here, with the first key of FIELD_ENCRYPTION_KEYS; the
-downgrade decrypts it again.
+downgrade decrypts it again. No query looks these columns up, sorts or filters by them.
+
+Kept in clear on purpose (every other String/Text column of the models is a code, an id or a
+token hash): the sign-in email of accounts and the donors' email key (looked up on every sign-in
+and gift); what the public tour page shows of a talk (title, city, venue, organisation, topic; on a
+booking request they are the talk's, not the host's); speakers' alias, bios and topics (public by
+design); campaign and fund texts (public); care providers' names and professional contacts (a
+directory of services); housing site names (labels coordinators choose, unique); Stripe's codes
+and the refused attempts' machine notes.
 """
 from alembic import op
 import sqlalchemy as sa
