@@ -57,6 +57,9 @@ ARGUMENT_TABLES = {
     "event_id": "tour_events", "speaker_id": "tour_speakers",
     ("housing", "request_id"): "housing_requests", ("tours", "request_id"): "tour_booking_requests",
 }
+# Record numbers some pages take from their query string (to start a form from a record).
+QUERY_TABLES = {"person": "people", "provider": "care_providers", ("housing", "request"): "housing_requests",
+                ("tours", "request"): "tour_booking_requests"}
 IDS_PER_ARGUMENT = 3
 MARKER = re.compile(r"Mk\d{5}q")
 STAFF_PAGES = "/account/staff"
@@ -128,7 +131,7 @@ def _covered(entries) -> set[tuple[str, str]]:
 def _sample_ids() -> dict[str, list]:
     models = _models_by_table()
     ids = {}
-    for key, table in ARGUMENT_TABLES.items():
+    for key, table in [*ARGUMENT_TABLES.items(), *((("?", k), t) for k, t in QUERY_TABLES.items())]:
         model = models[table]
         ids[key] = list(db.session.scalars(select(model.id).order_by(model.id.desc()).limit(IDS_PER_ARGUMENT)))
     from mexiles.giving.models import Campaign
@@ -149,6 +152,11 @@ def _urls(app, role_set, ids):
         for n in range(max((len(c) for c in choices), default=1)):
             values = {arg: c[min(n, len(c) - 1)] for arg, c in zip(sorted(rule.arguments), choices)}
             yield adapter.build(rule.endpoint, values)
+        if not rule.arguments:
+            for n in range(IDS_PER_ARGUMENT):
+                query = {name: found[min(n, len(found) - 1)] for name in ("person", "provider", "request")
+                         if (found := ids.get(("?", (section, name)), ids.get(("?", name))))}
+                yield adapter.build(rule.endpoint, query)
 
 
 @pytest.mark.parametrize("email", [a[0] for a in ACCOUNTS])

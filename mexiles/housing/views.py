@@ -154,6 +154,7 @@ def request_create():
         else:
             flash(_("%(alias)s is on the waitlist.", alias=person.alias), "success")
             return redirect(url_for("housing.request_detail", request_id=req.id))
+    people.view(person, current_user)  # the form shows who it is for, and their household
     return render_template("housing/request_form.html", form=form, person=person, req=None)
 
 
@@ -250,6 +251,7 @@ def find():
     req = person = None
     if "request" in request.args:
         req, person = _request_for_user(id_arg("request") or 0)
+        services.waitlist.view(req, current_user)
     searching = "start" in request.args
     form = FindForm(request.args) if searching or not req else FindForm(
         beds=req.household_size, start=max(req.wanted_from, services.today()), needs=req.needs)
