@@ -13,6 +13,7 @@ staff pages, where the staff are the subject).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 
@@ -24,6 +25,7 @@ from mexiles.accounts.demo import ACCOUNTS, PASSWORD
 from mexiles.audit.models import AuditEntry
 from mexiles.crypto import EncryptedDate, EncryptedJSON, EncryptedString
 from mexiles.extensions import db
+from tests.tours.conftest import coordinator, feed_url, frozen, make_event, make_speaker  # noqa: F401 (fixtures)
 
 # table -> (audit subject type, the column naming the record it belongs under, or None for itself)
 SUBJECTS = {
@@ -193,3 +195,21 @@ def test_every_page_that_shows_a_protected_value_audits_it(app, runner, email):
     if "admin" in roles:  # the walk does reach the protected values
         assert marked > 20
     assert dict(unaudited) == {}, "\n".join(f"{url}: {sorted(records)}" for url, records in sorted(unaudited.items()))
+
+
+def test_the_speakers_calendar_feed_audits_each_event_it_carries(app, client, auth, frozen, make_speaker,
+                                                                 make_event):
+    """The feed is reached by its secret address, which the walk cannot guess; it carries hosts' contacts."""
+    speaker = make_speaker()
+    event_ids = {make_event(speaker, steps=("offered",)), make_event(speaker, day=dt.date(2030, 11, 9),
+                                                                     steps=("offered",))}
+    auth.login(speaker.user)
+    url = feed_url(client)
+    auth.logout()
+    with app.app_context():
+        before = db.session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
+    feed = client.get(url).data.decode()
+    assert "Pat Host" in feed
+    with app.app_context():
+        read = {(e.action, e.subject_id) for e in db.session.scalars(select(AuditEntry).where(AuditEntry.id > before))}
+    assert read == {("tour_event.feed", str(i)) for i in event_ids}

@@ -164,3 +164,11 @@ def test_the_app_role_reads_and_appends_to_the_trail(app):
                               "VALUES (now(), 'test.append', 'test', '{}')"))
             assert conn.execute(text("SELECT count(*) FROM audit_entries WHERE action = 'test.append'")).scalar() == 1
             conn.rollback()
+
+def test_grant_app_role_refuses_what_it_cannot_do(runner):
+    result = runner.invoke(args=["db", "grant-app-role", 'app"; DROP TABLE audit_entries; --'])
+    assert result.exit_code != 0
+    if not on_postgres():
+        assert "PostgreSQL only" in result.output
+    else:
+        assert "not a plain role name" in result.output
