@@ -17,7 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import access, crypto, errors, formatting, i18n
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
-from .http import current_page
+from .http import MAX_RECORD_ID, current_page
 from .settings import from_environment
 
 PACKAGE = Path(__file__).resolve().parent
@@ -92,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
     crypto.init_app(app)
+    from . import grants  # noqa: F401  (adds `flask db grant-app-role`)
     i18n.init_app(app)
     from .demo import demo_cli
     app.cli.add_command(demo_cli)
@@ -104,7 +105,7 @@ class RecordIdConverter(IntegerConverter):
     """``<int:…>`` in every route: ids beyond a database integer are simply not found."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_RECORD_ID)
         super().__init__(map, *args, **kwargs)
 
 

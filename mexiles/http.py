@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, request
@@ -11,9 +12,12 @@ from flask import Response, current_app, request
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
-MAX_ID = 2**31 - 1  # ids are INTEGER columns
+# The largest record number a database integer holds.
+MAX_RECORD_ID = 2**31 - 1
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A plain number (-102, 3.5) is no formula, and must stay a number for the spreadsheet's sums.
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -72,7 +76,7 @@ def id_arg(name: str) -> int | None:
     value = request.args.get(name, type=int)
     if value is None:
         return None
-    return value if 0 < value <= MAX_ID else 0
+    return value if 0 < value <= MAX_RECORD_ID else 0
 
 
 def csv_cell(value) -> str:
@@ -81,7 +85,9 @@ def csv_cell(value) -> str:
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    if text.startswith(FORMULA_PREFIXES) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def csv_response(header: list[str], rows, filename: str) -> Response:

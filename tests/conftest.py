@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 os.environ["MEXILES_ENV"] = "testing"
@@ -36,20 +37,59 @@ def on_postgres() -> bool:
 
 
 @pytest.fixture(scope="session")
-def database(tmp_path_factory):
-    """The URL of an empty database for this test session."""
+def database_server(tmp_path_factory):
+    """PostgreSQL: an engine on the server as its superuser, which creates databases and roles."""
     if not on_postgres():
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield None
         return
-    server = make_url(database_url(tmp_path_factory.getbasetemp()))
-    name = f"mexiles_test_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin = create_engine(make_url(database_url(tmp_path_factory.getbasetemp())), isolation_level="AUTOCOMMIT")
+    yield admin
     admin.dispose()
+
+
+@contextmanager
+def fresh_database(database_server, tmp_path):
+    """The URL of a new, empty database, dropped afterwards (a file on SQLite)."""
+    if database_server is None:
+        yield f"sqlite:///{tmp_path / f'{secrets.token_hex(4)}.sqlite3'}"
+        return
+    name = f"mexiles_test_{secrets.token_hex(4)}"
+    with database_server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield database_server.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with database_server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database(database_server, app_role, tmp_path_factory):
+    """The URL of an empty database for this test session, as its owner (dropped before the role)."""
+    with fresh_database(database_server, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app_role(database_server):
+    """PostgreSQL: a role of its own for this session that owns nothing, which the app runs as."""
+    if database_server is None:
+        yield None
+        return
+    role = f"mexiles_app_{secrets.token_hex(4)}"
+    with database_server.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    yield role
+    with database_server.connect() as conn:
+        conn.execute(text(f'DROP ROLE "{role}"'))
+
+
+@pytest.fixture(scope="session")
+def owner_engine(database):
+    """The schema's owner, for what the app may not do (building the schema, emptying tables)."""
+    engine = create_engine(make_url(database))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -59,11 +99,10 @@ def mailbox():
     box.close()
 
 
-@pytest.fixture(scope="session")
-def app(database, mailbox):
-    app = create_app({
+def app_config(database_url_: str, mailbox) -> dict:
+    return {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database,
+        "SQLALCHEMY_DATABASE_URI": database_url_,
         "SERVER_NAME": "mexiles.test",
         "WTF_CSRF_ENABLED": False,
         "ARGON2_TIME_COST": 1,
@@ -77,16 +116,32 @@ def app(database, mailbox):
         "STRIPE_SECRET_KEY": "",
         "STRIPE_PUBLISHABLE_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",
-    })
-    with app.app_context():
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database, app_role, mailbox):
+    """The app. On PostgreSQL the owner builds the schema and grants the app role what the README
+    says, with the command the README names; the app then runs as that role."""
+    owner = create_app(app_config(database, mailbox))
+    with owner.app_context():
         upgrade()
+    if app_role is not None:
+        result = owner.test_cli_runner().invoke(args=["db", "grant-app-role", app_role])
+        assert result.exit_code == 0, result.output
+        with owner.app_context():
+            db.engine.dispose()
+        app = create_app(app_config(make_url(database).set(username=app_role).render_as_string(hide_password=False),
+                                    mailbox))
+    else:
+        app = owner
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
-def _isolated(request, app, mailbox):
+def _isolated(request, app, mailbox, owner_engine):
     """Run the test in a transaction that is rolled back afterwards."""
     limiter.reset()
     mailbox.clear()
@@ -94,7 +149,7 @@ def _isolated(request, app, mailbox):
         if not on_postgres():
             pytest.skip("commits for real: PostgreSQL only")
         yield
-        _truncate_all(app)
+        _truncate_all(owner_engine)
         return
     with app.app_context():
         connection = db.engine.connect()
@@ -111,13 +166,12 @@ def _isolated(request, app, mailbox):
         connection.close()
 
 
-def _truncate_all(app) -> None:
-    with app.app_context():
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            # The audit trail refuses TRUNCATE; tests run as a superuser, who may switch triggers off.
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+def _truncate_all(owner_engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with owner_engine.begin() as conn:
+        # The audit trail refuses TRUNCATE; the owner here is a superuser, who may switch triggers off.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -294,8 +294,17 @@ def set_active(user: User, active: bool, actor) -> None:
     db.session.commit()
 
 
-def staff_page(page: int = 1):
-    return db.paginate(select(User).order_by(User.email), page=page, per_page=100, error_out=False)
+def staff_page(page: int, actor):
+    """A page of accounts; each shown (with its name) is audited."""
+    found = db.paginate(select(User).order_by(User.email), page=page, per_page=100, error_out=False)
+    audit.record_each("users.list", SUBJECT, [u.id for u in found.items], actor=actor)
+    db.session.commit()
+    return found
+
+
+def view_user(user: User, actor) -> None:
+    audit.record("user.view", SUBJECT, user.id, actor=actor)
+    db.session.commit()
 
 
 def get_user(user_id: int) -> User | None:

@@ -175,7 +175,7 @@ def staff():
         else:
             flash(_("Invitation sent."), "success")
             return redirect(url_for("accounts.staff"))
-    page = services.staff_page(page_arg())
+    page = services.staff_page(page_arg(), current_user)
     return render_template("accounts/staff.html", form=form, page=page, role_labels=ROLE_LABELS)
 
 
@@ -192,6 +192,7 @@ def staff_member(user_id):
         else:
             flash(_("Roles saved."), "success")
             return redirect(url_for("accounts.staff_member", user_id=user.id))
+    services.view_user(user, current_user)
     return render_template("accounts/staff_member.html", form=form, user=user, confirm=ConfirmForm())
 
 

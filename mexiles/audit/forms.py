@@ -13,7 +13,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor_email = StringField(_l("Who (email)"), validators=[Optional(), Length(max=254)])
+    # Chosen from a list, so that no part of a name or an address travels in the query string.
+    actor = SelectField(_l("Who (email)"), validators=[Optional()])
     action = SelectField(_l("Action"), validators=[Optional()], validate_choice=False)
     subject_type = SelectField(_l("Record type"), validators=[Optional()], validate_choice=False)
     subject_id = StringField(_l("Record number"), validators=[Optional(), Length(max=64)])

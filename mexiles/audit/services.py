@@ -42,7 +42,7 @@ def record_each(action: str, subject_type: str, subject_ids, actor=None, **detai
 
 @dataclass
 class AuditFilter:
-    actor_email: str = ""
+    actor: str = ""  # a user id, from the list of known actors
     action: str = ""
     subject_type: str = ""
     subject_id: str = ""
@@ -51,12 +51,9 @@ class AuditFilter:
 
 
 def search(criteria: AuditFilter, page: int = 1):
-    from ..accounts.models import User
-
     query = select(AuditEntry).order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
-    if criteria.actor_email:
-        query = query.join(User, AuditEntry.actor_id == User.id).where(
-            User.email.contains(criteria.actor_email.strip().lower(), autoescape=True))
+    if criteria.actor:
+        query = query.where(AuditEntry.actor_id == int(criteria.actor))
     if criteria.action:
         query = query.where(AuditEntry.action == criteria.action)
     if criteria.subject_type:
@@ -69,6 +66,13 @@ def search(criteria: AuditFilter, page: int = 1):
         query = query.where(AuditEntry.occurred_at < dt.datetime.combine(criteria.until + dt.timedelta(days=1),
                                                                           dt.time.min))
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def known_actors() -> list:
+    from ..accounts.models import User
+
+    return list(db.session.scalars(select(User).where(User.id.in_(select(AuditEntry.actor_id).distinct()))
+                                   .order_by(User.email)))
 
 
 def known_actions() -> list[str]:

@@ -14,6 +14,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @roles_required(Role.ADMIN)
 def index():
     form = AuditFilterForm(request.args)
+    form.actor.choices = options([("", _("Any"))] + [(str(u.id), u.email) for u in services.known_actors()])
     form.action.choices = options([("", _("Any"))] + [(a, a) for a in services.known_actions()])
     form.subject_type.choices = options([("", _("Any"))] + [(t, t) for t in services.known_subject_types()])
     criteria = services.AuditFilter()

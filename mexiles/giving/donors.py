@@ -101,13 +101,16 @@ def ensure_account(donor: Donor):
     return user
 
 
-def listing(page: int = 1, query: str = ""):
-    """A page of donors and {donor id: (gifts, net cents, last gift)}: two queries whatever the size."""
+def listing(page: int, query: str, actor):
+    """A page of donors and {donor id: (gifts, net cents, last gift)}: two queries whatever the size.
+    Each donor shown (with their name) is audited."""
     statement = select(Donor).order_by(Donor.email_key)
     if query:
         statement = statement.where(Donor.email_key.contains(email_key(query), autoescape=True))
     found = db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False, count=True)
     ids = [d.id for d in found.items]
+    audit.record_each("donors.search" if query else "donors.list", "donor", ids, actor=actor)
+    db.session.commit()
     totals = {row[0]: row[1:] for row in db.session.execute(
         select(Gift.donor_id, func.count(Gift.id), func.coalesce(func.sum(Gift.net_cents), 0),
                func.max(Gift.received_at))

@@ -32,6 +32,6 @@ def donors_csv(actor) -> Response:
     donors = db.session.scalars(select(Donor).order_by(Donor.id)).all()
     rows = [(d.id, d.email_key, d.name or "", d.address or "", d.locale, "yes" if d.listed else "no",
              d.created_at.isoformat(timespec="seconds")) for d in donors]
-    audit.record("donor.export", "donor", None, actor=actor, rows=len(donors), fields=list(DONOR_COLUMNS))
+    audit.record_each("donor.export", "donor", [d.id for d in donors], actor=actor, fields=list(DONOR_COLUMNS))
     db.session.commit()
     return csv_response(DONOR_COLUMNS, rows, "donors.csv")

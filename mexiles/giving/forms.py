@@ -168,6 +168,10 @@ class AmountForm(FlaskForm):
             raise ValidationError(_l("The smallest gift we can take online is %(amount)s.", amount=money(minimum)))
 
 
+class DonorSearchForm(FlaskForm):
+    q = StringField(_l("Find by email"), validators=[Optional(), Length(max=254)])
+
+
 class StatementForm(FlaskForm):
     class Meta:
         csrf = False

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..crypto import EncryptedString
+from ..crypto import EncryptedJSON, EncryptedString
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -177,7 +177,7 @@ class Gift(db.Model):
     # for an existing donor never rewrites that donor's name or address.
     donor_name: Mapped[str | None] = mapped_column(EncryptedString)
     donor_address: Mapped[str | None] = mapped_column(EncryptedString)
-    description: Mapped[str | None] = mapped_column(String(500))  # in-kind gifts, check numbers
+    description: Mapped[str | None] = mapped_column(EncryptedString)  # in-kind gifts, check numbers
     disputed: Mapped[bool] = mapped_column(default=False)
     failure_code: Mapped[str | None] = mapped_column(String(64))
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -236,7 +236,7 @@ class Refund(db.Model):
     gift_id: Mapped[int] = mapped_column(ForeignKey("giving_gifts.id", ondelete="RESTRICT"), index=True)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     amount_cents: Mapped[int]
-    reason: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(EncryptedString)
     status: Mapped[str] = mapped_column(String(16), default="succeeded", server_default="succeeded")
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -267,7 +267,7 @@ class StripeEvent(db.Model):
     # not know yet: replayed when we do) or unplaced (the ledger cannot place it: for staff, ``note``).
     outcome: Mapped[str] = mapped_column(String(16), default="processed")
     waits_for: Mapped[str | None] = mapped_column(String(255), index=True)
-    payload: Mapped[dict | None] = mapped_column(JSON)
+    payload: Mapped[dict | None] = mapped_column(EncryptedJSON)
     note: Mapped[str | None] = mapped_column(String(200))
     stripe_created: Mapped[int] = mapped_column(default=0)
     # The API version Stripe shaped the object in; another than the app's is shown to staff.

@@ -114,6 +114,14 @@ def average_and_median(year: int, count: int | None = None, total: int | None = 
     return count, round(total / count), round(median)
 
 
+FIRST_YEAR = 1990  # before the organisation and online giving
+
+
+def years() -> range:
+    """The years a report can cover: none before FIRST_YEAR, none after the next."""
+    return range(FIRST_YEAR, localtime.today().year + 2)
+
+
 def build(year: int) -> Report:
     rows = _year_rows(year)
     count, average, median = average_and_median(year, sum(r[4] for r in rows), sum(int(r[5]) for r in rows))

@@ -174,14 +174,17 @@ def refund(gift: Gift, amount_cents: int, reason: str | None, actor) -> None:
     db.session.commit()
 
 
-def gifts_page(page: int = 1, filters: dict | None = None):
-    filters = filters or {}
+def gifts_page(page: int, filters: dict, actor):
+    """A page of gifts, each shown with its donor's name (audited)."""
     query = select(Gift).order_by(Gift.received_at.desc(), Gift.id.desc())
     if filters.get("status"):
         query = query.where(Gift.status == filters["status"])
     if filters.get("disputed"):
         query = query.where(Gift.disputed)
-    return db.paginate(query, page=page, per_page=50, error_out=False, count=True)
+    found = db.paginate(query, page=page, per_page=50, error_out=False, count=True)
+    audit.record_each("gifts.list", "gift", [g.id for g in found.items], actor=actor)
+    db.session.commit()
+    return found
 
 
 def open_disputes() -> list[Dispute]:

@@ -8,7 +8,7 @@ from ..access import Role, roles_required
 from ..formatting import money
 from ..http import page_arg
 from . import donors, exports, localtime, reports, services, webhooks
-from .forms import CampaignForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
+from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
 from .stripe_gateway import API_VERSION, StripeError
 from .views import bp
 
@@ -94,12 +94,14 @@ def campaign_edit(campaign_id=None):
 
 # --- Donors -----------------------------------------------------------------------------------
 
-@bp.route("/staff/donors")
+@bp.route("/staff/donors", methods=["GET", "POST"])
 @staff_only
 def donor_list():
-    query = request.args.get("q", "").strip()
-    page, totals = donors.listing(page_arg(), query)
-    return render_template("giving/staff/donors.html", page=page, totals=totals, q=query)
+    # Searches are POSTed: an email address often holds a name, which must stay out of access logs.
+    form = DonorSearchForm()
+    query = (form.q.data or "").strip() if form.validate_on_submit() else ""
+    page, totals = donors.listing(1 if query else page_arg(), query, current_user)
+    return render_template("giving/staff/donors.html", page=page, totals=totals, form=form, searching=bool(query))
 
 
 @bp.route("/staff/donors/<int:donor_id>", methods=["GET", "POST"])
@@ -126,7 +128,7 @@ def donor_detail(donor_id):
 @staff_only
 def gift_list():
     filters = {"status": request.args.get("status", ""), "disputed": request.args.get("disputed") == "1"}
-    page = services.gifts_page(page_arg(), filters)
+    page = services.gifts_page(page_arg(), filters, current_user)
     return render_template("giving/staff/gifts.html", page=page, filters=filters, locale=_locale())
 
 
@@ -175,11 +177,15 @@ def gift_detail(gift_id):
 @bp.route("/staff/reports")
 @staff_only
 def report():
-    year = request.args.get("year", localtime.today().year, type=int)
+    year, status = request.args.get("year", localtime.today().year, type=int), 200
+    if year not in reports.years():
+        flash(_("Reports cover the years %(first)s to %(last)s.", first=reports.years()[0],
+                last=reports.years()[-1]), "error")
+        year, status = localtime.today().year, 400
     built = reports.build(year)
-    return render_template("giving/staff/reports.html", report=built,
+    return render_template("giving/staff/reports.html", report=built, years=reports.years(),
                            fund_rows=[(f.name(_locale()), *rest) for f, *rest in built.by_fund],
-                           campaign_rows=[(c.title(_locale()), *rest) for c, *rest in built.by_campaign])
+                           campaign_rows=[(c.title(_locale()), *rest) for c, *rest in built.by_campaign]), status
 
 
 @bp.route("/staff/export/gifts.csv")

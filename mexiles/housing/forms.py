@@ -88,9 +88,6 @@ class SiteForm(FlaskForm):
 
 
 class PersonSearchForm(FlaskForm):
-    class Meta:
-        csrf = False
-
     q = StringField(_l("Find the person by name or alias"), validators=[Optional(), Length(max=120)])
 
 

@@ -154,13 +154,15 @@ def request_create():
         else:
             flash(_("%(alias)s is on the waitlist.", alias=person.alias), "success")
             return redirect(url_for("housing.request_detail", request_id=req.id))
+    people.view(person, current_user)  # the form shows who it is for, and their household
     return render_template("housing/request_form.html", form=form, person=person, req=None)
 
 
 def _pick_person():
-    form = PersonSearchForm(request.args)
+    # Searches are POSTed: part of a legal name must not end up in access logs or browser history.
+    form = PersonSearchForm()
     rows = []
-    if form.q.data and form.validate():
+    if form.validate_on_submit() and form.q.data:
         try:
             rows = people.search(current_user, form.q.data)
         except people.SearchTooShort as too_short:
@@ -207,6 +209,7 @@ def request_edit(request_id):
         else:
             flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("housing.request_detail", request_id=req.id))
+    services.waitlist.view(req, current_user)
     return render_template("housing/request_form.html", form=form, person=person, req=req)
 
 
@@ -248,6 +251,7 @@ def find():
     req = person = None
     if "request" in request.args:
         req, person = _request_for_user(id_arg("request") or 0)
+        services.waitlist.view(req, current_user)
     searching = "start" in request.args
     form = FindForm(request.args) if searching or not req else FindForm(
         beds=req.household_size, start=max(req.wanted_from, services.today()), needs=req.needs)

@@ -82,13 +82,13 @@ class BookingRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(12), default="new")
     organisation: Mapped[str] = mapped_column(String(200))
-    contact_name: Mapped[str] = mapped_column(String(120))
-    contact_email: Mapped[str] = mapped_column(String(254))
-    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_name: Mapped[str] = mapped_column(EncryptedString)
+    contact_email: Mapped[str] = mapped_column(EncryptedString)
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedString)
     starts_at: Mapped[dt.datetime]  # naive UTC
     ends_at: Mapped[dt.datetime]
     time_zone: Mapped[str] = mapped_column(String(64))
-    other_dates: Mapped[str | None] = mapped_column(Text)
+    other_dates: Mapped[str | None] = mapped_column(EncryptedString)
     city: Mapped[str] = mapped_column(String(120))
     venue: Mapped[str] = mapped_column(String(200))
     expected_audience: Mapped[int | None]
@@ -97,7 +97,7 @@ class BookingRequest(db.Model):
     host_locale: Mapped[str] = mapped_column(String(5))  # the host wrote in it; we answer in it
     honorarium_cents: Mapped[int | None]
     travel_support: Mapped[str] = mapped_column(String(10), default="none")
-    message: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(EncryptedString)
     # The honeypot was filled in: kept for a coordinator to look at, out of the inbox, never answered.
     flagged_spam: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
@@ -135,8 +135,8 @@ class TourEvent(db.Model):
     venue: Mapped[str] = mapped_column(String(200))
     listed: Mapped[bool] = mapped_column(default=True)  # on the public tour page once confirmed
     organisation: Mapped[str] = mapped_column(String(200))
-    host_name: Mapped[str] = mapped_column(String(120))
-    host_email: Mapped[str] = mapped_column(String(254))
+    host_name: Mapped[str] = mapped_column(EncryptedString)
+    host_email: Mapped[str] = mapped_column(EncryptedString)
     host_locale: Mapped[str] = mapped_column(String(5), default="en")
     language: Mapped[str] = mapped_column(String(5), default="en")
     expected_audience: Mapped[int | None]
@@ -170,7 +170,7 @@ class EventStep(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(EncryptedString)
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     event: Mapped[TourEvent] = relationship(back_populates="steps")
@@ -185,7 +185,7 @@ class ConflictOverride(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("tour_events.id", ondelete="CASCADE"), index=True)
     conflicts: Mapped[list[str]] = mapped_column(JSON)  # conflict keys, e.g. "travel:12", "notice"
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(EncryptedString)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

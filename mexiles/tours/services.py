@@ -159,6 +159,18 @@ def get(event_id: int) -> TourEvent | None:
                                                         selectinload(TourEvent.overrides)])
 
 
+def view(event: TourEvent, by) -> None:
+    """A look at an event with its host's contact details and the reasons given: audited."""
+    audit.record("tour_event.view", SUBJECT, event.id, actor=by)
+    db.session.commit()
+
+
+def view_in_feed(events) -> None:
+    """The speaker's calendar feed carries the hosts' contact details: each event read is audited."""
+    audit.record_each("tour_event.feed", SUBJECT, [e.id for e in events])
+    db.session.commit()
+
+
 def history_names(event: TourEvent) -> dict[int, str]:
     """Who took each step, by user id. A speaker's account name is often their legal name, so every
     speaker (the event's own, or an earlier one who declined) is named by their public name."""

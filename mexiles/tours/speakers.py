@@ -62,7 +62,7 @@ def listing() -> list[Speaker]:
     """Every speaker, legal names included, for coordinators; the look is audited."""
     speakers = all_speakers()
     if speakers:
-        audit.record("tour_speakers.list", SUBJECT, ids=[s.id for s in speakers])
+        audit.record_each("tour_speakers.list", SUBJECT, [s.id for s in speakers])
     db.session.commit()
     return speakers
 

@@ -75,7 +75,9 @@ def booked():
 @public
 def feed(token):
     speaker = speakers.for_feed_token(token) or abort(404)
-    return _ics(calendar.feed(speaker, services.speaker_events(speaker)), "tours.ics")
+    events = services.speaker_events(speaker)
+    services.view_in_feed(events)
+    return _ics(calendar.feed(speaker, events), "tours.ics")
 
 
 # --- Coordinators: the inbox of requests ---------------------------------------------------
@@ -150,8 +152,9 @@ def _save_event(form, event, booking=None):
 @coordinators
 def new_event():
     booking = None
-    if id_arg("request") is not None:
-        booking = bookings.get(id_arg("request")) or abort(404)
+    if "request" in request.args:
+        booking = bookings.get(id_arg("request") or 0) or abort(404)
+        bookings.view(booking)  # the form is filled in with the host's contact details
     if request.method == "GET" and booking:
         start, end = timing.local(booking.starts_at, booking.time_zone), timing.local(booking.ends_at, booking.time_zone)
         form = EventForm(data={
@@ -178,6 +181,7 @@ def new_event():
 @coordinators
 def event(event_id):
     event = services.get(event_id) or abort(404)
+    services.view(event, current_user)
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
                            step_form=StepForm(), donation_url=services.donation_url(event),
                            actor_names=services.history_names(event))
@@ -201,6 +205,7 @@ def edit_event(event_id):
             flash(_("Changes saved."), "success")
             return redirect(url_for("tours.event", event_id=event.id))
         status = 409
+    services.view(event, current_user)
     return render_template("tours/event_form.html", form=form, event=event, booking=None), status
 
 
@@ -336,6 +341,7 @@ def portal():
 def my_event(event_id):
     speaker = _own_profile()
     event = services.for_speaker(current_user, event_id) or abort(404)
+    services.view(event, current_user)
     return render_template("tours/my_event.html", speaker=speaker, event=event, form=RespondForm())
 
 
@@ -364,6 +370,7 @@ def respond(event_id):
 @speaker_only
 def my_event_ics(event_id):
     event = services.for_speaker(current_user, event_id) or abort(404)
+    services.view(event, current_user)
     return _ics(calendar.event_file(event, for_speaker=True), f"event-{event.id}.ics")
 
 

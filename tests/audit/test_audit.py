@@ -4,6 +4,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mexiles.audit.models import AuditEntry, AuditEntryImmutable
 from mexiles.extensions import db
+from tests.conftest import on_postgres
 from tests.people.conftest import FULL_RECORD, add_person  # noqa: F401 (fixture)
 
 
@@ -59,7 +60,15 @@ def test_the_orm_refuses_to_change_or_delete_entries(app):
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_entries SET action = 'tampered'", "DELETE FROM audit_entries"])
-def test_the_database_refuses_to_change_or_delete_entries(app, statement):
+def test_the_database_refuses_to_change_or_delete_entries(app, owner_engine, statement):
+    if on_postgres():  # as the owner: the app's role may not even try (see below)
+        with owner_engine.connect() as conn:
+            conn.execute(text("INSERT INTO audit_entries (occurred_at, action, subject_type, details) "
+                              "VALUES (now(), 'test', 'test', '{}')"))
+            with pytest.raises(DBAPIError, match="cannot be changed or deleted"):
+                conn.execute(text(statement))
+            conn.rollback()
+        return
     with app.app_context():
         db.session.add(AuditEntry(action="test", subject_type="test"))
         db.session.commit()
@@ -77,9 +86,9 @@ def test_admins_browse_and_filter_the_trail(app, client, auth, make_user, add_pe
     client.post("/account/logout")
     admin = make_user("admin")
     auth.login(admin)
-    page = client.get("/audit/", query_string={"action": "person.view", "actor_email": coordinator.email}).data.decode()
+    page = client.get("/audit/", query_string={"action": "person.view", "actor": coordinator.id}).data.decode()
     assert "person.view" in page and coordinator.email in page and f"#{person_id}" in page
-    page = client.get("/audit/", query_string={"action": "person.view", "actor_email": admin.email}).data.decode()
+    page = client.get("/audit/", query_string={"action": "person.view", "actor": admin.id}).data.decode()
     assert "No entries match" in page
     bad = client.get("/audit/", query_string={"since": "2026-12-01", "until": "2026-11-01"}).data.decode()
     assert "The end date is before the start date" in bad
@@ -121,8 +130,45 @@ def test_no_protected_value_reaches_the_audit_trail(app, client, auth, make_user
 
 
 @pytest.mark.postgres
-def test_postgres_refuses_to_truncate_the_trail(app):
-    with app.app_context():
+def test_postgres_refuses_to_truncate_the_trail_even_to_its_owner(owner_engine):
+    with owner_engine.connect() as conn:
         with pytest.raises(DBAPIError, match="cannot be changed or deleted"):
-            db.session.execute(text("TRUNCATE audit_entries"))
-        db.session.rollback()
+            conn.execute(text("TRUNCATE audit_entries"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_entries SET action = 'x'",
+    "DELETE FROM audit_entries",
+    "TRUNCATE audit_entries",
+    "DROP TRIGGER audit_entries_append_only ON audit_entries",
+    "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
+    "ALTER TABLE audit_entries DISABLE TRIGGER ALL",
+    "DROP FUNCTION audit_entries_append_only() CASCADE",
+])
+def test_the_app_role_cannot_change_the_trail_nor_its_triggers(app, statement):
+    """The app runs as the README's role: the database, not only the triggers, refuses it."""
+    with app.app_context():
+        with db.engine.connect() as conn:
+            with pytest.raises(DBAPIError) as refused:
+                conn.execute(text(statement))
+    assert refused.value.orig.sqlstate == "42501", refused.value  # insufficient_privilege
+
+
+@pytest.mark.postgres
+def test_the_app_role_reads_and_appends_to_the_trail(app):
+    with app.app_context():
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT current_user")).scalar().startswith("mexiles_app_")
+            conn.execute(text("INSERT INTO audit_entries (occurred_at, action, subject_type, details) "
+                              "VALUES (now(), 'test.append', 'test', '{}')"))
+            assert conn.execute(text("SELECT count(*) FROM audit_entries WHERE action = 'test.append'")).scalar() == 1
+            conn.rollback()
+
+def test_grant_app_role_refuses_what_it_cannot_do(runner):
+    result = runner.invoke(args=["db", "grant-app-role", 'app"; DROP TABLE audit_entries; --'])
+    assert result.exit_code != 0
+    if not on_postgres():
+        assert "PostgreSQL only" in result.output
+    else:
+        assert "not a plain role name" in result.output

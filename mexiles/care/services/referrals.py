@@ -28,8 +28,11 @@ def _loaded():
 # --- Making a referral ---------------------------------------------------------------------
 
 def referable_people(user) -> list:
-    """The people this user may refer: those whose record they see in full, by alias."""
+    """The people this user may refer: those whose record they see in full, by alias (audited: the
+    form lists them)."""
     ids = db.session.scalars(people.full_view_ids(user)).all()
+    audit.record_each("referral.people_offered", "person", ids, actor=user)
+    db.session.commit()
     return sorted(people.get_many(ids).values(), key=lambda p: p.alias.casefold())
 
 

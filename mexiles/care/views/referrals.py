@@ -12,7 +12,7 @@ from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, Ov
 from ..services import directory
 from ..vocabulary import STATUSES
 from . import bp
-from ...http import csv_response, page_arg
+from ...http import csv_response, id_arg, page_arg
 from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail
 
@@ -67,8 +67,8 @@ def referrals():
 @staff_only
 def referral_create():
     if request.method == "GET":
-        form = ReferralForm(formdata=None, person_id=request.args.get("person", 0, type=int),
-                            provider_id=request.args.get("provider", 0, type=int))
+        form = ReferralForm(formdata=None, person_id=id_arg("person") or 0,
+                            provider_id=id_arg("provider") or 0)
     else:
         form = ReferralForm()
     people = services.referable_people(current_user)

@@ -111,6 +111,8 @@ def waitlist(user, page: int = 1):
     on = today()
     rows = [WaitRow(r, found[r.person_id], may_act_for(user, found[r.person_id]), waited_days(r, on))
             for r in pagination.items]
+    audit.record_each("housing.waitlist", SUBJECT, [r.id for r in pagination.items], actor=user)
+    db.session.commit()
     return pagination, rows
 
 
