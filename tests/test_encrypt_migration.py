@@ -1,4 +1,4 @@
-"""0009_encrypt_free_text encrypts the free text already stored, on SQLite and on PostgreSQL."""
+"""0011_encrypt_free_text encrypts the free text already stored, on SQLite and on PostgreSQL."""
 import json
 
 from flask_migrate import downgrade, upgrade
@@ -10,7 +10,7 @@ from mexiles.giving.models import StripeEvent
 from mexiles.tours.models import BookingRequest
 from tests.conftest import app_config, fresh_database
 
-BEFORE = "0008_giving_fixes"
+BEFORE = "0010_account_security"
 PAYLOAD = {"id": "evt_1", "data": {"object": {"billing_details": {"name": "Ofelia Barragán Ruiz"}}}}
 
 

@@ -1,7 +1,7 @@
 """encrypt the free text a person can fill with something identifying
 
-Revision ID: 0009_encrypt_free_text
-Revises: 0008_giving_fixes
+Revision ID: 0011_encrypt_free_text
+Revises: 0010_account_security
 
 Hosts' names, addresses, phones and messages from the public booking form, the reasons given for
 each step of a tour event and for booking despite a conflict (a speaker's reason for declining can
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 
-revision = '0009_encrypt_free_text'
-down_revision = '0008_giving_fixes'
+revision = '0011_encrypt_free_text'
+down_revision = '0010_account_security'
 branch_labels = None
 depends_on = None
 

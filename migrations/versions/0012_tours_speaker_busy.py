@@ -1,7 +1,7 @@
 """speaking tours: a speaker is never held by two events at once, in any status that holds their time
 
-Revision ID: 0011_tours_speaker_busy
-Revises: 0010_account_security
+Revision ID: 0012_tours_speaker_busy
+Revises: 0011_encrypt_free_text
 
 The PostgreSQL exclusion constraint ``ex_tour_events_speaker_busy`` covered only accepted, confirmed
 and done events, so two coordinators saving at the same moment could each create a requested (or
@@ -18,8 +18,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_tours_speaker_busy'
-down_revision = '0010_account_security'
+revision = '0012_tours_speaker_busy'
+down_revision = '0011_encrypt_free_text'
 branch_labels = None
 depends_on = None
 
