@@ -18,12 +18,13 @@ from werkzeug.routing import IntegerConverter
 from . import access, crypto, errors, formatting, i18n
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .http import current_page
+from .jobs import services as jobs
 from .settings import from_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each domain is a package with views.py (a blueprint ``bp``) and, optionally, models.py,
 # cli.py (``commands``) and demo.py (``seed``). Demo data is seeded in this order.
-DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours")
+DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours", "jobs")
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -84,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
     crypto.init_app(app)
+    jobs.init_app(app)
     i18n.init_app(app)
     from .demo import demo_cli
     app.cli.add_command(demo_cli)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import unicodedata
 
 import click
@@ -43,6 +44,10 @@ class FieldCipher:
 
     def blind_tokens(self, field: str, text: str) -> set[str]:
         return {self._hash(field, gram) for gram in trigrams(normalise(text))}
+
+    def digest(self, field: str, text: str) -> str:
+        """A keyed hash that names a value (an email address in a job key) without revealing it."""
+        return self._hash(field, text)
 
     def _hash(self, field: str, gram: str) -> str:
         return hmac.new(self.index_key, f"{field}:{gram}".encode(), hashlib.sha256).hexdigest()[:32]
@@ -100,6 +105,18 @@ class EncryptedDate(EncryptedString):
 
     def from_text(self, text: str) -> dt.date:
         return dt.date.fromisoformat(text)
+
+
+class EncryptedJSON(EncryptedString):
+    """A JSON document (dicts, lists, strings, numbers) stored as one Fernet token."""
+
+    cache_ok = True
+
+    def to_text(self, value) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+    def from_text(self, text: str):
+        return json.loads(text)
 
 
 keys_cli = AppGroup("keys", help="Manage the field-encryption keys.")

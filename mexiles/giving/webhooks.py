@@ -78,8 +78,8 @@ def apply(event: dict) -> str:
         row.outcome, row.waits_for, row.payload = "deferred", outcome.waits_for, event
     else:
         outcome.merge(replay_waiting(outcome.touched))
+    queue_mail(outcome)
     db.session.commit()
-    after_commit(outcome)
     return row.outcome
 
 
@@ -103,14 +103,12 @@ def replay_waiting(stripe_ids) -> ledger.Outcome:
     return total
 
 
-def after_commit(outcome: ledger.Outcome) -> None:
-    """Emails, once the gifts they speak of are safely recorded."""
+def queue_mail(outcome: ledger.Outcome) -> None:
+    """The emails an outcome calls for, into the outbox of the transaction that records it."""
     from .portal import card_update_link
 
     for gift_id in dict.fromkeys(outcome.receipts):
-        gift = db.session.get(Gift, gift_id)
-        if receipts.send_receipt(gift):
-            receipts.send_tribute_notice(gift)
+        receipts.queue_receipt(db.session.get(Gift, gift_id))
     for gift_id in dict.fromkeys(outcome.failures):
         gift = db.session.get(Gift, gift_id)
-        receipts.send_card_failed(gift, card_update_link(gift.donor))
+        receipts.queue_card_failed(gift, card_update_link(gift.donor))
