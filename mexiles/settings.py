@@ -64,6 +64,13 @@ def database_url(instance_path: Path) -> str:
     return url
 
 
+def engine_options(url: str) -> dict:
+    options = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}
+    return options
+
+
 def mail_backend(production: bool) -> str:
     """SMTP when a server is named; printing mail is for development only, since reset and
     invitation links in a production log would hand accounts to whoever reads it."""
@@ -97,7 +104,7 @@ def from_environment(instance_path: Path) -> dict:
         "ENV_NAME": env,
         "SECRET_KEY": secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(48)),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url(instance_path)),
         # Fernet keys, newest first: new data is written with the first, old keys still decrypt.
         "FIELD_ENCRYPTION_KEYS": [k.strip() for k in field_keys.split(",") if k.strip()],
         "SEARCH_INDEX_KEY": secret("SEARCH_INDEX_KEY", "search_index_key", lambda: secrets.token_urlsafe(32)),
