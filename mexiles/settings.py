@@ -60,15 +60,11 @@ def database_url(instance_path: Path) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith("postgresql") and "connect_timeout=" not in url:
+        # A database that does not answer fails the request (and /readyz) instead of holding it.
+        url += ("&" if "?" in url else "?") + f"connect_timeout={_int('DATABASE_CONNECT_TIMEOUT', 5)}"
     return url
-
-
-def engine_options(url: str) -> dict:
-    options = {"pool_pre_ping": True}
-    if url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": _int("DATABASE_CONNECT_TIMEOUT", 5)}
-    return options
 
 
 def mail_backend(production: bool) -> str:
@@ -104,7 +100,7 @@ def from_environment(instance_path: Path) -> dict:
         "ENV_NAME": env,
         "SECRET_KEY": secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(48)),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url(instance_path)),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Fernet keys, newest first: new data is written with the first, old keys still decrypt.
         "FIELD_ENCRYPTION_KEYS": [k.strip() for k in field_keys.split(",") if k.strip()],
         "SEARCH_INDEX_KEY": secret("SEARCH_INDEX_KEY", "search_index_key", lambda: secrets.token_urlsafe(32)),

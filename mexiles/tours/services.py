@@ -277,14 +277,15 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
         audit.record("tour_event.update", SUBJECT, event.id, actor=by, fields=changed)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    if moved:
-        _tell_moved(event)
-    _commit()
+    _commit(lambda: _tell_moved(event) if moved else None)
     return event
 
 
-def _commit() -> None:
+def _commit(tell=lambda: None) -> None:
+    """Save, queue the mail the change calls for, and commit them together."""
     try:
+        db.session.flush()  # PostgreSQL's exclusion constraint speaks here, before any mail is queued
+        tell()
         db.session.commit()
     except IntegrityError:
         # PostgreSQL's exclusion constraint caught a booking saved at the same moment elsewhere.
@@ -315,8 +316,7 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     _step(event, to, by, reason)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    _tell(event, to)
-    _commit()
+    _commit(lambda: _tell(event, to))
 
 
 def _may_take(user, side: str, event: TourEvent) -> bool:
