@@ -226,7 +226,7 @@ def _queue_tribute_notice(gift: Gift) -> None:
 
 def queue_statement(donor: Donor, since: dt.date, until: dt.date):
     """Put the donor's statement for the period in the outbox (the worker makes its PDF); once per
-    donor and period. Returns the job, or None if there is nothing to state or it was queued before."""
+    donor and period. Returns the job's id, or None if there is nothing to state or it was queued before."""
     gifts = statement_gifts(donor, since, until)
     if not gifts:
         return None

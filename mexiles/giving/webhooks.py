@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from flask import has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..jobs import services as jobs
 from . import ledger, receipts
 from .models import Gift, StripeEvent
 from .stripe_gateway import SignatureError, field, verify_event
@@ -51,13 +53,28 @@ class BadSignature(ValueError):
     pass
 
 
+EVENT_JOB = "giving.stripe_event"
+
+
 def receive(payload: bytes, signature: str) -> str:
-    """Verify and apply one delivery; returns what happened (for the response and the tests)."""
+    """Verify one delivery and put it in the outbox, so that Stripe is answered at once (as it asks)
+    and a job applies it: "queued", or "duplicate" for an event received before."""
     try:
         event = verify_event(payload, signature)
     except (SignatureError, ValueError) as error:  # a forged signature, or not JSON at all
         raise BadSignature(str(error)) from None
-    return apply(event.to_dict() if hasattr(event, "to_dict") else event)
+    event = event.to_dict() if hasattr(event, "to_dict") else event
+    # The mails it causes link to the site: BASE_URL, else the address Stripe posted to.
+    site = request.host_url if has_request_context() else None
+    queued = jobs.enqueue(EVENT_JOB, {"event": event, "site": site}, key=f"stripe-event:{event['id']}") is not None
+    db.session.commit()
+    return "queued" if queued else "duplicate"
+
+
+@jobs.handler(EVENT_JOB, commits=True)  # apply() commits; its event row makes a second run a no-op
+def _apply_queued(payload: dict) -> None:
+    with jobs.links_to(payload["site"]):
+        apply(payload["event"])
 
 
 def apply(event: dict) -> str:

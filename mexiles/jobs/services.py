@@ -20,10 +20,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
-from flask import current_app, g, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..audit import services as audit
@@ -34,6 +35,7 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 HANDLERS: dict[str, Callable[[dict], None]] = {}
+COMMITTING: set[str] = set()  # kinds whose handler commits its own work
 _NEW = "jobs.new"  # session.info: ids of the jobs this transaction wrote
 _HELD = "jobs_held"  # g: ids committed in this app context, delivered here rather than dispatched
 SUBJECT = "job"
@@ -42,30 +44,35 @@ PAGE_SIZE = 50
 EARLY_TOLERANCE = dt.timedelta(seconds=5)
 
 
-def handler(kind: str):
-    """Register the function that performs jobs of ``kind``; it gets the payload and raises on failure."""
+def handler(kind: str, commits: bool = False):
+    """Register the function that performs jobs of ``kind``; it gets the payload and raises on failure.
+
+    By default it must not commit: its work commits with the job's "done". One that ``commits``
+    must be idempotent on its own (a second run a no-op), since a crash after its commit runs it again."""
     def register(function: Callable[[dict], None]):
         HANDLERS[kind] = function
+        if commits:
+            COMMITTING.add(kind)
         return function
     return register
 
 
-def enqueue(kind: str, payload: dict, key: str) -> Job | None:
-    """Add a job to the current transaction (the caller commits). ``key`` names the effect: a
-    second job with the same key is refused, and None returned (it is done, or on its way)."""
+def enqueue(kind: str, payload: dict, key: str) -> int | None:
+    """Add a job to the current transaction (the caller commits); returns its id. ``key`` names the
+    effect: a second job with the same key is refused, and None returned (it is done, or on its way)."""
     if len(key) > 255:
         raise ValueError("job keys hold at most 255 characters")
-    if db.session.scalar(select(Job.id).where(Job.key == key)) is not None:
+    # One statement (webhooks write a job per request): two writers of one key, and the second
+    # waits for the first, then inserts nothing.
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    now = utcnow()
+    job_id = db.session.scalar(insert(Job).values(kind=kind, key=key, payload=payload, status="pending", attempts=0,
+                                                  run_after=now, created_at=now, updated_at=now)
+                               .on_conflict_do_nothing(index_elements=[Job.key]).returning(Job.id))
+    if job_id is None:
         return None
-    job = Job(kind=kind, key=key, payload=payload)
-    try:
-        with db.session.begin_nested():  # two writers of one key: the second waits, then lands here
-            db.session.add(job)
-            db.session.flush()
-    except IntegrityError:
-        return None
-    db.session.info.setdefault(_NEW, []).append(job.id)
-    return job
+    db.session.info.setdefault(_NEW, []).append(job_id)
+    return job_id
 
 
 def by_key(key: str) -> Job | None:
@@ -176,6 +183,17 @@ def init_app(app) -> None:
         _deliver_in_context(app, list(dict.fromkeys(ids)))
 
 
+@contextmanager
+def links_to(site: str | None):
+    """Build the links of what a job renders (``url_for(_external=True)``) for ``site`` when the app
+    has no BASE_URL, as the request that queued the job would have."""
+    if current_app.config.get("SERVER_NAME") or not site or has_request_context():
+        yield
+        return
+    with current_app.test_request_context(base_url=site):
+        yield
+
+
 # --- Delivery ----------------------------------------------------------------------------------
 
 def deliver(job_id: int) -> str | None:
@@ -187,6 +205,8 @@ def deliver(job_id: int) -> str | None:
         db.session.rollback()
         return None
     job.attempts += 1
+    if job.kind in COMMITTING:
+        return _deliver_committing(job)
     try:
         with db.session.begin_nested():
             perform = HANDLERS.get(job.kind)
@@ -196,6 +216,22 @@ def deliver(job_id: int) -> str | None:
     except Exception as error:  # whatever the effect raised, it is recorded and retried
         log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, error)
         return _failed(job, error)
+    return _done(job)
+
+
+def _deliver_committing(job: Job) -> str:
+    job_id, payload = job.id, job.payload
+    db.session.commit()  # the attempt counts even if the process dies in the handler
+    try:
+        HANDLERS[job.kind](payload)
+    except Exception as error:
+        log.warning("job %s (%s) failed: %s", job_id, job.kind, error)
+        db.session.rollback()
+        return _failed(db.session.get(Job, job_id), error)
+    return _done(db.session.get(Job, job_id))
+
+
+def _done(job: Job) -> str:
     job.status, job.done_at, job.last_error = "done", utcnow(), None
     db.session.commit()
     return "done"
@@ -224,9 +260,16 @@ def due_ids() -> list[int]:
     return ids
 
 
-def run_due() -> Counter:
-    """Deliver every due pending job, oldest first (``flask jobs run``: cron, and after a crash)."""
-    return Counter(deliver(job_id) for job_id in due_ids())
+def run_due(rounds: int = 10) -> Counter:
+    """Deliver every due pending job, oldest first, then those that the delivered ones caused (a
+    Stripe event's receipt): ``flask jobs run``, for cron and after a crash."""
+    total = Counter()
+    for _ in range(rounds):
+        outcome = Counter(deliver(job_id) for job_id in due_ids())
+        total += outcome
+        if not outcome["done"]:
+            break
+    return total
 
 
 # --- Staff: depth, dead letters, retry ---------------------------------------------------------
