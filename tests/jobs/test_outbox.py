@@ -134,3 +134,22 @@ def test_readyz_reports_the_database_redis_and_the_queue(app, client, frozen, ma
     assert degraded.status_code == 200 and degraded.json["status"] == "degraded"
     assert degraded.json["redis"] == "unreachable"
     app.extensions.pop("jobs.redis", None)
+
+
+def test_readyz_says_503_when_the_database_is_unreachable_while_healthz_stays_up(app, mailbox):
+    """In a process of its own, pointed at a PostgreSQL port where nothing listens."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.fault_server import ROOT, child_env, free_port
+
+    env = child_env(app, mailbox, DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/gone",
+                    DATABASE_CONNECT_TIMEOUT=2)
+    probe = ("from mexiles import create_app; import json; client = create_app().test_client(); "
+             "print(json.dumps([client.get('/healthz').status_code, client.get('/readyz').status_code, "
+             "client.get('/readyz').json]))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    healthz, readyz, report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (healthz, readyz) == (200, 503)
+    assert report["status"] == "down" and report["database"] == "unreachable" and report["jobs"] is None
