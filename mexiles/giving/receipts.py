@@ -173,17 +173,20 @@ def queue_receipt(gift: Gift) -> bool:
     which records the receipt as sent once the mail server accepted it. Once per gift."""
     if gift.receipt_sent_at is not None:
         return False
+    queued = jobs.enqueue(RECEIPT, _receipt_payload(gift), key=receipt_key(gift)) is not None
+    if queued:
+        _queue_tribute_notice(gift)
+    return queued
+
+
+def _receipt_payload(gift: Gift) -> dict:
     donor = gift.donor
     with force_locale(donor.locale):
         facts, legal = _gift_facts(gift), legal_lines()
     subject, body = mail.render(_l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
                                 "giving/email/receipt.txt", donor.locale, donor=donor, name=gift.receipt_name,
                                 gift=gift, facts=facts, legal=legal, link=portal_link())
-    queued = jobs.enqueue(RECEIPT, {"gift_id": gift.id, "to": donor.email_key, "subject": subject, "body": body},
-                          key=receipt_key(gift)) is not None
-    if queued:
-        _queue_tribute_notice(gift)
-    return queued
+    return {"gift_id": gift.id, "to": donor.email_key, "subject": subject, "body": body}
 
 
 @jobs.handler(RECEIPT)
@@ -211,6 +214,7 @@ def resend_missing() -> list[int]:
             queue_receipt(gift)
             job = jobs.by_key(receipt_key(gift))
         elif job.status != "pending" or job.run_after > now:
+            job.payload = _receipt_payload(gift)  # written anew: a delivered job keeps no content
             jobs.make_due(job)
         due.append(job.id)
     return due

@@ -232,7 +232,8 @@ def _deliver_committing(job: Job) -> str:
 
 
 def _done(job: Job) -> str:
-    job.status, job.done_at, job.last_error = "done", utcnow(), None
+    # Delivered: the key stays (no second delivery), the content (names, addresses) goes.
+    job.status, job.done_at, job.last_error, job.payload = "done", utcnow(), None, {}
     db.session.commit()
     return "done"
 
