@@ -116,19 +116,27 @@ def dispatch_mode() -> str:
 def dispatch(ids: list[int], delay: float | None = None) -> None:
     """Hand committed jobs to whatever delivers them here; losing this hand-over loses nothing."""
     mode = dispatch_mode()
-    if mode == "rq":
-        from . import queue
+    app = current_app._get_current_object()
+    if mode == "rq":  # from a thread: the request does not wait on Redis either
+        _executor(app).submit(_push_in_context, app, ids, delay)
+    elif mode == "thread":
+        _deliver_in_threads(app, ids, delay)
+    elif delay is None:  # "here", "eager": this context delivers them; retries wait for the sweep
+        g.setdefault(_HELD, []).extend(ids)
+
+
+def _push_in_context(app, ids: list[int], delay: float | None) -> None:
+    from . import queue
+
+    with app.app_context():
         try:
             queue.push(ids, delay)
-            return
         except queue.UNREACHABLE as error:
             log.warning("Redis unreachable (%s): delivering %d job(s) in this process", error, len(ids))
-            mode = "thread"
-    if mode in ("here", "eager"):
-        if delay is None:  # retries wait for the sweep (tests run it themselves)
-            g.setdefault(_HELD, []).extend(ids)
-        return
-    app = current_app._get_current_object()
+            _deliver_in_threads(app, ids, delay)
+
+
+def _deliver_in_threads(app, ids: list[int], delay: float | None) -> None:
     if delay:
         timer = threading.Timer(delay, _executor(app).submit, args=(_deliver_in_context, app, ids))
         timer.daemon = True
@@ -148,6 +156,19 @@ def _executor(app) -> ThreadPoolExecutor:
             pool = ThreadPoolExecutor(max_workers=app.config["JOBS_THREADS"], thread_name_prefix="jobs")
             app.extensions["jobs.pool"] = (os.getpid(), pool)
         return pool
+
+
+def _push_in_context(app, ids: list[int], delay: float | None) -> None:
+    from . import queue
+
+    with app.app_context():
+        try:
+            queue.push(ids, delay)
+        except queue.UNREACHABLE as error:
+            log.warning("Redis unreachable (%s): delivering %d job(s) in this process", error, len(ids))
+            if delay:
+                time.sleep(delay)
+            _deliver_in_context(app, ids)
 
 
 def _deliver_in_context(app, ids: list[int]) -> None:

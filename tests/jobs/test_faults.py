@@ -108,6 +108,9 @@ def test_a_real_rq_worker_delivers_the_jobs_and_a_redelivered_queue_entry_sends_
     try:
         coordinator = make_user("coordinator")
         assert client.post("/tours/book", data=BOOKING).status_code == 302
+        deadline = time.monotonic() + 10  # the app's thread hands them to Redis after the response
+        while queue.count < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert queue.count == 2 and mailbox.messages == []  # on the queue, not sent by the request
         assert all(j.status == "pending" for j in _jobs(app))
 
@@ -142,6 +145,9 @@ class RedisProxy:
                 near, _ = self.listener.accept()
             except OSError:
                 return
+            if not self.open:
+                near.close()
+                return
             far = socket.create_connection(("127.0.0.1", 6379), timeout=5)
             self.sockets += [near, far]
             for a, b in ((near, far), (far, near)):
@@ -162,6 +168,10 @@ class RedisProxy:
 
     def stop(self):
         self.open = False
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() and stops listening
+        except OSError:
+            pass
         self.listener.close()
         for s in self.sockets:
             try:
@@ -183,14 +193,19 @@ def test_with_redis_stopped_sign_in_giving_and_booking_keep_working(app, mailbox
                               STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=localstripe_url))
     try:
         assert '"redis":"ok"' in server.get("/readyz")[1].replace(" ", "")
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=1):
+            pass  # Redis answers through the proxy
         assert server.client().post("/account/login", {"email": user.email, "password": user.password})[0] == 302
         proxy.stop()
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", proxy.port), timeout=1)
 
         signed_in, took = _timed(lambda: server.client().post("/account/login", {"email": user.email,
                                                                                  "password": user.password}))
         assert signed_in[0] == 302 and took < 5
         assert server.client().post("/account/reset", {"email": user.email})[0] == 302
-        assert server.client().post("/give/portal/signin", {"email": "avery@example.org"})[0] in (200, 302)
+        donor_email = f"avery-{secrets.token_hex(3)}@example.org"  # its sign-in link limit is counted per address
+        assert server.client().post("/give/portal/signin", {"email": donor_email})[0] == 302
         assert server.get("/give/")[0] == 200
         card = stripe.StripeClient("sk_test_mexiles", base_addresses={"api": localstripe_url},
                                    max_network_retries=0).v1.payment_methods.create(params={
