@@ -64,6 +64,8 @@ def receive(payload: bytes, signature: str) -> str:
     except (SignatureError, ValueError) as error:  # a forged signature, or not JSON at all
         raise BadSignature(str(error)) from None
     event = event.to_dict() if hasattr(event, "to_dict") else event
+    if not (isinstance(event, dict) and isinstance(event.get("id"), str) and 0 < len(event["id"]) <= 200):
+        raise BadSignature("not a Stripe event")  # signed, but nothing a job could name and apply
     # The mails it causes link to the site: BASE_URL, else the address Stripe posted to.
     site = request.host_url if has_request_context() else None
     queued = jobs.enqueue(EVENT_JOB, {"event": event, "site": site}, key=f"stripe-event:{event['id']}") is not None

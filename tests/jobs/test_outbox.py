@@ -160,3 +160,13 @@ def test_readyz_says_503_when_the_database_is_unreachable_while_healthz_stays_up
     healthz, readyz, report = json.loads(done.stdout.strip().splitlines()[-1])
     assert (healthz, readyz) == (200, 503)
     assert report["status"] == "down" and report["database"] == "unreachable" and report["jobs"] is None
+
+
+def test_a_signed_body_that_names_no_event_is_refused_not_queued(app, client, monkeypatch):
+    from tests.giving.signing import make_event, signed_request
+
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_outbox")
+    event = make_event("payment_intent.succeeded", {"id": "pi_1", "object": "payment_intent"})
+    body, headers = signed_request(dict(event, id="evt_" + "x" * 300), "whsec_outbox")
+    assert client.post("/give/stripe/webhook", data=body, headers=headers).status_code == 400
+    assert _jobs(app) == []
