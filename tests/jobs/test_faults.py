@@ -75,16 +75,19 @@ def test_a_hung_mail_server_and_a_killed_app_lose_nothing_and_send_nothing_twice
         mailbox.wait_until_hung()  # a delivery is inside the SMTP conversation now...
     finally:
         server.kill()  # ...when the app dies
-    jobs = _jobs(app)  # the booking's two mails, and the Stripe event behind them in the app's threads
-    assert [j.kind for j in jobs] == ["mail", "mail", "giving.stripe_event"]
-    assert all(j.status == "pending" and j.attempts == 0 for j in jobs)  # the cut attempt left no trace
+    # The booking's two mails, the Stripe event (perhaps applied already by the app's other thread)
+    # and then its receipt: no mail is done, the cut attempt left no trace, the receipt is unsent.
+    mails = [j for j in _jobs(app) if j.kind != "giving.stripe_event"]
+    assert [j.kind for j in mails][:2] == ["mail", "mail"] and len(mails) <= 3
+    assert all(j.status == "pending" and j.attempts == 0 for j in mails)
     with app.app_context():
         assert db.session.get(Gift, gift_id).receipt_sent_at is None
     assert mailbox.messages == []
 
     mailbox.recover()
-    assert "Jobs delivered: 4" in runner.invoke(args=["jobs", "run"]).output  # and the receipt the event called for
+    assert "Jobs delivered: 0" not in runner.invoke(args=["jobs", "run"]).output
     assert "Jobs delivered: 0" in runner.invoke(args=["jobs", "run"]).output
+    assert all(j.status == "done" for j in _jobs(app))
     for address in ("robin@example.org", coordinator.email, "avery@example.org"):
         assert len(mailbox.to(address)) == 1, address
     [receipt] = mailbox.to("avery@example.org")
