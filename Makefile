@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations browser bench
+.PHONY: run test install translations browser bench bench-webhooks
 
 run: install translations
 	$(BIN)/flask db upgrade
@@ -14,9 +14,14 @@ run: install translations
 test: install translations browser
 	$(BIN)/python -m pytest
 
-# Giving benchmark on PostgreSQL (a million gifts); not part of `make test`.
+# Giving benchmark on PostgreSQL (a million gifts, then the webhook burst); not part of `make test`.
 bench: install translations
 	$(BIN)/python bench/giving_bench.py
+	$(BIN)/python bench/webhook_bench.py
+
+# Only the burst of 500 signed webhook events against /healthz (a small database of its own).
+bench-webhooks: install translations
+	$(BIN)/python bench/webhook_bench.py
 
 install: $(VENV)/.installed
 

@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter
 from . import access, crypto, errors, formatting, i18n
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .http import MAX_RECORD_ID, current_page
+from .jobs import services as jobs
 from .settings import from_environment
 
 PACKAGE = Path(__file__).resolve().parent
@@ -26,7 +27,7 @@ PACKAGE = Path(__file__).resolve().parent
 CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
 # Each domain is a package with views.py (a blueprint ``bp``) and, optionally, models.py,
 # cli.py (``commands``) and demo.py (``seed``). Demo data is seeded in this order.
-DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours")
+DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours", "jobs")
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -93,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
     )
     crypto.init_app(app)
     from . import grants  # noqa: F401  (adds `flask db grant-app-role`)
+    jobs.init_app(app)
     i18n.init_app(app)
     from .demo import demo_cli
     app.cli.add_command(demo_cli)

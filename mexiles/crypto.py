@@ -45,6 +45,10 @@ class FieldCipher:
     def blind_tokens(self, field: str, text: str) -> set[str]:
         return {self._hash(field, gram) for gram in trigrams(normalise(text))}
 
+    def digest(self, field: str, text: str) -> str:
+        """A keyed hash that names a value (an email address in a job key) without revealing it."""
+        return self._hash(field, text)
+
     def _hash(self, field: str, gram: str) -> str:
         return hmac.new(self.index_key, f"{field}:{gram}".encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -104,7 +108,7 @@ class EncryptedDate(EncryptedString):
 
 
 class EncryptedJSON(EncryptedString):
-    """A JSON document stored as one Fernet token (e.g. a Stripe event, which names the payer)."""
+    """A JSON document stored as one Fernet token (a Stripe event, which names the payer; a job)."""
 
     cache_ok = True
 

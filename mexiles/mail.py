@@ -1,33 +1,53 @@
-"""Email in the recipient's language, through the configured backend (SMTP in production)."""
+"""Email in the recipient's language, through the outbox: written as a job in the transaction of the
+change it tells of, handed to SMTP (with MAIL_TIMEOUT) after the commit, retried until accepted."""
 from __future__ import annotations
 
-import logging
-import smtplib
+import base64
 
 from flask import render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMessage
 
-log = logging.getLogger(__name__)
+from . import crypto
+from .jobs import services as jobs
 
 
-def send(to: str, subject, template: str, locale: str = "en", attachments=(), key: str | None = None,
-         **context) -> bool:
-    """Render ``template`` and ``subject`` (a lazy string) in ``locale`` and send them to ``to``.
+def send(to: str, subject, template: str, *, key: str, locale: str = "en", attachments=(), **context) -> bool:
+    """Render ``template`` and ``subject`` (a lazy string) in ``locale`` now, and queue them for ``to``.
 
-    ``attachments`` holds (filename, bytes, mimetype) triples. ``key`` names the message for the
-    coming outbox (idempotency); sending in the request does not need it yet. A mail server that is down must not
-    undo the work that asked for the message: the failure is logged and False returned.
+    The message is a job in the current transaction: it goes once the caller commits, and never if
+    the caller rolls back. ``key`` (required) names the reason for the message, such as
+    ``f"tours.confirmed:{event.id}:{event.sequence}"``; with the recipient's address it is the
+    job's idempotency key, so one reason reaches one person once: sending again with the same key
+    to the same address queues nothing and returns False. ``attachments`` holds (filename,
+    bytes, mimetype) triples. Returns True when the message was queued.
     """
+    subject_text, body = render(subject, template, locale, **context)
+    payload = {"to": to, "subject": subject_text, "body": body,
+               "attachments": [[name, base64.b64encode(content).decode(), mimetype]
+                               for name, content, mimetype in attachments]}
+    return jobs.enqueue("mail", payload, key=recipient_key(key, to)) is not None
+
+
+def render(subject, template: str, locale: str, **context) -> tuple[str, str]:
     with force_locale(locale):
-        body = render_template(template, **context)
-        subject_text = str(subject)
-    message = EmailMessage(subject=subject_text, body=body, to=[to])
+        return str(subject), render_template(template, **context)
+
+
+def recipient_key(key: str, to: str) -> str:
+    """The job key of one reason and one recipient; the address only as a keyed hash."""
+    return f"mail:{key}:{crypto.cipher().digest('mail-to', to.strip().casefold())}"
+
+
+def deliver(to: str, subject: str, body: str, attachments=()) -> None:
+    """Hand one message to the mail server now; raises unless the server accepted it."""
+    message = EmailMessage(subject=subject, body=body, to=[to])
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
-    try:
-        message.send()
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not send %r", template)
-        return False
-    return True
+    message.send()
+
+
+@jobs.handler("mail")
+def _deliver_job(payload: dict) -> None:
+    deliver(payload["to"], payload["subject"], payload["body"],
+            [(name, base64.b64decode(content), mimetype) for name, content, mimetype in payload["attachments"]])

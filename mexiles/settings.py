@@ -60,7 +60,10 @@ def database_url(instance_path: Path) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith("postgresql") and "connect_timeout=" not in url:
+        # A database that does not answer fails the request (and /readyz) instead of holding it.
+        url += ("&" if "?" in url else "?") + f"connect_timeout={_int('DATABASE_CONNECT_TIMEOUT', 5)}"
     return url
 
 
@@ -134,6 +137,22 @@ def from_environment(instance_path: Path) -> dict:
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        # Redis down: each process counts in its own memory until Redis answers again, and a
+        # Redis that does not answer holds a request for at most REDIS_TIMEOUT_SECONDS.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5),
+                                      "socket_connect_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5)},
+        "REDIS_URL": redis_url,
+        "REDIS_TIMEOUT_SECONDS": _float("REDIS_TIMEOUT_SECONDS", 0.5),
+        # Jobs (the outbox): dispatched to RQ when REDIS_URL is set, else in a few threads of the
+        # app ("rq", "thread" or "eager" forces one); retried with doubling waits, then given up.
+        "JOBS_DISPATCH": os.environ.get("JOBS_DISPATCH", ""),
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "mexiles"),
+        "JOBS_THREADS": _int("JOBS_THREADS", 2),
+        "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 10),
+        "JOBS_RETRY_SECONDS": _int("JOBS_RETRY_SECONDS", 30),
+        "JOBS_RETRY_MAX_SECONDS": _int("JOBS_RETRY_MAX_SECONDS", 3600),
+        "JOBS_TIMEOUT_SECONDS": _int("JOBS_TIMEOUT_SECONDS", 120),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # Mail: "smtp" sends through MAIL_SERVER; "console" prints, for a development machine.
@@ -144,6 +163,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        # Seconds an SMTP server may take to answer before the delivery fails (and is retried).
+        "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", 10),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "mexiles <no-reply@mexiles.invalid>"),
         "ORG_NAME": os.environ.get("ORG_NAME", "Mexiles"),
         "ORG_EIN": os.environ.get("ORG_EIN", ""),

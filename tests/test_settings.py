@@ -35,7 +35,9 @@ def test_development_generates_its_secrets_once(monkeypatch, tmp_path):
 
 def test_postgres_urls_name_the_driver(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/mexiles")
-    assert database_url(tmp_path) == "postgresql+psycopg://u@db:5432/mexiles"
+    assert database_url(tmp_path) == "postgresql+psycopg://u@db:5432/mexiles?connect_timeout=5"
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/mexiles?sslmode=require&connect_timeout=2")
+    assert database_url(tmp_path) == "postgresql+psycopg://u@db/mexiles?sslmode=require&connect_timeout=2"
 
 
 def test_production_will_not_print_mail_to_its_logs(monkeypatch, tmp_path):

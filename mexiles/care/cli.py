@@ -2,6 +2,7 @@
 import click
 from flask.cli import AppGroup
 
+from ..jobs import services as jobs
 from . import services
 
 care_cli = AppGroup("care", help="Counseling referrals.")
@@ -10,10 +11,13 @@ care_cli = AppGroup("care", help="Counseling referrals.")
 @care_cli.command("remind")
 def remind_command() -> None:
     """Email each coordinator the referrals of their cases that need attention."""
-    sent = services.remind_coordinators()
-    for email, count in sent:
+    jobs.hold_here()  # delivered by this command, so that it can say what went out
+    queued = services.remind_coordinators()
+    for email, count in queued:
         click.echo(f"{email}: {count} referral(s)")
-    click.echo(f"Reminders sent: {len(sent)}")
+    sent = jobs.deliver_held()["done"]
+    click.echo(f"Reminders sent: {sent}" + (f"; waiting for the mail server: {len(queued) - sent}"
+                                            if sent < len(queued) else ""))
 
 
 commands = [care_cli]

@@ -69,8 +69,8 @@ def _failure() -> Result:
 
 def _finish(outcome: ledger.Outcome, gift_id: int | None) -> Result:
     outcome.merge(webhooks.replay_waiting(outcome.touched))
+    webhooks.queue_mail(outcome)
     db.session.commit()
-    webhooks.after_commit(outcome)
     return Result("succeeded", gift_id=gift_id)
 
 

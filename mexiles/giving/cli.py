@@ -3,6 +3,8 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from ..extensions import db
+from ..jobs import services as jobs
 from . import localtime, receipts, webhooks
 from .reconcile import reconcile
 from .stripe_gateway import API_VERSION, StripeError, v1
@@ -36,9 +38,12 @@ def webhook_endpoint_command(url):
 
 @giving_cli.command("resend-receipts")
 def resend_receipts_command():
-    """Send the receipts of paid gifts that have none yet (the mail server was down)."""
-    sent, unsent = receipts.resend_missing()
-    click.echo(f"Receipts sent: {sent}; still unsent: {unsent}.")
+    """Send now the receipts of paid gifts that have none yet (the mail server was down)."""
+    jobs.hold_here()
+    due = receipts.resend_missing()
+    db.session.commit()
+    sent = jobs.deliver_held()["done"]
+    click.echo(f"Receipts sent: {sent}; still unsent: {len(due) - sent}.")
 
 
 @giving_cli.command("statements")
@@ -52,13 +57,13 @@ def statements_command(year, since, until):
     else:
         year = year or localtime.today().year - 1
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    sent = failed = 0
-    for donor in receipts.donors_who_gave(start, end):
-        if receipts.send_statement(donor, start, end):
-            sent += 1
-        else:
-            failed += 1
-    click.echo(f"Statements sent: {sent}; not sent: {failed} ({start} to {end}).")
+    jobs.hold_here()  # delivered by this command, so that it can say what went out
+    queued = [receipts.queue_statement(donor, start, end) for donor in receipts.donors_who_gave(start, end)]
+    db.session.commit()
+    outcome = jobs.deliver_held()
+    already = queued.count(None)
+    click.echo(f"Statements sent: {outcome['done']}; not sent: {len(queued) - already - outcome['done']}; "
+               f"sent before: {already} ({start} to {end}).")
 
 
 commands = [giving_cli]

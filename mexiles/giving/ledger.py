@@ -2,7 +2,7 @@
 
 The donate page, the webhook and reconciliation all record through these functions, so a gift is
 recorded the same way whichever of them sees it first. They change the session and do not commit;
-callers commit, then call ``after_commit`` for the emails.
+callers queue the emails (``webhooks.queue_mail``) and commit.
 
 They read Stripe's objects in the shape of the API version the app speaks (``API_VERSION``) and in
 the older shape (localstripe's, or an endpoint left on an old version): an invoice names its

@@ -14,9 +14,10 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from .. import mail
+from ..jobs import services as jobs
 from ..extensions import db
 from ..formatting import money
 from ..timeutil import utcnow
@@ -158,60 +159,99 @@ def portal_link() -> str:
     return url_for("giving.portal_signin_request", _external=True)
 
 
-def send_receipt(gift: Gift) -> bool:
-    """Send the receipt once: the row is claimed first, so two recorders cannot both send it."""
-    claimed = db.session.execute(update(Gift).where(Gift.id == gift.id, Gift.receipt_sent_at.is_(None))
-                                 .values(receipt_sent_at=utcnow())).rowcount
-    db.session.commit()
-    if not claimed:
+RECEIPT = "giving.receipt"
+STATEMENT = "giving.statement"
+
+
+def receipt_key(gift: Gift) -> str:
+    return f"{RECEIPT}:{gift.id}"
+
+
+def queue_receipt(gift: Gift) -> bool:
+    """Put the gift's receipt (and any tribute notice) in the outbox, in the transaction that records
+    the gift. The text is written now, in the donor's language; the PDF is made by the worker,
+    which records the receipt as sent once the mail server accepted it. Once per gift."""
+    if gift.receipt_sent_at is not None:
         return False
+    queued = jobs.enqueue(RECEIPT, _receipt_payload(gift), key=receipt_key(gift)) is not None
+    if queued:
+        _queue_tribute_notice(gift)
+    return queued
+
+
+def _receipt_payload(gift: Gift) -> dict:
     donor = gift.donor
     with force_locale(donor.locale):
+        facts, legal = _gift_facts(gift), legal_lines()
+    subject, body = mail.render(_l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
+                                "giving/email/receipt.txt", donor.locale, donor=donor, name=gift.receipt_name,
+                                gift=gift, facts=facts, legal=legal, link=portal_link())
+    return {"gift_id": gift.id, "to": donor.email_key, "subject": subject, "body": body}
+
+
+@jobs.handler(RECEIPT)
+def _deliver_receipt(payload: dict) -> None:
+    gift = db.session.get(Gift, payload["gift_id"])
+    if gift is None or gift.receipt_sent_at is not None:
+        return  # gone, or sent by an earlier delivery of this job
+    with force_locale(gift.donor.locale):
         pdf = receipt_pdf(gift)
-        facts = _gift_facts(gift)
-        legal = legal_lines()
-    sent = mail.send(donor.email_key, _l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
-                     "giving/email/receipt.txt", locale=donor.locale,
-                     attachments=[(f"receipt-{receipt_number(gift)}.pdf", pdf, "application/pdf")],
-                     donor=donor, name=gift.receipt_name, gift=gift, facts=facts, legal=legal, link=portal_link())
-    if not sent:  # let a later run (reconcile, resend) try again
-        db.session.execute(update(Gift).where(Gift.id == gift.id).values(receipt_sent_at=None))
-        db.session.commit()
-    return sent
+    mail.deliver(payload["to"], payload["subject"], payload["body"],
+                 [(f"receipt-{receipt_number(gift)}.pdf", pdf, "application/pdf")])
+    gift.receipt_sent_at = utcnow()  # committed with the job: sent exactly when SMTP took it
 
 
-def resend_missing() -> tuple[int, int]:
-    """Send every receipt a mail failure (or a crash between recording and sending) left unsent:
-    (sent, still unsent). Each is claimed before sending, so two sweeps never send one twice."""
-    missing = list(db.session.scalars(select(Gift.id).where(Gift.status == "succeeded",
-                                                            Gift.receipt_sent_at.is_(None)).order_by(Gift.id)))
-    sent = 0
-    for gift_id in missing:
-        if send_receipt(db.session.get(Gift, gift_id)):
-            sent += 1
-    return sent, len(missing) - sent
+def resend_missing() -> list[int]:
+    """Make every paid gift without a sent receipt have its receipt due in the outbox now: queued
+    if it never was, tried again now if it waits for a retry or was given up. Returns the job ids;
+    the caller commits. A receipt job marks its gift, so none is sent twice."""
+    missing = list(db.session.scalars(select(Gift).where(Gift.status == "succeeded", Gift.receipt_sent_at.is_(None))
+                                      .order_by(Gift.id)))
+    now, due = utcnow(), []
+    for gift in missing:
+        job = jobs.by_key(receipt_key(gift))
+        if job is None:
+            queue_receipt(gift)
+            job = jobs.by_key(receipt_key(gift))
+        elif job.status != "pending" or job.run_after > now:
+            job.payload = _receipt_payload(gift)  # written anew: a delivered job keeps no content
+            jobs.make_due(job)
+        due.append(job.id)
+    return due
 
 
-def send_tribute_notice(gift: Gift) -> None:
+def _queue_tribute_notice(gift: Gift) -> None:
     if not (gift.tribute_kind and gift.tribute_notify_email and gift.tribute_name):
         return
     mail.send(gift.tribute_notify_email, _l("A gift was made in tribute"), "giving/email/tribute.txt",
-              locale=gift.donor.locale, gift=gift,
+              key=f"giving.tribute:{gift.id}", locale=gift.donor.locale, gift=gift,
               giver=_("An anonymous donor") if gift.anonymous else gift.receipt_name)
 
 
-def send_statement(donor: Donor, since: dt.date, until: dt.date) -> bool:
+def queue_statement(donor: Donor, since: dt.date, until: dt.date):
+    """Put the donor's statement for the period in the outbox (the worker makes its PDF); once per
+    donor and period. Returns the job's id, or None if there is nothing to state or it was queued before."""
     gifts = statement_gifts(donor, since, until)
     if not gifts:
-        return False
+        return None
     with force_locale(donor.locale):
-        pdf = statement_pdf(donor, since, until, gifts)
         legal = legal_lines()
-    return mail.send(donor.email_key, _l("Your statement of gifts to %(org)s", org=current_app.config["ORG_NAME"]),
-                     "giving/email/statement.txt", locale=donor.locale,
-                     attachments=[(f"statement-{since.isoformat()}-{until.isoformat()}.pdf", pdf, "application/pdf")],
-                     donor=donor, since=since, until=until, count=len(gifts),
-                     total=sum(deductible_cents(g) for g in gifts), legal=legal)
+    subject, body = mail.render(_l("Your statement of gifts to %(org)s", org=current_app.config["ORG_NAME"]),
+                                "giving/email/statement.txt", donor.locale, donor=donor, since=since, until=until,
+                                count=len(gifts), total=sum(deductible_cents(g) for g in gifts), legal=legal)
+    return jobs.enqueue(STATEMENT, {"donor_id": donor.id, "since": since.isoformat(), "until": until.isoformat(),
+                                    "to": donor.email_key, "subject": subject, "body": body},
+                        key=f"{STATEMENT}:{donor.id}:{since.isoformat()}:{until.isoformat()}")
+
+
+@jobs.handler(STATEMENT)
+def _deliver_statement(payload: dict) -> None:
+    donor = db.session.get(Donor, payload["donor_id"])
+    since, until = dt.date.fromisoformat(payload["since"]), dt.date.fromisoformat(payload["until"])
+    with force_locale(donor.locale):
+        pdf = statement_pdf(donor, since, until, statement_gifts(donor, since, until))
+    mail.deliver(payload["to"], payload["subject"], payload["body"],
+                 [(f"statement-{since.isoformat()}-{until.isoformat()}.pdf", pdf, "application/pdf")])
 
 
 def donors_who_gave(since: dt.date, until: dt.date) -> list[Donor]:
@@ -221,7 +261,7 @@ def donors_who_gave(since: dt.date, until: dt.date) -> list[Donor]:
     return list(db.session.scalars(select(Donor).where(Donor.id.in_(ids)).order_by(Donor.id)))
 
 
-def send_card_failed(gift: Gift, link: str) -> None:
+def queue_card_failed(gift: Gift, link: str) -> None:
     donor = gift.donor
     mail.send(donor.email_key, _l("Your monthly gift could not be charged"), "giving/email/card_failed.txt",
-              locale=donor.locale, donor=donor, gift=gift, amount=money(gift.amount_cents, gift.currency), link=link)
+              key=f"giving.card_failed:{gift.id}", locale=donor.locale, donor=donor, gift=gift, amount=money(gift.amount_cents, gift.currency), link=link)

@@ -56,9 +56,10 @@ def reconcile(since: dt.date) -> list[str]:
     total.merge(webhooks.replay_waiting(total.touched))
     if report:
         audit.record("giving.reconcile", "giving", None, since=since.isoformat(), repairs=len(report))
+    webhooks.queue_mail(total)
     db.session.commit()
-    webhooks.after_commit(total)
-    sent, _unsent = receipts.resend_missing()  # receipts a mail failure left unsent
-    if sent:
-        report.append(f"sent {sent} missing receipts")
+    unsent = receipts.resend_missing()  # receipts still waiting for the mail server, or given up
+    db.session.commit()
+    if unsent:
+        report.append(f"{len(unsent)} receipts not yet sent are due now")
     return report

@@ -147,8 +147,8 @@ def record_offline_gift(data: dict, actor) -> Gift:
     db.session.flush()
     donors.ensure_account(donor)
     audit.record("gift.offline", "gift", gift.id, actor=actor, source=gift.source)
+    receipts.queue_receipt(gift)
     db.session.commit()
-    receipts.send_receipt(gift)
     return gift
 
 

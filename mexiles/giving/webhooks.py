@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import logging
 
+from flask import has_request_context, request
 from sqlalchemy import or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ..extensions import db
+from ..jobs import services as jobs
 from . import ledger, receipts
 from .models import Gift, StripeEvent
 from .stripe_gateway import API_VERSION, SignatureError, field, verify_signature
@@ -87,13 +89,28 @@ def parse(payload: bytes) -> dict:
     return event
 
 
+EVENT_JOB = "giving.stripe_event"
+
+
 def receive(payload: bytes, signature: str) -> str:
-    """Verify and apply one delivery; returns what happened (for the response and the tests)."""
+    """Verify one delivery and put it in the outbox, so that Stripe is answered at once (as it asks)
+    and a job applies it: "queued", or "duplicate" for an event received before."""
     try:
         verify_signature(payload, signature)
     except (SignatureError, ValueError) as error:  # forged, stale, or no signature header at all
         raise BadSignature(str(error)) from None
-    return apply(parse(payload))
+    event = parse(payload)
+    # The mails it causes link to the site: BASE_URL, else the address Stripe posted to.
+    site = request.host_url if has_request_context() else None
+    queued = jobs.enqueue(EVENT_JOB, {"event": event, "site": site}, key=f"stripe-event:{event['id']}") is not None
+    db.session.commit()
+    return "queued" if queued else "duplicate"
+
+
+@jobs.handler(EVENT_JOB, commits=True)  # apply() commits; its event row makes a second run a no-op
+def _apply_queued(payload: dict) -> None:
+    with jobs.links_to(payload["site"]):
+        apply(payload["event"])
 
 
 def _handle(handler, event: dict) -> ledger.Outcome:
@@ -135,8 +152,8 @@ def apply(event: dict) -> str:
     _settle(row, outcome, event)
     if row.outcome == "processed":
         outcome.merge(replay_waiting(outcome.touched))
+    queue_mail(outcome)
     db.session.commit()
-    after_commit(outcome)
     return row.outcome
 
 
@@ -169,14 +186,12 @@ def needing_attention(limit: int = 50) -> list[StripeEvent]:
         .order_by(StripeEvent.id.desc()).limit(limit)))
 
 
-def after_commit(outcome: ledger.Outcome) -> None:
-    """Emails, once the gifts they speak of are safely recorded."""
+def queue_mail(outcome: ledger.Outcome) -> None:
+    """The emails an outcome calls for, into the outbox of the transaction that records it."""
     from .portal import card_update_link
 
     for gift_id in dict.fromkeys(outcome.receipts):
-        gift = db.session.get(Gift, gift_id)
-        if receipts.send_receipt(gift):
-            receipts.send_tribute_notice(gift)
+        receipts.queue_receipt(db.session.get(Gift, gift_id))
     for gift_id in dict.fromkeys(outcome.failures):
         gift = db.session.get(Gift, gift_id)
-        receipts.send_card_failed(gift, card_update_link(gift.donor))
+        receipts.queue_card_failed(gift, card_update_link(gift.donor))

@@ -4,6 +4,7 @@ from flask_login import current_user
 from ..access import public
 from ..accounts import services as accounts
 from ..http import safe_next
+from . import health as health_checks
 
 bp = Blueprint("main", __name__)
 
@@ -29,4 +30,12 @@ def language():
 @bp.route("/healthz")
 @public
 def health():
+    """Liveness: the process answers. Whether it can work is /readyz."""
     return {"status": "ok"}
+
+
+@bp.route("/readyz")
+@public
+def ready():
+    report, serving = health_checks.readiness()
+    return report, 200 if serving else 503

@@ -31,14 +31,15 @@ def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> Booking
     db.session.add(request)
     db.session.flush()
     audit.record("tour_booking_request.receive", SUBJECT, request.id, flagged_spam=flagged_spam)
-    db.session.commit()
-    if not flagged_spam:
+    if not flagged_spam:  # queued with the request: sent after the commit, never lost with SMTP down
         mail.send(request.contact_email, _l("We received your request for a speaker"),
-                  "tours/email/request_received.txt", locale=host_locale, request=request)
+                  "tours/email/request_received.txt", key=f"tours.request_received:{request.id}", locale=host_locale,
+                  request=request)
         link = url_for("tours.booking_request", request_id=request.id, _external=True)
         for coordinator in accounts.users_with_role(Role.COORDINATOR):
             mail.send(coordinator.email, _l("A new request for a speaker"), "tours/email/request_arrived.txt",
-                      locale=coordinator.locale, request=request, link=link)
+                      key=f"tours.request_arrived:{request.id}", locale=coordinator.locale, request=request, link=link)
+    db.session.commit()
     return request
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -16,56 +15,48 @@ from .models import TourEvent
 from .services import SUBJECT, donation_url
 from .speakers import public_name
 
-log = logging.getLogger(__name__)
-
 def send_reminders() -> int:
-    """Remind speaker and host of each confirmed event within TOURS_REMINDER_DAYS, each exactly once,
-    even if two runs overlap or one of the two messages fails. Returns how many reminders went out."""
+    """Queue the reminders of each confirmed event within TOURS_REMINDER_DAYS for speaker and host,
+    each exactly once, even if two runs overlap. Returns how many were queued."""
     now = utcnow()
     horizon = now + dt.timedelta(days=current_app.config["TOURS_REMINDER_DAYS"])
     due = db.session.scalars(select(TourEvent).where(
         TourEvent.status == "confirmed", TourEvent.starts_at > now, TourEvent.starts_at <= horizon,
         or_(TourEvent.speaker_reminded_at.is_(None), TourEvent.host_reminded_at.is_(None)))
         .order_by(TourEvent.starts_at)).all()
-    sent = 0
+    queued = 0
     for event in due:
         for column, remind in ((TourEvent.speaker_reminded_at, _remind_speaker),
                                (TourEvent.host_reminded_at, _remind_host)):
-            sent += _once(event, column, remind, now)
-    return sent
+            queued += _once(event, column, remind, now)
+    return queued
 
 
 def _once(event: TourEvent, column, remind, now: dt.datetime) -> bool:
-    """Claim the reminder with a conditional UPDATE (only one run wins it), send it, and release the
-    claim if sending fails so that the next run tries again."""
+    """Claim the reminder with a conditional UPDATE (only one run wins it) and queue its mail in the
+    same transaction: the outbox delivers it, retrying until the mail server takes it."""
     claim = db.session.execute(update(TourEvent).where(TourEvent.id == event.id, column.is_(None))
                                .values({column: now}).execution_options(synchronize_session=False))
-    won = claim.rowcount == 1
+    if claim.rowcount != 1:
+        db.session.rollback()
+        return False  # already reminded, or another run is queuing it right now
+    queued = remind(event)  # False: this reminder of this time was queued before (its key)
+    if queued:
+        audit.record("tour_event.reminded", SUBJECT, event.id, to=column.key.removesuffix("_reminded_at"))
     db.session.commit()
-    if not won:
-        return False  # already sent, or another run is sending it right now
-    delivered = False
-    try:
-        delivered = remind(event)
-    finally:
-        if delivered:
-            audit.record("tour_event.reminded", SUBJECT, event.id, to=column.key.removesuffix("_reminded_at"))
-        else:
-            log.warning("%s for tour event %s not sent; will try again", column.key, event.id)
-            db.session.execute(update(TourEvent).where(TourEvent.id == event.id).values({column: None})
-                               .execution_options(synchronize_session=False))
-        db.session.commit()
-    return delivered
+    return queued
 
 
 def _remind_speaker(event: TourEvent) -> bool:
     speaker_user = event.speaker.user
     return mail.send(speaker_user.email, _l("Reminder: your talk is coming up"), "tours/email/reminder_speaker.txt",
-                     locale=speaker_user.locale, event=event, zone=event.speaker.time_zone,
+                     key=f"tours.reminder_speaker:{event.id}:{event.sequence}", locale=speaker_user.locale,
+                     event=event, zone=event.speaker.time_zone,
                      link=url_for("tours.my_event", event_id=event.id, _external=True))
 
 
 def _remind_host(event: TourEvent) -> bool:
     return mail.send(event.host_email, _l("Reminder: your speaking event is coming up"),
-                     "tours/email/reminder_host.txt", locale=event.host_locale, event=event,
-                     speaker_name=public_name(event.speaker), donation_url=donation_url(event))
+                     "tours/email/reminder_host.txt", key=f"tours.reminder_host:{event.id}:{event.sequence}",
+                     locale=event.host_locale, event=event, speaker_name=public_name(event.speaker),
+                     donation_url=donation_url(event))

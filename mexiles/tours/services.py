@@ -289,12 +289,12 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
         if reschedule:
             event.sequence += 1
             event.speaker_reminded_at = event.host_reminded_at = None  # a new time deserves new reminders
+        elif moved:
+            event.sequence += 1  # calendar apps take a new city only with a higher SEQUENCE; so do our mail keys
         audit.record("tour_event.update", SUBJECT, event.id, actor=by, fields=changed)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    _commit()
-    if moved:
-        _tell_moved(event)
+    _commit(lambda: _tell_moved(event) if moved else None)
     return event
 
 
@@ -318,8 +318,11 @@ def _speaker_busy_refused():
         raise StepRefused(_l("The speaker was just booked for that time by someone else.")) from None
 
 
-def _commit() -> None:
+def _commit(tell=lambda: None) -> None:
+    """Save, queue the mail the change calls for, and commit them together."""
     with _speaker_busy_refused():
+        db.session.flush()  # the database's guard speaks here, before any mail is queued
+        tell()
         db.session.commit()
 
 
@@ -350,8 +353,7 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     _step(event, to, by, reason)
     if conflicts:
         _record_override(event, conflicts, override_reason, by)
-    _commit()
-    _tell(event, to)
+    _commit(lambda: _tell(event, to))
 
 
 def _may_take(user, side: str, event: TourEvent) -> bool:
@@ -373,28 +375,29 @@ def _step(event: TourEvent, to: str, by, reason: str | None) -> None:
 
 
 def _tell(event: TourEvent, to: str) -> None:
-    """Mail the people a step concerns, each in their own language."""
+    """Mail the people a step concerns, each in their own language (queued with the step)."""
     speaker_user = event.speaker.user
+    key = f"tours.{to}:{event.id}:{event.sequence}"
     if to == "offered":
-        mail.send(speaker_user.email, _l("A speaking event is offered to you"), "tours/email/offered.txt",
+        mail.send(speaker_user.email, _l("A speaking event is offered to you"), "tours/email/offered.txt", key=key,
                   locale=speaker_user.locale, event=event, link=url_for("tours.my_event", event_id=event.id,
                                                                         _external=True))
     elif to in ("accepted", "declined"):
         for coordinator in _coordinators_of(event):
-            mail.send(coordinator.email, _l("The speaker answered an offer"), "tours/email/answered.txt",
+            mail.send(coordinator.email, _l("The speaker answered an offer"), "tours/email/answered.txt", key=key,
                       locale=coordinator.locale, event=event, speaker_name=public_name(event.speaker),
                       status=STATUS_LABELS[to],
                       link=url_for("tours.event", event_id=event.id, _external=True))
     elif to == "confirmed":
         invite = calendar.event_file(event, for_speaker=False)
         mail.send(event.host_email, _l("Your speaking event is confirmed"), "tours/email/confirmed_host.txt",
-                  locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
+                  key=key, locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
                   speaker_name=public_name(event.speaker), donation_url=donation_url(event))
     elif to == "cancelled":
-        mail.send(event.host_email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt",
+        mail.send(event.host_email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt", key=key,
                   locale=event.host_locale, event=event, speaker_name=public_name(event.speaker))
         if event.offered_at is not None:
-            mail.send(speaker_user.email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt",
+            mail.send(speaker_user.email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt", key=key,
                       locale=speaker_user.locale, event=event, speaker_name=public_name(event.speaker))
 
 
@@ -404,12 +407,13 @@ def _tell_moved(event: TourEvent) -> None:
     if event.status not in ("offered", "confirmed"):
         return
     speaker_user = event.speaker.user
-    mail.send(speaker_user.email, _l("A speaking event has changed"), "tours/email/changed_speaker.txt",
+    key = f"tours.changed:{event.id}:{event.sequence}"
+    mail.send(speaker_user.email, _l("A speaking event has changed"), "tours/email/changed_speaker.txt", key=key,
               locale=speaker_user.locale, event=event, ask=event.status == "offered",
               link=url_for("tours.my_event", event_id=event.id, _external=True))
     if event.status == "confirmed":
         invite = calendar.event_file(event, for_speaker=False)
-        mail.send(event.host_email, _l("Your speaking event has changed"), "tours/email/changed_host.txt",
+        mail.send(event.host_email, _l("Your speaking event has changed"), "tours/email/changed_host.txt", key=key,
                   locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
                   speaker_name=public_name(event.speaker))
 

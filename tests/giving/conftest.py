@@ -127,8 +127,19 @@ def post_event(client):
     def post(event_type=None, obj=None, event=None, secret=WEBHOOK_SECRET):
         event = event or make_event(event_type, obj)
         body, headers = signed_request(event, secret)
-        return client.post("/give/stripe/webhook", data=body, headers=headers)
+        response = client.post("/give/stripe/webhook", data=body, headers=headers)
+        response.event_id = event["id"]
+        return response
     return post
+
+
+def outcome(app, response) -> str | None:
+    """What the job that applied a posted event made of it (the webhook itself answers "queued")."""
+    from sqlalchemy import select
+
+    from mexiles.giving.models import StripeEvent
+    with app.app_context():
+        return db.session.scalar(select(StripeEvent.outcome).where(StripeEvent.event_id == response.event_id))
 
 
 @pytest.fixture
@@ -143,5 +154,6 @@ def forward(client, localstripe_hooks):
         response = client.post("/give/stripe/webhook", data=body,
                                headers={"Content-Type": "application/json",
                                         "Stripe-Signature": headers["Stripe-Signature"]})
+        response.event_id = json.loads(body)["id"]
         return response, json.loads(body)
     return deliver

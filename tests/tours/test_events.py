@@ -477,55 +477,42 @@ def test_an_edit_that_races_into_a_booking_gets_a_clear_message(app, client, aut
 
 
 def test_a_failed_host_reminder_is_retried_without_reminding_the_speaker_again(app, runner, frozen, time_machine,
-                                                                              monkeypatch, mailbox, make_speaker,
-                                                                              make_event):
-    import mexiles.mail
-
+                                                                              mailbox, make_speaker, make_event):
     speaker = make_speaker()
     event_id = make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="flaky@example.org")
     time_machine.move_to(dt.datetime(2030, 10, 31, 12, tzinfo=dt.UTC), tick=False)
     mailbox.clear()
-    real_send = mexiles.mail.send
-
-    def host_server_down(to, *args, **kwargs):
-        return False if to == "flaky@example.org" else real_send(to, *args, **kwargs)
-
-    monkeypatch.setattr(mexiles.mail, "send", host_server_down)
-    assert "Reminders sent: 1." in runner.invoke(args=["tours", "remind"]).output
+    mailbox.refuse("flaky@example.org")  # the host's mail server turns us away for now
+    output = runner.invoke(args=["tours", "remind"]).output
+    assert "Reminders sent: 1." in output and "Waiting for the mail server: 1" in output
     assert len(mailbox.to(speaker.user.email)) == 1 and mailbox.to("flaky@example.org") == []
-    with app.app_context():
-        event = db.session.get(TourEvent, event_id)
-        assert event.speaker_reminded_at is not None and event.host_reminded_at is None  # the claim was released
-    monkeypatch.setattr(mexiles.mail, "send", real_send)
-    assert "Reminders sent: 1." in runner.invoke(args=["tours", "remind"]).output
+
+    mailbox.recover()
+    assert "Reminders sent: 0." in runner.invoke(args=["tours", "remind"]).output  # claimed: the outbox retries
+    assert "Jobs delivered: 0" in runner.invoke(args=["jobs", "run"]).output  # not due before its backoff
+    time_machine.move_to(dt.datetime(2030, 10, 31, 12, 5, tzinfo=dt.UTC), tick=False)
+    assert "Jobs delivered: 1" in runner.invoke(args=["jobs", "run"]).output
     assert len(mailbox.to("flaky@example.org")) == 1
     assert len(mailbox.to(speaker.user.email)) == 1  # not sent again
-    assert "Reminders sent: 0." in runner.invoke(args=["tours", "remind"]).output
+    assert "Jobs delivered: 0" in runner.invoke(args=["jobs", "run"]).output
     with app.app_context():
         reminded = db.session.scalars(select(AuditEntry.details).where(
             AuditEntry.action == "tour_event.reminded", AuditEntry.subject_id == str(event_id))).all()
         assert sorted(d["to"] for d in reminded) == ["host", "speaker"]
 
 
-def test_overlapping_reminder_runs_send_each_reminder_once(app, runner, frozen, time_machine, monkeypatch, mailbox,
-                                                           make_speaker, make_event):
-    """A second cron run starts while the first is sending the speaker's reminder; each message goes once."""
-    import mexiles.mail
-    from mexiles.tours import reminders
-
+def test_a_run_that_read_the_event_before_another_committed_sends_nothing_twice(app, runner, frozen, time_machine,
+                                                                               mailbox, make_speaker, make_event):
+    """A second cron run found the reminders unclaimed (it read before the first committed): its
+    claims succeed, but each reminder's job key is taken, so nothing is queued twice."""
     speaker = make_speaker()
-    make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="overlap@example.org")
+    event_id = make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="overlap@example.org")
     time_machine.move_to(dt.datetime(2030, 10, 31, 12, tzinfo=dt.UTC), tick=False)
     mailbox.clear()
-    real_send = mexiles.mail.send
-    second_run = []
-
-    def send_while_another_run_starts(to, *args, **kwargs):
-        if to == speaker.user.email and not second_run:
-            second_run.append(reminders.send_reminders())  # reads the event while the host is still due
-        return real_send(to, *args, **kwargs)
-
-    monkeypatch.setattr(mexiles.mail, "send", send_while_another_run_starts)
-    assert "Reminders sent: 1." in runner.invoke(args=["tours", "remind"]).output
-    assert second_run == [1]
+    assert "Reminders sent: 2." in runner.invoke(args=["tours", "remind"]).output
+    with app.app_context():
+        event = db.session.get(TourEvent, event_id)
+        event.speaker_reminded_at = event.host_reminded_at = None  # what the stale run saw
+        db.session.commit()
+    assert "Reminders sent: 0." in runner.invoke(args=["tours", "remind"]).output
     assert len(mailbox.to(speaker.user.email)) == 1 and len(mailbox.to("overlap@example.org")) == 1

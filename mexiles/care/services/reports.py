@@ -90,7 +90,8 @@ def attention_summary(user, limit: int = HOME_ITEMS) -> AttentionSummary:
 
 
 def remind_coordinators() -> list[tuple[str, int]]:
-    """Email each coordinator the referrals of their cases that need attention, in their language."""
+    """Queue for each coordinator the referrals of their cases that need attention, in their language;
+    once a day each. Returns (email, referral count) of the reminders queued."""
     by_coordinator = defaultdict(list)
     coordinators = {}
     for row in _attention():
@@ -99,15 +100,16 @@ def remind_coordinators() -> list[tuple[str, int]]:
                 coordinators[member.id] = member
                 by_coordinator[member.id].append(row)
     link = url_for("care.attention", _external=True) if current_app.config.get("SERVER_NAME") else None
-    sent = []
+    queued = []
     for user_id, rows in sorted(by_coordinator.items()):
         user = coordinators[user_id]
         if mail.send(user.email, _l("Counseling referrals that need your attention"), "care/email/attention.txt",
-                     locale=user.locale, user=user, rows=rows, link=link):
+                     key=f"care.attention:{today().isoformat()}:{user.id}", locale=user.locale, user=user, rows=rows,
+                     link=link):
             audit.record_each("referrals.reminded", SUBJECT, [r.referral.id for r in rows], to_user=user.id)
-            sent.append((user.email, len(rows)))
+            queued.append((user.email, len(rows)))
     db.session.commit()
-    return sent
+    return queued
 
 
 # --- Outcomes ------------------------------------------------------------------------------
