@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import re
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, request
+from flask import Response, request
 
-log = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
 # The largest record number a database integer holds.
@@ -28,29 +26,6 @@ def safe_next(target: str | None, fallback: str) -> str:
     if parts.scheme or parts.netloc or target.startswith("//"):
         return fallback
     return target
-
-
-def after_response(response: Response, work, *args) -> Response:
-    """Run ``work(*args)`` once ``response`` has gone out (WSGI close), in a request context like
-    this one's (same address, same host for links), so that its time never shows in the answer's.
-
-    For answers that must not tell what the work found (is this address known?): the answer is the
-    same, and takes the same time, because it is given before anyone looks."""
-    app = current_app._get_current_object()
-    environ = {**{k: v for k, v in request.environ.items() if not k.startswith("wsgi.input")},
-               "wsgi.input": io.BytesIO(), "CONTENT_LENGTH": "0"}
-
-    def run():
-        with app.request_context(environ):
-            try:
-                work(*args)
-            except Exception:  # the answer is gone; the failure can only be logged
-                log.exception("work after the response failed: %s", getattr(work, "__name__", work))
-                from .extensions import db
-                db.session.rollback()
-
-    response.call_on_close(run)
-    return response
 
 
 def current_page() -> str:

@@ -36,6 +36,13 @@ def _float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, choices[0])
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(c for c in choices if c)}, not {value!r}")
+    return value
+
+
 def _instance_secret(instance_path: Path, filename: str, make) -> str:
     """Read a development secret from instance/, creating it the first time."""
     path = instance_path / filename
@@ -145,8 +152,8 @@ def from_environment(instance_path: Path) -> dict:
         "REDIS_URL": redis_url,
         "REDIS_TIMEOUT_SECONDS": _float("REDIS_TIMEOUT_SECONDS", 0.5),
         # Jobs (the outbox): dispatched to RQ when REDIS_URL is set, else in a few threads of the
-        # app ("rq", "thread" or "eager" forces one); retried with doubling waits, then given up.
-        "JOBS_DISPATCH": os.environ.get("JOBS_DISPATCH", ""),
+        # app ("rq", "thread", "eager" or "sweep" forces one); retried with doubling waits, then given up.
+        "JOBS_DISPATCH": _choice("JOBS_DISPATCH", ("", "rq", "thread", "eager", "sweep")),
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "mexiles"),
         "JOBS_THREADS": _int("JOBS_THREADS", 2),
         "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 10),

@@ -45,6 +45,7 @@ SUBJECTS = {
     "tour_events": ("tour_event", None),
     "tour_event_steps": ("tour_event", "event_id"),
     "tour_conflict_overrides": ("tour_event", "event_id"),
+    "jobs": ("job", None),
 }
 # Records without protected fields of their own whose audit entries name the records they show.
 NAMING = {"housing_placements": ("housing_placement", None)}

@@ -214,6 +214,8 @@ def _record_ids(app) -> dict[str, list[int]]:
               "referral_id": Referral, "appointment_id": Appointment, "site_id": Site, "placement_id": Placement,
               "event_id": TourEvent, "speaker_id": Speaker, "row_id": Unavailability}
     ids = {arg: list(db.session.scalars(select(model.id).order_by(model.id))) for arg, model in models.items()}
+    from mexiles.jobs.models import Job
+    ids["job_id"] = list(db.session.scalars(select(Job.id).order_by(Job.id)))
     ids["request_id"] = sorted(set(db.session.scalars(select(HousingRequest.id)))
                                | set(db.session.scalars(select(BookingRequest.id))))
     return ids

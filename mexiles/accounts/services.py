@@ -19,6 +19,7 @@ from .. import mail
 from ..access import Role
 from ..audit import services as audit
 from ..extensions import db
+from ..jobs import services as jobs
 from ..timeutil import utcnow
 from .models import RoleGrant, User, new_session_token
 
@@ -199,20 +200,35 @@ def invite_max_age() -> dt.timedelta:
     return dt.timedelta(days=current_app.config["INVITE_DAYS"])
 
 
-def send_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; an unknown address is audited too (someone may
-    be probing). The reset page runs this after its answer has gone out (``http.after_response``)."""
+RESET_JOB = "accounts.password_reset"
+
+
+def request_password_reset(email: str, site: str | None) -> None:
+    """Queue a reset for the account with this address, if any. The request writes the same job,
+    in the same time, whether or not the address is known: the job looks it up."""
+    request_id = secrets.token_hex(16)
+    jobs.enqueue(RESET_JOB, {"email": email, "request": request_id, "site": site}, key=f"{RESET_JOB}:{request_id}")
+    audit.record("user.reset_requested", SUBJECT, None)  # with the asker's address; someone may be probing
+    db.session.commit()
+
+
+@jobs.handler(RESET_JOB, commits=True)
+def _send_password_reset(payload: dict) -> None:
+    with jobs.links_to(payload["site"]):
+        send_password_reset(payload["email"], payload["request"])
+
+
+def send_password_reset(email: str, request_id: str) -> None:
+    """Email a reset link if the account exists; once per request, however often the job runs."""
     user = find_by_email(email)
     if user is None or not user.active:
-        audit.record("user.reset_requested", SUBJECT, None)
-        db.session.commit()
         return
     token = make_token(user, "reset")
     link = url_for("accounts.reset_password", token=token, _external=True)
-    mail.send(user.email, _l("Reset your mexiles password"), "accounts/email/reset_password.txt",
-              locale=user.locale, user=user, link=link, hours=current_app.config["PASSWORD_RESET_HOURS"],
-              key=f"password-reset:{token_id(token)}")
-    audit.record("user.reset_requested", SUBJECT, user.id, actor=user)
+    if mail.send(user.email, _l("Reset your mexiles password"), "accounts/email/reset_password.txt",
+                 locale=user.locale, user=user, link=link, hours=current_app.config["PASSWORD_RESET_HOURS"],
+                 key=f"password-reset:{request_id}"):
+        audit.record("user.reset_sent", SUBJECT, user.id, actor=user)
     db.session.commit()
 
 

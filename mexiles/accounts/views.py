@@ -4,7 +4,7 @@ from flask_login import current_user, logout_user
 
 from ..access import Role, public, roles_required, signed_in
 from ..extensions import limiter
-from ..http import after_response, page_arg, safe_next
+from ..http import page_arg, safe_next
 from . import email_change, services, sessions
 from .forms import (ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm,
                     RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm)
@@ -53,9 +53,10 @@ def logout():
 def request_reset():
     form = RequestResetForm()
     if form.validate_on_submit():
-        # Answered before the address is even looked up: the same words in the same time.
+        # A job looks the address up: the same words in the same time, known or not.
+        services.request_password_reset(form.email.data, request.host_url)
         flash(_("If an account uses that address, a link to reset its password is on its way."), "success")
-        return after_response(redirect(url_for("accounts.login")), services.send_password_reset, form.email.data)
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/request_reset.html", form=form)
 
 

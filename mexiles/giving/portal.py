@@ -6,6 +6,7 @@ monthly gift of someone else is "not found" (404), never shown.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from flask import abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from ..access import Role
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
+from ..jobs import services as jobs
 from ..timeutil import utcnow
 from . import checkout, donors, receipts
 from .models import Donor, Gift, RecurringGift
@@ -48,15 +50,31 @@ def card_update_link(donor: Donor) -> str:
     return signin_link(donor, "giving.portal") or url_for("accounts.login", _external=True)
 
 
-def send_signin_link(email: str) -> None:
-    """Mail a sign-in link to the donor with this address, if there is one (a donor-only account).
-    Run after the answer has gone out (``http.after_response``): the answer never depends on it."""
+SIGNIN_JOB = "giving.signin_link"
+
+
+def request_signin_link(email: str, site: str | None) -> None:
+    """Queue a sign-in link for the donor with this address, if any. The request writes the same
+    job, in the same time, whether or not a donor has the address: the job looks it up."""
+    request_id = secrets.token_hex(16)
+    jobs.enqueue(SIGNIN_JOB, {"email": email, "request": request_id, "site": site}, key=f"{SIGNIN_JOB}:{request_id}")
+    db.session.commit()
+
+
+@jobs.handler(SIGNIN_JOB, commits=True)
+def _send_signin_link(payload: dict) -> None:
+    with jobs.links_to(payload["site"]):
+        send_signin_link(payload["email"], payload["request"])
+
+
+def send_signin_link(email: str, request_id: str) -> None:
+    """Mail a sign-in link to the donor with this address, if there is one (a donor-only account);
+    once per request, however often the job runs."""
     donor = donors.find(email)
     link = signin_link(donor) if donor is not None else None
-    if link is not None:
-        mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt", locale=donor.locale,
-                  link=link, hours=current_app.config["DONOR_LINK_HOURS"],
-                  key=f"donor-signin:{accounts.token_id(link)}")
+    if link is not None and mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt",
+                                      locale=donor.locale, link=link, hours=current_app.config["DONOR_LINK_HOURS"],
+                                      key=f"donor-signin:{request_id}"):
         audit.record("donor.signin_link", "donor", donor.id)
     db.session.commit()
 

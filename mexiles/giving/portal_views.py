@@ -11,7 +11,6 @@ from ..accounts import sessions
 from ..accounts.services import AccountError
 from ..extensions import limiter
 from ..formatting import money
-from ..http import after_response
 from . import donors, localtime
 from . import portal as donor_portal
 from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
@@ -46,11 +45,10 @@ def _address_key() -> str:
 def portal_signin_request():
     form = SigninRequestForm()
     if form.validate_on_submit():
-        # The same answer, in the same time, whether or not a donor has this address: it is
-        # given before the address is even looked up.
+        # The same answer, in the same time, whether or not a donor has this address: a job looks it up.
+        donor_portal.request_signin_link(form.email.data, request.host_url)
         flash(_("If you have given with that address, a sign-in link is on its way."), "success")
-        return after_response(redirect(url_for("giving.portal_signin_request")), donor_portal.send_signin_link,
-                              form.email.data)
+        return redirect(url_for("giving.portal_signin_request"))
     return render_template("giving/portal/signin.html", form=form)
 
 

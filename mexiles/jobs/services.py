@@ -117,6 +117,8 @@ def dispatch(ids: list[int], delay: float | None = None) -> None:
     """Hand committed jobs to whatever delivers them here; losing this hand-over loses nothing."""
     mode = dispatch_mode()
     app = current_app._get_current_object()
+    if mode == "sweep":  # left to the worker's sweep or cron's `flask jobs run`
+        return
     if mode == "rq":  # from a thread: the request does not wait on Redis either
         _executor(app).submit(_push_in_context, app, ids, delay)
     elif mode == "thread":
@@ -156,19 +158,6 @@ def _executor(app) -> ThreadPoolExecutor:
             pool = ThreadPoolExecutor(max_workers=app.config["JOBS_THREADS"], thread_name_prefix="jobs")
             app.extensions["jobs.pool"] = (os.getpid(), pool)
         return pool
-
-
-def _push_in_context(app, ids: list[int], delay: float | None) -> None:
-    from . import queue
-
-    with app.app_context():
-        try:
-            queue.push(ids, delay)
-        except queue.UNREACHABLE as error:
-            log.warning("Redis unreachable (%s): delivering %d job(s) in this process", error, len(ids))
-            if delay:
-                time.sleep(delay)
-            _deliver_in_context(app, ids)
 
 
 def _deliver_in_context(app, ids: list[int]) -> None:
@@ -302,9 +291,13 @@ def depth() -> dict[str, int]:
     return {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0)}
 
 
-def dead_letters(page: int = 1):
+def dead_letters(actor, page: int = 1):
+    """The jobs given up, for an admin; their last errors may name a recipient, so the view is audited."""
     query = select(Job).where(Job.status == "dead").order_by(Job.updated_at.desc(), Job.id.desc())
-    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    found = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    audit.record_each("jobs.list", SUBJECT, [job.id for job in found.items], actor=actor)
+    db.session.commit()
+    return found
 
 
 def get(job_id: int) -> Job | None:

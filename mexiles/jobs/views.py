@@ -14,7 +14,7 @@ bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def dead_letters():
-    return render_template("jobs/dead_letters.html", page=services.dead_letters(page_arg()),
+    return render_template("jobs/dead_letters.html", page=services.dead_letters(current_user, page_arg()),
                            depth=services.depth(), form=RetryForm())
 
 

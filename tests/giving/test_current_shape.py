@@ -11,7 +11,7 @@ from mexiles.extensions import db
 from mexiles.giving.models import Gift, RecurringGift, Refund
 from mexiles.giving.stripe_gateway import API_VERSION
 
-from .conftest import REQUIRES_3DS, gift_form
+from .conftest import REQUIRES_3DS, gift_form, outcome
 from .localstripe import set_shape
 
 
@@ -39,7 +39,7 @@ def test_renewals_refunds_and_reconcile_in_the_current_shape(current_shape, stri
     delivered, event = forward("invoice.payment_succeeded", renewal.id)
     assert event["api_version"] == API_VERSION and "subscription" not in event["data"]["object"]
     assert "payment_intent" not in event["data"]["object"] and "payments" not in event["data"]["object"]
-    assert delivered.json["received"] == "processed"
+    assert outcome(stripe_app, delivered) == "processed"
     with stripe_app.app_context():
         gift = db.session.scalar(select(Gift).where(Gift.stripe_invoice_id == renewal.id))
         assert (gift.status, gift.amount_cents, gift.recurring_gift_id) == ("succeeded", 2500, recurring_id)
