@@ -209,7 +209,7 @@ def _own_donor(email: str) -> bool:
 @limiter.limit(payment_rate_limit, methods=["POST"], on_breach=_rate_limited)
 @public
 def pay():
-    """Take the gift: the page posts the form with a Stripe PaymentMethod (or card token) id."""
+    """Take the gift: the page posts the form with the id of the PaymentMethod Stripe.js made."""
     if not configured():
         abort(404)
     form = _donate_form()
@@ -222,11 +222,11 @@ def pay():
         return _answer(dict(status="invalid", errors={k: [str(m) for m in v] for k, v in form.errors.items()},
                             message=_("Please correct the fields marked below. Nothing you typed has been lost.")),
                        400)
-    if not (form.payment_method.data or form.card_token.data):
+    if not form.payment_method.data:
         return _answer(dict(status="error", message=_("Enter your card details.")), 400)
     data = _gift_data(form)
     if form.frequency.data == "monthly":
-        result = checkout.give_monthly(data, form.attempt.data, form.payment_method.data, form.card_token.data)
+        result = checkout.give_monthly(data, form.attempt.data, form.payment_method.data)
     else:
         result = checkout.give_once(data, form.attempt.data, form.payment_method.data)
     return _answer(result.as_json(), 200 if result.status != "error" else 402)
