@@ -4,12 +4,13 @@ import time
 from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
+from ..errors import expired_form_page
 from ..extensions import csrf, limiter, talisman
 from . import checkout, donors, fees, localtime, page_cache, services, vocabulary, webhooks
 from .forms import DonateForm
@@ -44,15 +45,22 @@ def payment_rate_limit() -> str:
     return current_app.config["DONATION_RATE_LIMIT"]
 
 
+def _wants_page() -> bool:
+    """A form posted by the browser itself (no script ran), rather than by the donate page's script
+    (which says so with X-Requested-With)."""
+    return (not request.headers.get("X-Requested-With")
+            and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html")
+
+
 def _answer(payload: dict, code: int = 200):
-    """JSON for the donate page's script (it says so with X-Requested-With); a page of our own for a
-    form posted without it, so that nobody is ever shown raw JSON or a bare error."""
-    wants_page = (not request.headers.get("X-Requested-With")
-                  and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html")
-    if wants_page:
-        return render_template("giving/pay_result.html", message=payload.get("message", ""),
-                               errors=payload.get("errors", {})), code
-    return jsonify(payload), code
+    """JSON for the donate page's script; a page of our own for a form posted without it, with the
+    other ways to give, so that nobody is ever shown raw JSON or a bare error."""
+    if not _wants_page():
+        return jsonify(payload), code
+    if payload.get("status") == "succeeded":
+        return redirect(url_for("giving.thanks"))
+    return render_template("giving/pay_result.html", message=payload.get("message", ""),
+                           errors=payload.get("errors", {}), other_ways=True), code
 
 
 def _rate_limited(limit):
@@ -216,6 +224,9 @@ def pay():
     if form.website.data:
         checkout.refuse("honeypot")
         return _answer(dict(status="error", message=_("We could not take this gift. Please contact us.")), 400)
+    if _wants_page() and not form.payment_method.data:
+        return _answer(dict(status="error", message=_("The card form did not run in your browser, so nothing was "
+                                                      "charged.")), 400)
     if not form.validate_on_submit():
         if "other_amount" in form.errors:
             checkout.refuse("invalid_amount", form.chosen_cents())
@@ -242,6 +253,15 @@ def pay_confirm():
         abort(404)
     result = checkout.after_authentication(attempt)
     return _answer(result.as_json(), 200 if result.status != "error" else 402)
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error):
+    """The donate page's form kept too long (or posted before its script fetched a token)."""
+    if request.endpoint not in ("giving.pay", "giving.pay_confirm"):
+        return expired_form_page()
+    return _answer(dict(status="error", message=_("This page has expired. Nothing was charged: reload the page "
+                                                  "and give again.")), 400)
 
 
 @bp.route("/thanks")

@@ -168,12 +168,25 @@
     empty.forEach((input) => { if (!input.value) input.value = token; });
   }
 
+  // Without Stripe.js (blocked, or it did not load) no card can be taken: say so, offer the other
+  // ways to give, and keep the form from being sent with no card.
+  function cardUnavailable(form) {
+    const notice = document.getElementById("card-unavailable");
+    if (notice) notice.hidden = false;
+    form.hidden = true;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    const donateForm = document.getElementById("donate-form");
-    fillTokens(donateForm && donateForm.dataset.csrfUrl);
-    if (!window.Stripe) return;
     const donate = document.getElementById("donate-form");
-    if (donate) setupDonateForm(donate);
-    document.querySelectorAll("form.card-change").forEach(setupCardChange);
+    fillTokens(donate && donate.dataset.csrfUrl);
+    if (donate) {
+      try {
+        if (!window.Stripe) throw new Error("Stripe.js did not load");
+        setupDonateForm(donate);
+      } catch (error) {
+        cardUnavailable(donate);
+      }
+    }
+    if (window.Stripe) document.querySelectorAll("form.card-change").forEach(setupCardChange);
   });
 })();
