@@ -174,3 +174,21 @@ def test_without_stripe_a_monthly_gift_is_not_offered_for_change(app, client, fu
     assert "Write to us and we will make the change." in page
     refused = client.post(f"/give/portal/monthly/{recurring.id}/do/cancel", follow_redirects=True).data.decode()
     assert "Write to us and we will make the change." in refused and "could not reach" not in refused
+
+
+def test_with_stripe_keys_the_demos_monthly_gifts_are_subscriptions_at_stripe(stripe_app, runner, client, mailbox,
+                                                                            stripe_api):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with stripe_app.app_context():
+        monthly = db.session.scalars(select(RecurringGift)).all()
+        assert len(monthly) == 3
+        for recurring in monthly:
+            subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
+            assert subscription.customer == recurring.donor.stripe_customer_id
+            assert subscription.metadata["recurring_gift_id"] == str(recurring.id)
+        dana = next(r for r in monthly if r.donor.email_key == "donor@example.org")
+    client.post(_signin(client, mailbox, "donor@example.org"))
+    page = client.post(f"/give/portal/monthly/{dana.id}/do/pause", follow_redirects=True).data.decode()
+    assert "Your monthly gift is paused." in page
+    assert stripe_api.subscriptions.retrieve(dana.stripe_subscription_id).pause_collection.behavior == "void"
