@@ -63,6 +63,13 @@ def _answer(payload: dict, code: int = 200):
                            errors=payload.get("errors", {}), other_ways=True), code
 
 
+def _no_card_form():
+    """The form was posted by a browser in which the card form never ran (no JavaScript, or
+    Stripe.js blocked): the page says so and offers the other ways to give."""
+    return _answer(dict(status="error", message=_("The card form did not run in your browser, so nothing was "
+                                                  "charged.")), 400)
+
+
 def _rate_limited(limit):
     checkout.refuse("rate_limited", detail=str(limit.limit))
     return _answer(dict(status="error", message=_("Too many attempts from your connection. Wait a few minutes "
@@ -225,8 +232,7 @@ def pay():
         checkout.refuse("honeypot")
         return _answer(dict(status="error", message=_("We could not take this gift. Please contact us.")), 400)
     if _wants_page() and not form.payment_method.data:
-        return _answer(dict(status="error", message=_("The card form did not run in your browser, so nothing was "
-                                                      "charged.")), 400)
+        return _no_card_form()
     if not form.validate_on_submit():
         if "other_amount" in form.errors:
             checkout.refuse("invalid_amount", form.chosen_cents())
@@ -260,6 +266,8 @@ def _expired(error):
     """The donate page's form kept too long (or posted before its script fetched a token)."""
     if request.endpoint not in ("giving.pay", "giving.pay_confirm"):
         return expired_form_page()
+    if _wants_page() and not request.form.get("payment_method"):
+        return _no_card_form()  # a page from the cache, whose script never fetched its token
     return _answer(dict(status="error", message=_("This page has expired. Nothing was charged: reload the page "
                                                   "and give again.")), 400)
 

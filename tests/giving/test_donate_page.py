@@ -147,6 +147,8 @@ def test_an_expired_form_gets_the_donate_pages_own_answer(stripe_app, funds):
         scripted = client.post("/give/pay", data=gift_form(payment_method="pm_x"),
                                headers={"X-Requested-With": "fetch"})
         assert scripted.json["status"] == "error" and "expired" in scripted.json["message"]
+        no_script = client.post("/give/pay", data=gift_form(attempt=None), headers=BROWSER_POST)
+        assert no_script.status_code == 400 and "The card form did not run" in no_script.data.decode()
         other = client.post("/give/portal/signin", data={"email": "a@example.org"}, headers=BROWSER_POST)
         assert other.status_code == 400 and "This form has expired" in other.data.decode()
     finally:
