@@ -316,25 +316,21 @@ def give_monthly(data: dict, attempt: str, payment_method: str) -> Result:
     try:
         customer = _subscription_customer(recurring, attempt, trusted=bool(data.get("own_donor")))
         set_default_card(customer, payment_method, key)
-        subscription = _open_subscription(recurring, customer)
-        if subscription is not None:  # a retry with another card: pay the first invoice with it
-            invoice = subscription.latest_invoice
-            if invoice and invoice.status == "open":
-                stripe.invoices.pay(invoice.id, options=idempotent(f"{key}-pay"))
-                subscription = stripe.subscriptions.retrieve(subscription.id, params={"expand": FIRST_INVOICE})
-        else:
+        subscription = _open_subscription(recurring, customer)  # a retry: its first invoice is still open
+        if subscription is None:
             replaced = recurring.stripe_subscription_id
             recurring.stripe_plan_id = plan_for(recurring.amount_cents, recurring.currency)
+            # The first invoice waits for us to pay it with this card, below (default_incomplete).
             subscription = stripe.subscriptions.create(
                 params={"customer": customer, "items": [{"plan": recurring.stripe_plan_id}],
-                        "metadata": {"recurring_gift_id": str(recurring.id)},
-                        "expand": FIRST_INVOICE},
+                        "payment_behavior": "default_incomplete",
+                        "metadata": {"recurring_gift_id": str(recurring.id)}, "expand": FIRST_INVOICE},
                 options=idempotent(f"monthly-{attempt}-subscription"))
             recurring.stripe_subscription_id = subscription.id
             db.session.commit()
             if replaced:
                 _end_unpaid(replaced)
-        return _subscription_result(subscription, recurring)
+        return _subscription_result(_pay_first_invoice(subscription, payment_method, key), recurring)
     except CardError as error:
         return _declined(error.code, recurring.amount_cents)
     except NetworkError:
@@ -342,6 +338,21 @@ def give_monthly(data: dict, attempt: str, payment_method: str) -> Result:
     except StripeError:
         log.exception("subscription for monthly gift %s", recurring.id)
         return _failure()
+
+
+def _pay_first_invoice(subscription, payment_method: str, key: str):
+    """Pay the subscription's open first invoice with the donor's card; the subscription as it
+    stands after. A bank asking the donor to authenticate is no decline: Stripe.js takes over with
+    the invoice's confirmation secret (see ``_subscription_result``)."""
+    invoice = subscription.latest_invoice
+    if invoice is None or invoice.status != "open":
+        return subscription
+    try:
+        v1().invoices.pay(invoice.id, params={"payment_method": payment_method}, options=idempotent(f"{key}-pay"))
+    except CardError as error:
+        if error.code != "invoice_payment_intent_requires_action":
+            raise
+    return v1().subscriptions.retrieve(subscription.id, params={"expand": FIRST_INVOICE})
 
 
 def _end_unpaid(subscription_id: str) -> None:

@@ -11,6 +11,8 @@ localstripe speaks an old API version. This plugin patches it where the suite ne
 - Stripe.js's ``createPaymentMethod`` (the stand-in's does nothing), which makes a PaymentMethod from
   the card element with the publishable key, as Stripe.js does;
 - a subscription's ``pause_collection`` (set, and cleared with ``""``);
+- ``payment_behavior=default_incomplete`` (the first invoice waits, open, to be paid) and
+  ``invoices.pay`` with a ``payment_method`` (the customer's default: the stand-in charges that one);
 - ``created`` filters (``gt``, ``gte``, ``lt``, ``lte``) on the PaymentIntent, invoice and refund
   lists, and a log of those list calls (``GET /_config/lists`` answers and empties it: the filter
   and the ids answered), so that a test can see what the app asked for;
@@ -144,14 +146,47 @@ def _update_subscription(update):
 
 r.Subscription._update = _update_subscription(r.Subscription._update)
 _subscription_init = r.Subscription.__init__
+_create_invoice = r.Subscription._create_invoice
+_original_pay = r.Invoice.__dict__["_api_pay_invoice"].__func__
 
 
-def _new_subscription(self, *args, **kwargs):
-    _subscription_init(self, *args, **kwargs)
+def _new_subscription(self, *args, payment_behavior="allow_incomplete", **kwargs):
+    # default_incomplete: the first invoice waits, open, for the app to pay it (invoices.pay).
+    self._first_invoice_waits = payment_behavior == "default_incomplete"
+    if self._first_invoice_waits:
+        payment_behavior = "allow_incomplete"
+    _subscription_init(self, *args, payment_behavior=payment_behavior, **kwargs)
     self.pause_collection = None
 
 
+def _new_invoice(self):
+    if not getattr(self, "_first_invoice_waits", False):
+        return _create_invoice(self)
+    self._first_invoice_waits = False
+    r.Invoice._api_pay_invoice = classmethod(lambda cls, id: cls._api_retrieve(id))
+    try:
+        _create_invoice(self)
+    finally:
+        r.Invoice._api_pay_invoice = classmethod(_pay_with)
+
+
+def _pay_with(cls, id, payment_method=None, **params):
+    """Pay an invoice, with ``payment_method`` as Stripe takes it. The stand-in always charges the
+    customer's default card, so a payment method must be that one (the app makes it so first)."""
+    if params:
+        raise r.UserError(400, "Unexpected " + ", ".join(params))
+    if payment_method is not None:
+        customer = r.Customer._api_retrieve(cls._api_retrieve(id).customer)
+        if customer.invoice_settings.get("default_payment_method") != payment_method:
+            raise r.UserError(500, "Not implemented: paying with a card that is not the customer's default")
+    return _original_pay(cls, id)
+
+
 r.Subscription.__init__ = _new_subscription
+r.Subscription._create_invoice = _new_invoice
+r.Invoice._api_pay_invoice = classmethod(_pay_with)
+r.extra_apis[:] = [(method, url, r.Invoice._api_pay_invoice if url == "/v1/invoices/{id}/pay" else func)
+                   for method, url, func in r.extra_apis]
 
 LISTS = []  # what the app listed, for the tests
 
