@@ -1,7 +1,6 @@
 """The donor portal: emailed single-use sign-in, own gifts only, statements, monthly gift changes."""
 import re
 
-import pytest
 from sqlalchemy import select
 
 from mexiles.extensions import db
