@@ -187,6 +187,12 @@
         cardUnavailable(donate);
       }
     }
-    if (window.Stripe) document.querySelectorAll("form.card-change").forEach(setupCardChange);
+    document.querySelectorAll("form.card-change").forEach((form) => {
+      if (window.Stripe) setupCardChange(form);
+      else {
+        form.querySelector(".card-errors").textContent = form.dataset.unavailable;
+        form.querySelector("button[type=submit]").disabled = true;
+      }
+    });
   });
 })();
