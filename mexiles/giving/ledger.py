@@ -433,6 +433,11 @@ def subscription_changed(subscription, at: int, deleted: bool = False) -> Outcom
         outcome.superseded = True
         return outcome
     status = "canceled" if deleted else STATUS_FROM_STRIPE.get(field(subscription, "status"), recurring.status)
+    if status == "incomplete" and recurring.status != "incomplete":
+        # Stripe never makes a subscription incomplete again once its first invoice is paid: this is
+        # the news of its creation, arriving after the checkout saw the payment through.
+        outcome.superseded = True
+        return outcome
     if status == "active" and field(subscription, "pause_collection"):
         status = "paused"
     recurring.status = status

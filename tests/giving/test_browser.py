@@ -128,14 +128,13 @@ def test_a_monthly_gift_from_a_phone_then_paused_and_cancelled_in_the_portal(liv
         assert "$25.00" in monthly.inner_text() and "Active" in monthly.inner_text()
         subscription_id = stripe_api.subscriptions.list().data[0].id
 
-        stripe_js = re.compile(r".*/js\.stripe\.com/.*")
-        page.route(stripe_js, lambda route: route.abort("blockedbyclient"))
-        page.reload()
-        card_change = page.locator("form.card-change")
+        blocked = page.context.new_page()  # the same donor, where Stripe.js cannot load
+        blocked.route(re.compile(r".*/js\.stripe\.com/.*"), lambda route: route.abort("blockedbyclient"))
+        blocked.goto(f"{live_app}/give/portal/")
+        card_change = blocked.locator("form.card-change")
         card_change.get_by_text("The card form could not load.").wait_for()
         assert card_change.get_by_role("button", name="Save the new card").is_disabled()
-        page.unroute(stripe_js)
-        page.reload()
+        blocked.close()
 
         monthly.get_by_role("button", name="Pause").click()
         page.get_by_text("Your monthly gift is paused.").wait_for()

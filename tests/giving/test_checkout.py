@@ -330,3 +330,18 @@ def test_failed_monthly_attempts_do_not_pile_up_on_the_donor(stripe_app, client,
         assert db.session.get(RecurringGift, recurring.id).status == "active"
     [gift] = _gifts(stripe_app, status="succeeded")
     assert (gift.amount_cents, gift.recurring_gift_id) == (3000, recurring.id)
+
+
+def test_the_news_of_a_paid_subscriptions_creation_does_not_make_it_incomplete(stripe_app, client, funds, card,
+                                                                               post_event):
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    with stripe_app.app_context():
+        recurring = db.session.scalar(select(RecurringGift))
+        assert recurring.status == "active"
+    # Created with default_incomplete, the subscription's "created" event says incomplete; it may
+    # arrive after the checkout saw the first invoice paid, stamped the same second or later.
+    post_event(event={"id": "evt_created_late", "object": "event", "type": "customer.subscription.created",
+                      "created": 4102444800, "data": {"object": {"id": recurring.stripe_subscription_id,
+                                                                 "object": "subscription", "status": "incomplete"}}})
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, recurring.id).status == "active"
