@@ -6,10 +6,16 @@ export FLASK_APP := wsgi
 
 .PHONY: run test install translations browser bench bench-webhooks
 
+# `make run STRIPE=local`: the same with localstripe, a stand-in for Stripe, wired in (keys, CSP,
+# the webhook endpoint), so that one can give and then manage a monthly gift in the portal.
 run: install translations
+ifeq ($(STRIPE),local)
+	$(BIN)/python -m tests.giving.run_with_localstripe
+else
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+endif
 
 test: install translations browser
 	$(BIN)/python -m pytest

@@ -23,8 +23,10 @@ def init_app(app: Flask) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, lambda error, code=code: _render(code))
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        title = _l("This form has expired")
-        advice = _l("Reload the page and submit the form again.")
-        return render_template("errors/error.html", code=400, title=title, advice=advice), 400
+    app.register_error_handler(CSRFError, lambda error: expired_form_page())
+
+
+def expired_form_page():
+    title = _l("This form has expired")
+    advice = _l("Reload the page and submit the form again.")
+    return render_template("errors/error.html", code=400, title=title, advice=advice), 400

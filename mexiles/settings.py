@@ -176,6 +176,9 @@ def from_environment(instance_path: Path) -> dict:
         "ORG_NAME": os.environ.get("ORG_NAME", "Mexiles"),
         "ORG_EIN": os.environ.get("ORG_EIN", ""),
         "ORG_ADDRESS": os.environ.get("ORG_ADDRESS", ""),
+        # Where donors write (bank transfer details, help, changes): the donate page offers it when
+        # card giving is not set up or Stripe.js cannot load.
+        "ORG_CONTACT_EMAIL": os.environ.get("ORG_CONTACT_EMAIL", ""),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
@@ -218,7 +221,4 @@ def from_environment(instance_path: Path) -> dict:
         "STRIPE_CSP_SCRIPT_SRC": os.environ.get("STRIPE_CSP_SCRIPT_SRC", "https://js.stripe.com"),
         "STRIPE_CSP_FRAME_SRC": os.environ.get("STRIPE_CSP_FRAME_SRC", "https://js.stripe.com https://hooks.stripe.com"),
         "STRIPE_CSP_CONNECT_SRC": os.environ.get("STRIPE_CSP_CONNECT_SRC", "https://api.stripe.com"),
-        # Tests and development only: where Stripe refuses pause_collection (localstripe), pause a
-        # monthly gift by cancelling it at the period's end instead. Off: the donor is told.
-        "GIVING_PAUSE_FALLBACK": _flag("GIVING_PAUSE_FALLBACK", False),
     }

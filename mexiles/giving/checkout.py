@@ -18,7 +18,7 @@ from ..audit import services as audit
 from ..extensions import db
 from . import donors, ledger, webhooks
 from .models import Gift, RecurringGift, RefusedAttempt
-from .stripe_gateway import CardError, NetworkError, StripeError, field, idempotent, v1
+from .stripe_gateway import CardError, InvalidRequestError, NetworkError, StripeError, field, idempotent, v1
 
 log = logging.getLogger(__name__)
 
@@ -207,9 +207,13 @@ def after_authentication(attempt: str) -> Result:
 # to authenticate (an invoice no longer names its PaymentIntent: see ledger.invoice_payment).
 FIRST_INVOICE = ["latest_invoice.confirmation_secret"]
 
+def monthly_plan_id(amount_cents: int, currency: str) -> str:
+    return f"mexiles-monthly-{currency}-{amount_cents}"
+
+
 def plan_for(amount_cents: int, currency: str) -> str:
     """One Stripe plan per amount and currency, found by a deterministic id, made the first time."""
-    plan_id = f"mexiles-monthly-{currency}-{amount_cents}"
+    plan_id = monthly_plan_id(amount_cents, currency)
     stripe = v1()
     try:
         stripe.plans.retrieve(plan_id)
@@ -249,52 +253,84 @@ def _subscription_customer(recurring: RecurringGift, attempt: str, trusted: bool
     return recurring.stripe_customer_id
 
 
-def set_default_card(customer: str, payment_method: str | None, card_token: str | None, key: str) -> None:
-    """Make this card the one monthly charges use. Stripe.js gives a PaymentMethod; the test
-    stand-in gives a card token instead, which becomes the customer's default source."""
+def set_default_card(customer: str, payment_method: str, key: str) -> None:
+    """Make this card (a PaymentMethod from Stripe.js) the one the customer's monthly charges use."""
     stripe = v1()
-    if card_token:
-        stripe.customers.update(customer, params={"source": card_token}, options=idempotent(f"{key}-source"))
-        return
     stripe.payment_methods.attach(payment_method, params={"customer": customer}, options=idempotent(f"{key}-attach"))
     stripe.customers.update(customer, params={"invoice_settings": {"default_payment_method": payment_method}},
                             options=idempotent(f"{key}-default"))
 
 
-def give_monthly(data: dict, attempt: str, payment_method: str | None, card_token: str | None = None) -> Result:
+def _monthly_attempt(data: dict, attempt: str) -> RecurringGift:
+    """The monthly gift this attempt pays for. A donor who tries again with a new attempt (the page
+    reloaded, the amount changed) takes back their unfinished one, with the new terms, so that
+    failed attempts do not pile up as "incomplete" monthly gifts. Its subscription is kept only if
+    it still fits (see ``_open_subscription``)."""
+    donor = _new_donor(data)
+    unfinished = db.session.scalar(
+        select(RecurringGift).where(RecurringGift.donor_id == donor.id, RecurringGift.status == "incomplete")
+        .order_by(RecurringGift.id.desc()).limit(1).with_for_update(of=RecurringGift))
+    if unfinished is None:
+        return _insert_once(RecurringGift(donor_id=donor.id, amount_cents=data["amount_cents"], status="incomplete",
+                                          attempt_token=attempt, donor_name=data.get("name") or None,
+                                          donor_address=data.get("address") or None, **_gift_terms(data)),
+                            RecurringGift, attempt)
+    for name, value in dict(amount_cents=data["amount_cents"], attempt_token=attempt,
+                            donor_name=data.get("name") or None, donor_address=data.get("address") or None,
+                            **_gift_terms(data)).items():
+        setattr(unfinished, name, value)
+    if not data.get("own_donor"):
+        unfinished.stripe_customer_id = None  # chosen again: someone else's card never bills the donor's customer
+    audit.record("gift.started", "donor", donor.id, kind=RecurringGift.__tablename__)
+    db.session.commit()
+    return unfinished
+
+
+def _open_subscription(recurring: RecurringGift, customer: str):
+    """This monthly gift's subscription if it can still be paid as it is (same customer, same plan),
+    else None. May raise StripeError."""
+    if not recurring.stripe_subscription_id:
+        return None
+    try:
+        subscription = v1().subscriptions.retrieve(recurring.stripe_subscription_id, params={"expand": FIRST_INVOICE})
+    except InvalidRequestError as error:
+        if getattr(error, "http_status", None) == 404:
+            return None
+        raise
+    plan = monthly_plan_id(recurring.amount_cents, recurring.currency)
+    items = field(field(subscription, "items"), "data") or []
+    same_plan = bool(items) and field(field(items[0], "plan"), "id") == plan
+    if subscription.status == "incomplete" and subscription.customer == customer and same_plan:
+        return subscription
+    return None
+
+
+def give_monthly(data: dict, attempt: str, payment_method: str) -> Result:
     recurring = db.session.scalar(select(RecurringGift).where(RecurringGift.attempt_token == attempt))
     if recurring is not None and recurring.status in ("active", "paused"):
         return Result("succeeded")
     if recurring is None:
-        donor = _new_donor(data)
-        recurring = _insert_once(RecurringGift(donor_id=donor.id, amount_cents=data["amount_cents"],
-                                               status="incomplete", attempt_token=attempt,
-                                               donor_name=data.get("name") or None,
-                                               donor_address=data.get("address") or None, **_gift_terms(data)),
-                                 RecurringGift, attempt)
+        recurring = _monthly_attempt(data, attempt)
     stripe = v1()
-    key = f"monthly-{attempt}-{card_token or payment_method}"
+    key = f"monthly-{attempt}-{payment_method}"
     try:
         customer = _subscription_customer(recurring, attempt, trusted=bool(data.get("own_donor")))
-        set_default_card(customer, payment_method, card_token, key)
-        if recurring.stripe_subscription_id:
-            subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,
-                                                         params={"expand": FIRST_INVOICE})
-            invoice = subscription.latest_invoice
-            if subscription.status == "incomplete" and invoice and invoice.status == "open":
-                stripe.invoices.pay(invoice.id, options=idempotent(f"{key}-pay"))
-                subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id,
-                                                             params={"expand": FIRST_INVOICE})
-        else:
+        set_default_card(customer, payment_method, key)
+        subscription = _open_subscription(recurring, customer)  # a retry: its first invoice is still open
+        if subscription is None:
+            replaced = recurring.stripe_subscription_id
             recurring.stripe_plan_id = plan_for(recurring.amount_cents, recurring.currency)
+            # The first invoice waits for us to pay it with this card, below (default_incomplete).
             subscription = stripe.subscriptions.create(
                 params={"customer": customer, "items": [{"plan": recurring.stripe_plan_id}],
-                        "metadata": {"recurring_gift_id": str(recurring.id)},
-                        "expand": FIRST_INVOICE},
+                        "payment_behavior": "default_incomplete",
+                        "metadata": {"recurring_gift_id": str(recurring.id)}, "expand": FIRST_INVOICE},
                 options=idempotent(f"monthly-{attempt}-subscription"))
             recurring.stripe_subscription_id = subscription.id
             db.session.commit()
-        return _subscription_result(subscription, recurring)
+            if replaced:
+                _end_unpaid(replaced)
+        return _subscription_result(_pay_first_invoice(subscription, payment_method, key), recurring)
     except CardError as error:
         return _declined(error.code, recurring.amount_cents)
     except NetworkError:
@@ -302,6 +338,30 @@ def give_monthly(data: dict, attempt: str, payment_method: str | None, card_toke
     except StripeError:
         log.exception("subscription for monthly gift %s", recurring.id)
         return _failure()
+
+
+def _pay_first_invoice(subscription, payment_method: str, key: str):
+    """Pay the subscription's open first invoice with the donor's card; the subscription as it
+    stands after. A bank asking the donor to authenticate is no decline: Stripe.js takes over with
+    the invoice's confirmation secret (see ``_subscription_result``)."""
+    invoice = subscription.latest_invoice
+    if invoice is None or invoice.status != "open":
+        return subscription
+    try:
+        v1().invoices.pay(invoice.id, params={"payment_method": payment_method}, options=idempotent(f"{key}-pay"))
+    except CardError as error:
+        if error.code != "invoice_payment_intent_requires_action":
+            raise
+    return v1().subscriptions.retrieve(subscription.id, params={"expand": FIRST_INVOICE})
+
+
+def _end_unpaid(subscription_id: str) -> None:
+    """Cancel an earlier attempt's unpaid subscription, once the monthly gift has its new one (so
+    that its end, when Stripe tells of it, can no longer be taken for the monthly gift's)."""
+    try:
+        v1().subscriptions.cancel(subscription_id, options=idempotent(f"end-unpaid-{subscription_id}"))
+    except StripeError:  # Stripe ends an unpaid first invoice's subscription itself within a day
+        log.warning("could not cancel the unpaid subscription %s", subscription_id)
 
 
 def _subscription_result(subscription, recurring: RecurringGift) -> Result:

@@ -1,16 +1,22 @@
 """Demo giving: funds, a live campaign near its goal, a year of gifts with refunds and a dispute.
 
-Invented donors only. Rows are written directly (no Stripe, no emails, no new accounts).
+Invented donors only. Rows are written directly (no emails, no new accounts). With Stripe test keys
+the three monthly gifts are real subscriptions at the configured Stripe (localstripe with
+``make run STRIPE=local``), so that the portal can change, pause and cancel them; without keys
+they carry made-up ids, and the portal offers no changes.
 """
 import datetime as dt
 import random
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..accounts import services as accounts
 from ..extensions import db
 from ..timeutil import utcnow
+from . import checkout
 from .models import Campaign, Dispute, Donor, Fund, Gift, RecurringGift, Refund
+from .stripe_gateway import configured, idempotent, v1
 
 FUNDS = (("counseling", "Trauma counseling", "Terapia de trauma"),
          ("housing", "Housing", "Vivienda"),
@@ -73,6 +79,8 @@ def seed() -> list[str]:
                                 stripe_subscription_id=f"sub_demo_{donor.id}")
         db.session.add(monthly)
         db.session.flush()
+        if _test_stripe():
+            _subscribe(donor, monthly)
         for month in range(12):
             gift(donor, 3500, now - dt.timedelta(days=30 * month + 3), funds[0], recurring_gift_id=monthly.id,
                  stripe_invoice_id=f"in_demo_{donor.id}_{month}")
@@ -88,3 +96,23 @@ def seed() -> list[str]:
     disputed.disputed = True
     return [f"Demo giving: {len(funds)} funds, campaign /give/campaign/{campaign.slug}, {len(donors)} donors, "
             f"{len(gifts)} gifts"]
+
+
+def _test_stripe() -> bool:
+    """Stripe keys of test mode (or localstripe's): demo subscriptions are never made with live keys."""
+    return configured() and not current_app.config["STRIPE_SECRET_KEY"].startswith(("sk_live_", "rk_live_"))
+
+
+def _subscribe(donor: Donor, monthly: RecurringGift) -> None:
+    """A subscription at Stripe for a demo monthly gift. Its first charge is a month away (a trial),
+    so that no card is needed: the donor adds one in the portal."""
+    stripe = v1()
+    customer = stripe.customers.create(params={"email": donor.email_key, "metadata": {"donor_id": str(donor.id)}},
+                                       options=idempotent(f"demo-{donor.email_key}-customer"))
+    donor.stripe_customer_id = customer.id
+    monthly.stripe_plan_id = checkout.plan_for(monthly.amount_cents, monthly.currency)
+    subscription = stripe.subscriptions.create(
+        params={"customer": customer.id, "items": [{"plan": monthly.stripe_plan_id}], "trial_period_days": 30,
+                "metadata": {"recurring_gift_id": str(monthly.id)}},
+        options=idempotent(f"demo-{donor.email_key}-subscription"))
+    monthly.stripe_subscription_id = subscription.id

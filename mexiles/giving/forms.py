@@ -45,7 +45,6 @@ class DonateForm(FlaskForm):
     event = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
     attempt = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     payment_method = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_]{3,255}$")])
-    card_token = HiddenField(validators=[Optional(), Regexp(r"^tok_[A-Za-z0-9_]{1,250}$")])
 
     def chosen_cents(self) -> int | None:
         # A preset is a few digits; anything longer is no preset (and too long to make an int of).

@@ -81,6 +81,8 @@ def recurring_for(subscription: str | None, recurring_id=None, lock: bool = Fals
             return found
     if recurring_id and str(recurring_id).isdigit() and len(str(recurring_id)) < 10:
         found = one(select(RecurringGift).where(RecurringGift.id == int(recurring_id)))
+        if found and subscription and found.stripe_subscription_id not in (None, subscription):
+            return None  # an earlier attempt's subscription, replaced (checkout._end_unpaid)
         if found and subscription and not found.stripe_subscription_id:
             found.stripe_subscription_id = subscription
         return found
@@ -421,6 +423,9 @@ def subscription_changed(subscription, at: int, deleted: bool = False) -> Outcom
     recurring = recurring_for(field(subscription, "id"), field(field(subscription, "metadata", {}),
                                                               "recurring_gift_id"), lock=True)
     if recurring is None:
+        if deleted or STATUS_FROM_STRIPE.get(field(subscription, "status")) == "canceled":
+            outcome.superseded = True  # the end of a subscription we no longer know: nothing to wait for
+            return outcome
         outcome.waits_for = field(subscription, "id")
         outcome.unplaced = None if outcome.waits_for else "subscription without an id"
         return outcome
@@ -428,6 +433,11 @@ def subscription_changed(subscription, at: int, deleted: bool = False) -> Outcom
         outcome.superseded = True
         return outcome
     status = "canceled" if deleted else STATUS_FROM_STRIPE.get(field(subscription, "status"), recurring.status)
+    if status == "incomplete" and recurring.status != "incomplete":
+        # Stripe never makes a subscription incomplete again once its first invoice is paid: this is
+        # the news of its creation, arriving after the checkout saw the payment through.
+        outcome.superseded = True
+        return outcome
     if status == "active" and field(subscription, "pause_collection"):
         status = "paused"
     recurring.status = status

@@ -21,7 +21,7 @@ from ..jobs import services as jobs
 from ..timeutil import utcnow
 from . import checkout, donors, receipts
 from .models import Donor, Gift, RecurringGift
-from .stripe_gateway import APIError, InvalidRequestError, idempotent, v1
+from .stripe_gateway import InvalidRequestError, configured, idempotent, v1
 
 PURPOSE = "donor-signin"
 
@@ -137,20 +137,39 @@ def receipt(donor: Donor, gift: Gift) -> bytes:
 
 
 class MonthlyError(ValueError):
-    pass
+    """Why a monthly gift cannot be changed: "ended" (cancelled here, or no longer known to Stripe)
+    or "offline" (no card processor set up, as in a demo without Stripe keys)."""
+
+
+def _at_stripe(recurring: RecurringGift, change):
+    """Run one change of the monthly gift's subscription at Stripe. A subscription Stripe no longer
+    knows has ended: the monthly gift is marked so, and the donor told, instead of a network error."""
+    if recurring.status == "canceled":
+        raise MonthlyError("ended")
+    if not configured():
+        raise MonthlyError("offline")
+    try:
+        return change(v1())
+    except InvalidRequestError as error:
+        if getattr(error, "http_status", None) != 404 and getattr(error, "code", None) != "resource_missing":
+            raise
+    recurring.status, recurring.canceled_at = "canceled", utcnow()
+    audit.record("monthly.ended", "recurring_gift", recurring.id, why="unknown to Stripe")
+    db.session.commit()
+    raise MonthlyError("ended")
 
 
 def change_amount(recurring: RecurringGift, amount_cents: int, actor) -> None:
-    if recurring.status == "canceled":
-        raise MonthlyError("canceled")
-    stripe = v1()
-    plan = checkout.plan_for(amount_cents, recurring.currency)
-    subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id)
-    item = subscription["items"].data[0].id
-    stripe.subscriptions.update(recurring.stripe_subscription_id, params={"items": [{"id": item, "plan": plan}]},
-                                options=idempotent(f"monthly-{recurring.id}-amount-{amount_cents}-{item}"))
+    def change(stripe):
+        subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id)
+        plan = checkout.plan_for(amount_cents, recurring.currency)
+        item = subscription["items"].data[0].id
+        stripe.subscriptions.update(recurring.stripe_subscription_id, params={"items": [{"id": item, "plan": plan}]},
+                                    options=idempotent(f"monthly-{recurring.id}-amount-{amount_cents}-{item}"))
+        return plan
+
+    recurring.stripe_plan_id = _at_stripe(recurring, change)
     recurring.amount_cents = amount_cents
-    recurring.stripe_plan_id = plan
     recurring.covered_fee_cents = 0
     audit.record("monthly.amount", "recurring_gift", recurring.id, actor=actor)
     db.session.commit()
@@ -174,24 +193,18 @@ def finish_card_change(recurring: RecurringGift, setup_intent_id: str, actor) ->
     customer = billed_customer(recurring)
     if intent.status != "succeeded" or intent.customer != customer:
         raise MonthlyError("setup")
-    checkout.set_default_card(customer, intent.payment_method, None, f"card-{setup_intent_id}")
+    checkout.set_default_card(customer, intent.payment_method, f"card-{setup_intent_id}")
     audit.record("monthly.card", "recurring_gift", recurring.id, actor=actor)
     db.session.commit()
 
 
-# Stripe pauses with pause_collection. The test double (localstripe) does not know it; only where
-# GIVING_PAUSE_FALLBACK is on (tests, development) does a pause fall back to "stop at the end of
-# this period" (cancel_at_period_end), which resume undoes. In production the donor is told.
-PAUSE = ({"pause_collection": {"behavior": "void"}}, {"cancel_at_period_end": True})
-RESUME = ({"pause_collection": ""}, {"cancel_at_period_end": False})
-
-
 def pause(recurring: RecurringGift, actor) -> None:
-    _set_collection(recurring, PAUSE, "paused", "monthly.pause", actor)
+    """Stripe skips the monthly charges (each invoice voided) until the donor resumes."""
+    _set_collection(recurring, {"pause_collection": {"behavior": "void"}}, "paused", "monthly.pause", actor)
 
 
 def resume(recurring: RecurringGift, actor) -> None:
-    _set_collection(recurring, RESUME, "active", "monthly.resume", actor)
+    _set_collection(recurring, {"pause_collection": ""}, "active", "monthly.resume", actor)
 
 
 def _now_stamp() -> int:
@@ -199,16 +212,8 @@ def _now_stamp() -> int:
     return int(utcnow().replace(tzinfo=dt.UTC).timestamp())
 
 
-def _set_collection(recurring, choices, status, action, actor) -> None:
-    if recurring.status == "canceled":
-        raise MonthlyError("canceled")
-    preferred, fallback = choices
-    try:
-        v1().subscriptions.update(recurring.stripe_subscription_id, params=preferred)
-    except (InvalidRequestError, APIError):  # localstripe answers 400 or 500 to pause_collection
-        if not current_app.config["GIVING_PAUSE_FALLBACK"]:
-            raise MonthlyError("collection") from None
-        v1().subscriptions.update(recurring.stripe_subscription_id, params=fallback)
+def _set_collection(recurring, params, status, action, actor) -> None:
+    _at_stripe(recurring, lambda stripe: stripe.subscriptions.update(recurring.stripe_subscription_id, params=params))
     recurring.status = status
     recurring.status_at = max(recurring.status_at, _now_stamp())
     audit.record(action, "recurring_gift", recurring.id, actor=actor)
@@ -218,7 +223,7 @@ def _set_collection(recurring, choices, status, action, actor) -> None:
 def cancel(recurring: RecurringGift, actor) -> None:
     if recurring.status == "canceled":
         return
-    v1().subscriptions.cancel(recurring.stripe_subscription_id)
+    _at_stripe(recurring, lambda stripe: stripe.subscriptions.cancel(recurring.stripe_subscription_id))
     recurring.status, recurring.canceled_at = "canceled", utcnow()
     recurring.status_at = max(recurring.status_at, _now_stamp())
     audit.record("monthly.cancel", "recurring_gift", recurring.id, actor=actor)

@@ -188,9 +188,9 @@ def _stripe_step(operation, success: str):
     try:
         operation()
     except donor_portal.MonthlyError as refusal:
-        if refusal.args and refusal.args[0] == "collection":
-            flash(_("The card processor would not pause or resume your monthly gift. Nothing was changed: "
-                    "it goes on as before. You can cancel it, or write to us."), "error")
+        if refusal.args[0] == "offline":
+            flash(_("Monthly gifts cannot be changed online here. Write to us and we will make the change."),
+                  "error")
         else:
             flash(_("This monthly gift has ended and cannot be changed."), "error")
     except StripeError:

@@ -1,7 +1,7 @@
 """Reconciliation: ask Stripe what it has and repair what lost webhooks left missing.
 
-Stripe's list filters are not relied on (the test double lacks most of them): everything is
-listed and filtered here by creation time. Recording goes through the same idempotent ledger as
+Stripe is asked only for what was made since ``--since`` (``created[gte]`` on each list), not for
+the account's whole history. Recording goes through the same idempotent ledger as
 the webhook, so a second run finds nothing to do.
 """
 from __future__ import annotations
@@ -17,10 +17,8 @@ from .models import REFUND_VOID, Refund
 from .stripe_gateway import field, v1
 
 
-def _since(stripe_list, cutoff: int):
-    for item in stripe_list.auto_paging_iter():
-        if int(field(item, "created", 0)) >= cutoff:
-            yield item
+def _since(listing, cutoff: int):
+    return listing.list(params={"limit": 100, "created": {"gte": cutoff}}).auto_paging_iter()
 
 
 def reconcile(since: dt.date) -> list[str]:
@@ -28,20 +26,20 @@ def reconcile(since: dt.date) -> list[str]:
     cutoff = int(dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC).timestamp())
     report: list[str] = []
     total = ledger.Outcome()
-    for intent in _since(stripe.payment_intents.list(params={"limit": 100}), cutoff):
+    for intent in _since(stripe.payment_intents, cutoff):
         if field(intent, "status") != "succeeded":
             continue
         outcome = ledger.payment_succeeded(intent)
         report += [f"recorded one-time gift #{gift_id} ({intent.id})" for gift_id in outcome.receipts]
         total.merge(outcome)
-    for invoice in _since(stripe.invoices.list(params={"limit": 100}), cutoff):
+    for invoice in _since(stripe.invoices, cutoff):
         if field(invoice, "status") == "paid" and ledger.invoice_subscription(invoice):
             outcome = ledger.invoice_paid(invoice)
             if outcome.waits_for:
                 report.append(f"unknown monthly gift for invoice {invoice.id} (subscription {outcome.waits_for})")
             report += [f"recorded monthly gift #{gift_id} ({invoice.id})" for gift_id in outcome.receipts]
             total.merge(outcome)
-    for refund in _since(stripe.refunds.list(params={"limit": 100}), cutoff):
+    for refund in _since(stripe.refunds, cutoff):
         known = db.session.scalar(select(Refund.status).where(Refund.stripe_refund_id == refund.id))
         status = field(refund, "status", "succeeded")
         if known is not None and (known == status or known in REFUND_VOID or status not in REFUND_VOID):

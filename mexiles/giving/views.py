@@ -4,12 +4,13 @@ import time
 from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
+from ..errors import expired_form_page
 from ..extensions import csrf, limiter, talisman
 from . import checkout, donors, fees, localtime, page_cache, services, vocabulary, webhooks
 from .forms import DonateForm
@@ -44,15 +45,29 @@ def payment_rate_limit() -> str:
     return current_app.config["DONATION_RATE_LIMIT"]
 
 
+def _wants_page() -> bool:
+    """A form posted by the browser itself (no script ran), rather than by the donate page's script
+    (which says so with X-Requested-With)."""
+    return (not request.headers.get("X-Requested-With")
+            and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html")
+
+
 def _answer(payload: dict, code: int = 200):
-    """JSON for the donate page's script (it says so with X-Requested-With); a page of our own for a
-    form posted without it, so that nobody is ever shown raw JSON or a bare error."""
-    wants_page = (not request.headers.get("X-Requested-With")
-                  and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html")
-    if wants_page:
-        return render_template("giving/pay_result.html", message=payload.get("message", ""),
-                               errors=payload.get("errors", {})), code
-    return jsonify(payload), code
+    """JSON for the donate page's script; a page of our own for a form posted without it, with the
+    other ways to give, so that nobody is ever shown raw JSON or a bare error."""
+    if not _wants_page():
+        return jsonify(payload), code
+    if payload.get("status") == "succeeded":
+        return redirect(url_for("giving.thanks"))
+    return render_template("giving/pay_result.html", message=payload.get("message", ""),
+                           errors=payload.get("errors", {}), other_ways=True), code
+
+
+def _no_card_form():
+    """The form was posted by a browser in which the card form never ran (no JavaScript, or
+    Stripe.js blocked): the page says so and offers the other ways to give."""
+    return _answer(dict(status="error", message=_("The card form did not run in your browser, so nothing was "
+                                                  "charged.")), 400)
 
 
 def _rate_limited(limit):
@@ -209,24 +224,26 @@ def _own_donor(email: str) -> bool:
 @limiter.limit(payment_rate_limit, methods=["POST"], on_breach=_rate_limited)
 @public
 def pay():
-    """Take the gift: the page posts the form with a Stripe PaymentMethod (or card token) id."""
+    """Take the gift: the page posts the form with the id of the PaymentMethod Stripe.js made."""
     if not configured():
         abort(404)
     form = _donate_form()
     if form.website.data:
         checkout.refuse("honeypot")
         return _answer(dict(status="error", message=_("We could not take this gift. Please contact us.")), 400)
+    if _wants_page() and not form.payment_method.data:
+        return _no_card_form()
     if not form.validate_on_submit():
         if "other_amount" in form.errors:
             checkout.refuse("invalid_amount", form.chosen_cents())
         return _answer(dict(status="invalid", errors={k: [str(m) for m in v] for k, v in form.errors.items()},
                             message=_("Please correct the fields marked below. Nothing you typed has been lost.")),
                        400)
-    if not (form.payment_method.data or form.card_token.data):
+    if not form.payment_method.data:
         return _answer(dict(status="error", message=_("Enter your card details.")), 400)
     data = _gift_data(form)
     if form.frequency.data == "monthly":
-        result = checkout.give_monthly(data, form.attempt.data, form.payment_method.data, form.card_token.data)
+        result = checkout.give_monthly(data, form.attempt.data, form.payment_method.data)
     else:
         result = checkout.give_once(data, form.attempt.data, form.payment_method.data)
     return _answer(result.as_json(), 200 if result.status != "error" else 402)
@@ -242,6 +259,17 @@ def pay_confirm():
         abort(404)
     result = checkout.after_authentication(attempt)
     return _answer(result.as_json(), 200 if result.status != "error" else 402)
+
+
+@bp.errorhandler(CSRFError)
+def _expired(error):
+    """The donate page's form kept too long (or posted before its script fetched a token)."""
+    if request.endpoint not in ("giving.pay", "giving.pay_confirm"):
+        return expired_form_page()
+    if _wants_page() and not request.form.get("payment_method"):
+        return _no_card_form()  # a page from the cache, whose script never fetched its token
+    return _answer(dict(status="error", message=_("This page has expired. Nothing was charged: reload the page "
+                                                  "and give again.")), 400)
 
 
 @bp.route("/thanks")

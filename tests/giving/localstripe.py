@@ -142,3 +142,18 @@ class WebhookReceiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def lists_asked(base_url):
+    """The list calls localstripe answered since the last look: their created filter and ids answered."""
+    with _no_proxy_open(base_url + "/_config/lists") as r:
+        return json.loads(r.read())
+
+
+def backdate(base_url, object_id, created: int):
+    """Make an object look as if Stripe made it at ``created`` (seconds)."""
+    req = urllib.request.Request(f"{base_url}/_config/created/{object_id}", method="POST",
+                                 data=json.dumps({"created": created}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with _no_proxy_open(req) as r:
+        assert r.status == 200

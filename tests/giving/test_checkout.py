@@ -301,3 +301,47 @@ def test_a_gift_is_credited_only_to_a_public_tour_event(stripe_app, client, fund
     monkeypatch.setattr(tours, "public_event", lambda event_id: object() if event_id == 7 else None)
     assert client.post("/give/pay", data=gift_form(payment_method=card(), event="8")).json["status"] == "succeeded"
     assert [g.tour_event_id for g in _gifts(stripe_app)] == [None]
+
+
+def test_failed_monthly_attempts_do_not_pile_up_on_the_donor(stripe_app, client, funds, card, stripe_api, forward):
+    declined = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25",
+                                                      payment_method=card(DECLINE_ON_CHARGE)))
+    assert declined.status_code == 402, declined.json
+    # The page reloaded (a new attempt), same gift, another card: the unfinished subscription is paid.
+    reloaded = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25",
+                                                      payment_method=card(DECLINE_ON_CHARGE)))
+    assert reloaded.status_code == 402
+    with stripe_app.app_context():
+        [recurring] = db.session.scalars(select(RecurringGift)).all()
+        first_subscription = recurring.stripe_subscription_id
+    # Another amount: a new subscription for the same monthly gift; the unpaid one is cancelled.
+    paid = client.post("/give/pay", data=gift_form(frequency="monthly", amount="30", payment_method=card()))
+    assert paid.json["status"] == "succeeded", paid.json
+    with stripe_app.app_context():
+        [recurring] = db.session.scalars(select(RecurringGift)).all()
+        assert (recurring.status, recurring.amount_cents) == ("active", 3000)
+        assert recurring.stripe_subscription_id != first_subscription
+    assert stripe_api.subscriptions.retrieve(first_subscription).status == "canceled"
+    assert [s.id for s in stripe_api.subscriptions.list(params={"limit": 10}).data] == [recurring.stripe_subscription_id]
+    # Stripe's word that the unpaid one ended does not end the monthly gift.
+    answer, _event = forward("customer.subscription.deleted", first_subscription)
+    assert answer.status_code == 200
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, recurring.id).status == "active"
+    [gift] = _gifts(stripe_app, status="succeeded")
+    assert (gift.amount_cents, gift.recurring_gift_id) == (3000, recurring.id)
+
+
+def test_the_news_of_a_paid_subscriptions_creation_does_not_make_it_incomplete(stripe_app, client, funds, card,
+                                                                               post_event):
+    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
+    with stripe_app.app_context():
+        recurring = db.session.scalar(select(RecurringGift))
+        assert recurring.status == "active"
+    # Created with default_incomplete, the subscription's "created" event says incomplete; it may
+    # arrive after the checkout saw the first invoice paid, stamped the same second or later.
+    post_event(event={"id": "evt_created_late", "object": "event", "type": "customer.subscription.created",
+                      "created": 4102444800, "data": {"object": {"id": recurring.stripe_subscription_id,
+                                                                 "object": "subscription", "status": "incomplete"}}})
+    with stripe_app.app_context():
+        assert db.session.get(RecurringGift, recurring.id).status == "active"

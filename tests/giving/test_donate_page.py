@@ -95,3 +95,61 @@ def test_an_amount_that_is_no_number_gets_a_message_not_an_error(client, stripe_
         response = client.post("/give/pay", data=gift_form(amount="other", other_amount=amount))
         assert response.status_code < 500, amount
         assert "Give an amount in dollars and cents" in response.data.decode(), amount
+
+
+def test_the_page_offers_other_ways_to_give_in_the_donors_language(app, client):
+    app.config.update(ORG_ADDRESS="Apartado 17, El Paso, TX 79901", ORG_CONTACT_EMAIL="gifts@mexiles.example")
+    try:
+        page = client.get("/give/").data.decode()
+        assert "Apartado 17, El Paso" in page and 'href="mailto:gifts@mexiles.example"' in page
+        assert "By bank transfer" in page
+        spanish = client.get("/give/", headers={"Accept-Language": "es"}).data.decode()
+        assert "Por transferencia bancaria" in spanish and "Apartado 17, El Paso" in spanish
+    finally:
+        app.config.update(ORG_ADDRESS="", ORG_CONTACT_EMAIL="")
+
+
+BROWSER_POST = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_form_posted_without_javascript_gets_a_page_never_json(stripe_app, client, funds):
+    from .conftest import gift_form
+
+    stripe_app.config["ORG_CONTACT_EMAIL"] = "gifts@mexiles.example"
+    try:
+        # No script ran: no attempt, no card.
+        bare = client.post("/give/pay", data=gift_form(attempt=None), headers=BROWSER_POST)
+        assert bare.status_code == 400 and bare.mimetype == "text/html"
+        text = bare.data.decode()
+        assert "The card form did not run in your browser, so nothing was charged." in text
+        assert "gifts@mexiles.example" in text and "{" not in text.split("<main", 1)[-1].split("</main>")[0]
+        invalid = client.post("/give/pay", data=gift_form(email="nope", payment_method="pm_x"), headers=BROWSER_POST)
+        assert invalid.status_code == 400 and invalid.mimetype == "text/html"
+        spanish = client.post("/give/pay", data=gift_form(attempt=None),
+                              headers={**BROWSER_POST, "Accept-Language": "es"})
+        assert "no se ejecutó en su navegador" in spanish.data.decode()
+        # The page's script still gets JSON.
+        scripted = client.post("/give/pay", data=gift_form(attempt=None), headers={"X-Requested-With": "fetch"})
+        assert scripted.mimetype == "application/json"
+    finally:
+        stripe_app.config["ORG_CONTACT_EMAIL"] = ""
+
+
+def test_an_expired_form_gets_the_donate_pages_own_answer(stripe_app, funds):
+    from .conftest import gift_form
+
+    stripe_app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = stripe_app.test_client()
+        page = client.post("/give/pay", data=gift_form(payment_method="pm_x"), headers=BROWSER_POST)
+        assert page.status_code == 400 and page.mimetype == "text/html"
+        assert "This page has expired. Nothing was charged" in page.data.decode()
+        scripted = client.post("/give/pay", data=gift_form(payment_method="pm_x"),
+                               headers={"X-Requested-With": "fetch"})
+        assert scripted.json["status"] == "error" and "expired" in scripted.json["message"]
+        no_script = client.post("/give/pay", data=gift_form(attempt=None), headers=BROWSER_POST)
+        assert no_script.status_code == 400 and "The card form did not run" in no_script.data.decode()
+        other = client.post("/give/portal/signin", data={"email": "a@example.org"}, headers=BROWSER_POST)
+        assert other.status_code == 400 and "This form has expired" in other.data.decode()
+    finally:
+        stripe_app.config["WTF_CSRF_ENABLED"] = False

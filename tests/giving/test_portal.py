@@ -1,7 +1,6 @@
 """The donor portal: emailed single-use sign-in, own gifts only, statements, monthly gift changes."""
 import re
 
-import pytest
 from sqlalchemy import select
 
 from mexiles.extensions import db
@@ -48,15 +47,8 @@ def test_unknown_addresses_get_the_same_answer(client):
     assert "a sign-in link is on its way" in page.data.decode()
 
 
-@pytest.fixture
-def pause_fallback(stripe_app):
-    stripe_app.config["GIVING_PAUSE_FALLBACK"] = True
-    yield
-    stripe_app.config["GIVING_PAUSE_FALLBACK"] = False
-
-
 def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_elses(
-        stripe_app, client, funds, card, mailbox, stripe_api, pause_fallback, post_event):
+        stripe_app, client, funds, card, mailbox, stripe_api, post_event):
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
                                            email="other@example.org"))
@@ -73,12 +65,14 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_el
         assert (recurring.amount_cents, recurring.status) == (4000, "paused")
         subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
         assert subscription.plan.amount == 4000
+        assert subscription.pause_collection.behavior == "void" and not subscription.cancel_at_period_end
     # A subscription event older than the donor's pause does not undo it.
     post_event(event={"id": "evt_old", "object": "event", "type": "customer.subscription.updated", "created": 1000,
                       "data": {"object": {"id": subscription.id, "object": "subscription", "status": "active"}}})
     with stripe_app.app_context():
         assert db.session.get(RecurringGift, mine).status == "paused"
     client.post(f"/give/portal/monthly/{mine}/do/resume")
+    assert stripe_api.subscriptions.retrieve(subscription.id).pause_collection is None
     client.post(f"/give/portal/monthly/{mine}/do/cancel")
     with stripe_app.app_context():
         assert db.session.get(RecurringGift, mine).status == "canceled"
@@ -148,16 +142,54 @@ def test_sign_in_links_are_limited_per_address(app, client, funds, mailbox):
     assert len(mailbox.to("avery@example.org")) == 3
 
 
-def test_without_the_test_fallback_a_refused_pause_is_told_honestly(stripe_app, client, funds, card, mailbox,
-                                                                    stripe_api):
-    assert stripe_app.config["GIVING_PAUSE_FALLBACK"] is False  # the default
+def test_a_monthly_gift_stripe_no_longer_knows_is_shown_as_ended(stripe_app, client, funds, card, mailbox,
+                                                                 stripe_api):
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     with stripe_app.app_context():
         recurring = db.session.scalar(select(RecurringGift))
+        recurring.stripe_subscription_id = "sub_gone_from_stripe"
+        db.session.commit()
     client.post(_signin(client, mailbox, "avery@example.org"))
     page = client.post(f"/give/portal/monthly/{recurring.id}/do/pause", follow_redirects=True).data.decode()
-    assert "would not pause or resume your monthly gift. Nothing was changed" in page
+    assert "This monthly gift has ended and cannot be changed." in page
+    assert "could not reach the card processor" not in page
+    assert "Cancelled" in page and "Change the amount" not in page
     with stripe_app.app_context():
-        assert db.session.get(RecurringGift, recurring.id).status == "active"
-    subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
-    assert subscription.status == "active" and not subscription.cancel_at_period_end
+        assert db.session.get(RecurringGift, recurring.id).status == "canceled"
+
+
+def test_without_stripe_a_monthly_gift_is_not_offered_for_change(app, client, funds, mailbox):
+    from mexiles.giving.models import Donor
+
+    with app.app_context():
+        donor = Donor(email_key="avery@example.org", name="Avery Demo")
+        db.session.add(donor)
+        db.session.flush()
+        recurring = RecurringGift(donor_id=donor.id, fund_id=funds.housing, amount_cents=3500, status="active",
+                                  stripe_subscription_id="sub_demo_1")
+        db.session.add(recurring)
+        db.session.commit()
+    client.post(_signin(client, mailbox, "avery@example.org"))
+    page = client.get("/give/portal/").data.decode()
+    assert "Active" in page and "Change the amount" not in page
+    assert "Write to us and we will make the change." in page
+    refused = client.post(f"/give/portal/monthly/{recurring.id}/do/cancel", follow_redirects=True).data.decode()
+    assert "Write to us and we will make the change." in refused and "could not reach" not in refused
+
+
+def test_with_stripe_keys_the_demos_monthly_gifts_are_subscriptions_at_stripe(stripe_app, runner, client, mailbox,
+                                                                            stripe_api):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with stripe_app.app_context():
+        monthly = db.session.scalars(select(RecurringGift)).all()
+        assert len(monthly) == 3
+        for recurring in monthly:
+            subscription = stripe_api.subscriptions.retrieve(recurring.stripe_subscription_id)
+            assert subscription.customer == recurring.donor.stripe_customer_id
+            assert subscription.metadata["recurring_gift_id"] == str(recurring.id)
+        dana = next(r for r in monthly if r.donor.email_key == "donor@example.org")
+    client.post(_signin(client, mailbox, "donor@example.org"))
+    page = client.post(f"/give/portal/monthly/{dana.id}/do/pause", follow_redirects=True).data.decode()
+    assert "Your monthly gift is paused." in page
+    assert stripe_api.subscriptions.retrieve(dana.stripe_subscription_id).pause_collection.behavior == "void"

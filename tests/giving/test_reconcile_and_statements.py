@@ -9,6 +9,7 @@ from mexiles.giving.models import Gift, RecurringGift, Refund
 from tests.mailbox import body
 
 from .conftest import gift_form
+from .localstripe import backdate, lists_asked
 
 
 def test_reconcile_repairs_lost_webhooks_and_a_second_run_changes_nothing(stripe_app, client, funds, card, runner,
@@ -46,6 +47,32 @@ def test_reconcile_repairs_lost_webhooks_and_a_second_run_changes_nothing(stripe
     assert "Nothing to repair." in second.output
     with stripe_app.app_context():
         assert len(db.session.scalars(select(Gift)).all()) == 3
+
+
+def test_reconcile_asks_stripe_only_for_what_was_made_since(stripe_app, client, funds, card, runner,
+                                                           localstripe_url):
+    for email in ("old@example.org", "new@example.org"):
+        client.post("/give/pay", data=gift_form(payment_method=card(), email=email))
+    with stripe_app.app_context():
+        since = localtime.today()
+        cutoff = int(dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC).timestamp())
+        gifts = db.session.scalars(select(Gift).order_by(Gift.id)).all()
+        for gift in gifts:  # both webhooks lost
+            gift.status, gift.receipt_sent_at = "pending", None
+        old, new = gifts
+        db.session.commit()
+    backdate(localstripe_url, old.stripe_payment_intent_id, cutoff - 10 * 86400)
+    lists_asked(localstripe_url)  # forget what the gifts themselves listed
+
+    result = runner.invoke(args=["giving", "reconcile", "--since", since.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert new.stripe_payment_intent_id in result.output and old.stripe_payment_intent_id not in result.output
+    asked = lists_asked(localstripe_url)
+    assert {call["object"] for call in asked} == {"payment_intent", "invoice", "refund"}
+    assert all(call["created"] == {"gte": str(cutoff)} for call in asked), asked
+    assert all(old.stripe_payment_intent_id not in call["answered"] for call in asked)
+    with stripe_app.app_context():
+        assert db.session.get(Gift, old.id).status == "pending"
 
 
 def test_statements_by_cli_in_each_donors_language(app, funds, runner, mailbox):

@@ -1,5 +1,5 @@
 // The donate page and the donor's card change. Card details go to Stripe.js only; our server gets
-// a PaymentMethod id (or, with the test stand-in for Stripe.js, a card token).
+// a PaymentMethod id.
 (function () {
   "use strict";
 
@@ -15,14 +15,10 @@
     return response.json();
   }
 
-  // Real Stripe.js makes a PaymentMethod; the stand-in returns nothing, so fall back to a token.
-  async function cardReference(stripe, card, details) {
+  async function paymentMethod(stripe, card, details) {
     const made = await stripe.createPaymentMethod({type: "card", card: card, billing_details: details});
-    if (made && made.error) return {error: made.error.message};
-    if (made && made.paymentMethod) return {paymentMethod: made.paymentMethod.id};
-    const token = await stripe.createToken(card);
-    if (token.error) return {error: token.error.message || String(token.error)};
-    return {paymentMethod: token.token.card.id, cardToken: token.token.id};
+    if (made.error) return {error: made.error.message || String(made.error)};
+    return {id: made.paymentMethod.id};
   }
 
   function setupDonateForm(form) {
@@ -120,15 +116,14 @@
       const label = button.textContent;
       button.textContent = form.dataset.working;
       try {
-        const reference = await cardReference(stripe, card, {name: form.elements.name.value,
-                                                             email: form.elements.email.value});
-        if (reference.error) {
-          document.getElementById("card-errors").textContent = reference.error;
+        const made = await paymentMethod(stripe, card, {name: form.elements.name.value,
+                                                        email: form.elements.email.value});
+        if (made.error) {
+          document.getElementById("card-errors").textContent = made.error;
           say(form.dataset.cardError);
           return;
         }
-        form.elements.payment_method.value = reference.paymentMethod || "";
-        form.elements.card_token.value = reference.cardToken || "";
+        form.elements.payment_method.value = made.id;
         if (await handle(await postForm(form.action, new FormData(form)))) return;
       } catch (error) {
         say(form.dataset.networkError);
@@ -173,12 +168,31 @@
     empty.forEach((input) => { if (!input.value) input.value = token; });
   }
 
+  // Without Stripe.js (blocked, or it did not load) no card can be taken: say so, offer the other
+  // ways to give, and keep the form from being sent with no card.
+  function cardUnavailable(form) {
+    const notice = document.getElementById("card-unavailable");
+    if (notice) notice.hidden = false;
+    form.hidden = true;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    const donateForm = document.getElementById("donate-form");
-    fillTokens(donateForm && donateForm.dataset.csrfUrl);
-    if (!window.Stripe) return;
     const donate = document.getElementById("donate-form");
-    if (donate) setupDonateForm(donate);
-    document.querySelectorAll("form.card-change").forEach(setupCardChange);
+    fillTokens(donate && donate.dataset.csrfUrl);
+    if (donate) {
+      try {
+        if (!window.Stripe) throw new Error("Stripe.js did not load");
+        setupDonateForm(donate);
+      } catch (error) {
+        cardUnavailable(donate);
+      }
+    }
+    document.querySelectorAll("form.card-change").forEach((form) => {
+      if (window.Stripe) setupCardChange(form);
+      else {
+        form.querySelector(".card-errors").textContent = form.dataset.unavailable;
+        form.querySelector("button[type=submit]").disabled = true;
+      }
+    });
   });
 })();
