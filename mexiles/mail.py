@@ -11,11 +11,13 @@ from flask_mailman import EmailMessage
 log = logging.getLogger(__name__)
 
 
-def send(to: str, subject, template: str, locale: str = "en", attachments=(), **context) -> bool:
+def send(to: str, subject, template: str, locale: str = "en", attachments=(), key: str | None = None,
+         **context) -> bool:
     """Render ``template`` and ``subject`` (a lazy string) in ``locale`` and send them to ``to``.
 
     ``attachments`` holds (filename, bytes, mimetype) triples. A mail server that is down must not
     undo the work that asked for the message: the failure is logged and False returned.
+    ``key`` names the message for the outbox that will send it once (accepted, not yet used).
     """
     with force_locale(locale):
         body = render_template(template, **context)

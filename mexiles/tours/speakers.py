@@ -12,7 +12,7 @@ from ..access import Role
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
-from .models import Speaker, Unavailability
+from .models import Speaker, SpeakerPerson, Unavailability
 
 SUBJECT = "tour_speaker"
 # What a coordinator edits; a speaker edits the same but the legal name.
@@ -132,6 +132,15 @@ def remove_unavailable(speaker: Speaker, row_id: int, by) -> bool:
 def unavailable_of(speaker: Speaker) -> list[Unavailability]:
     return list(db.session.scalars(select(Unavailability).where(Unavailability.speaker_id == speaker.id)
                                    .order_by(Unavailability.first_day)))
+
+
+def link_person(speaker: Speaker, person_id: int | None, by) -> None:
+    """Say which person served the speaker is (or None): their talks then join that case file."""
+    db.session.execute(SpeakerPerson.__table__.delete().where(SpeakerPerson.speaker_id == speaker.id))
+    if person_id:
+        db.session.add(SpeakerPerson(speaker_id=speaker.id, person_id=person_id))
+    audit.record("speaker.person", SUBJECT, speaker.id, person=person_id)
+    db.session.commit()
 
 
 # --- The private calendar feed -------------------------------------------------------------
