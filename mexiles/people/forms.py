@@ -122,11 +122,12 @@ class ImmigrationCaseForm(FlaskForm):
     hearing_location = StringField(_l("Hearing location"), validators=[Optional(), Length(max=300)])
     credible_fear_on = DateField(_l("Credible-fear interview on"), validators=[Optional(), sane_year])
     parole_requested_on = DateField(_l("Parole requested on"), validators=[Optional(), sane_year])
-    parole_decision = SelectField(_l("Parole decision"), choices=options(BLANK + list(PAROLE_DECISIONS.items())))
+    parole_decision = SelectField(_l("Parole decision"), choices=options(BLANK + list(PAROLE_DECISIONS.items())),
+                                  default="")
     parole_decided_on = DateField(_l("Parole decided on"), validators=[Optional(), sane_year])
     removal_proceedings_on = DateField(_l("Removal proceedings began on"), validators=[Optional(), sane_year])
     i589_filed_on = DateField(_l("Asylum application (I-589) filed on"), validators=[Optional(), sane_year])
-    decision = SelectField(_l("Decision"), choices=options(BLANK + list(DECISIONS.items())))
+    decision = SelectField(_l("Decision"), choices=options(BLANK + list(DECISIONS.items())), default="")
     decision_on = DateField(_l("Decision on"), validators=[Optional(), sane_year])
     appeal_filed_on = DateField(_l("Appeal filed on"), validators=[Optional(), sane_year])
     appeal_decided_on = DateField(_l("Appeal decided on"), validators=[Optional(), sane_year])
@@ -150,7 +151,7 @@ class DetentionForm(FlaskForm):
     facility = StringField(_l("Facility"), validators=[DataRequired(), Length(max=300)])
     from_on = DateField(_l("Detained from"), validators=[DataRequired(), sane_year])
     to_on = DateField(_l("Until"), validators=[Optional(), sane_year])
-    released_how = SelectField(_l("Released"), choices=options(BLANK + list(RELEASES.items())))
+    released_how = SelectField(_l("Released"), choices=options(BLANK + list(RELEASES.items())), default="")
 
     def validate_to_on(self, field):
         if field.data and self.from_on.data and field.data < self.from_on.data:
@@ -166,7 +167,7 @@ class DetentionForm(FlaskForm):
 
 
 class CaseDateForm(FlaskForm):
-    kind = SelectField(_l("What"), choices=options(CASE_DATE_KINDS))
+    kind = SelectField(_l("What"), choices=options(CASE_DATE_KINDS), default="hearing")
     day = DateField(_l("Date"), validators=[DataRequired(), sane_year])
     time_of_day = TimeField(_l("Time (optional)"), validators=[Optional()])
 
@@ -175,4 +176,4 @@ class TaskForm(FlaskForm):
     title = StringField(_l("Task"), validators=[DataRequired(), Length(max=200)])
     due_on = DateField(_l("Due on"), validators=[DataRequired(), sane_year])
     due_time = TimeField(_l("Time (optional)"), validators=[Optional()])
-    owner_id = SelectField(_l("Owner"), coerce=int, validate_choice=True)
+    owner_id = SelectField(_l("Owner"), coerce=int, default=0)

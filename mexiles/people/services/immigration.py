@@ -47,10 +47,11 @@ def save_case(person: Person, data: dict, by) -> list[str]:
     case = case_of(person)
     created = case is None
     if created:
-        case = ImmigrationCase(person_id=person.id, stage=data.get("stage") or "arrived")
+        case = ImmigrationCase(person_id=person.id)
+        data["stage"] = data.get("stage") or "arrived"
         db.session.add(case)
     changed = [k for k in CASE_FIELDS if k in data and getattr(case, k) != data[k]]
-    codes = {k: [getattr(case, k) if not created else None, data[k]] for k in changed if k in CODE_FIELDS}
+    codes = {k: [getattr(case, k), data[k]] for k in changed if k in CODE_FIELDS}
     for key in changed:
         setattr(case, key, data[key])
     if changed or created:
