@@ -19,7 +19,3 @@ def today() -> dt.date:
     """The organisation's today: a deadline is due on its date where the staff work, not in UTC."""
     return dt.datetime.now(org_zone()).date()
 
-
-def local_date(utc: dt.datetime) -> dt.date:
-    """The organisation's calendar date of a naive-UTC moment."""
-    return utc.replace(tzinfo=dt.UTC).astimezone(org_zone()).date()

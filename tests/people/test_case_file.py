@@ -206,3 +206,23 @@ def test_the_case_file_in_spanish(client, auth, make_user, case_file):
     page = client.get(f"/people/{pid}").data.decode()
     assert "Plazos" in page and "Caso migratorio" in page and "Cronología" in page
     assert "Solicitud de asilo (I-589)" in client.get(f"/people/{pid}/deadlines").data.decode()
+
+
+def test_the_demo_gives_three_people_a_full_case(app, runner, client, auth):
+    from mexiles.people.services import deadlines
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        from mexiles.people.models import Person
+        people = {p.alias: p for p in db.session.scalars(select(Person))}
+        mari = {d.task.source: d for d in deadlines.deadlines_of(people["Mari"])}
+        hector = {d.task.source: d for d in deadlines.deadlines_of(people["Héctor V."])}
+        assert mari["i589"].days_left == 20 and mari["i589"].state == "warning"
+        assert hector["appeal"].state == "warning" and hector["appeal"].days_left == 18
+        tomas = people["Don Tomás"].id
+    from types import SimpleNamespace
+
+    from mexiles.accounts.demo import PASSWORD
+    auth.login(SimpleNamespace(email="coordinator2@example.org", password=PASSWORD))
+    page = client.get(f"/people/{tomas}").data.decode()
+    assert "Released on parole" in page and "Otero County Processing Center" in page and "<s>" in page

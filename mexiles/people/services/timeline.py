@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...extensions import db
-from ...timeutil import local_date, org_zone, today
+from ...timeutil import org_zone, today
 from ..models import CaseDate, CaseNote, CaseTask, Detention, ImmigrationCase
 from ..vocabulary import CASE_DATE_KINDS, DEADLINES, DECISIONS, MILESTONES, PAROLE_DECISIONS, RELEASES
 
@@ -68,7 +68,7 @@ def page_of(person, viewer, providers: Sequence[Provider], page: int = 1) -> Tim
 
 def people_story(person_id: int, viewer, limit: int) -> list[TimelineEntry]:
     """Notes, deadlines met or missed, and the milestones of the immigration case: five queries."""
-    return (_notes(person_id, limit) + _deadlines(person_id, limit) + _milestones(person_id, limit))
+    return _notes(person_id, limit) + _deadlines(person_id, limit) + _milestones(person_id, limit)
 
 
 def _notes(person_id: int, limit: int) -> list[TimelineEntry]:
@@ -137,7 +137,3 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
 def _short(text: str, length: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[:length - 1] + "…"
-
-
-def local_day(entry: TimelineEntry) -> dt.date:
-    return local_date(entry.when) if isinstance(entry.when, dt.datetime) else entry.when
