@@ -26,9 +26,9 @@ def _i589(client, person_id) -> str:
     (dt.date(2026, 5, 3), "90 days left"),          # the 90-day warning
     (dt.date(2026, 7, 2), "30 days left"),
     (dt.date(2026, 7, 25), "7 days left"),
-    (dt.date(2026, 7, 31), "1 days left"),
+    (dt.date(2026, 7, 31), "1 day left"),
     (dt.date(2026, 8, 1), "Due today"),             # one year from arrival on 1 August 2025
-    (dt.date(2026, 8, 2), "Missed: the date passed 1 days ago"),
+    (dt.date(2026, 8, 2), "Missed: the date passed 1 day ago"),
 ])
 def test_the_one_year_deadline_on_both_sides_of_the_date(client, auth, case_file, time_machine, day, shown):
     _at(time_machine, day)
