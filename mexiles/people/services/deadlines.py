@@ -125,10 +125,15 @@ def deadlines_of(person: Person) -> list[Deadline]:
     return open_ + done
 
 
+def _team_of(user):
+    return select(case_team.c.person_id).where(case_team.c.user_id == user.id)
+
+
 def _mine(user):
-    """Tasks of the user's cases (as a case-team member) or owned by them."""
-    return or_(CaseTask.owner_id == user.id,
-               CaseTask.person_id.in_(select(case_team.c.person_id).where(case_team.c.user_id == user.id)))
+    """Tasks of the user's cases (as a case-team member) or owned by them, on cases they may still
+    see: an owner taken off the team stops hearing of the case."""
+    mine = or_(CaseTask.owner_id == user.id, CaseTask.person_id.in_(_team_of(user)))
+    return mine if user.has_role(Role.ADMIN) else mine & CaseTask.person_id.in_(_team_of(user))
 
 
 def _with_aliases(tasks, on: dt.date) -> list[Deadline]:
@@ -151,9 +156,8 @@ def agenda(user) -> list[Deadline]:
 def for_reminder(user, on: dt.date) -> list[Deadline]:
     """What the user's daily reminder lists: the open tasks they own, and the unowned ones of their cases."""
     horizon = on + dt.timedelta(days=max(max(days) for days in WARN_DAYS.values()))
-    team = select(case_team.c.person_id).where(case_team.c.user_id == user.id)
     tasks = db.session.scalars(select(CaseTask).where(
-        or_(CaseTask.owner_id == user.id, (CaseTask.owner_id.is_(None)) & CaseTask.person_id.in_(team)),
+        _mine(user), or_(CaseTask.owner_id == user.id, CaseTask.owner_id.is_(None)),
         CaseTask.done_on.is_(None), CaseTask.due_on <= horizon).order_by(CaseTask.due_on, CaseTask.id))
     return [d for d in _with_aliases(list(tasks), on) if d.remind_today]
 

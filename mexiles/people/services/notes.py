@@ -27,17 +27,15 @@ class NoteView:
         return self.superseded_by is not None
 
 
-def notes_of(person: Person, limit: int | None = None) -> list[NoteView]:
-    """The person's notes, newest first, each with its pin and its correction: two queries."""
-    query = select(CaseNote).where(CaseNote.person_id == person.id).order_by(CaseNote.id.desc())
-    notes = list(db.session.scalars(query.limit(limit) if limit else query))
-    pins = _pins(person.id)
-    corrected = {n.supersedes_id: n for n in notes if n.supersedes_id}
-    return [NoteView(n, pins.get(n.id, False) and n.id not in corrected, corrected.get(n.id)) for n in notes]
-
-
 def pinned_of(person: Person) -> list[NoteView]:
-    return [view for view in notes_of(person) if view.pinned]
+    """The pinned notes, newest first, reading only those (two queries)."""
+    pinned = [note_id for note_id, is_pinned in _pins(person.id).items() if is_pinned]
+    if not pinned:
+        return []
+    corrected = select(CaseNote.supersedes_id).where(CaseNote.supersedes_id.is_not(None))
+    notes = db.session.scalars(select(CaseNote).where(CaseNote.id.in_(pinned), CaseNote.id.not_in(corrected))
+                               .order_by(CaseNote.id.desc()))
+    return [NoteView(note, True, None) for note in notes]
 
 
 def _pins(person_id: int) -> dict[int, bool]:
