@@ -226,3 +226,26 @@ def test_the_demo_gives_three_people_a_full_case(app, runner, client, auth):
     auth.login(SimpleNamespace(email="coordinator2@example.org", password=PASSWORD))
     page = client.get(f"/people/{tomas}").data.decode()
     assert "Released on parole" in page and "Otero County Processing Center" in page and "<s>" in page
+
+
+def test_a_speaker_is_linked_to_their_case_file_by_their_case_team(app, client, auth, make_user, case_file):
+    from mexiles.tours.models import SpeakerPerson
+
+    case_file.talk()
+    with app.app_context():
+        speaker_id = db.session.scalar(select(SpeakerPerson.speaker_id))
+    pid = case_file.person_id
+    auth.login(case_file.coordinator)
+    client.post(f"/tours/manage/speakers/{speaker_id}/person", data={"person_id": ""})  # unlinked
+    assert "Voices from Guerrero" not in client.get(f"/people/{pid}").data.decode()
+    client.post("/account/logout")
+    auth.login(make_user("coordinator"))  # not on the case team: may not say who the speaker is
+    refused = client.post(f"/tours/manage/speakers/{speaker_id}/person", data={"person_id": pid}, follow_redirects=True)
+    assert "a person on your case team" in refused.data.decode()
+    huge = client.post(f"/tours/manage/speakers/{speaker_id}/person", data={"person_id": 2**40}, follow_redirects=True)
+    assert huge.status_code == 200 and "a person on your case team" in huge.data.decode()
+    client.post("/account/logout")
+    auth.login(case_file.coordinator)
+    client.post(f"/tours/manage/speakers/{speaker_id}/person", data={"person_id": pid})
+    assert "Voices from Guerrero" in client.get(f"/people/{pid}").data.decode()
+    assert f'value="{pid}"' in client.get(f"/tours/manage/speakers/{speaker_id}").data.decode()
