@@ -114,6 +114,16 @@ class KeyRotation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
 
 
+class EncryptedTime(EncryptedString):
+    cache_ok = True
+
+    def to_text(self, value: dt.time) -> str:
+        return value.isoformat()
+
+    def from_text(self, text: str) -> dt.time:
+        return dt.time.fromisoformat(text)
+
+
 keys_cli = AppGroup("keys", help="Manage the field-encryption keys.")
 
 

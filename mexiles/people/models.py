@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Time, event, func, text
+from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, event, func, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
-from ..crypto import EncryptedDate, EncryptedString
+from ..crypto import EncryptedDate, EncryptedString, EncryptedTime
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -188,7 +188,8 @@ class Detention(db.Model):
 
 
 class CaseDate(db.Model):
-    """A hearing or an ICE check-in; each one is also a deadline on the case (see CaseTask)."""
+    """A hearing or an ICE check-in; each one is also a deadline on the case (see CaseTask). Its day
+    is encrypted, as the record's hearing date is: with the court, it tells where the person will be."""
 
     __tablename__ = "immigration_dates"
     __table_args__ = (CheckConstraint(_one_of("kind", CASE_DATE_KINDS), name="kind_known"),)
@@ -196,13 +197,15 @@ class CaseDate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    day: Mapped[dt.date] = mapped_column(Date)
-    time_of_day: Mapped[dt.time | None] = mapped_column(Time)
+    day: Mapped[dt.date] = mapped_column(EncryptedDate)
+    time_of_day: Mapped[dt.time | None] = mapped_column(EncryptedTime)
 
 
 class CaseTask(db.Model):
     """A deadline or task on a case. Hand-made ones have a title; derived ones (``source`` other than
-    "hand") are kept in step with the dates they come from by services.deadlines.recompute."""
+    "hand") are kept in step with the dates they come from by services.deadlines.recompute. The due
+    day is encrypted (a hearing's day is one): lists filter and sort by it after decrypting, which
+    is cheap at the organisation's size (tens of cases, hundreds of tasks)."""
 
     __tablename__ = "case_tasks"
     __table_args__ = (
@@ -214,7 +217,6 @@ class CaseTask(db.Model):
         Index("uq_case_tasks_one_per_law", "person_id", "source", unique=True,
               sqlite_where=text("source IN ('i589', 'appeal')"),
               postgresql_where=text("source IN ('i589', 'appeal')")),
-        Index("ix_case_tasks_due", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,8 +225,8 @@ class CaseTask(db.Model):
     case_date_id: Mapped[int | None] = mapped_column(ForeignKey("immigration_dates.id", ondelete="CASCADE"),
                                                      unique=True)
     title: Mapped[str | None] = mapped_column(EncryptedString)
-    due_on: Mapped[dt.date] = mapped_column(Date)
-    due_time: Mapped[dt.time | None] = mapped_column(Time)
+    due_on: Mapped[dt.date] = mapped_column(EncryptedDate)
+    due_time: Mapped[dt.time | None] = mapped_column(EncryptedTime)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

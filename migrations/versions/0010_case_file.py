@@ -91,8 +91,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('time_of_day', sa.Time(), nullable=True),
+    sa.Column('day', sa.Text(), nullable=False),
+    sa.Column('time_of_day', sa.Text(), nullable=True),
     sa.CheckConstraint("kind IN ('hearing', 'check_in')", name=op.f('ck_immigration_dates_kind_known')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_immigration_dates_person_id_people'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_immigration_dates'))
@@ -135,8 +135,8 @@ def upgrade():
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('case_date_id', sa.Integer(), nullable=True),
     sa.Column('title', sa.Text(), nullable=True),
-    sa.Column('due_on', sa.Date(), nullable=False),
-    sa.Column('due_time', sa.Time(), nullable=True),
+    sa.Column('due_on', sa.Text(), nullable=False),
+    sa.Column('due_time', sa.Text(), nullable=True),
     sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('done_on', sa.Date(), nullable=True),
     sa.Column('done_by_id', sa.Integer(), nullable=True),
@@ -155,7 +155,6 @@ def upgrade():
     sa.UniqueConstraint('case_date_id', name=op.f('uq_case_tasks_case_date_id'))
     )
     with op.batch_alter_table('case_tasks', schema=None) as batch_op:
-        batch_op.create_index('ix_case_tasks_due', ['due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_tasks_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_tasks_person_id'), ['person_id'], unique=False)
         batch_op.create_index('uq_case_tasks_one_per_law', ['person_id', 'source'], unique=True, sqlite_where=sa.text("source IN ('i589', 'appeal')"), postgresql_where=sa.text("source IN ('i589', 'appeal')"))
@@ -244,7 +243,6 @@ def downgrade():
         batch_op.drop_index('uq_case_tasks_one_per_law', sqlite_where=sa.text("source IN ('i589', 'appeal')"), postgresql_where=sa.text("source IN ('i589', 'appeal')"))
         batch_op.drop_index(batch_op.f('ix_case_tasks_person_id'))
         batch_op.drop_index(batch_op.f('ix_case_tasks_owner_id'))
-        batch_op.drop_index('ix_case_tasks_due')
 
     op.drop_table('case_tasks')
     with op.batch_alter_table('case_note_pins', schema=None) as batch_op:

@@ -67,7 +67,7 @@ def test_key_rotation_still_rewrites_the_notes_ciphertext(app, runner, case_file
 
 
 SECRETS = ("Prefers to be called", "987654321", "Ana Ramos", "Otero County", "El Paso Immigration",
-           "Antonio Ave", "Call the consulate", "asylum in 2019")
+           "Antonio Ave", "Call the consulate", "asylum in 2019", "2027-03-18")
 
 
 def test_raw_rows_hold_no_plaintext_of_the_case_file(app, client, auth, case_file):
@@ -81,9 +81,11 @@ def test_raw_rows_hold_no_plaintext_of_the_case_file(app, client, auth, case_fil
     client.post(f"/people/{pid}/immigration/detentions", data={"facility": "Otero County Processing Center",
                                                                "from_on": "2025-08-02"})
     client.post(f"/people/{pid}/deadlines", data={"title": "Call the consulate", "due_on": "2026-09-01"})
+    # A hearing's day, with the court, tells where the person will be: encrypted like the record's.
+    client.post(f"/people/{pid}/immigration/dates", data={"kind": "hearing", "day": "2027-03-18"})
     with app.app_context():
         raw = "\n".join(repr(tuple(row)) for table in ("case_notes", "immigration_cases", "immigration_detentions",
-                                                       "case_tasks", "audit_entries")
+                                                       "immigration_dates", "case_tasks", "audit_entries")
                         for row in db.session.execute(text(f"SELECT * FROM {table}")))
     assert "gAAAAA" in raw
     assert [s for s in SECRETS if s.lower() in raw.lower()] == []

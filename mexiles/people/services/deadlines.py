@@ -115,12 +115,16 @@ def forget_date(date: CaseDate) -> None:
 
 # --- Reading -------------------------------------------------------------------------------
 
+def _soonest_first(deadline: Deadline):
+    return deadline.task.due_on, deadline.task.due_time or dt.time.min, deadline.task.id
+
+
 def deadlines_of(person: Person) -> list[Deadline]:
     """Open deadlines soonest first, then the done ones, latest first."""
     tasks = db.session.scalars(select(CaseTask).where(CaseTask.person_id == person.id))
     on = today()
     found = [Deadline(t, person.alias, on) for t in tasks]
-    open_ = sorted((d for d in found if not d.task.done_on), key=lambda d: (d.task.due_on, d.task.id))
+    open_ = sorted((d for d in found if not d.task.done_on), key=_soonest_first)
     done = sorted((d for d in found if d.task.done_on), key=lambda d: (d.task.done_on, d.task.id), reverse=True)
     return open_ + done
 
@@ -147,24 +151,21 @@ def agenda(user) -> list[Deadline]:
     if not (user.active and user.has_any_role(Role.STAFF)):
         return []
     on = today()
-    tasks = list(db.session.scalars(select(CaseTask).where(_mine(user), CaseTask.done_on.is_(None),
-                                                           CaseTask.due_on <= on + dt.timedelta(days=AGENDA_DAYS))
-                                    .order_by(CaseTask.due_on, CaseTask.due_time, CaseTask.id)))
-    return _with_aliases(tasks, on)
+    tasks = db.session.scalars(select(CaseTask).where(_mine(user), CaseTask.done_on.is_(None)))
+    due = [t for t in tasks if t.due_on <= on + dt.timedelta(days=AGENDA_DAYS)]
+    return sorted(_with_aliases(due, on), key=_soonest_first)
 
 
 def for_reminder(user, on: dt.date) -> list[Deadline]:
     """What the user's daily reminder lists: the open tasks they own, and the unowned ones of their cases."""
-    horizon = on + dt.timedelta(days=max(max(days) for days in WARN_DAYS.values()))
     tasks = db.session.scalars(select(CaseTask).where(
-        _mine(user), or_(CaseTask.owner_id == user.id, CaseTask.owner_id.is_(None)),
-        CaseTask.done_on.is_(None), CaseTask.due_on <= horizon).order_by(CaseTask.due_on, CaseTask.id))
-    return [d for d in _with_aliases(list(tasks), on) if d.remind_today]
+        _mine(user), or_(CaseTask.owner_id == user.id, CaseTask.owner_id.is_(None)), CaseTask.done_on.is_(None)))
+    return sorted((d for d in _with_aliases(list(tasks), on) if d.remind_today), key=_soonest_first)
 
 
 def for_feed(user) -> list[Deadline]:
     """The user's calendar: every deadline of their cases and every task they own, open or done."""
-    tasks = list(db.session.scalars(select(CaseTask).where(_mine(user)).order_by(CaseTask.due_on, CaseTask.id)))
+    tasks = list(db.session.scalars(select(CaseTask).where(_mine(user)).order_by(CaseTask.id)))
     return _with_aliases(tasks, today())
 
 

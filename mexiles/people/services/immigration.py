@@ -3,6 +3,7 @@ detention, hearings and ICE check-ins. Every change is audited with what changed
 the codes before and after; never the protected values) and moves the deadlines derived from it."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -103,8 +104,8 @@ def save_detention(person: Person, data: dict, by, detention: Detention | None =
 # --- Hearings and ICE check-ins ------------------------------------------------------------
 
 def dates_of(person: Person) -> list[CaseDate]:
-    return list(db.session.scalars(select(CaseDate).where(CaseDate.person_id == person.id)
-                                   .order_by(CaseDate.day, CaseDate.id)))
+    dates = db.session.scalars(select(CaseDate).where(CaseDate.person_id == person.id))
+    return sorted(dates, key=lambda d: (d.day, d.time_of_day or dt.time.min, d.id))
 
 
 def add_date(person: Person, data: dict, by) -> CaseDate:

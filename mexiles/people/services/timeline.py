@@ -91,10 +91,11 @@ def _notes(person_id: int, limit: int) -> list[TimelineEntry]:
 
 def _deadlines(person_id: int, limit: int) -> list[TimelineEntry]:
     """Deadlines met (on the day they were met) or missed (on the day they passed)."""
+    # Due days are encrypted: the person's tasks are read whole (one query) and the limit applied after.
     on = today()
-    tasks = db.session.scalars(select(CaseTask).where(CaseTask.person_id == person_id,
-                                                      (CaseTask.done_on.is_not(None)) | (CaseTask.due_on < on))
-                               .order_by(CaseTask.due_on.desc()).limit(limit))
+    tasks = [t for t in db.session.scalars(select(CaseTask).where(CaseTask.person_id == person_id))
+             if t.done_on or t.due_on < on]
+    tasks = sorted(tasks, key=lambda t: t.done_on or t.due_on, reverse=True)[:limit]
     url = url_for("people.deadlines", person_id=person_id)
     entries = []
     for task in tasks:
@@ -128,8 +129,8 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
         if stay.to_on:
             how = RELEASES.get(stay.released_how) or _("Left detention")
             entries.append(TimelineEntry(stay.to_on, _("Detention"), str(how), url))
-    for date in db.session.scalars(select(CaseDate).where(CaseDate.person_id == person_id, CaseDate.day <= today())
-                                   .order_by(CaseDate.day.desc()).limit(limit)):
+    dates = [d for d in db.session.scalars(select(CaseDate).where(CaseDate.person_id == person_id)) if d.day <= today()]
+    for date in sorted(dates, key=lambda d: d.day, reverse=True)[:limit]:
         entries.append(TimelineEntry(date.day, _("Immigration case"), str(CASE_DATE_KINDS[date.kind]), url))
     return entries
 
