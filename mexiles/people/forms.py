@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from ..accounts.forms import MultiCheckboxField
 from ..forms import options
 from ..timeutil import today
-from .vocabulary import (CASE_DATE_KINDS, CASE_STATUSES, CONSENT_SCOPES, DECISIONS, LANGUAGES, MEXICAN_STATES,
+from .vocabulary import (CASE_DATE_KINDS, CONSENT_SCOPES, DECISIONS, LANGUAGES, MEXICAN_STATES,
                          PAROLE_DECISIONS, RELATIONSHIPS, RELEASES, STAGES)
 
 BLANK = [("", "—")]
@@ -57,8 +57,6 @@ class PersonForm(FlaskForm):
     state_of_origin = SelectField(_l("State of origin in Mexico"), choices=options(BLANK + [(s, s) for s in MEXICAN_STATES]))
     language = SelectField(_l("Language"), choices=options(LANGUAGES), default="es")
     arrival_date = DateField(_l("Arrival date"), validators=[Optional(), not_in_future])
-    case_status = SelectField(_l("Immigration case"), choices=options(BLANK + list(CASE_STATUSES.items())))
-    hearing_date = DateField(_l("Hearing date"), validators=[Optional()])
     in_hiding = BooleanField(_l("In hiding"), description=_l("Never share where this person is."))
     safety_notes = TextAreaField(_l("Safety notes"), validators=[Optional(), Length(max=4000)])
     consent_date = DateField(_l("Consent given on"), validators=[Optional(), not_in_future])
@@ -71,7 +69,7 @@ class PersonForm(FlaskForm):
 
     def person_data(self) -> dict:
         fields = ("legal_name", "alias", "phone", "email", "current_city", "state_of_origin", "language",
-                  "arrival_date", "case_status", "hearing_date", "in_hiding", "safety_notes", "consent_date",
+                  "arrival_date", "in_hiding", "safety_notes", "consent_date",
                   "consent_scopes")
         data = {name: getattr(self, name).data for name in fields}
         for name, value in data.items():

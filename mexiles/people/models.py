@@ -29,8 +29,6 @@ class Person(db.Model):
     email: Mapped[str | None] = mapped_column(EncryptedString)
     current_city: Mapped[str | None] = mapped_column(EncryptedString)
     state_of_origin: Mapped[str | None] = mapped_column(EncryptedString)
-    case_status: Mapped[str | None] = mapped_column(EncryptedString)
-    hearing_date: Mapped[dt.date | None] = mapped_column(EncryptedDate)
     safety_notes: Mapped[str | None] = mapped_column(EncryptedString)
     language: Mapped[str] = mapped_column(String(8), default="es")
     arrival_date: Mapped[dt.date | None]
@@ -128,7 +126,7 @@ def _refuse_note_changes(session, flush_context, instances) -> None:
             raise CaseRecordImmutable("case notes cannot be changed or deleted")
 
 
-STAGE_CODES = ("arrived", "credible_fear_interview", "parole_requested", "parole_granted", "parole_denied",
+STAGE_CODES = ("arrived", "credible_fear_interview", "credible_fear_passed", "parole_requested", "parole_granted", "parole_denied",
                "removal_proceedings", "i589_filed", "hearings", "granted", "denied", "withdrawn",
                "appeal_filed", "appeal_decided", "other_relief")
 DECISION_CODES = ("granted", "denied", "withdrawn")
@@ -171,7 +169,8 @@ class ImmigrationCase(db.Model):
 
 
 class Detention(db.Model):
-    """A stay in immigration detention; a person moved between facilities has one per facility."""
+    """A stay in immigration detention; a person moved between facilities has one per facility.
+    Facility and first day may be unknown for stays carried over from the record's old status."""
 
     __tablename__ = "immigration_detentions"
     __table_args__ = (CheckConstraint("to_on IS NULL OR to_on >= from_on", name="dates_in_order"),
@@ -181,8 +180,8 @@ class Detention(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    facility: Mapped[str] = mapped_column(EncryptedString)
-    from_on: Mapped[dt.date] = mapped_column(Date)
+    facility: Mapped[str | None] = mapped_column(EncryptedString)
+    from_on: Mapped[dt.date | None] = mapped_column(Date)
     to_on: Mapped[dt.date | None] = mapped_column(Date)
     released_how: Mapped[str | None] = mapped_column(String(16))
 

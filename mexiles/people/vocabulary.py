@@ -1,16 +1,6 @@
 """The fixed lists a person record uses, with their labels in the user's language."""
 from flask_babel import lazy_gettext as _l
 
-CASE_STATUSES = {
-    "credible_fear_pending": _l("Credible-fear interview pending"),
-    "credible_fear_passed": _l("Credible-fear interview passed"),
-    "in_detention": _l("In detention"),
-    "hearing_scheduled": _l("Hearing scheduled"),
-    "asylum_granted": _l("Asylum granted"),
-    "asylum_denied_appeal": _l("Asylum denied, on appeal"),
-    "other": _l("Other"),
-}
-
 LANGUAGES = {
     "es": _l("Spanish"),
     "en": _l("English"),
@@ -48,6 +38,7 @@ MEXICAN_STATES = (
 STAGES = {
     "arrived": _l("Arrived"),
     "credible_fear_interview": _l("Credible-fear interview"),
+    "credible_fear_passed": _l("Credible-fear interview passed"),
     "parole_requested": _l("Parole requested"),
     "parole_granted": _l("Parole granted"),
     "parole_denied": _l("Parole denied"),

@@ -8,14 +8,18 @@ Revises: 0009_stripe_api
   its ``key_rotations`` row exists;
 - each person's free-text ``people.notes`` becomes their first case note (the ciphertext is copied
   as it is: same keys, same format), then the column goes;
+- each person's immigration ``case_status`` becomes the stage of their immigration case, their
+  ``hearing_date`` a hearing with its deadline, and their arrival date their I-589 deadline; the two
+  columns go (the hearing date's ciphertext is copied as it is);
 - ``tour_speaker_people``: a speaker who is also a person served, so their talks join the file.
 
-On SQLite, ``people.notes`` is dropped in place (ALTER TABLE DROP COLUMN), not by batch mode: batch
+On SQLite, columns of ``people`` are dropped in place (ALTER TABLE DROP COLUMN), not by batch mode: batch
 mode drops and recreates the table, and with foreign keys on, dropping ``people`` would cascade to
 every household member and case team.
 """
 from alembic import op
 import sqlalchemy as sa
+import datetime as dt
 
 
 # revision identifiers, used by Alembic.
@@ -82,7 +86,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("decision IS NULL OR decision IN ('granted', 'denied', 'withdrawn')", name=op.f('ck_immigration_cases_decision_known')),
     sa.CheckConstraint("parole_decision IS NULL OR parole_decision IN ('granted', 'denied')", name=op.f('ck_immigration_cases_parole_decision_known')),
-    sa.CheckConstraint("stage IN ('arrived', 'credible_fear_interview', 'parole_requested', 'parole_granted', 'parole_denied', 'removal_proceedings', 'i589_filed', 'hearings', 'granted', 'denied', 'withdrawn', 'appeal_filed', 'appeal_decided', 'other_relief')", name=op.f('ck_immigration_cases_stage_known')),
+    sa.CheckConstraint("stage IN ('arrived', 'credible_fear_interview', 'credible_fear_passed', 'parole_requested', 'parole_granted', 'parole_denied', 'removal_proceedings', 'i589_filed', 'hearings', 'granted', 'denied', 'withdrawn', 'appeal_filed', 'appeal_decided', 'other_relief')", name=op.f('ck_immigration_cases_stage_known')),
     sa.CheckConstraint('(decision IS NULL) = (decision_on IS NULL)', name=op.f('ck_immigration_cases_decision_dated')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_immigration_cases_person_id_people'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('person_id', name=op.f('pk_immigration_cases'))
@@ -103,8 +107,8 @@ def upgrade():
     op.create_table('immigration_detentions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('facility', sa.Text(), nullable=False),
-    sa.Column('from_on', sa.Date(), nullable=False),
+    sa.Column('facility', sa.Text(), nullable=True),
+    sa.Column('from_on', sa.Date(), nullable=True),
     sa.Column('to_on', sa.Date(), nullable=True),
     sa.Column('released_how', sa.String(length=16), nullable=True),
     sa.CheckConstraint("released_how IS NULL OR released_how IN ('parole', 'bond', 'transferred', 'other')", name=op.f('ck_immigration_detentions_release_known')),
@@ -163,6 +167,9 @@ def upgrade():
     op.execute("INSERT INTO case_notes (person_id, body, author_id, created_at)"
                " SELECT id, notes, NULL, updated_at FROM people WHERE notes IS NOT NULL ORDER BY id")
     op.execute("ALTER TABLE people DROP COLUMN notes")
+    move_case_status_and_hearing()
+    for column in ("case_status", "hearing_date"):
+        op.execute(f"ALTER TABLE people DROP COLUMN {column}")
     op.create_table('tour_speaker_people',
     sa.Column('speaker_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -172,6 +179,61 @@ def upgrade():
     sa.UniqueConstraint('person_id', name=op.f('uq_tour_speaker_people_person_id'))
     )
     make_notes_append_only()
+
+
+# The record's old case status, as a stage of the immigration case (detention became its own record).
+STAGE_OF_STATUS = {"credible_fear_pending": "credible_fear_interview", "credible_fear_passed": "credible_fear_passed",
+                   "in_detention": "arrived", "hearing_scheduled": "hearings", "asylum_granted": "granted",
+                   "asylum_denied_appeal": "appeal_filed", "other": "other_relief"}
+STATUS_OF_STAGE = {stage: status for status, stage in STAGE_OF_STATUS.items() if status != "in_detention"}
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    """As services.deadlines.one_year_after (a migration keeps its own copy of the rule it applied)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def move_case_status_and_hearing():
+    from mexiles.crypto import cipher
+
+    conn = op.get_bind()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    people = conn.execute(sa.text("SELECT id, case_status, hearing_date, arrival_date FROM people ORDER BY id")).all()
+    for person_id, status, hearing, arrival in people:
+        status = cipher().decrypt(status) if status else None
+        if status:
+            conn.execute(sa.text("INSERT INTO immigration_cases (person_id, stage, updated_at) VALUES (:p, :s, :at)"),
+                         {"p": person_id, "s": STAGE_OF_STATUS.get(status, "other_relief"), "at": now})
+        if status == "in_detention":
+            conn.execute(sa.text("INSERT INTO immigration_detentions (person_id) VALUES (:p)"), {"p": person_id})
+        if hearing:
+            date_id = conn.execute(sa.text("INSERT INTO immigration_dates (person_id, kind, day)"
+                                           " VALUES (:p, 'hearing', :day) RETURNING id"),
+                                   {"p": person_id, "day": hearing}).scalar()
+            conn.execute(sa.text("INSERT INTO case_tasks (person_id, source, case_date_id, due_on, created_at)"
+                                 " VALUES (:p, 'hearing', :d, :due, :at)"),
+                         {"p": person_id, "d": date_id, "due": hearing, "at": now})
+        if arrival:
+            due = _one_year_after(dt.date.fromisoformat(str(arrival)[:10]))
+            conn.execute(sa.text("INSERT INTO case_tasks (person_id, source, due_on, created_at)"
+                                 " VALUES (:p, 'i589', :due, :at)"),
+                         {"p": person_id, "due": cipher().encrypt(due.isoformat()), "at": now})
+
+
+def restore_case_status_and_hearing():
+    from mexiles.crypto import cipher
+
+    conn = op.get_bind()
+    for person_id, stage in conn.execute(sa.text("SELECT person_id, stage FROM immigration_cases")).all():
+        status = STATUS_OF_STAGE.get(stage, "other")
+        conn.execute(sa.text("UPDATE people SET case_status = :s WHERE id = :p"),
+                     {"s": cipher().encrypt(status), "p": person_id})
+    conn.execute(sa.text("UPDATE people SET hearing_date = (SELECT day FROM immigration_dates"
+                         " WHERE immigration_dates.person_id = people.id AND kind = 'hearing'"
+                         " ORDER BY immigration_dates.id LIMIT 1)"))
 
 
 NOTE_COLUMNS = ("id", "person_id", "author_id", "created_at", "supersedes_id")
@@ -236,8 +298,17 @@ def downgrade():
     op.drop_table('tour_speaker_people')
     # The free-text field holds one text: each person's first note goes back into it.
     op.execute("ALTER TABLE people ADD COLUMN notes TEXT")
+    op.execute("ALTER TABLE people ADD COLUMN case_status TEXT")
+    op.execute("ALTER TABLE people ADD COLUMN hearing_date TEXT")
+    restore_case_status_and_hearing()
     op.execute("UPDATE people SET notes = (SELECT body FROM case_notes WHERE case_notes.person_id = people.id"
                " ORDER BY case_notes.id LIMIT 1)")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite's DROP TABLE deletes row by row, and a correction's RESTRICT key would refuse it.
+        conn = op.get_bind()
+        for (note_id,) in conn.execute(sa.text("SELECT id FROM case_notes ORDER BY id DESC")).all():
+            conn.execute(sa.text("DELETE FROM case_note_pins WHERE note_id = :n"), {"n": note_id})
+            conn.execute(sa.text("DELETE FROM case_notes WHERE id = :n"), {"n": note_id})
 
     with op.batch_alter_table('case_tasks', schema=None) as batch_op:
         batch_op.drop_index('uq_case_tasks_one_per_law', sqlite_where=sa.text("source IN ('i589', 'appeal')"), postgresql_where=sa.text("source IN ('i589', 'appeal')"))

@@ -91,6 +91,13 @@ def test_raw_rows_hold_no_plaintext_of_the_case_file(app, client, auth, case_fil
     assert [s for s in SECRETS if s.lower() in raw.lower()] == []
 
 
+def cipher_of(app):
+    from mexiles.crypto import cipher
+
+    with app.app_context():
+        return cipher()
+
+
 # --- The migration -------------------------------------------------------------------------
 
 @pytest.fixture
@@ -110,7 +117,7 @@ def fresh_database(tmp_path):
     admin.dispose()
 
 
-def test_the_migration_keeps_every_existing_note(app, fresh_database):
+def test_the_migration_keeps_every_note_status_and_hearing(app, fresh_database):
     from mexiles import create_app
     from mexiles.crypto import cipher
 
@@ -125,10 +132,14 @@ def test_the_migration_keeps_every_existing_note(app, fresh_database):
             for person_id, note in notes.items():
                 conn.execute(text(
                     "INSERT INTO people (id, legal_name, alias, language, in_hiding, consent_scopes, notes, created_at,"
-                    " updated_at) VALUES (:id, :name, :alias, 'es', false, '[]', :notes, :at, :at)"),
+                    " updated_at, case_status, hearing_date, arrival_date) VALUES (:id, :name, :alias, 'es', false,"
+                    " '[]', :notes, :at, :at, :status, :hearing, :arrival)"),
                     {"id": person_id, "name": cipher().encrypt(f"Persona {person_id}"),
                      "alias": cipher().encrypt(f"Alias {person_id}"), "notes": note and cipher().encrypt(note),
-                     "at": dt.datetime(2025, 5, person_id, 12)})
+                     "at": dt.datetime(2025, 5, person_id, 12),
+                     "status": cipher().encrypt(("hearing_scheduled", "in_detention", "credible_fear_passed")[person_id - 1]),
+                     "hearing": cipher().encrypt("2027-01-15") if person_id == 1 else None,
+                     "arrival": dt.date(2024, 2, 29) if person_id == 1 else None})
                 conn.execute(text("INSERT INTO household_members (person_id, name, relationship)"
                                   " VALUES (:id, :name, 'child')"), {"id": person_id, "name": cipher().encrypt("Hijo")})
         upgrade(revision="0010_case_file")
@@ -137,6 +148,14 @@ def test_the_migration_keeps_every_existing_note(app, fresh_database):
                                  .order_by(CaseNote.person_id)).all()
             # Dropping the column left the rest of the record, and what hangs from it, as it was.
             members = conn.execute(text("SELECT count(*) FROM household_members")).scalar()
+            stages = conn.execute(text("SELECT person_id, stage FROM immigration_cases ORDER BY person_id")).all()
+            detained = conn.execute(text("SELECT person_id FROM immigration_detentions")).scalars().all()
+            dates = conn.execute(text("SELECT person_id, kind, day FROM immigration_dates")).all()
+            tasks = conn.execute(text("SELECT person_id, source, due_on FROM case_tasks ORDER BY source")).all()
         db.engine.dispose()
+    assert stages == [(1, "hearings"), (2, "arrived"), (3, "credible_fear_passed")] and detained == [2]
+    assert [(p, k, cipher_of(app).decrypt(day)) for p, k, day in dates] == [(1, "hearing", "2027-01-15")]
+    assert [(p, s, cipher_of(app).decrypt(due)) for p, s, due in tasks] == [(1, "hearing", "2027-01-15"),
+                                                                           (1, "i589", "2025-02-28")]
     assert moved == [(1, notes[1], None, dt.datetime(2025, 5, 1, 12)), (3, notes[3], None, dt.datetime(2025, 5, 3, 12))]
     assert members == 3

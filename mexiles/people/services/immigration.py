@@ -73,7 +73,7 @@ def view(person: Person) -> None:
 
 def detentions_of(person: Person) -> list[Detention]:
     return list(db.session.scalars(select(Detention).where(Detention.person_id == person.id)
-                                   .order_by(Detention.from_on.desc(), Detention.id.desc())))
+                                   .order_by(Detention.from_on.desc().nulls_last(), Detention.id.desc())))
 
 
 def get_detention(person: Person, detention_id: int) -> Detention | None:

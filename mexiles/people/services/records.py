@@ -19,7 +19,7 @@ SEARCHABLE = ("legal_name", "alias")
 SUBJECT = "person"
 # The fields a form edits, in the order the audit trail names them.
 FIELDS = ("legal_name", "alias", "phone", "email", "current_city", "state_of_origin", "language",
-          "arrival_date", "case_status", "hearing_date", "in_hiding", "safety_notes", "consent_date",
+          "arrival_date", "in_hiding", "safety_notes", "consent_date",
           "consent_scopes")
 
 

@@ -123,9 +123,10 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
                     text = str(PAROLE_DECISIONS[case.parole_decision])
                 entries.append(TimelineEntry(day, _("Immigration case"), f"{label}{': ' + text if text else ''}", url))
     for stay in db.session.scalars(select(Detention).where(Detention.person_id == person_id)
-                                   .order_by(Detention.from_on.desc()).limit(limit)):
-        entries.append(TimelineEntry(stay.from_on, _("Detention"), _("Detained at %(facility)s", facility=stay.facility),
-                                     url))
+                                   .order_by(Detention.from_on.desc().nulls_last()).limit(limit)):
+        if stay.from_on:
+            entries.append(TimelineEntry(stay.from_on, _("Detention"),
+                                         _("Detained at %(facility)s", facility=stay.facility or "?"), url))
         if stay.to_on:
             how = RELEASES.get(stay.released_how) or _("Left detention")
             entries.append(TimelineEntry(stay.to_on, _("Detention"), str(how), url))
