@@ -35,7 +35,7 @@ def case_file(app, make_user, make_person):
         with app.app_context():
             return action(people.get(person_id), *args, by=db.session.get(User, coordinator.id), **kwargs)
 
-    def referral():
+    def referral(sent=True):
         from mexiles.care import services as care
 
         with app.app_context():
@@ -47,7 +47,8 @@ def case_file(app, make_user, make_person):
                 specialties=["trauma"]), by=None)
             made = care.create(dict(person_id=person_id, provider_id=provider.id, urgency="routine",
                                     reason="Nightmares", contact_preference="whatsapp", org_pays=True), by=by)
-            care.move(care.find(by, made.id), "sent", by=by)
+            if sent:
+                care.move(care.find(by, made.id), "sent", by=by)
             return made.id
 
     def housing():

@@ -90,32 +90,45 @@ def test_no_one_outside_the_case_team_sees_any_of_it(app, client, auth, make_use
 
 def test_the_case_page_runs_the_same_queries_for_5_and_500_entries(app, client, auth, case_file, count_queries):
     from mexiles.people.models import CaseNote, CaseTask
+    from mexiles.people.views.timeline_sources import PROVIDERS
 
-    case_file.referral()
+    # Five entries, one from each kind of record: a note, a referral, a bed asked for and given, a talk.
+    pid = case_file.person_id
+    with app.app_context():  # no arrival date: no I-589 deadline in this story
+        case_file.people.update(case_file.people.get(pid), {"arrival_date": None}, [], by=None)
+    case_file.referral(sent=False)
     case_file.housing()
     case_file.talk()
     auth.login(case_file.coordinator)
-    pid = case_file.person_id
 
-    def add_entries(count):
+    def story_length() -> int:
+        with app.test_request_context(), app.app_context():
+            person = case_file.people.get(pid)
+            pages = [case_file.people.timeline.page_of(person, None, PROVIDERS, page) for page in range(1, 12)]
+            return sum(len(p.entries) for p in pages)
+
+    def add_entries(notes, tasks):
         with app.app_context():
-            for n in range(count):
+            for n in range(notes):
                 db.session.add(CaseNote(person_id=pid, body=f"Note number {n}", author_id=case_file.coordinator.id))
+            for n in range(tasks):
                 db.session.add(CaseTask(person_id=pid, source="hand", title=f"Task {n}", due_on=dt.date(2026, 1, 1),
                                         done_on=dt.date(2026, 1, 2)))
             db.session.commit()
 
-    add_entries(2)
+    add_entries(1, 0)
+    assert story_length() == 5
     client.get(f"/people/{pid}")
     with count_queries() as few:
         assert client.get(f"/people/{pid}").status_code == 200
-    add_entries(250)
+    add_entries(249, 246)
+    assert story_length() == 500
     with count_queries() as many:
         page = client.get(f"/people/{pid}").data.decode()
-    assert "Note number 249" in page and "Older" in page  # paged past 50 entries
+    assert "Note number 248" in page and "Older" in page  # paged past 50 entries
     assert len(many) == len(few), "\n".join(many.statements)
     older = client.get(f"/people/{pid}?page=2").data.decode()
-    assert "Note number 249" not in older and "Newer" in older
+    assert "Note number 248" not in older and "Newer" in older
 
 
 def test_a_correction_supersedes_a_note_that_stays_visible_struck(app, client, auth, case_file):
@@ -249,3 +262,15 @@ def test_a_speaker_is_linked_to_their_case_file_by_their_case_team(app, client, 
     client.post(f"/tours/manage/speakers/{speaker_id}/person", data={"person_id": pid})
     assert "Voices from Guerrero" in client.get(f"/people/{pid}").data.decode()
     assert f'value="{pid}"' in client.get(f"/tours/manage/speakers/{speaker_id}").data.decode()
+
+
+def test_admins_see_the_whole_case_file_of_any_person(app, client, auth, make_user, case_file):
+    pid = case_file.person_id
+    with app.app_context():
+        note_id = case_file.run(case_file.people.notes.add, "Sleeps at her cousin's").id
+        case_file.run(case_file.people.immigration.save_case, {"stage": "hearings", "attorney": "Lic. Ramos"})
+    auth.login(make_user("admin"))
+    assert "Sleeps at her cousin" in client.get(f"/people/{pid}/notes/{note_id}").data.decode()
+    assert "Lic. Ramos" in client.get(f"/people/{pid}/immigration").data.decode()
+    assert client.get(f"/people/{pid}/deadlines").status_code == 200
+    assert "Sleeps at her cousin" in client.get(f"/people/{pid}").data.decode()
