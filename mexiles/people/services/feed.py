@@ -11,6 +11,8 @@ import hashlib
 import secrets
 
 from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
@@ -59,14 +61,20 @@ def owner_of(token: str):
 
 
 def calendar(user) -> bytes:
-    """The feed itself; the deadlines it gives away are audited, one entry per person."""
+    """The feed itself, in the user's language; the deadlines it gives away are audited, one entry
+    per person."""
+    with force_locale(user.locale or "en"):
+        return _calendar(user)
+
+
+def _calendar(user) -> bytes:
     found = deadlines.for_feed(user)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{current_app.config['ORG_NAME']}: deadlines")
+    cal.add("x-wr-calname", _("%(org)s: case deadlines", org=current_app.config["ORG_NAME"]))
     cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     for deadline in found:
         cal.add_component(_event(deadline))

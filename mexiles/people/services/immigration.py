@@ -8,6 +8,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ...audit import services as audit
 from ...extensions import db
@@ -56,7 +57,13 @@ def save_case(person: Person, data: dict, by) -> list[str]:
     for key in changed:
         setattr(case, key, data[key])
     if changed or created:
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # Someone else opened the case, or moved its deadlines, at the same moment.
+            db.session.rollback()
+            raise CaseFileRefused(_l("Someone else saved this case at the same moment. Look at it again, then "
+                                     "save your changes.")) from None
         audit.record("immigration.create" if created else "immigration.update", SUBJECT, person.id,
                      fields=changed, codes=codes)
         deadlines.recompute(person, case)
