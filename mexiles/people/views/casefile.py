@@ -164,8 +164,8 @@ def remove_case_date(person_id, date_id):
 
 # --- Deadlines and tasks -------------------------------------------------------------------
 
-def _task_form(person, formdata=None):
-    form = TaskForm(formdata=formdata) if formdata is not None else TaskForm()
+def _task_form(person):
+    form = TaskForm()
     form.owner_id.choices = options([(0, _("The whole case team"))] + [(u.id, u.display_name) for u in person.team])
     return form
 
