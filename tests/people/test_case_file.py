@@ -232,13 +232,16 @@ def test_the_demo_gives_three_people_a_full_case(app, runner, client, auth):
         hector = {d.task.source: d for d in deadlines.deadlines_of(people["Héctor V."])}
         assert mari["i589"].days_left == 20 and mari["i589"].state == "warning"
         assert hector["appeal"].state == "warning" and hector["appeal"].days_left == 18
-        tomas = people["Don Tomás"].id
+        tomas, maestro = people["Don Tomás"].id, people["El Maestro"].id
     from types import SimpleNamespace
 
     from mexiles.accounts.demo import PASSWORD
     auth.login(SimpleNamespace(email="coordinator2@example.org", password=PASSWORD))
     page = client.get(f"/people/{tomas}").data.decode()
     assert "Released on parole" in page and "Otero County Processing Center" in page and "<s>" in page
+    client.post("/account/logout")
+    auth.login(SimpleNamespace(email="admin@example.org", password=PASSWORD))
+    assert 'href="/tours/manage/events/' in client.get(f"/people/{maestro}").data.decode()  # talks as El Cronista
 
 
 def test_a_speaker_is_linked_to_their_case_file_by_their_case_team(app, client, auth, make_user, case_file):
