@@ -277,3 +277,28 @@ def test_admins_see_the_whole_case_file_of_any_person(app, client, auth, make_us
     assert "Lic. Ramos" in client.get(f"/people/{pid}/immigration").data.decode()
     assert client.get(f"/people/{pid}/deadlines").status_code == 200
     assert "Sleeps at her cousin" in client.get(f"/people/{pid}").data.decode()
+
+
+def test_a_detention_is_edited_when_the_person_is_released(app, client, auth, case_file):
+    from mexiles.people.models import Detention
+
+    auth.login(case_file.coordinator)
+    pid = case_file.person_id
+    client.post(f"/people/{pid}/immigration/detentions", data={"facility": "Otero County Processing Center",
+                                                               "from_on": "2025-08-02"})
+    with app.app_context():
+        stay_id = db.session.scalar(select(Detention.id))
+    assert "still detained" in client.get(f"/people/{pid}/immigration").data.decode()
+    form = client.get(f"/people/{pid}/immigration/detentions/{stay_id}").data.decode()
+    assert 'value="Otero County Processing Center"' in form
+    refused = client.post(f"/people/{pid}/immigration/detentions/{stay_id}",
+                          data={"facility": "Otero County Processing Center", "from_on": "2025-08-02",
+                                "released_how": "parole"})
+    assert refused.status_code == 400 and "Give the date of release" in refused.data.decode()
+    client.post(f"/people/{pid}/immigration/detentions/{stay_id}", data={
+        "facility": "Otero County Processing Center", "from_on": "2025-08-02", "to_on": "2025-10-01",
+        "released_how": "parole"})
+    assert "Released on parole" in client.get(f"/people/{pid}").data.decode()
+    updated = _audit(app, "detention.update")[0][2]
+    assert updated == {"detention": stay_id, "fields": ["to_on", "released_how"],
+                       "codes": {"released_how": [None, "parole"]}}

@@ -214,3 +214,25 @@ def test_a_feed_stops_for_a_demoted_user(app, client, auth, case_file):
         db.session.commit()
     assert client.get(path).status_code == 404
     assert client.get("/people/deadlines/feed/not-a-token.ics").status_code == 404
+
+
+def test_today_is_the_organisations_day_not_utcs(client, auth, case_file, time_machine):
+    # 11 pm in El Paso on the deadline day is already the next day in UTC: still due today, not missed.
+    time_machine.move_to(dt.datetime(2026, 8, 2, 5, 0, tzinfo=dt.UTC), tick=False)
+    auth.login(case_file.coordinator)
+    assert "Due today" in _i589(client, case_file.person_id)
+
+
+def test_the_feed_speaks_its_owners_language(app, client, auth, make_user, case_file):
+    with app.app_context():
+        from mexiles.accounts.models import User
+        db.session.get(User, case_file.coordinator.id).locale = "es"
+        db.session.commit()
+    auth.login(case_file.coordinator)
+    page = client.post("/people/deadlines/feed").data.decode()
+    path = page[page.index("/people/deadlines/feed/"):page.index(".ics") + 4]
+    client.post("/account/logout")
+    cal = icalendar.Calendar.from_ical(client.get(path).data)
+    assert [str(e["summary"]) for e in cal.walk("VEVENT")] == [
+        "Solicitud de asilo (I-589): un año desde la llegada — La Maestra"]
+    assert "plazos de los casos" in str(cal["x-wr-calname"])
