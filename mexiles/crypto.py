@@ -19,8 +19,11 @@ import click
 from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import Text, select, type_coerce, update
+from sqlalchemy import Text, delete, select, type_coerce, update
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
 
 MIN_SEARCH_LENGTH = 3
 _EXTENSION_KEY = "mexiles.field_cipher"
@@ -119,16 +122,35 @@ class EncryptedJSON(EncryptedString):
         return json.loads(text)
 
 
+class KeyRotation(db.Model):
+    """A row here only while ``flask keys rotate`` runs, inside its transaction: the one time the
+    append-only tables (case notes) let their ciphertext, and nothing else, be rewritten."""
+
+    __tablename__ = "key_rotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class EncryptedTime(EncryptedString):
+    cache_ok = True
+
+    def to_text(self, value: dt.time) -> str:
+        return value.isoformat()
+
+    def from_text(self, text: str) -> dt.time:
+        return dt.time.fromisoformat(text)
+
+
 keys_cli = AppGroup("keys", help="Manage the field-encryption keys.")
 
 
 @keys_cli.command("rotate")
 def rotate_command() -> None:
     """Re-encrypt every protected field with the newest key (the first in FIELD_ENCRYPTION_KEYS)."""
-    from .extensions import db
-
     field_cipher = cipher()
     rotated = 0
+    db.session.add(KeyRotation())
+    db.session.flush()
     for table in db.metadata.sorted_tables:
         columns = [c for c in table.columns if isinstance(c.type, EncryptedString)]
         if not columns:
@@ -141,5 +163,6 @@ def rotate_command() -> None:
             if values:
                 db.session.execute(update(table).where(*[k == row[k.name] for k in pk]).values(values))
                 rotated += 1
+    db.session.execute(delete(KeyRotation))
     db.session.commit()
     click.echo(f"Re-encrypted {rotated} rows with the newest key.")

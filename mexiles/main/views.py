@@ -5,6 +5,7 @@ from ..access import public
 from ..accounts import services as accounts
 from ..http import safe_next
 from . import health as health_checks
+from ..people import services as people
 
 bp = Blueprint("main", __name__)
 
@@ -12,7 +13,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def home():
-    return render_template("main/home.html")
+    agenda = people.agenda(current_user) if current_user.is_authenticated else []
+    return render_template("main/home.html", agenda=agenda)
 
 
 @bp.route("/language", methods=["POST"])

@@ -1,16 +1,6 @@
 """The fixed lists a person record uses, with their labels in the user's language."""
 from flask_babel import lazy_gettext as _l
 
-CASE_STATUSES = {
-    "credible_fear_pending": _l("Credible-fear interview pending"),
-    "credible_fear_passed": _l("Credible-fear interview passed"),
-    "in_detention": _l("In detention"),
-    "hearing_scheduled": _l("Hearing scheduled"),
-    "asylum_granted": _l("Asylum granted"),
-    "asylum_denied_appeal": _l("Asylum denied, on appeal"),
-    "other": _l("Other"),
-}
-
 LANGUAGES = {
     "es": _l("Spanish"),
     "en": _l("English"),
@@ -41,3 +31,68 @@ MEXICAN_STATES = (
     "Querétaro", "Quintana Roo", "San Luis Potosí", "Sinaloa", "Sonora", "Tabasco", "Tamaulipas",
     "Tlaxcala", "Veracruz", "Yucatán", "Zacatecas",
 )
+
+# --- The case file -------------------------------------------------------------------------
+# The codes are stored and checked by the database (models.py); the labels live here once.
+
+STAGES = {
+    "arrived": _l("Arrived"),
+    "credible_fear_interview": _l("Credible-fear interview"),
+    "credible_fear_passed": _l("Credible-fear interview passed"),
+    "parole_requested": _l("Parole requested"),
+    "parole_granted": _l("Parole granted"),
+    "parole_denied": _l("Parole denied"),
+    "removal_proceedings": _l("In removal proceedings"),
+    "i589_filed": _l("Asylum application (I-589) filed"),
+    "hearings": _l("Hearings"),
+    "granted": _l("Decision: asylum granted"),
+    "denied": _l("Decision: asylum denied"),
+    "withdrawn": _l("Decision: application withdrawn"),
+    "appeal_filed": _l("Appeal filed"),
+    "appeal_decided": _l("Appeal decided"),
+    "other_relief": _l("Other relief"),
+}
+
+DECISIONS = {
+    "granted": _l("Granted"),
+    "denied": _l("Denied"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+PAROLE_DECISIONS = {
+    "granted": _l("Granted"),
+    "denied": _l("Denied"),
+}
+
+RELEASES = {
+    "parole": _l("Released on parole"),
+    "bond": _l("Released on bond"),
+    "transferred": _l("Transferred to another facility"),
+    "other": _l("Released otherwise"),
+}
+
+CASE_DATE_KINDS = {
+    "hearing": _l("Hearing"),
+    "check_in": _l("ICE check-in"),
+}
+
+# The names of deadlines; a hand-made task is named by its own title.
+DEADLINES = {
+    "i589": _l("Asylum application (I-589): one year from arrival"),
+    "appeal": _l("Appeal to the Board of Immigration Appeals: 30 days from the denial"),
+    "hearing": _l("Hearing"),
+    "check_in": _l("ICE check-in"),
+    "hand": _l("Task"),
+}
+
+# Milestones of the immigration case, as the timeline names them (the date fields of the case).
+MILESTONES = {
+    "credible_fear_on": _l("Credible-fear interview"),
+    "parole_requested_on": _l("Parole requested"),
+    "parole_decided_on": _l("Parole decided"),
+    "removal_proceedings_on": _l("Removal proceedings began"),
+    "i589_filed_on": _l("Asylum application (I-589) filed"),
+    "decision_on": _l("Decision"),
+    "appeal_filed_on": _l("Appeal filed"),
+    "appeal_decided_on": _l("Appeal decided"),
+}

@@ -6,6 +6,7 @@ from ..access import Role
 from ..accounts import demo as accounts_demo
 from ..accounts import services as accounts
 from ..extensions import db
+from ..people import services as people
 from ..timeutil import utcnow
 from . import services, speakers, timing
 from .models import BookingRequest, EventStep, Speaker
@@ -71,7 +72,16 @@ def seed() -> list[str]:
             services.record_outcome(event, {"attendance": 64, "honorarium_received_cents": 50000,
                                             "travel_costs_cents": 31250}, by=coordinator)
     _requests()
+    _link_to_a_person_served(profiles[0])
     return [f"Demo speakers: {len(SPEAKERS)} (speaker2@ and speaker3@example.org added), tour events: {len(EVENTS)}"]
+
+
+def _link_to_a_person_served(speaker) -> None:
+    """El Cronista is also El Maestro, a person served whose asylum was granted: his talks join his case file."""
+    admin = accounts.find_by_email("admin@example.org")
+    found = [row.person for row in people.search(admin, "El Maestro") if row.person.alias == "El Maestro"]
+    if found:
+        speakers.link_person(speaker, found[0].id, by=admin)
 
 
 def _walk(event, steps, coordinator, speaker_user) -> None:

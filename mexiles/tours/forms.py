@@ -157,6 +157,13 @@ class SpeakerForm(FlaskForm):
         return data
 
 
+class SpeakerPersonForm(FlaskForm):
+    person_id = IntegerField(_l("Record number of the person served"),
+                             validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+                             description=_l("When the speaker is also a person the organisation serves, their talks "
+                                            "join their case file. Leave empty to unlink."))
+
+
 class OwnProfileForm(SpeakerForm):
     """What a speaker edits on their own profile: everything but the account and the legal name."""
 

@@ -51,6 +51,15 @@ class Speaker(db.Model):
                                                              order_by="Unavailability.first_day")
 
 
+class SpeakerPerson(db.Model):
+    """A speaker who is also a person served: their talks join their case file."""
+
+    __tablename__ = "tour_speaker_people"
+
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("tour_speakers.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+
+
 class Unavailability(db.Model):
     """Days (in the speaker's own reckoning) on which the speaker cannot give a talk."""
 

@@ -21,7 +21,8 @@ from ..giving import services as giving
 from ..extensions import db
 from ..timeutil import utcnow
 from . import calendar, speakers, timing
-from .models import BookingRequest, ConflictOverride, EventStep, Speaker, TourEvent, Unavailability
+from ..people.services import TimelineEntry
+from .models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent, Unavailability
 from .speakers import public_name
 
 SUBJECT = "tour_event"
@@ -230,6 +231,18 @@ def speaker_events(speaker) -> list[TourEvent]:
                                      .order_by(TourEvent.starts_at, TourEvent.id)))
     now = utcnow()
     return [e for e in events if e.ends_at >= now] + [e for e in reversed(events) if e.ends_at < now]
+
+
+def timeline_for_person(person_id: int, viewer, limit: int) -> list[TimelineEntry]:
+    """The talks a person served gave or will give as a speaker, for their case file: one query."""
+    events = db.session.scalars(select(TourEvent).join(SpeakerPerson, SpeakerPerson.speaker_id == TourEvent.speaker_id)
+                                .where(SpeakerPerson.person_id == person_id,
+                                       TourEvent.status.in_(("confirmed", "done")))
+                                .order_by(TourEvent.starts_at.desc()).limit(limit))
+    return [TimelineEntry(event.starts_at, str(_l("Speaking tour")),
+                          f"{event.title} — {event.organisation}, {event.city} ({STATUS_LABELS[event.status]})",
+                          url_for("tours.event", event_id=event.id))
+            for event in events]
 
 
 def donation_url(event: TourEvent) -> str:

@@ -6,13 +6,15 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..access import Role
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
-from .models import Speaker, Unavailability
+from ..people import services as people
+from .models import Speaker, SpeakerPerson, Unavailability
 
 SUBJECT = "tour_speaker"
 # What a coordinator edits; a speaker edits the same but the legal name.
@@ -132,6 +134,30 @@ def remove_unavailable(speaker: Speaker, row_id: int, by) -> bool:
 def unavailable_of(speaker: Speaker) -> list[Unavailability]:
     return list(db.session.scalars(select(Unavailability).where(Unavailability.speaker_id == speaker.id)
                                    .order_by(Unavailability.first_day)))
+
+
+def person_of(speaker: Speaker) -> int | None:
+    """The record number of the person served the speaker is, if they are one."""
+    return db.session.scalar(select(SpeakerPerson.person_id).where(SpeakerPerson.speaker_id == speaker.id))
+
+
+def link_person(speaker: Speaker, person_id: int | None, by) -> None:
+    """Say which person served the speaker is (or None): their talks then join that case file.
+    Only someone who sees the person's whole record may say so."""
+    if person_id:
+        person = people.get(person_id)
+        if person is None or not people.may_see_full(by, person):
+            raise ProfileError(_l("Give the record number of a person on your case team."))
+    db.session.execute(SpeakerPerson.__table__.delete().where(SpeakerPerson.speaker_id == speaker.id))
+    if person_id:
+        db.session.add(SpeakerPerson(speaker_id=speaker.id, person_id=person_id))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ProfileError(_l("That person is linked to another speaker already.")) from None
+    audit.record("tour_speaker.person", SUBJECT, speaker.id, actor=by, person=person_id)
+    db.session.commit()
 
 
 # --- The private calendar feed -------------------------------------------------------------

@@ -9,7 +9,8 @@ from ..forms import options
 from ..http import id_arg, page_arg
 from . import bookings, calendar, services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
-                    OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, StepForm, UnavailableForm)
+                    OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, SpeakerPersonForm, StepForm,
+                    UnavailableForm)
 
 bp = Blueprint("tours", __name__, url_prefix="/tours")
 coordinators = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -304,7 +305,24 @@ def new_speaker():
 def speaker(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     speakers.view(speaker)
-    return render_template("tours/speaker.html", speaker=speaker, unavailable=speakers.unavailable_of(speaker))
+    return render_template("tours/speaker.html", speaker=speaker, unavailable=speakers.unavailable_of(speaker),
+                           person_form=SpeakerPersonForm(person_id=speakers.person_of(speaker)))
+
+
+@bp.route("/manage/speakers/<int:speaker_id>/person", methods=["POST"])
+@coordinators
+def speaker_person(speaker_id):
+    speaker = speakers.get(speaker_id) or abort(404)
+    form = SpeakerPersonForm()
+    if form.validate_on_submit():
+        try:
+            speakers.link_person(speaker, form.person_id.data, by=current_user)
+            flash(_("Changes saved."), "success")
+        except speakers.ProfileError as refusal:
+            flash(str(refusal), "error")
+    else:
+        flash(_("Give the record number of a person on your case team."), "error")
+    return redirect(url_for("tours.speaker", speaker_id=speaker.id))
 
 
 @bp.route("/manage/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])

@@ -22,7 +22,7 @@ def test_views_changes_and_exports_of_a_person_are_recorded(app, client, auth, m
     auth.login(coordinator)
     person_id = client.post("/people/new", data=FULL_RECORD).headers["Location"].split("/")[-1]
     client.get(f"/people/{person_id}")
-    client.post(f"/people/{person_id}/edit", data=dict(FULL_RECORD, notes="Changed"))
+    client.post(f"/people/{person_id}/edit", data=dict(FULL_RECORD, current_city="Changed"))
     client.get("/people/export.csv")
     entries = _entries(app, subject_type="person")
     actions = [e[0] for e in entries]
@@ -32,7 +32,7 @@ def test_views_changes_and_exports_of_a_person_are_recorded(app, client, auth, m
     assert create[1] == person_id and create[2] == coordinator.id and create[3] == "203.0.113.9"
     assert view[4] == {"level": "full"}
     update_entry = next(e for e in entries if e[0] == "person.update")
-    assert update_entry[4] == {"fields": ["notes"]}  # field names, never the values
+    assert update_entry[4] == {"fields": ["current_city"]}  # field names, never the values
     export = next(e for e in entries if e[0] == "people.export")
     assert export[1] == person_id
 
@@ -121,11 +121,15 @@ def test_who_saw_a_record_includes_lists_and_searches(app, client, auth, make_us
 def test_no_protected_value_reaches_the_audit_trail(app, client, auth, make_user):
     auth.login(make_user("coordinator"))
     person_id = client.post("/people/new", data=FULL_RECORD).headers["Location"].split("/")[-1]
-    client.post(f"/people/{person_id}/edit", data=dict(FULL_RECORD, notes="Secret new note"))
+    client.post(f"/people/{person_id}/edit", data=dict(FULL_RECORD, current_city="Secret new city"))
+    client.post(f"/people/{person_id}/notes", data={"body": "Secret new note"})
+    client.post(f"/people/{person_id}/immigration", data={"stage": "arrived", "a_number": "123456789",
+                                                         "attorney": "Secret Attorney"})
     client.post("/people/", data={"q": "Montoya"})
     with app.app_context():
         dump = " ".join(repr(tuple(r)) for r in db.session.execute(text("SELECT * FROM audit_entries")))
-    for secret in ("Graciela", "Montoya", "Maestra", "Secret new note", "555 0199"):
+    for secret in ("Graciela", "Montoya", "Maestra", "Secret new city", "Secret new note", "123456789",
+                   "Secret Attorney", "555 0199"):
         assert secret not in dump
 
 

@@ -17,9 +17,10 @@ HEARING_DATE = dt.date(2027, 3, 18)
 # page showing any of them is caught (the counselor may see the alias and language only).
 SENSITIVE = dict(
     phone=PHONE, email="graciela.privado@example.net", current_city="Sunland Park", state_of_origin="Guerrero",
-    hearing_date=HEARING_DATE, safety_notes="Never call before noon: a cousin of the husband checks her phone",
-    notes="Sleeps badly since the attack on the ranch",
+    safety_notes="Never call before noon: a cousin of the husband checks her phone",
 )
+# A case note (notes live in the case file, not on the record).
+NOTE = "Sleeps badly since the attack on the ranch"
 HOUSEHOLD = [{"name": "Pablito Montoya Ruiz", "relationship": "child", "birth_year": 2015}]
 
 # The steps that lead to each status, from "new".
@@ -79,13 +80,23 @@ def make_referral(app):
     return make
 
 
+def _add_note_and_hearing(app, person_id, author_id):
+    from mexiles.people import services as people
+
+    with app.app_context():
+        person, by = people.get(person_id), db.session.get(User, author_id)
+        people.notes.add(person, NOTE, by=by)
+        people.immigration.add_date(person, {"kind": "hearing", "day": HEARING_DATE}, by=by)
+
+
 @pytest.fixture
-def world(make_user, make_person, make_provider, link_counselor):
+def world(app, make_user, make_person, make_provider, link_counselor):
     """A coordinator with a consenting person, a provider with a linked counselor, and another provider."""
     coordinator = make_user("coordinator", name="Carmen Coordinadora")
     counselor = make_user("counselor", name="Consuelo Consejera")
     person_id = make_person([coordinator.id], legal_name=LEGAL_NAME, alias="La Maestra", household=HOUSEHOLD,
                             consent_date=dt.date(2026, 1, 5), consent_scopes=["counseling"], **SENSITIVE)
+    _add_note_and_hearing(app, person_id, coordinator.id)
     provider_id = make_provider()
     other_provider_id = make_provider(name="Consultorio Otro")
     link_counselor(counselor.id, provider_id)

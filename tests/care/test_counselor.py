@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from mexiles.care.models import Provider, Referral
 from mexiles.extensions import db
-from tests.care.conftest import HEARING_DATE, HOUSEHOLD, LEGAL_NAME, REASON, SENSITIVE
+from tests.care.conftest import HEARING_DATE, HOUSEHOLD, LEGAL_NAME, NOTE, REASON, SENSITIVE
 
 # 11:00 in El Paso: after every appointment these tests record as held.
 NOW = dt.datetime(2026, 2, 20, 18, 0)
@@ -19,7 +19,7 @@ HEARING_FORMS = (HEARING_DATE.isoformat(), "Mar 18, 2027", "March 18, 2027", "18
 NEVER = (
     LEGAL_NAME, "Montoya", REASON, "Iguala",
     SENSITIVE["phone"], "555 0199", SENSITIVE["email"], "graciela.privado", SENSITIVE["current_city"], "Sunland",
-    SENSITIVE["state_of_origin"], SENSITIVE["safety_notes"], "cousin of the husband", SENSITIVE["notes"], "ranch",
+    SENSITIVE["state_of_origin"], SENSITIVE["safety_notes"], "cousin of the husband", NOTE, "ranch",
     HOUSEHOLD[0]["name"], "Pablito", *HEARING_FORMS,
 )
 
@@ -44,7 +44,7 @@ def test_the_case_team_sees_what_the_counselor_must_not(client, auth, world):
     auth.login(world.coordinator)
     page = client.get(f"/people/{world.person_id}").data.decode()
     shown = [s for s in (LEGAL_NAME, SENSITIVE["phone"], SENSITIVE["email"], SENSITIVE["current_city"],
-                         SENSITIVE["safety_notes"], SENSITIVE["notes"], HOUSEHOLD[0]["name"], "Guerrero") if s in page]
+                         SENSITIVE["safety_notes"], NOTE, HOUSEHOLD[0]["name"], "Guerrero") if s in page]
     assert len(shown) == 8, shown
     assert any(form in page for form in HEARING_FORMS)  # the hearing date, in a form the list knows
 

@@ -6,7 +6,7 @@ from mexiles.extensions import db
 from mexiles.people.models import Person
 
 SECRETS = ("Graciela", "Montoya", "Maestra", "555 0199", "graciela@example.org", "Sunland", "Guerrero",
-           "hearing_scheduled", "2027-01-15", "Cartel", "mornings", "Pablo")
+           "Cartel", "Pablo")
 
 
 def _raw_rows(app) -> str:

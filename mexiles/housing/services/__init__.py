@@ -5,6 +5,7 @@ Other domains use this package only through the names below, e.g. ``housing_nigh
 from . import figures, occupancy, placements, sites, waitlist
 from .common import HousingRefused, local_date, may_act_for, may_use_housing, today
 from .figures import housing_nights_by_month
+from .timeline import timeline_for_person
 
 __all__ = ["HousingRefused", "figures", "housing_nights_by_month", "local_date", "may_act_for", "may_use_housing",
-           "occupancy", "placements", "sites", "today", "waitlist"]
+           "occupancy", "placements", "sites", "timeline_for_person", "today", "waitlist"]

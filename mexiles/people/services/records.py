@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from sqlalchemy import and_, distinct, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..access import Role
-from ..audit import services as audit
-from ..crypto import MIN_SEARCH_LENGTH, cipher, normalise
-from ..extensions import db
-from .models import HouseholdMember, Person, PersonSearchToken, case_team
+from ...access import Role
+from ...audit import services as audit
+from ...crypto import MIN_SEARCH_LENGTH, cipher, normalise
+from ...extensions import db
+from ..models import HouseholdMember, ImmigrationCase, Person, PersonSearchToken, case_team
+from . import deadlines
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
@@ -18,8 +19,8 @@ SEARCHABLE = ("legal_name", "alias")
 SUBJECT = "person"
 # The fields a form edits, in the order the audit trail names them.
 FIELDS = ("legal_name", "alias", "phone", "email", "current_city", "state_of_origin", "language",
-          "arrival_date", "case_status", "hearing_date", "in_hiding", "safety_notes", "consent_date",
-          "consent_scopes", "notes")
+          "arrival_date", "in_hiding", "safety_notes", "consent_date",
+          "consent_scopes")
 
 
 class SearchTooShort(ValueError):
@@ -139,6 +140,7 @@ def create(data: dict, household: list[dict], by) -> Person:
     db.session.add(person)
     db.session.flush()
     reindex(person)
+    deadlines.recompute(person, None)
     audit.record("person.create", SUBJECT, person.id, fields=[k for k in FIELDS if data.get(k)])
     db.session.commit()
     return person
@@ -154,6 +156,9 @@ def update(person: Person, data: dict, household: list[dict], by) -> list[str]:
     if changed:
         if {"legal_name", "alias"} & set(changed):
             reindex(person)
+        if "arrival_date" in changed:
+            # The I-589 deadline counts from arrival: a corrected date moves it.
+            deadlines.recompute(person, db.session.get(ImmigrationCase, person.id))
         audit.record("person.update", SUBJECT, person.id, fields=changed)
     db.session.commit()
     return changed

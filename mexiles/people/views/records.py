@@ -1,17 +1,16 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, roles_required
-from ..accounts import services as accounts
-from ..forms import options
-from ..http import csv_response, page_arg
-from . import services, vocabulary
-from .forms import EXTRA_HOUSEHOLD_ROWS, PersonForm, SearchForm, TeamForm
-from .services import FIELDS
-
-bp = Blueprint("people", __name__, url_prefix="/people")
-staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
+from ...access import Role
+from ...accounts import services as accounts
+from ...forms import options
+from ...http import csv_response, page_arg
+from .. import services, vocabulary
+from ..forms import EXTRA_HOUSEHOLD_ROWS, ActionForm, NoteForm, PersonForm, SearchForm, TeamForm
+from ..services import FIELDS
+from .blueprint import bp, staff_only
+from .timeline_sources import PROVIDERS
 
 
 def _person_or_404(person_id: int):
@@ -50,12 +49,15 @@ def create():
 def detail(person_id):
     person = _person_or_404(person_id)
     full = services.view(person, current_user)
-    team_form = None
-    if full:
-        team_form = TeamForm(members=[u.id for u in person.team])
-        team_form.members.choices = options((u.id, u.display_name) for u in accounts.users_with_role(Role.COORDINATOR))
-    return render_template("people/detail.html", person=person, full=full, team_form=team_form,
-                           vocabulary=vocabulary)
+    if not full:
+        return render_template("people/detail.html", person=person, full=False)
+    team_form = TeamForm(members=[u.id for u in person.team])
+    team_form.members.choices = options((u.id, u.display_name) for u in accounts.users_with_role(Role.COORDINATOR))
+    return render_template("people/detail.html", person=person, full=True, team_form=team_form, vocabulary=vocabulary,
+                           case=services.immigration.case_of(person), pinned=services.notes.pinned_of(person),
+                           due=[d for d in services.deadlines.deadlines_of(person) if d.state != "done"],
+                           timeline=services.timeline.page_of(person, current_user, PROVIDERS, page_arg()),
+                           note_form=NoteForm(formdata=None), action=ActionForm())
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
