@@ -215,7 +215,10 @@ def _record_ids(app) -> dict[str, list[int]]:
               "event_id": TourEvent, "speaker_id": Speaker, "row_id": Unavailability}
     ids = {arg: list(db.session.scalars(select(model.id).order_by(model.id))) for arg, model in models.items()}
     from mexiles.jobs.models import Job
-    ids["job_id"] = list(db.session.scalars(select(Job.id).order_by(Job.id)))
+    from mexiles.people.models import CaseDate, CaseNote, CaseTask, Detention
+    for arg, model in (("job_id", Job), ("note_id", CaseNote), ("detention_id", Detention), ("date_id", CaseDate),
+                       ("task_id", CaseTask)):
+        ids[arg] = list(db.session.scalars(select(model.id).order_by(model.id)))
     ids["request_id"] = sorted(set(db.session.scalars(select(HousingRequest.id)))
                                | set(db.session.scalars(select(BookingRequest.id))))
     return ids

@@ -153,6 +153,9 @@ def agenda(user) -> list[Deadline]:
     on = today()
     tasks = db.session.scalars(select(CaseTask).where(_mine(user), CaseTask.done_on.is_(None)))
     due = [t for t in tasks if t.due_on <= on + dt.timedelta(days=AGENDA_DAYS)]
+    # One entry per case shown, as for every list of protected values (task titles may name people).
+    audit.record_each("case_tasks.agenda", SUBJECT, sorted({t.person_id for t in due}), actor=user)
+    db.session.commit()
     return sorted(_with_aliases(due, on), key=_soonest_first)
 
 
