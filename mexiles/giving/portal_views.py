@@ -11,7 +11,8 @@ from ..accounts import sessions
 from ..accounts.services import AccountError
 from ..extensions import limiter
 from ..formatting import money
-from . import donors, localtime
+from .. import timeutil
+from . import donors
 from . import portal as donor_portal
 from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
 from .stripe_gateway import StripeError, configured
@@ -81,7 +82,7 @@ def portal_home():
 @signed_in
 def portal():
     donor = portal_donor()
-    year = localtime.today().year
+    year = timeutil.today().year
     statement_form = StatementForm(data={"since": dt.date(year - 1, 1, 1), "until": dt.date(year - 1, 12, 31)},
                                    meta={"csrf": False})
     profile_form = ProfileForm(data={"email": donor.email_key, "locale": donor.locale, "listed": donor.listed})

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..audit import services as audit
 from ..extensions import db
+from .. import timeutil
 from . import donors, ledger, localtime, receipts
 from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
 from .stripe_gateway import field, idempotent, v1
@@ -109,7 +110,7 @@ class Progress:
 
 
 def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progress:
-    today = today or localtime.today()
+    today = today or timeutil.today()
     raised, donor_count, gift_count = db.session.execute(
         select(func.coalesce(func.sum(Gift.net_cents), 0), func.count(func.distinct(Gift.donor_id)),
                func.count(Gift.id)).where(Gift.campaign_id == campaign.id, COUNTED)).one()
@@ -119,7 +120,7 @@ def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progr
 
 
 def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> bool:
-    today = today or localtime.today()  # open until midnight of its last day, in El Paso
+    today = today or timeutil.today()  # open until midnight of its last day, in El Paso
     return campaign is not None and campaign.starts_on <= today <= campaign.ends_on
 
 

@@ -7,7 +7,8 @@ from flask_login import current_user
 from ..access import Role, roles_required
 from ..formatting import money
 from ..http import page_arg
-from . import donors, exports, localtime, reports, services, webhooks
+from .. import timeutil
+from . import donors, exports, reports, services, webhooks
 from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
 from .stripe_gateway import API_VERSION, StripeError
 from .views import bp
@@ -139,7 +140,7 @@ def gift_new():
     form.fund.choices = [(f.id, f.name(_locale())) for f in services.funds()]
     form.campaign.choices = [(0, "—")] + [(c.id, c.title(_locale())) for c in services.campaigns()]
     if request.method == "GET":
-        form.received_on.data = localtime.today()
+        form.received_on.data = timeutil.today()
     if form.validate_on_submit():
         data = {"email": form.email.data, "name": (form.name.data or "").strip(),
                 "address": (form.address.data or "").strip(), "locale": form.locale.data, "source": form.source.data,
@@ -177,11 +178,11 @@ def gift_detail(gift_id):
 @bp.route("/staff/reports")
 @staff_only
 def report():
-    year, status = request.args.get("year", localtime.today().year, type=int), 200
+    year, status = request.args.get("year", timeutil.today().year, type=int), 200
     if year not in reports.years():
         flash(_("Reports cover the years %(first)s to %(last)s.", first=reports.years()[0],
                 last=reports.years()[-1]), "error")
-        year, status = localtime.today().year, 400
+        year, status = timeutil.today().year, 400
     built = reports.build(year)
     return render_template("giving/staff/reports.html", report=built, years=reports.years(),
                            fund_rows=[(f.name(_locale()), *rest) for f, *rest in built.by_fund],

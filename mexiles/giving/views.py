@@ -12,7 +12,8 @@ from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..errors import expired_form_page
 from ..extensions import csrf, limiter, talisman
-from . import checkout, donors, fees, localtime, page_cache, services, vocabulary, webhooks
+from .. import timeutil
+from . import checkout, donors, fees, page_cache, services, vocabulary, webhooks
 from .forms import DonateForm
 from ..formatting import money
 from ..settings import ConfigurationError
@@ -300,7 +301,7 @@ csrf.exempt(stripe_webhook)
 @public
 def campaign(slug):
     found = services.campaign_by_slug(slug) or abort(404)
-    progress = services.campaign_progress(found, localtime.today())
+    progress = services.campaign_progress(found, timeutil.today())
     return render_template("giving/campaign.html", campaign=found, progress=progress, locale=str(get_locale()))
 
 
@@ -313,12 +314,6 @@ def impact():
 @bp.app_template_filter("giving_label")
 def giving_label_filter(code, kind: str) -> str:
     return vocabulary.label(kind, code)
-
-
-@bp.app_template_filter("date_long")
-def date_long_filter(value) -> str:
-    from flask_babel import format_date
-    return format_date(value, "long")
 
 
 from . import portal_views, staff_views  # noqa: E402,F401  (they add their routes to bp)

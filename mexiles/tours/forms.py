@@ -10,6 +10,7 @@ from wtforms.validators import (DataRequired, Email, Length, NumberRange, Option
 
 from ..accounts.forms import MultiCheckboxField
 from ..forms import RecordField, amount_checks, options
+from .. import timeutil
 from ..timeutil import utcnow
 from . import timing
 
@@ -37,7 +38,7 @@ class WithinYears:
     def __call__(self, form, field):
         if field.data is None:
             return
-        today = utcnow().date()
+        today = timeutil.today()
         if field.data > today + dt.timedelta(days=365 * self.ahead + 1):
             raise ValidationError(_l("Choose a date within the next %(years)s years.", years=self.ahead))
         if self.back is not None and field.data < today - dt.timedelta(days=365 * self.back + 1):

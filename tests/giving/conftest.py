@@ -11,7 +11,7 @@ import pytest
 import stripe
 
 from mexiles.extensions import db
-from mexiles.giving import localtime
+from mexiles import timeutil
 from mexiles.giving.models import Campaign, Fund
 
 from .localstripe import WebhookReceiver, flush_localstripe, register_webhook, start_localstripe, stop_localstripe
@@ -104,7 +104,7 @@ def make_campaign(app, funds):
 
     def make(slug="safe-homes", goal_cents=253_000_00, starts_on=None, ends_on=None):
         with app.app_context():
-            today = localtime.today()
+            today = timeutil.today()
             campaign = Campaign(slug=slug, title_en="Safe homes", title_es="Hogares seguros", story_en="Story",
                                 story_es="Historia", goal_cents=goal_cents, starts_on=starts_on or today - dt.timedelta(days=10),
                                 ends_on=ends_on or today + dt.timedelta(days=20), fund_id=funds.housing)

@@ -12,7 +12,8 @@ from ...audit import services as audit
 from ...extensions import db
 from ..models import CounselorMembership, Provider, ProviderFacet
 from ..vocabulary import FACETS
-from .common import CareError, counseled_provider_id, days, refusals_roll_back, today
+from ...timeutil import today
+from .common import CareError, counseled_provider_id, days, refusals_roll_back
 
 PAGE_SIZE = 50
 SUBJECT = "care_provider"
