@@ -23,3 +23,48 @@ def test_no_template_formats_a_date_or_time_itself():
                  for number, line in enumerate(path.read_text().splitlines(), 1)
                  if re.search(r"strftime|isoformat\(|\|(date|datetime|time)format\b", line)]
     assert offenders == []
+
+
+# Errors that are not a user's request refused: broken configuration, forged webhooks, writes the
+# database forbids, and wall-clock times the tours forms turn into field messages themselves.
+NOT_REFUSALS = {"ConfigurationError", "BadSignature", "NotAnEvent", "AuditEntryImmutable", "CaseRecordImmutable",
+                "NoSuchLocalTime", "OutOfRange"}
+
+
+def _exceptions_defined_in_mexiles():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import mexiles
+    for module_info in pkgutil.walk_packages(mexiles.__path__, "mexiles."):
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Exception) and value.__module__ == module.__name__:
+                yield name, value
+
+
+def test_every_domain_refusal_is_a_refusal():
+    from mexiles.refusals import Refusal
+    found = dict(_exceptions_defined_in_mexiles())
+    assert {"CareError", "AccountError", "HousingRefused", "RefundError", "MergeError", "MonthlyError", "ProfileError",
+            "StepRefused", "ConflictsFound", "SearchTooShort", "CaseFileRefused", "RetryRefused"} <= set(found)
+    assert NOT_REFUSALS <= set(found)
+    assert sorted(name for name, cls in found.items() if name not in NOT_REFUSALS and not issubclass(cls, Refusal)) == []
+
+
+def test_a_refusal_no_view_catches_is_a_409_with_its_message_in_the_users_language(app, client):
+    from flask_babel import lazy_gettext as _l
+
+    from mexiles.access import public
+    from mexiles.care.services import CareError
+
+    @public
+    def refuse():
+        raise CareError(_l("Go back, check the form and try again."))
+
+    app.add_url_rule("/test-refusal", "test_refusal", refuse)
+    response = client.get("/test-refusal", headers={"Accept-Language": "es"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Eso no se puede hacer" in page and "Regrese, revise el formulario" in page

@@ -12,6 +12,7 @@ from ..accounts.services import AccountError
 from ..extensions import limiter
 from ..formatting import money
 from .. import timeutil
+from ..refusals import flash_refusal
 from . import donors
 from . import portal as donor_portal
 from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
@@ -64,7 +65,7 @@ def portal_signin(token):
             return render_template("giving/portal/signin_confirm.html", form=form)
         user = donor_portal.use_signin_token(token)
     except AccountError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
         return redirect(url_for("giving.portal_signin_request"))
     target = request.args.get("next", "")
     target = target if target.startswith("/give/portal") else url_for("giving.portal")
@@ -148,7 +149,7 @@ def portal_confirm_email(token):
             return render_template("giving/portal/confirm_email.html", form=form, new_email=new)
         donor = donors.confirm_email_change(token)
     except AccountError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
         return redirect(url_for("giving.portal_signin_request"))
     flash(_("Your email address is now %(email)s.", email=donor.email_key), "success")
     return redirect(url_for("giving.portal" if current_user.is_authenticated else "giving.portal_signin_request"))

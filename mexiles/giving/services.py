@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from .. import timeutil
 from . import donors, ledger, localtime, receipts
 from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
@@ -153,7 +154,7 @@ def record_offline_gift(data: dict, actor) -> Gift:
     return gift
 
 
-class RefundError(ValueError):
+class RefundError(Refusal):
     pass
 
 

@@ -9,6 +9,7 @@ from ..access import Role, roles_required
 from ..forms import options
 from ..http import csv_response, id_arg, page_arg
 from ..people import services as people
+from ..refusals import flash_refusal
 from ..people.vocabulary import LANGUAGES
 from . import services, vocabulary
 from .forms import (CalendarForm, ConfirmForm, ExtendForm, FindForm, MoveForm, MoveInForm, MoveOutForm,
@@ -36,8 +37,7 @@ def _refused(form, refusal: HousingRefused) -> None:
     if refusal.field and refusal.field in form:
         form[refusal.field].errors = list(form[refusal.field].errors) + refusal.messages
     else:
-        for message in refusal.messages:
-            flash(message, "error")
+        flash_refusal(refusal)
 
 
 def _site_choices():
@@ -222,8 +222,7 @@ def request_withdraw(request_id):
             services.waitlist.withdraw(req, by=current_user)
             flash(_("The request is withdrawn."), "success")
         except HousingRefused as refusal:
-            for message in refusal.messages:
-                flash(message, "error")
+            flash_refusal(refusal)
     return redirect(url_for("housing.request_detail", request_id=req.id))
 
 

@@ -19,6 +19,7 @@ from ..audit import services as audit
 from ..crypto import normalise
 from ..giving import services as giving
 from ..extensions import db
+from ..refusals import Refusal
 from ..timeutil import utcnow
 from . import calendar, speakers, timing
 from ..people.services import TimelineEntry
@@ -71,7 +72,7 @@ TIMING_FIELDS = {"speaker_id", "starts_at", "ends_at", "time_zone", "city", "ven
 MOVING_FIELDS = {"starts_at", "ends_at", "time_zone", "city"}
 
 
-class StepRefused(ValueError):
+class StepRefused(Refusal):
     """A step or change that is not allowed, with a message for the user."""
 
 
@@ -87,7 +88,7 @@ class Conflict:
         return self.kind != "overlap"
 
 
-class ConflictsFound(ValueError):
+class ConflictsFound(Refusal):
     def __init__(self, conflicts: list[Conflict]):
         super().__init__("conflicts")
         self.conflicts = conflicts

@@ -13,6 +13,7 @@ from ..access import Role
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from ..people import services as people
 from .models import Speaker, SpeakerPerson, Unavailability
 
@@ -86,7 +87,7 @@ def may_manage(user) -> bool:
 
 # --- Changing ------------------------------------------------------------------------------
 
-class ProfileError(ValueError):
+class ProfileError(Refusal):
     """A refusal with a message for the user."""
 
 

@@ -7,6 +7,7 @@ from ..access import Role, public, roles_required
 from ..extensions import limiter
 from ..forms import options
 from ..http import id_arg, page_arg
+from ..refusals import flash_refusal
 from . import bookings, calendar, services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
                     OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, SpeakerPersonForm, StepForm,
@@ -225,7 +226,7 @@ def step(event_id):
         except services.ConflictsFound as found:
             conflicts = found
         except services.StepRefused as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
             return redirect(url_for("tours.event", event_id=event.id))
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
                            step_form=form, conflicts=conflicts, donation_url=services.donation_url(event),
@@ -319,7 +320,7 @@ def speaker_person(speaker_id):
             speakers.link_person(speaker, form.person_id.data, by=current_user)
             flash(_("Changes saved."), "success")
         except speakers.ProfileError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
     else:
         flash(_("Give the record number of a person on your case team."), "error")
     return redirect(url_for("tours.speaker", speaker_id=speaker.id))

@@ -11,12 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...access import Role
 from ...extensions import db
+from ...refusals import Refusal
 from ..models import CounselorMembership, Referral
 
 SUBJECT = "referral"
 
 
-class CareError(ValueError):
+class CareError(Refusal):
     """A refusal with a message for the user (a lazy string in their language)."""
 
 

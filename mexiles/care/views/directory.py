@@ -11,6 +11,7 @@ from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, Provid
 from ..services import directory
 from . import bp
 from ...http import page_arg
+from ...refusals import flash_refusal
 from .counsel import render_counsel_index
 
 staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -40,7 +41,7 @@ def provider_create():
         try:
             provider = directory.save(None, form.provider_data(), by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("%(name)s is in the directory.", name=provider.name), "success")
             return redirect(url_for("care.provider_detail", provider_id=provider.id))
@@ -78,7 +79,7 @@ def provider_edit(provider_id):
         try:
             directory.save(provider, form.provider_data(), by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("care.provider_detail", provider_id=provider.id))
@@ -99,7 +100,7 @@ def provider_capacity(provider_id):
             directory.confirm_capacity(provider, form.capacity_available.data, form.capacity_maximum.data,
                                        by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("Capacity confirmed for today."), "success")
         return redirect(url_for("care.provider_detail", provider_id=provider.id) if staff

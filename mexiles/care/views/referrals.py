@@ -13,6 +13,7 @@ from ..services import directory
 from ..vocabulary import STATUSES
 from . import bp
 from ...http import csv_response, id_arg, page_arg
+from ...refusals import flash_refusal
 from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail
 
@@ -81,7 +82,7 @@ def referral_create():
         try:
             referral = services.create(form.referral_data(), by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("The referral is saved. Send it to the provider when ready."), "success")
             return redirect(url_for("care.referral_detail", referral_id=referral.id))
@@ -111,7 +112,7 @@ def referral_step(referral_id):
     try:
         services.move(access, form.to.data, by=current_user)
     except services.CareError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
     else:
         flash(_("The referral is now “%(status)s”.", status=STATUSES[form.to.data]), "success")
     return redirect(_page_of(access))
@@ -173,7 +174,7 @@ def referral_attendance(referral_id, appointment_id):
         if services.record_attendance(access, appointment_id, form.held.data == "yes", by=current_user) is None:
             abort(404)
     except services.CareError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
     else:
         flash(_("Attendance recorded."), "success")
     return redirect(_page_of(access))

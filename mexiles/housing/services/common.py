@@ -7,18 +7,18 @@ from sqlalchemy import select, update
 
 from ...access import Role
 from ...extensions import db
+from ...refusals import Refusal
 from ...people import services as people
 from ...timeutil import local_date
 from ..models import Site
 
 
-class HousingRefused(Exception):
+class HousingRefused(Refusal):
     """A rule said no. ``messages`` tell the coordinator why, in their language; ``field`` names the
     form field at fault, when there is one."""
 
     def __init__(self, *messages: str, field: str | None = None):
         super().__init__(*messages)
-        self.messages = list(messages)
         self.field = field
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...forms import options
+from ...refusals import flash_refusal
 from .. import services, vocabulary
 from ..forms import (CASE_FORM_FIELDS, ActionForm, CaseDateForm, CorrectionForm, DetentionForm, ImmigrationCaseForm,
                      NoteForm, TaskForm)
@@ -20,7 +21,7 @@ def case_file_or_abort(person_id: int):
 
 
 def _refused(refusal: CaseFileRefused) -> None:
-    flash(refusal.message, "error")
+    flash_refusal(refusal)
 
 
 # --- Notes ---------------------------------------------------------------------------------
