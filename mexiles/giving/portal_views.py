@@ -10,12 +10,12 @@ from ..access import public, signed_in
 from ..accounts import sessions
 from ..accounts.services import AccountError
 from ..extensions import limiter
-from ..formatting import money
+from ..money import money, to_cents
 from .. import timeutil
 from ..refusals import flash_refusal
 from . import donors
 from . import portal as donor_portal
-from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
+from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm
 from .stripe_gateway import StripeError, configured
 from .views import PAYMENT_PAGE_POLICY, bp, talisman
 

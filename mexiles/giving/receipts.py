@@ -19,7 +19,7 @@ from sqlalchemy import select
 from .. import mail
 from ..jobs import services as jobs
 from ..extensions import db
-from ..formatting import money
+from ..money import money
 from ..timeutil import local_date, utcnow
 from . import localtime
 from .models import Donor, Gift

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import Role, roles_required
-from ..formatting import money
+from ..money import money, to_cents, to_dollars
 from ..http import page_arg
 from .. import timeutil
 from . import donors, exports, reports, services, webhooks
-from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
+from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm
 from .stripe_gateway import API_VERSION, StripeError
 from .views import bp
 
@@ -64,7 +64,7 @@ def fund_edit(fund_id):
 def _campaign_form(campaign=None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if campaign else CampaignForm()
     if campaign and request.method == "GET":
-        form.goal.data = campaign.goal_cents / 100
+        form.goal.data = to_dollars(campaign.goal_cents)
         form.fund.data = campaign.fund_id or 0
     form.fund.choices = [(0, "—")] + [(f.id, f.name(_locale())) for f in services.funds(active_only=False)]
     return form

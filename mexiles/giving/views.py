@@ -15,7 +15,7 @@ from ..extensions import csrf, limiter, talisman
 from .. import timeutil
 from . import checkout, donors, fees, page_cache, services, vocabulary, webhooks
 from .forms import DonateForm
-from ..formatting import money
+from ..money import money, to_cents
 from ..settings import ConfigurationError
 from ..tours import services as tours
 from .stripe_gateway import configured
@@ -86,7 +86,7 @@ def _donate_form(campaign=None) -> DonateForm:
     form = DonateForm()
     form.fund.choices = _fund_choices()
     dollars = current_app.config["DONATION_SUGGESTED_DOLLARS"]
-    form.amount.choices = [(str(d), money(d * 100)) for d in dollars] + [("other", _("Other"))]
+    form.amount.choices = [(str(d), money(to_cents(d))) for d in dollars] + [("other", _("Other"))]
     if request.method == "GET":
         form.amount.data = form.amount.data or str(dollars[1] if len(dollars) > 1 else dollars[0])
         if campaign and campaign.fund:

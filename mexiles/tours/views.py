@@ -7,6 +7,7 @@ from ..access import Role, public, roles_required
 from ..extensions import limiter
 from ..forms import options
 from ..http import id_arg, page_arg
+from ..money import to_dollars
 from ..refusals import flash_refusal
 from . import bookings, calendar, services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
@@ -165,7 +166,7 @@ def new_event():
             "organisation": booking.organisation, "host_name": booking.contact_name,
             "host_email": booking.contact_email, "host_locale": booking.host_locale, "language": booking.language,
             "expected_audience": booking.expected_audience,
-            "honorarium": None if booking.honorarium_cents is None else booking.honorarium_cents / 100})
+            "honorarium": to_dollars(booking.honorarium_cents)})
     else:
         form = EventForm()
     _speaker_choices(form)
@@ -197,7 +198,7 @@ def edit_event(event_id):
         start, end = timing.local(event.starts_at, event.time_zone), timing.local(event.ends_at, event.time_zone)
         form = EventForm(obj=event, day=start.date(), starts=start.time(), ends=end.time(),
                          honorarium=None if event.honorarium_offered_cents is None
-                         else event.honorarium_offered_cents / 100)
+                         else to_dollars(event.honorarium_offered_cents))
     else:
         form = EventForm()
     _speaker_choices(form)
@@ -238,8 +239,8 @@ def step(event_id):
 def report(event_id):
     event = services.get(event_id) or abort(404)
     form = OutcomeForm(data={"attendance": event.attendance,
-                             "honorarium_received": _dollars(event.honorarium_received_cents),
-                             "travel_costs": _dollars(event.travel_costs_cents)} if request.method == "GET" else None)
+                             "honorarium_received": to_dollars(event.honorarium_received_cents),
+                             "travel_costs": to_dollars(event.travel_costs_cents)} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             services.record_outcome(event, form.outcome_data(), by=current_user)
@@ -250,10 +251,6 @@ def report(event_id):
     gifts = services.gifts_credited([event.id])[event.id]
     return render_template("tours/report.html", event=event, form=form, gifts=gifts,
                            donation_url=services.donation_url(event))
-
-
-def _dollars(cents):
-    return None if cents is None else cents / 100
 
 
 # --- The printable QR code, for coordinators and the event's speaker -----------------------

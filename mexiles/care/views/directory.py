@@ -6,8 +6,9 @@ from flask_login import current_user
 from ...access import Role, roles_required
 from ...accounts import services as accounts
 from ...forms import options
+from ...money import to_dollars
 from .. import services
-from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm, dollars
+from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm
 from ..services import directory
 from . import bp
 from ...http import page_arg
@@ -71,7 +72,7 @@ def provider_detail(provider_id):
 def provider_edit(provider_id):
     provider = _provider_or_404(provider_id)
     if request.method == "GET":
-        form = ProviderForm(obj=provider, fee=dollars(provider.fee_cents), languages=provider.languages,
+        form = ProviderForm(obj=provider, fee=to_dollars(provider.fee_cents), languages=provider.languages,
                             modalities=provider.modalities, specialties=provider.specialties)
     else:
         form = ProviderForm()

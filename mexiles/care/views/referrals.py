@@ -6,9 +6,10 @@ from flask_login import current_user
 
 from ...access import Role, roles_required
 from ...forms import options
+from ...money import to_cents, to_dollars
 from .. import services
 from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, OverrideForm, PeriodForm,
-                     ReferralFilterForm, ReferralForm, StepForm, cents, dollars)
+                     ReferralFilterForm, ReferralForm, StepForm)
 from ..services import directory
 from ..vocabulary import STATUSES
 from . import bp
@@ -41,7 +42,7 @@ def render_referral(access, refusal=None, status=200, **forms):
                                                          kind=services.next_appointment_kind(referral.status)))
     forms.setdefault("follow_up_form", FollowUpForm(prefix="follow", formdata=None, day=referral.follow_up_on))
     forms.setdefault("cost_form", CostForm(prefix="cost", formdata=None, org_pays=referral.org_pays,
-                                           cost_per_session=dollars(referral.cost_per_session_cents)))
+                                           cost_per_session=to_dollars(referral.cost_per_session_cents)))
     if current_user.has_role(Role.ADMIN):
         forms.setdefault("override_form", OverrideForm(prefix="override", formdata=None))
     return render_template("care/referrals/detail.html", referral=referral, person=access.person,
@@ -211,7 +212,7 @@ def referral_cost(referral_id):
     form = CostForm(prefix="cost")
     if not form.validate_on_submit():
         return render_referral(access, cost_form=form)
-    services.set_cost(access, cents(form.cost_per_session.data), form.org_pays.data, by=current_user)
+    services.set_cost(access, to_cents(form.cost_per_session.data), form.org_pays.data, by=current_user)
     flash(_("Cost saved. Sessions already held keep the cost they had."), "success")
     return redirect(_page_of(access))
 
