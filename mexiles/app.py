@@ -98,7 +98,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     from .demo import demo_cli
     app.cli.add_command(demo_cli)
-    app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale, DOMAINS=DOMAINS,
+    app.jinja_env.globals.update(Role=access.Role, is_staff=access.is_staff, get_locale=get_locale, DOMAINS=DOMAINS,
                                  current_page=current_page)
     app.jinja_env.filters["money"] = money.money
     timeutil.init_app(app)

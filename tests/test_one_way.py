@@ -68,3 +68,23 @@ def test_a_refusal_no_view_catches_is_a_409_with_its_message_in_the_users_langua
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Eso no se puede hacer" in page and "Regrese, revise el formulario" in page
+
+
+def test_the_staff_check_is_written_once():
+    """Coordinators-or-admins is mexiles.access.is_staff / staff_only; no module spells it again."""
+    spelled = re.compile(r"Role\.(ADMIN|COORDINATOR), Role\.(ADMIN|COORDINATOR)\)|Role\.(ADMIN|COORDINATOR), "
+                         r"Role\.(ADMIN|COORDINATOR)\]\)|has_any_role\(Role\.STAFF\)")
+    offenders = [f"{path.relative_to(ROOT)}:{number}"
+                 for folder in ("mexiles", "templates") for path in sorted((ROOT / folder).rglob("*"))
+                 if path.suffix in (".py", ".html") and path.name != "access.py"
+                 for number, line in enumerate(path.read_text().splitlines(), 1) if spelled.search(line)]
+    assert offenders == []
+
+
+def test_staff_pages_answer_coordinators_and_admins_only(client, auth, make_user):
+    for roles, status in ((("coordinator",), 200), (("admin",), 200), (("counselor",), 403), (("donor",), 403)):
+        user = make_user(*roles)
+        auth.login(user)
+        for page in ("/give/staff/", "/housing/", "/tours/manage/requests", "/care/referrals/", "/people/"):
+            assert client.get(page).status_code == status, (roles, page)
+        auth.logout()

@@ -4,7 +4,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, roles_required
+from ..access import Role, roles_required, staff_only
 from ..money import money, to_cents, to_dollars
 from ..http import page_arg
 from .. import timeutil
@@ -13,7 +13,6 @@ from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGi
 from .stripe_gateway import API_VERSION, StripeError
 from .views import bp
 
-staff_only = roles_required(Role.ADMIN, Role.COORDINATOR)
 admin_only = roles_required(Role.ADMIN)
 
 

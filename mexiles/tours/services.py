@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import mail
-from ..access import Role
+from ..access import Role, is_staff
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..crypto import normalise
@@ -373,7 +373,7 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
 def _may_take(user, side: str, event: TourEvent) -> bool:
     if side == SPEAKER:
         return event.speaker.user_id == user.id
-    return user.has_any_role((Role.COORDINATOR, Role.ADMIN))
+    return is_staff(user)
 
 
 def _step(event: TourEvent, to: str, by, reason: str | None) -> None:

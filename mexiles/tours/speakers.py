@@ -81,10 +81,6 @@ def users_without_profile() -> list:
     return [u for u in accounts.users_with_role(Role.SPEAKER) if u.id not in have]
 
 
-def may_manage(user) -> bool:
-    return user.has_any_role((Role.COORDINATOR, Role.ADMIN))
-
-
 # --- Changing ------------------------------------------------------------------------------
 
 class ProfileError(Refusal):

@@ -3,7 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, public, roles_required
+from ..access import Role, is_staff, public, roles_required, staff_only
 from ..extensions import limiter
 from ..forms import options
 from ..http import id_arg, page_arg
@@ -15,7 +15,6 @@ from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, Booking
                     UnavailableForm)
 
 bp = Blueprint("tours", __name__, url_prefix="/tours")
-coordinators = roles_required(Role.COORDINATOR, Role.ADMIN)
 speaker_only = roles_required(Role.SPEAKER)
 
 
@@ -86,14 +85,14 @@ def feed(token):
 # --- Coordinators: the inbox of requests ---------------------------------------------------
 
 @bp.route("/manage/requests")
-@coordinators
+@staff_only
 def inbox():
     flagged = request.args.get("flagged") == "1"
     return render_template("tours/inbox.html", page=bookings.inbox(page_arg(), flagged_spam=flagged), flagged=flagged)
 
 
 @bp.route("/manage/requests/<int:request_id>")
-@coordinators
+@staff_only
 def booking_request(request_id):
     booking = bookings.get(request_id) or abort(404)
     bookings.view(booking)
@@ -101,7 +100,7 @@ def booking_request(request_id):
 
 
 @bp.route("/manage/requests/<int:request_id>/close", methods=["POST"])
-@coordinators
+@staff_only
 def close_request(request_id):
     bookings.close(bookings.get(request_id) or abort(404), by=current_user)
     flash(_("The request is put away."), "success")
@@ -109,7 +108,7 @@ def close_request(request_id):
 
 
 @bp.route("/manage/requests/<int:request_id>/not-spam", methods=["POST"])
-@coordinators
+@staff_only
 def not_spam(request_id):
     bookings.not_spam(bookings.get(request_id) or abort(404), by=current_user)
     flash(_("The request is in the inbox now."), "success")
@@ -117,7 +116,7 @@ def not_spam(request_id):
 
 
 @bp.route("/manage/requests/<int:request_id>/reopen", methods=["POST"])
-@coordinators
+@staff_only
 def reopen_request(request_id):
     bookings.reopen(bookings.get(request_id) or abort(404), by=current_user)
     return redirect(url_for("tours.booking_request", request_id=request_id))
@@ -126,7 +125,7 @@ def reopen_request(request_id):
 # --- Coordinators: events ------------------------------------------------------------------
 
 @bp.route("/manage/events")
-@coordinators
+@staff_only
 def events():
     form = EventFilterForm(request.args)
     form.status.choices = options([("", "—")] + list(services.STATUS_LABELS.items()))
@@ -152,7 +151,7 @@ def _save_event(form, event, booking=None):
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def new_event():
     booking = None
     if id_arg("request") is not None:
@@ -181,7 +180,7 @@ def new_event():
 
 
 @bp.route("/manage/events/<int:event_id>")
-@coordinators
+@staff_only
 def event(event_id):
     event = services.get(event_id) or abort(404)
     services.view(event, current_user)
@@ -191,7 +190,7 @@ def event(event_id):
 
 
 @bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def edit_event(event_id):
     event = services.get(event_id) or abort(404)
     if request.method == "GET":
@@ -213,7 +212,7 @@ def edit_event(event_id):
 
 
 @bp.route("/manage/events/<int:event_id>/step", methods=["POST"])
-@coordinators
+@staff_only
 def step(event_id):
     event = services.get(event_id) or abort(404)
     form = StepForm()
@@ -235,7 +234,7 @@ def step(event_id):
 
 
 @bp.route("/manage/events/<int:event_id>/report", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def report(event_id):
     event = services.get(event_id) or abort(404)
     form = OutcomeForm(data={"attendance": event.attendance,
@@ -256,7 +255,7 @@ def report(event_id):
 # --- The printable QR code, for coordinators and the event's speaker -----------------------
 
 def _printable_event(event_id):
-    if speakers.may_manage(current_user):
+    if is_staff(current_user):
         return services.get(event_id) or abort(404)
     return services.printable_for_speaker(current_user, event_id) or abort(404)
 
@@ -278,13 +277,13 @@ def qr(event_id):
 # --- Coordinators: speakers ----------------------------------------------------------------
 
 @bp.route("/manage/speakers")
-@coordinators
+@staff_only
 def speaker_list():
     return render_template("tours/speakers.html", speakers=speakers.listing())
 
 
 @bp.route("/manage/speakers/new", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def new_speaker():
     form = SpeakerForm()
     form.user_id.choices = options([(0, "—")] + [(u.id, u.email) for u in speakers.users_without_profile()])
@@ -299,7 +298,7 @@ def new_speaker():
 
 
 @bp.route("/manage/speakers/<int:speaker_id>")
-@coordinators
+@staff_only
 def speaker(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     speakers.view(speaker)
@@ -308,7 +307,7 @@ def speaker(speaker_id):
 
 
 @bp.route("/manage/speakers/<int:speaker_id>/person", methods=["POST"])
-@coordinators
+@staff_only
 def speaker_person(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     form = SpeakerPersonForm()
@@ -324,7 +323,7 @@ def speaker_person(speaker_id):
 
 
 @bp.route("/manage/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def edit_speaker(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     form = SpeakerForm(obj=speaker if request.method == "GET" else None)

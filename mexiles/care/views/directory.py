@@ -3,7 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...access import Role, roles_required
+from ...access import Role, is_staff, roles_required, staff_only
 from ...accounts import services as accounts
 from ...forms import options
 from ...money import to_dollars
@@ -15,7 +15,6 @@ from ...http import page_arg
 from ...refusals import flash_refusal
 from .counsel import render_counsel_index
 
-staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
 
 
 def _provider_or_404(provider_id: int):
@@ -94,7 +93,7 @@ def provider_capacity(provider_id):
     provider = _provider_or_404(provider_id)
     if not directory.may_confirm_capacity(current_user, provider):
         abort(404)
-    staff = current_user.has_any_role(Role.STAFF)
+    staff = is_staff(current_user)
     form = CapacityForm()
     if form.validate_on_submit():
         try:

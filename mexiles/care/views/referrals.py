@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ...access import Role, roles_required
+from ...access import Role, roles_required, staff_only
 from ...forms import options
 from ...money import to_cents, to_dollars
 from .. import services
@@ -18,7 +18,6 @@ from ...refusals import flash_refusal
 from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail
 
-staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
 # Steps on a referral are taken by its case team and by the provider's counselor.
 either_party = roles_required(Role.COORDINATOR, Role.ADMIN, Role.COUNSELOR)
 OUTCOME_FORMS = {"declined": "decline_form", "closed": "close_form"}

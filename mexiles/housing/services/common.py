@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from ...access import Role
+from ...access import is_staff
 from ...extensions import db
 from ...refusals import Refusal
 from ...people import services as people
@@ -27,7 +27,7 @@ def day(value: dt.date | None) -> str:
 
 
 def may_use_housing(user) -> bool:
-    return user.has_any_role([Role.COORDINATOR, Role.ADMIN])
+    return is_staff(user)
 
 
 def may_act_for(user, person) -> bool:
