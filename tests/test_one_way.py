@@ -53,18 +53,21 @@ def test_every_domain_refusal_is_a_refusal():
     assert sorted(name for name, cls in found.items() if name not in NOT_REFUSALS and not issubclass(cls, Refusal)) == []
 
 
-def test_a_refusal_no_view_catches_is_a_409_with_its_message_in_the_users_language(app, client):
+def test_a_refusal_no_view_catches_is_a_409_with_its_message_in_the_users_language(tmp_path):
     from flask_babel import lazy_gettext as _l
 
+    from mexiles import create_app
     from mexiles.access import public
     from mexiles.care.services import CareError
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/refusal.sqlite3"})
 
     @public
     def refuse():
         raise CareError(_l("Go back, check the form and try again."))
 
     app.add_url_rule("/test-refusal", "test_refusal", refuse)
-    response = client.get("/test-refusal", headers={"Accept-Language": "es"})
+    response = app.test_client().get("/test-refusal", headers={"Accept-Language": "es"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "Eso no se puede hacer" in page and "Regrese, revise el formulario" in page

@@ -102,7 +102,6 @@ def _donate_form(campaign=None) -> DonateForm:
 # known campaign, a public tour event, nothing else): any other query string is redirected to it,
 # so that nothing a visitor typed in the address is echoed into a page kept for everyone.
 CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
-_page_cache = page_cache.LRU()
 bp.record_once(page_cache.install)
 
 
@@ -126,11 +125,12 @@ def donate():
         return redirect(canonical)
     cacheable = seconds and not current_user.is_authenticated and not session.get("_flashes")
     key = (str(get_locale()), slug, event_id, configured())
-    cached = _page_cache.get(key) if cacheable else None
+    pages = page_cache.entries()
+    cached = pages.get(key) if cacheable else None
     if cached is None or cached[0] < time.monotonic():
         cached = (time.monotonic() + seconds, _render_donate(slug, event_id))
         if cacheable:
-            _page_cache.put(key, cached)
+            pages.put(key, cached)
     token = _token_if_session() if cacheable else generate_csrf()
     response = make_response(cached[1].replace(CSRF_PLACEHOLDER, token))
     if cacheable and not token:
@@ -144,11 +144,11 @@ def _normalised(seconds: int) -> tuple[str | None, int | None]:
     raw = (request.args.get("campaign", "")[:80], request.args.get("event", "")[:12])
     if raw == ("", ""):
         return None, None
-    remembered = _page_cache.get(("normalised", raw)) if seconds else None
+    remembered = page_cache.entries().get(("normalised", raw)) if seconds else None
     if remembered is None or remembered[0] < time.monotonic():
         remembered = (time.monotonic() + seconds, (valid_campaign(raw[0]), valid_event(raw[1])))
         if seconds:
-            _page_cache.put(("normalised", raw), remembered)
+            page_cache.entries().put(("normalised", raw), remembered)
     return remembered[1]
 
 
@@ -311,9 +311,9 @@ def impact():
     return render_template("giving/impact.html", impact=services.impact(), locale=str(get_locale()))
 
 
-@bp.app_template_filter("giving_label")
-def giving_label_filter(code, kind: str) -> str:
-    return vocabulary.label(kind, code)
+@bp.app_context_processor
+def _vocabulary():
+    return {"giving_vocabulary": vocabulary}
 
 
 from . import portal_views, staff_views  # noqa: E402,F401  (they add their routes to bp)

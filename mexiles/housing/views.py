@@ -25,12 +25,6 @@ def _vocabulary():
     return {"housing_vocabulary": vocabulary}
 
 
-@bp.app_template_filter("housing_labels")
-def _labels(codes, labels) -> str:
-    """Codes from a fixed list, as their labels in the user's language."""
-    return ", ".join(str(labels[c]) for c in labels if c in (codes or ()))
-
-
 def _refused(form, refusal: HousingRefused) -> None:
     """Show a refusal next to the field at fault, or above the form."""
     if refusal.field and refusal.field in form:

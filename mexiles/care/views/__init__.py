@@ -7,12 +7,6 @@ from .. import services, vocabulary
 bp = Blueprint("care", __name__, url_prefix="/care")
 
 
-@bp.app_template_filter("care_labels")
-def care_labels(codes, labels: dict) -> str:
-    """Codes as their labels, in the user's language: ``["es", "en"]`` -> "Spanish, English"."""
-    return ", ".join(str(labels.get(code, code)) for code in codes)
-
-
 @bp.app_context_processor
 def care_globals():
     def care_attention():
