@@ -7,6 +7,7 @@ other's data; tests marked ``committed`` (PostgreSQL only) commit for real, for 
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from mexiles import create_app
 from mexiles.accounts import services as accounts
+from mexiles import timeutil
 from mexiles.extensions import SESSION_OPTIONS, db, limiter
 from mexiles.settings import database_url
 
@@ -30,6 +32,13 @@ from .mailbox import Mailbox
 
 PASSWORD = "a long enough test password"
 
+
+
+def org_today(app) -> dt.date:
+    """Today where the organisation is (ORG_TIME_ZONE), not on the machine running the suite: tests
+    that type today's date pass under any TZ."""
+    with app.app_context():
+        return timeutil.today()
 
 
 def on_postgres() -> bool:
