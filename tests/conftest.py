@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -32,6 +33,12 @@ from .mailbox import Mailbox
 
 PASSWORD = "a long enough test password"
 
+
+
+def without_csrf_tokens(page: str) -> str:
+    """A page with its CSRF tokens blanked: a token carries the second it was signed, so two
+    answers a second apart differ there and nowhere else."""
+    return re.sub(r'(name="csrf_token" value=")[^"]*', r"\1", page)
 
 
 def org_today(app) -> dt.date:
