@@ -3,9 +3,9 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from .. import timeutil
 from ..extensions import db
 from ..jobs import services as jobs
-from .. import timeutil
 from . import receipts, webhooks
 from .reconcile import reconcile
 from .stripe_gateway import API_VERSION, StripeError, v1

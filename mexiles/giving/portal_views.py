@@ -6,12 +6,12 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import timeutil
 from ..access import public, signed_in
 from ..accounts import sessions
 from ..accounts.services import AccountError
 from ..extensions import limiter
 from ..money import money, to_cents
-from .. import timeutil
 from ..refusals import flash_refusal
 from . import donors
 from . import portal as donor_portal

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
-from ..extensions import db
-from .models import Campaign, Fund, Gift, RecurringGift
 from .. import timeutil
+from ..extensions import db
 from . import localtime
+from .models import Campaign, Fund, Gift, RecurringGift
 from .services import COUNTED
 
 

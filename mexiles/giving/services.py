@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import func, select
 
+from .. import timeutil
 from ..audit import services as audit
 from ..extensions import db
 from ..refusals import Refusal
-from .. import timeutil
 from . import donors, ledger, localtime, receipts
 from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
 from .stripe_gateway import field, idempotent, v1

@@ -4,10 +4,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import timeutil
 from ..access import Role, roles_required, staff_only
 from ..money import money, to_cents, to_dollars
 from ..http import page_arg
-from .. import timeutil
 from . import donors, exports, reports, services, webhooks
 from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm
 from .stripe_gateway import API_VERSION, StripeError

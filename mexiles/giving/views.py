@@ -8,11 +8,11 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from .. import timeutil
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..errors import expired_form_page
 from ..extensions import csrf, limiter, talisman
-from .. import timeutil
 from . import checkout, donors, fees, page_cache, services, vocabulary, webhooks
 from .forms import DonateForm
 from ..money import money, to_cents

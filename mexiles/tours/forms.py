@@ -8,10 +8,10 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
                                 ValidationError)
 
+from .. import timeutil
 from ..accounts.forms import MultiCheckboxField
 from ..forms import RecordField, amount_checks, options
 from ..money import to_cents
-from .. import timeutil
 from ..timeutil import utcnow
 from . import timing
 

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 import stripe
 
-from mexiles.extensions import db
 from mexiles import timeutil
+from mexiles.extensions import db
 from mexiles.giving.models import Campaign, Fund
 
 from .localstripe import WebhookReceiver, flush_localstripe, register_webhook, start_localstripe, stop_localstripe

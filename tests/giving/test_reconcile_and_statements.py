@@ -3,8 +3,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from mexiles.extensions import db
 from mexiles import timeutil
+from mexiles.extensions import db
 from mexiles.giving.models import Gift, RecurringGift, Refund
 from tests.mailbox import body
 
