@@ -64,6 +64,16 @@ def roles_required(*roles: str) -> Callable:
     return decorator
 
 
+# --- Named rules (FlaskBB-style): each "who may" written once, for views and services alike -----
+
+def is_staff(user) -> bool:
+    """The organisation's staff, coordinators and admins: they keep every domain's records."""
+    return user.has_any_role(Role.STAFF)
+
+
+staff_only = roles_required(*Role.STAFF)  # the route form of is_staff
+
+
 def check_declared(app: Flask) -> None:
     undeclared = sorted(endpoint for endpoint, view in app.view_functions.items()
                         if endpoint != "static" and not hasattr(view, "access"))

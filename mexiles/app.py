@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import access, crypto, errors, formatting, i18n
+from . import access, crypto, errors, i18n, money, timeutil
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .http import MAX_RECORD_ID, current_page
 from .jobs import services as jobs
@@ -98,9 +98,10 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     from .demo import demo_cli
     app.cli.add_command(demo_cli)
-    app.jinja_env.globals.update(Role=access.Role, get_locale=get_locale, DOMAINS=DOMAINS,
+    app.jinja_env.globals.update(Role=access.Role, is_staff=access.is_staff, get_locale=get_locale, DOMAINS=DOMAINS,
                                  current_page=current_page)
-    app.jinja_env.filters["money"] = formatting.money
+    app.jinja_env.filters["money"] = money.money
+    timeutil.init_app(app)
 
 
 class RecordIdConverter(IntegerConverter):

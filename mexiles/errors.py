@@ -3,6 +3,8 @@ from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from .refusals import Refusal, refused_page
+
 MESSAGES = {
     400: (_l("Something in that request was not right"), _l("Go back, check the form and try again.")),
     403: (_l("You do not have access to this page"), _l("If you think you should, ask an administrator.")),
@@ -24,6 +26,7 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, lambda error, code=code: _render(code))
 
     app.register_error_handler(CSRFError, lambda error: expired_form_page())
+    app.register_error_handler(Refusal, refused_page)
 
 
 def expired_form_page():

@@ -21,6 +21,11 @@ NAMING_CONVENTION = {
 }
 
 
+def one_of(column: str, values) -> str:
+    """``column IN ('a', 'b')``, for a CHECK constraint that keeps a column to its known codes."""
+    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -6,7 +6,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
-from .formatting import money
+from .money import MAX_AMOUNT, money, to_cents
 
 PASSWORD_MIN = 12
 password_length = Length(min=PASSWORD_MIN, max=256,
@@ -39,8 +39,6 @@ finite_amount = FiniteAmount()
 # Every count, position, id and amount in cents is an INTEGER column: 32 bits on PostgreSQL (a
 # larger value is a 500 there) and kept to the same by these checks on SQLite.
 INT_MAX = 2**31 - 1
-# No amount of money here is larger, whatever the domain: its cents fit an INTEGER with room.
-MAX_AMOUNT = Decimal("10000000")
 
 
 class AmountRange:
@@ -61,10 +59,10 @@ class AmountRange:
             raise StopValidation(self.message or self._default_message())
 
     def _default_message(self):
-        largest = money(int(self.maximum * 100))
+        largest = money(to_cents(self.maximum))
         if self.minimum is None:
             return _l("Give an amount of at most %(max)s.", max=largest)
-        return _l("Give an amount between %(min)s and %(max)s.", min=money(int(self.minimum * 100)), max=largest)
+        return _l("Give an amount between %(min)s and %(max)s.", min=money(to_cents(self.minimum)), max=largest)
 
 
 def amount_checks(minimum=0, maximum=MAX_AMOUNT, required=False, message=None) -> list:

@@ -101,5 +101,18 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def label(code: str | None, labels: dict) -> str:
+    """A code from a fixed list (a vocabulary) as its label in the user's language; an unknown code
+    (Stripe adds some) is shown as it is."""
+    return str(labels.get(code, code)) if code else ""
+
+
+def labels(codes, labels: dict) -> str:
+    """Codes as their labels, in the user's language: ``["es", "en"]`` -> "Spanish, English"."""
+    return ", ".join(label(code, labels) for code in codes or ())
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(translate_cli)
+    # The one code-to-label filter pair, for every domain's vocabulary.
+    app.jinja_env.filters.update(label=label, labels=labels)

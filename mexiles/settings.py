@@ -127,7 +127,8 @@ def from_environment(instance_path: Path) -> dict:
         # larger uploads raises its own limit (request.max_content_length) from a setting of its own.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "en",
-        # Stored times are UTC; pages show them in the organisation's zone unless a domain knows better.
+        # Stored times are UTC; pages show them in the organisation's zone (tours events keep their
+        # own), and "today" everywhere is the date there: the only zone setting (mexiles.timeutil).
         "BABEL_DEFAULT_TIMEZONE": _time_zone("ORG_TIME_ZONE", "America/Denver"),
         "LANGUAGES": ("en", "es"),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
@@ -195,17 +196,12 @@ def from_environment(instance_path: Path) -> dict:
         "TOURS_REMINDER_DAYS": _int("TOURS_REMINDER_DAYS", 3),
         "TOURS_BOOKING_RATE_LIMIT": os.environ.get("TOURS_BOOKING_RATE_LIMIT", "5 per hour"),
         # Counseling referrals: when a provider's capacity counts as stale, when a sent referral
-        # counts as unanswered, and the time zone appointments and follow-up dates are kept in.
+        # counts as unanswered.
         "CARE_STALE_AFTER_DAYS": _int("CARE_STALE_AFTER_DAYS", 60),
         "CARE_UNANSWERED_DAYS": _int("CARE_UNANSWERED_DAYS", 5),
-        "CARE_TIME_ZONE": _time_zone("CARE_TIME_ZONE", "America/Denver"),
-        # Housing counts nights by the local date where the beds are.
-        "HOUSING_TIME_ZONE": _time_zone("HOUSING_TIME_ZONE", "America/Denver"),
         # Giving: the smallest gift (card testers probe with tiny amounts), suggested amounts in
         # whole dollars, and Stripe's fee, which donors may choose to cover.
         "GIVING_CURRENCY": os.environ.get("GIVING_CURRENCY", "usd"),
-        # The calendar of giving: campaign deadlines, receipt dates, statements and report years.
-        "GIVING_TIME_ZONE": _time_zone("GIVING_TIME_ZONE", "America/Denver"),
         "DONATION_MINIMUM_CENTS": _int("DONATION_MINIMUM_CENTS", 500),
         "DONATION_SUGGESTED_DOLLARS": [int(v) for v in
                                        os.environ.get("DONATION_SUGGESTED_DOLLARS", "25,50,100,250").split(",")],

@@ -1,8 +1,15 @@
-"""Time as the database keeps it (naive UTC) and as the organisation lives it (ORG_TIME_ZONE)."""
+"""Time as the database keeps it (naive UTC) and as the organisation lives it (ORG_TIME_ZONE).
+
+The one place for the organisation's zone, its "today", and how a date or a time is written on a
+page, in an email or in a PDF: the ``local_date``, ``local_datetime`` and ``local_time`` template
+filters below (Babel, in the current language), which templates use instead of strftime.
+"""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from babel.dates import format_skeleton
+from flask import Flask, current_app
+from flask_babel import format_date, format_datetime, format_time, get_locale
 
 
 def utcnow() -> dt.datetime:
@@ -15,7 +22,57 @@ def org_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+def local(moment: dt.datetime) -> dt.datetime:
+    """A stored (naive UTC) moment as an aware time in the organisation's zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(org_zone())
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The organisation's calendar date of a stored moment (a gift at 8 pm on 31 December is that day's)."""
+    return local(moment).date()
+
+
 def today() -> dt.date:
     """The organisation's today: a deadline is due on its date where the staff work, not in UTC."""
     return dt.datetime.now(org_zone()).date()
 
+
+def from_local(day: dt.date, time: dt.time) -> dt.datetime:
+    """A wall-clock date and time in the organisation's zone, as the naive UTC the database keeps."""
+    return dt.datetime.combine(day, time, tzinfo=org_zone()).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# --- Writing dates and times (pages, emails, PDFs) -------------------------------------------
+
+def local_date(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
+    """A date, or the organisation's date of a stored moment, in the current language."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = local_day(value)
+    return format_date(value, format)
+
+
+def local_datetime(value: dt.datetime | None, format: str = "short") -> str:
+    """A stored moment in the organisation's zone. ``format`` is a Babel width, or "weekday"
+    for "Wed, Dec 31, 2025, 8:00 PM MST" (appointments, where the day of the week and zone matter)."""
+    if value is None:
+        return ""
+    if format == "weekday":
+        moment, locale = local(value), get_locale()
+        return (f"{format_skeleton('yMMMEd', moment, locale=locale)}, "
+                f"{format_time(moment, 'short')} {moment.tzname()}")
+    return format_datetime(value, format)
+
+
+def local_time(value: dt.time | dt.datetime | None, format: str = "short") -> str:
+    """A time of day (a wall-clock time as kept), or the organisation's time of a stored moment."""
+    if value is None:
+        return ""
+    return format_time(value, format)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime, local_time=local_time)

@@ -7,7 +7,9 @@ other's data; tests marked ``committed`` (PostgreSQL only) commit for real, for 
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import secrets
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -23,6 +25,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from mexiles import create_app
 from mexiles.accounts import services as accounts
+from mexiles import timeutil
 from mexiles.extensions import SESSION_OPTIONS, db, limiter
 from mexiles.settings import database_url
 
@@ -30,6 +33,19 @@ from .mailbox import Mailbox
 
 PASSWORD = "a long enough test password"
 
+
+
+def without_csrf_tokens(page: str) -> str:
+    """A page with its CSRF tokens blanked: a token carries the second it was signed, so two
+    answers a second apart differ there and nowhere else."""
+    return re.sub(r'(name="csrf_token" value=")[^"]*', r"\1", page)
+
+
+def org_today(app) -> dt.date:
+    """Today where the organisation is (ORG_TIME_ZONE), not on the machine running the suite: tests
+    that type today's date pass under any TZ."""
+    with app.app_context():
+        return timeutil.today()
 
 
 def on_postgres() -> bool:

@@ -14,6 +14,7 @@ from mexiles.housing.models import HousingRequest
 from mexiles.tours.models import BookingRequest, EventStep, TourEvent, Unavailability
 from tests.care.conftest import make_provider  # noqa: F401 (fixture)
 from tests.giving.conftest import WEBHOOK_SECRET, outcome, post_event  # noqa: F401 (fixture)
+from tests.conftest import org_today
 from tests.people.conftest import FULL_RECORD
 from tests.tours.conftest import coordinator, make_speaker  # noqa: F401 (fixtures)
 from tests.tours.public_data import BOOKING
@@ -51,7 +52,7 @@ def _tours(app, client, auth, coordinator, speaker):  # noqa: F811
     booking_id = _one(app, select(BookingRequest.id))
     auth.login(coordinator)
     # Too little notice: booked anyway, with a reason.
-    soon = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    soon = (org_today(app) + dt.timedelta(days=3)).isoformat()
     response = client.post(f"/tours/manage/events/new?request={booking_id}", data=dict(
         EVENT_FORM, speaker_id=speaker.id, day=soon, host_name=marker("hostname"),
         host_email=email_marker("hostemail"), override_reason=marker("overridereason")))
@@ -75,7 +76,7 @@ def _tours(app, client, auth, coordinator, speaker):  # noqa: F811
 def _housing_and_care(app, client, auth, make_user, make_person, provider_id):
     coordinator_ = make_user("coordinator")
     auth.login(coordinator_)
-    today = dt.date.today().isoformat()
+    today = org_today(app).isoformat()
     assert client.post("/housing/sites/new", data={
         "name": "Casa Marcada", "kind": "host_home", "capacity": "2", "address": marker("siteaddress"),
         "host_name": marker("sitehost"), "host_phone": "+1 915 555 0143", "host_email": email_marker("sitehostemail"),
@@ -100,12 +101,12 @@ def _housing_and_care(app, client, auth, make_user, make_person, provider_id):
 
 
 def _giving(app, client, auth, make_user, record_gift):
-    record_gift("markedfund", 5000, dt.date.today())
+    record_gift("markedfund", 5000, org_today(app))
     fund_id = _one(app, select(Fund.id).where(Fund.code == "markedfund"))
     auth.login(make_user("admin"))
     assert client.post("/give/staff/gifts/new", data={
         "email": "inkind@example.org", "name": "Invented Giver", "locale": "en", "source": "in_kind", "amount": "80",
-        "fund": fund_id, "campaign": 0, "received_on": dt.date.today().isoformat(),
+        "fund": fund_id, "campaign": 0, "received_on": org_today(app).isoformat(),
         "description": marker("inkind")}).status_code == 302
     cash = _one(app, select(Gift.id).where(Gift.source == "cash"))
     assert client.post(f"/give/staff/gifts/{cash}", data={"amount": "5", "reason": marker("refundreason")}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..access import Role
 from ..crypto import EncryptedString
-from ..extensions import db
+from ..extensions import db, one_of
 from ..timeutil import utcnow
 
 
@@ -78,7 +78,7 @@ class User(UserMixin, db.Model):
 class RoleGrant(db.Model):
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("user_id", "role"),
-                      CheckConstraint("role IN ({})".format(", ".join(f"'{r}'" for r in Role.ALL)),
+                      CheckConstraint(one_of("role", Role.ALL),
                                       name="role_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..access import Role, public, roles_required, signed_in
 from ..extensions import limiter
 from ..http import safe_next
+from ..refusals import flash_refusal
 from . import second_factor, services, sessions
 from .forms import CodeForm, ConfirmForm, EnrolForm, RecoveryResetForm
 from .views import bp
@@ -92,7 +93,7 @@ def reset_own_second_factor():
         try:
             second_factor.reset(user, actor=user, recovery_code=form.code.data)
         except services.AccountError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("Your second factor is removed. Set up your authenticator app again."), "success")
             if second_factor.required_of(user):

@@ -19,6 +19,7 @@ from .. import mail
 from ..access import Role
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from ..jobs import services as jobs
 from ..timeutil import utcnow
 from .models import RoleGrant, User, new_session_token
@@ -26,7 +27,7 @@ from .models import RoleGrant, User, new_session_token
 SUBJECT = "user"
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A refusal with a message for the user."""
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user, logout_user
 from ..access import Role, public, roles_required, signed_in
 from ..extensions import limiter
 from ..http import page_arg, safe_next
+from ..refusals import flash_refusal
 from . import email_change, services, sessions
 from .forms import (ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm,
                     RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm)
@@ -64,7 +65,7 @@ def _set_password_page(token: str, purpose: str, max_age, template: str):
     try:
         user = services.user_for_token(token, purpose, max_age)
     except services.AccountError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
         return redirect(url_for("accounts.request_reset"))
     form = SetPasswordForm()
     if form.validate_on_submit():
@@ -157,7 +158,7 @@ def confirm_email(token):
             return render_template("accounts/confirm_email.html", form=form, new_email=new)
         user = email_change.confirm(token)
     except services.AccountError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
         return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
@@ -206,7 +207,7 @@ def set_active(user_id):
         try:
             services.set_active(user, activate, actor=current_user)
         except services.AccountError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("Account reactivated.") if activate else _("Account deactivated."), "success")
     return redirect(url_for("accounts.staff_member", user_id=user.id))

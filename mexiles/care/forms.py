@@ -3,7 +3,6 @@ by the views."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -15,6 +14,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Numb
 
 from ..accounts.forms import MultiCheckboxField
 from ..forms import AmountRange, FiniteAmount, options
+from ..money import to_cents
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FAILURE_REASONS,
                          LANGUAGES, MODALITIES, PROVIDER_KINDS, SPECIALTIES, STATUSES, URGENCIES)
 
@@ -22,14 +22,6 @@ FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 ANY = [("", _l("Any"))]
 CHOOSE = [("", "—")]
 PROVIDER_LANGUAGES = {k: v for k, v in LANGUAGES.items() if k != "other"}
-
-
-def cents(amount: Decimal | None) -> int | None:
-    return None if amount is None else int((amount * 100).quantize(Decimal(1)))
-
-
-def dollars(amount_cents: int | None) -> Decimal | None:
-    return None if amount_cents is None else Decimal(amount_cents) / 100
 
 
 finite_amount = FiniteAmount(_l("Enter an amount in US dollars, such as 45.50."))
@@ -108,7 +100,7 @@ class ProviderForm(FlaskForm):
         for name, value in data.items():
             if isinstance(value, str):
                 data[name] = value.strip() or None
-        data["fee_cents"] = None if self.cost_model.data == "pro_bono" else cents(self.fee.data)
+        data["fee_cents"] = None if self.cost_model.data == "pro_bono" else to_cents(self.fee.data)
         for name in ("languages", "modalities", "specialties"):
             data[name] = data[name] or []
         return data
@@ -155,7 +147,7 @@ class ReferralForm(FlaskForm):
     def referral_data(self) -> dict:
         return {"person_id": self.person_id.data, "provider_id": self.provider_id.data, "urgency": self.urgency.data,
                 "reason": self.reason.data.strip(), "contact_preference": self.contact_preference.data,
-                "cost_per_session_cents": cents(self.cost_per_session.data), "org_pays": self.org_pays.data,
+                "cost_per_session_cents": to_cents(self.cost_per_session.data), "org_pays": self.org_pays.data,
                 "follow_up_on": self.follow_up_on.data}
 
 

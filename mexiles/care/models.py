@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import db
+from ..extensions import db, one_of
 from ..timeutil import utcnow
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FACETS,
-                         FAILURE_REASONS, PROVIDER_KINDS, STATUSES, URGENCIES, sql_list)
+                         FAILURE_REASONS, PROVIDER_KINDS, STATUSES, URGENCIES)
 
 
 class Provider(db.Model):
@@ -20,8 +20,8 @@ class Provider(db.Model):
 
     __tablename__ = "care_providers"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({sql_list(PROVIDER_KINDS)})", name="kind_known"),
-        CheckConstraint(f"cost_model IN ({sql_list(COST_MODELS)})", name="cost_model_known"),
+        CheckConstraint(one_of("kind", PROVIDER_KINDS), name="kind_known"),
+        CheckConstraint(one_of("cost_model", COST_MODELS), name="cost_model_known"),
         CheckConstraint("fee_cents IS NULL OR fee_cents >= 0", name="fee_not_negative"),
         CheckConstraint("cost_model <> 'fee' OR fee_cents IS NOT NULL", name="fee_given"),
         CheckConstraint("capacity_available >= 0 AND capacity_available <= capacity_maximum",
@@ -66,7 +66,7 @@ class Provider(db.Model):
 
 
 def _facet_check() -> str:
-    return " OR ".join(f"(facet = '{facet}' AND code IN ({sql_list(codes)}))" for facet, codes in FACETS.items())
+    return " OR ".join(f"(facet = '{facet}' AND {one_of('code', codes)})" for facet, codes in FACETS.items())
 
 
 class ProviderFacet(db.Model):
@@ -101,12 +101,12 @@ class Referral(db.Model):
 
     __tablename__ = "care_referrals"
     __table_args__ = (
-        CheckConstraint(f"status IN ({sql_list(STATUSES)})", name="status_known"),
-        CheckConstraint(f"urgency IN ({sql_list(URGENCIES)})", name="urgency_known"),
-        CheckConstraint(f"contact_preference IN ({sql_list(CONTACT_PREFERENCES)})", name="contact_known"),
-        CheckConstraint(f"closure_reason IS NULL OR closure_reason IN ({sql_list(CLOSURE_REASONS)})",
+        CheckConstraint(one_of("status", STATUSES), name="status_known"),
+        CheckConstraint(one_of("urgency", URGENCIES), name="urgency_known"),
+        CheckConstraint(one_of("contact_preference", CONTACT_PREFERENCES), name="contact_known"),
+        CheckConstraint(f"closure_reason IS NULL OR {one_of('closure_reason', CLOSURE_REASONS)}",
                         name="closure_reason_known"),
-        CheckConstraint(f"failure_reason IS NULL OR failure_reason IN ({sql_list(FAILURE_REASONS)})",
+        CheckConstraint(f"failure_reason IS NULL OR {one_of('failure_reason', FAILURE_REASONS)}",
                         name="failure_reason_known"),
         CheckConstraint("consent_basis IS NULL OR consent_basis IN ('recorded', 'override')",
                         name="consent_basis_known"),
@@ -185,7 +185,7 @@ class Appointment(db.Model):
 
     __tablename__ = "care_appointments"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({sql_list(APPOINTMENT_KINDS)})", name="kind_known"),
+        CheckConstraint(one_of("kind", APPOINTMENT_KINDS), name="kind_known"),
         CheckConstraint("cost_cents IS NULL OR cost_cents >= 0", name="cost_not_negative"),
         Index("ix_care_appointments_held", "held", "starts_at"),
     )

@@ -102,8 +102,3 @@ ATTENTION_REASONS = {
     "overdue": _l("Follow-up overdue"),
     "unanswered": _l("Sent and unanswered"),
 }
-
-
-def sql_list(codes) -> str:
-    """``'a', 'b'`` for a CHECK constraint."""
-    return ", ".join(f"'{code}'" for code in codes)

@@ -3,9 +3,10 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from .. import timeutil
 from ..extensions import db
 from ..jobs import services as jobs
-from . import localtime, receipts, webhooks
+from . import receipts, webhooks
 from .reconcile import reconcile
 from .stripe_gateway import API_VERSION, StripeError, v1
 
@@ -55,7 +56,7 @@ def statements_command(year, since, until):
     if since and until:
         start, end = since.date(), until.date()
     else:
-        year = year or localtime.today().year - 1
+        year = year or timeutil.today().year - 1
         start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     jobs.hold_here()  # delivered by this command, so that it can say what went out
     queued = [receipts.queue_statement(donor, start, end) for donor in receipts.donors_who_gave(start, end)]

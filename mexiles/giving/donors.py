@@ -11,6 +11,7 @@ from ..accounts import email_change
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from .models import Donor, Gift, RecurringGift
 
 PAGE_SIZE = 50
@@ -133,7 +134,7 @@ def view(donor: Donor, actor) -> None:
     db.session.commit()
 
 
-class MergeError(ValueError):
+class MergeError(Refusal):
     pass
 
 

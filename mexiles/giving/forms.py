@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -8,19 +6,14 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from ..accounts.forms import LANGUAGE_CHOICES
-from ..forms import (INT_MAX, MAX_AMOUNT, AmountRange, RecordField, amount_checks, finite_amount, options,
-                     whole_number)
-from ..formatting import money
+from ..forms import INT_MAX, AmountRange, RecordField, amount_checks, finite_amount, options, whole_number
+from ..money import MAX_AMOUNT, money, to_cents
 from .vocabulary import SOURCES
 
 LARGE_GIFT = _l("For a gift this large, please contact us.")
 FREQUENCIES = {"once": _l("One time"), "monthly": _l("Monthly")}
 TRIBUTES = {"": _l("No tribute"), "honor": _l("In honor of"), "memory": _l("In memory of")}
 OFFLINE_SOURCES = {code: label for code, label in SOURCES.items() if code != "online"}
-
-
-def to_cents(value) -> int:
-    return int((Decimal(value) * 100).quantize(Decimal(1)))
 
 
 class DonateForm(FlaskForm):
@@ -50,7 +43,7 @@ class DonateForm(FlaskForm):
         # A preset is a few digits; anything longer is no preset (and too long to make an int of).
         if self.amount.data and self.amount.data != "other" and self.amount.data.isdigit() \
                 and len(self.amount.data) <= 9:
-            return int(self.amount.data) * 100
+            return to_cents(int(self.amount.data))
         if self.other_amount.data is not None:
             return to_cents(self.other_amount.data)
         return None

@@ -1,43 +1,25 @@
-"""Giving's calendar: dates as the organisation lives them (GIVING_TIME_ZONE, El Paso by default).
+"""Giving's calendar in SQL: the organisation's local days and months (mexiles.timeutil) as
+bounds on stored (naive UTC) times.
 
-Gifts are stored in naive UTC. A gift made at 11 pm on 31 December in El Paso belongs to that year's
-statement, and a campaign ending "on the 30th" is open until midnight there, not at 6 pm.
+A gift made at 11 pm on 31 December in El Paso belongs to that year's statement, and a campaign
+ending "on the 30th" is open until midnight there, not at 6 pm.
 """
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import case, literal
 
-from ..timeutil import utcnow
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["GIVING_TIME_ZONE"])
-
-
-def local(moment: dt.datetime) -> dt.datetime:
-    """A stored (naive UTC) time in local time."""
-    return moment.replace(tzinfo=dt.UTC).astimezone(zone())
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    return local(moment).date()
-
-
-def today() -> dt.date:
-    return local_date(utcnow())
+from ..timeutil import from_local
 
 
 def utc_start(day: dt.date) -> dt.datetime:
     """Local midnight at the start of ``day``, as a naive UTC time to compare stored times with."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=zone()).astimezone(dt.UTC).replace(tzinfo=None)
+    return from_local(day, dt.time.min)
 
 
 def utc_noon(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(12), tzinfo=zone()).astimezone(dt.UTC).replace(tzinfo=None)
+    return from_local(day, dt.time(12))
 
 
 def bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:

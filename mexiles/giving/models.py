@@ -14,17 +14,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedJSON, EncryptedString
-from ..extensions import db
+from ..extensions import db, one_of
 from ..timeutil import utcnow
 
 SOURCES = ("online", "check", "cash", "in_kind")
 GIFT_STATUSES = ("pending", "succeeded", "failed", "refunded")
 TRIBUTE_KINDS = ("honor", "memory")
 RECURRING_STATUSES = ("incomplete", "active", "past_due", "paused", "canceled")
-
-
-def _one_of(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
 
 
 class Fund(db.Model):
@@ -96,7 +92,7 @@ class RecurringGift(db.Model):
 
     __tablename__ = "giving_recurring_gifts"
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
-                      CheckConstraint(_one_of("status", RECURRING_STATUSES), name="status_known"))
+                      CheckConstraint(one_of("status", RECURRING_STATUSES), name="status_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("giving_donors.id", ondelete="RESTRICT"), index=True)
@@ -134,9 +130,9 @@ class Gift(db.Model):
         CheckConstraint("amount_cents > 0", name="amount_positive"),
         CheckConstraint("fee_cents >= 0 AND refunded_cents >= 0", name="fee_refund_sane"),
         CheckConstraint("dispute_lost_cents >= 0 AND dispute_fee_cents >= 0", name="dispute_sane"),
-        CheckConstraint(_one_of("status", GIFT_STATUSES), name="status_known"),
-        CheckConstraint(_one_of("source", SOURCES), name="source_known"),
-        CheckConstraint("tribute_kind IS NULL OR " + _one_of("tribute_kind", TRIBUTE_KINDS), name="tribute_known"),
+        CheckConstraint(one_of("status", GIFT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("source", SOURCES), name="source_known"),
+        CheckConstraint("tribute_kind IS NULL OR " + one_of("tribute_kind", TRIBUTE_KINDS), name="tribute_known"),
         # Reports: counted gifts by date, fund, campaign and donor. On PostgreSQL the date index
         # covers what the reports add up, so they read the index alone (index-only scans).
         Index("ix_giving_gifts_status_received", "status", "received_at",
@@ -230,7 +226,7 @@ REFUND_VOID = ("failed", "canceled")  # a refund that did not go through gives n
 class Refund(db.Model):
     __tablename__ = "giving_refunds"
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
-                      CheckConstraint(_one_of("status", REFUND_STATUSES), name="status_known"))
+                      CheckConstraint(one_of("status", REFUND_STATUSES), name="status_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gift_id: Mapped[int] = mapped_column(ForeignKey("giving_gifts.id", ondelete="RESTRICT"), index=True)

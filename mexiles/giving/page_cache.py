@@ -1,4 +1,5 @@
-"""Serve the donate page to first-time visitors from memory, in front of Flask.
+"""The donate page's one in-memory cache: first-time visitors are served from it in front of Flask,
+and the view keeps its rendered page there for visitors with a session.
 
 When a magazine story runs, hundreds of people open the donate page at once, nearly all for the
 first time: no cookie, no account, the same page per language. A view marks such a response with
@@ -11,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
+from flask import current_app
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -102,3 +104,9 @@ def install(state) -> None:
     app = state.app
     app.wsgi_app = AnonymousPageCache(app.wsgi_app, app.config, {f"{state.url_prefix}/"})
     app.extensions["giving.page_cache"] = app.wsgi_app
+
+
+def entries() -> LRU:
+    """The app's one page cache: the middleware's whole responses and the view's rendered pages
+    (and normalised addresses), under keys of different shapes, in one bounded LRU."""
+    return current_app.extensions["giving.page_cache"].entries

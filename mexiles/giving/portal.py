@@ -17,6 +17,7 @@ from ..access import Role
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from ..jobs import services as jobs
 from ..timeutil import utcnow
 from . import checkout, donors, receipts
@@ -136,7 +137,7 @@ def receipt(donor: Donor, gift: Gift) -> bytes:
     return receipts.receipt_pdf(gift)
 
 
-class MonthlyError(ValueError):
+class MonthlyError(Refusal):
     """Why a monthly gift cannot be changed: "ended" (cancelled here, or no longer known to Stripe)
     or "offline" (no card processor set up, as in a demo without Stripe keys)."""
 

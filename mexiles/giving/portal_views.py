@@ -6,14 +6,16 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import timeutil
 from ..access import public, signed_in
 from ..accounts import sessions
 from ..accounts.services import AccountError
 from ..extensions import limiter
-from ..formatting import money
-from . import donors, localtime
+from ..money import money, to_cents
+from ..refusals import flash_refusal
+from . import donors
 from . import portal as donor_portal
-from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
+from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm
 from .stripe_gateway import StripeError, configured
 from .views import PAYMENT_PAGE_POLICY, bp, talisman
 
@@ -63,7 +65,7 @@ def portal_signin(token):
             return render_template("giving/portal/signin_confirm.html", form=form)
         user = donor_portal.use_signin_token(token)
     except AccountError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
         return redirect(url_for("giving.portal_signin_request"))
     target = request.args.get("next", "")
     target = target if target.startswith("/give/portal") else url_for("giving.portal")
@@ -81,7 +83,7 @@ def portal_home():
 @signed_in
 def portal():
     donor = portal_donor()
-    year = localtime.today().year
+    year = timeutil.today().year
     statement_form = StatementForm(data={"since": dt.date(year - 1, 1, 1), "until": dt.date(year - 1, 12, 31)},
                                    meta={"csrf": False})
     profile_form = ProfileForm(data={"email": donor.email_key, "locale": donor.locale, "listed": donor.listed})
@@ -147,7 +149,7 @@ def portal_confirm_email(token):
             return render_template("giving/portal/confirm_email.html", form=form, new_email=new)
         donor = donors.confirm_email_change(token)
     except AccountError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
         return redirect(url_for("giving.portal_signin_request"))
     flash(_("Your email address is now %(email)s.", email=donor.email_key), "success")
     return redirect(url_for("giving.portal" if current_user.is_authenticated else "giving.portal_signin_request"))

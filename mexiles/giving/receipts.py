@@ -10,7 +10,7 @@ import datetime as dt
 import unicodedata
 
 from flask import current_app, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
@@ -19,8 +19,8 @@ from sqlalchemy import select
 from .. import mail
 from ..jobs import services as jobs
 from ..extensions import db
-from ..formatting import money
-from ..timeutil import utcnow
+from ..money import money
+from ..timeutil import local_date, utcnow
 from . import localtime
 from .models import Donor, Gift
 
@@ -78,7 +78,7 @@ class _Document(FPDF):
 
 def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
     facts = [(_("Receipt number"), receipt_number(gift)),
-             (_("Date of the gift"), format_date(localtime.local_date(gift.received_at), "long"))]
+             (_("Date of the gift"), local_date(gift.received_at, "long"))]
     if gift.source == "in_kind":
         # The donor values goods given; the receipt describes them and states no dollar amount.
         facts.append((_("Description of the in-kind gift"), gift.description or ""))
@@ -137,7 +137,7 @@ def statement_gifts(donor: Donor, since: dt.date, until: dt.date) -> list[Gift]:
 
 def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift]) -> bytes:
     document = _Document(_("Statement of gifts, %(since)s to %(until)s",
-                           since=format_date(since, "long"), until=format_date(until, "long")))
+                           since=local_date(since, "long"), until=local_date(until, "long")))
     document.line_of(_("Donor: %(name)s", name=donor.display_name))
     if donor.address:
         document.line_of(donor.address)
@@ -146,7 +146,7 @@ def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift
         # The deductible amount is what the donor kept given: refunds are taken off.
         value = (_("In kind: %(description)s", description=gift.description or "") if gift.source == "in_kind"
                  else money(deductible_cents(gift), gift.currency))
-        document.line_of(f"{format_date(localtime.local_date(gift.received_at), 'medium')}   {receipt_number(gift)}   "
+        document.line_of(f"{local_date(gift.received_at, 'long')}   {receipt_number(gift)}   "
                          f"{value}   {gift.fund.name(_locale())}")
     total = sum(deductible_cents(g) for g in gifts)
     document.ln(2)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import func, select
 
+from .. import timeutil
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from . import donors, ledger, localtime, receipts
 from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
 from .stripe_gateway import field, idempotent, v1
@@ -109,7 +111,7 @@ class Progress:
 
 
 def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progress:
-    today = today or localtime.today()
+    today = today or timeutil.today()
     raised, donor_count, gift_count = db.session.execute(
         select(func.coalesce(func.sum(Gift.net_cents), 0), func.count(func.distinct(Gift.donor_id)),
                func.count(Gift.id)).where(Gift.campaign_id == campaign.id, COUNTED)).one()
@@ -119,7 +121,7 @@ def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progr
 
 
 def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> bool:
-    today = today or localtime.today()  # open until midnight of its last day, in El Paso
+    today = today or timeutil.today()  # open until midnight of its last day, in El Paso
     return campaign is not None and campaign.starts_on <= today <= campaign.ends_on
 
 
@@ -152,7 +154,7 @@ def record_offline_gift(data: dict, actor) -> Gift:
     return gift
 
 
-class RefundError(ValueError):
+class RefundError(Refusal):
     pass
 
 

@@ -4,15 +4,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, roles_required
-from ..formatting import money
+from .. import timeutil
+from ..access import Role, roles_required, staff_only
+from ..money import money, to_cents, to_dollars
 from ..http import page_arg
-from . import donors, exports, localtime, reports, services, webhooks
-from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
+from . import donors, exports, reports, services, webhooks
+from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm
 from .stripe_gateway import API_VERSION, StripeError
 from .views import bp
 
-staff_only = roles_required(Role.ADMIN, Role.COORDINATOR)
 admin_only = roles_required(Role.ADMIN)
 
 
@@ -63,7 +63,7 @@ def fund_edit(fund_id):
 def _campaign_form(campaign=None) -> CampaignForm:
     form = CampaignForm(obj=campaign) if campaign else CampaignForm()
     if campaign and request.method == "GET":
-        form.goal.data = campaign.goal_cents / 100
+        form.goal.data = to_dollars(campaign.goal_cents)
         form.fund.data = campaign.fund_id or 0
     form.fund.choices = [(0, "—")] + [(f.id, f.name(_locale())) for f in services.funds(active_only=False)]
     return form
@@ -139,7 +139,7 @@ def gift_new():
     form.fund.choices = [(f.id, f.name(_locale())) for f in services.funds()]
     form.campaign.choices = [(0, "—")] + [(c.id, c.title(_locale())) for c in services.campaigns()]
     if request.method == "GET":
-        form.received_on.data = localtime.today()
+        form.received_on.data = timeutil.today()
     if form.validate_on_submit():
         data = {"email": form.email.data, "name": (form.name.data or "").strip(),
                 "address": (form.address.data or "").strip(), "locale": form.locale.data, "source": form.source.data,
@@ -177,11 +177,11 @@ def gift_detail(gift_id):
 @bp.route("/staff/reports")
 @staff_only
 def report():
-    year, status = request.args.get("year", localtime.today().year, type=int), 200
+    year, status = request.args.get("year", timeutil.today().year, type=int), 200
     if year not in reports.years():
         flash(_("Reports cover the years %(first)s to %(last)s.", first=reports.years()[0],
                 last=reports.years()[-1]), "error")
-        year, status = localtime.today().year, 400
+        year, status = timeutil.today().year, 400
     built = reports.build(year)
     return render_template("giving/staff/reports.html", report=built, years=reports.years(),
                            fund_rows=[(f.name(_locale()), *rest) for f, *rest in built.by_fund],

@@ -8,13 +8,14 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from .. import timeutil
 from ..access import public
 from ..app import CONTENT_SECURITY_POLICY
 from ..errors import expired_form_page
 from ..extensions import csrf, limiter, talisman
-from . import checkout, donors, fees, localtime, page_cache, services, vocabulary, webhooks
+from . import checkout, donors, fees, page_cache, services, vocabulary, webhooks
 from .forms import DonateForm
-from ..formatting import money
+from ..money import money, to_cents
 from ..settings import ConfigurationError
 from ..tours import services as tours
 from .stripe_gateway import configured
@@ -85,7 +86,7 @@ def _donate_form(campaign=None) -> DonateForm:
     form = DonateForm()
     form.fund.choices = _fund_choices()
     dollars = current_app.config["DONATION_SUGGESTED_DOLLARS"]
-    form.amount.choices = [(str(d), money(d * 100)) for d in dollars] + [("other", _("Other"))]
+    form.amount.choices = [(str(d), money(to_cents(d))) for d in dollars] + [("other", _("Other"))]
     if request.method == "GET":
         form.amount.data = form.amount.data or str(dollars[1] if len(dollars) > 1 else dollars[0])
         if campaign and campaign.fund:
@@ -101,7 +102,6 @@ def _donate_form(campaign=None) -> DonateForm:
 # known campaign, a public tour event, nothing else): any other query string is redirected to it,
 # so that nothing a visitor typed in the address is echoed into a page kept for everyone.
 CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
-_page_cache = page_cache.LRU()
 bp.record_once(page_cache.install)
 
 
@@ -125,11 +125,12 @@ def donate():
         return redirect(canonical)
     cacheable = seconds and not current_user.is_authenticated and not session.get("_flashes")
     key = (str(get_locale()), slug, event_id, configured())
-    cached = _page_cache.get(key) if cacheable else None
+    pages = page_cache.entries()
+    cached = pages.get(key) if cacheable else None
     if cached is None or cached[0] < time.monotonic():
         cached = (time.monotonic() + seconds, _render_donate(slug, event_id))
         if cacheable:
-            _page_cache.put(key, cached)
+            pages.put(key, cached)
     token = _token_if_session() if cacheable else generate_csrf()
     response = make_response(cached[1].replace(CSRF_PLACEHOLDER, token))
     if cacheable and not token:
@@ -143,11 +144,11 @@ def _normalised(seconds: int) -> tuple[str | None, int | None]:
     raw = (request.args.get("campaign", "")[:80], request.args.get("event", "")[:12])
     if raw == ("", ""):
         return None, None
-    remembered = _page_cache.get(("normalised", raw)) if seconds else None
+    remembered = page_cache.entries().get(("normalised", raw)) if seconds else None
     if remembered is None or remembered[0] < time.monotonic():
         remembered = (time.monotonic() + seconds, (valid_campaign(raw[0]), valid_event(raw[1])))
         if seconds:
-            _page_cache.put(("normalised", raw), remembered)
+            page_cache.entries().put(("normalised", raw), remembered)
     return remembered[1]
 
 
@@ -300,7 +301,7 @@ csrf.exempt(stripe_webhook)
 @public
 def campaign(slug):
     found = services.campaign_by_slug(slug) or abort(404)
-    progress = services.campaign_progress(found, localtime.today())
+    progress = services.campaign_progress(found, timeutil.today())
     return render_template("giving/campaign.html", campaign=found, progress=progress, locale=str(get_locale()))
 
 
@@ -310,15 +311,9 @@ def impact():
     return render_template("giving/impact.html", impact=services.impact(), locale=str(get_locale()))
 
 
-@bp.app_template_filter("giving_label")
-def giving_label_filter(code, kind: str) -> str:
-    return vocabulary.label(kind, code)
-
-
-@bp.app_template_filter("date_long")
-def date_long_filter(value) -> str:
-    from flask_babel import format_date
-    return format_date(value, "long")
+@bp.app_context_processor
+def _vocabulary():
+    return {"giving_vocabulary": vocabulary}
 
 
 from . import portal_views, staff_views  # noqa: E402,F401  (they add their routes to bp)

@@ -21,12 +21,3 @@ EVENT_OUTCOMES = {
     "processed": _l("Recorded"), "ignored": _l("Not used"), "superseded": _l("Older than what we know"),
     "deferred": _l("Waiting for its payment"), "unplaced": _l("Could not be placed"),
 }
-LABELS = {"source": SOURCES, "gift_status": GIFT_STATUSES, "dispute_reason": DISPUTE_REASONS,
-          "dispute_status": DISPUTE_STATUSES, "event_outcome": EVENT_OUTCOMES}
-
-
-def label(kind: str, code: str | None) -> str:
-    """The label of ``code``; an unknown code (Stripe adds some) is shown as it is."""
-    if not code:
-        return ""
-    return str(LABELS[kind].get(code, code))

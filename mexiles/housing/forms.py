@@ -12,7 +12,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from ..accounts.forms import MultiCheckboxField
 from ..forms import RecordField, options
 from ..people.vocabulary import LANGUAGES
-from .services.common import today
+from ..timeutil import today
 from .vocabulary import ACCEPTS, EXIT_DESTINATIONS, EXIT_GROUPS, NEEDS, SITE_KINDS, URGENCIES, VETTING
 
 MAX_HOUSEHOLD = 30

@@ -7,13 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import db
+from ..extensions import db, one_of
 from ..timeutil import utcnow
 from .vocabulary import EXIT_DESTINATIONS, PLACEMENT_STATUSES, REQUEST_STATUSES, SITE_KINDS, URGENCIES, VETTING
-
-
-def _one_of(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Site(db.Model):
@@ -22,8 +18,8 @@ class Site(db.Model):
     __tablename__ = "housing_sites"
     __table_args__ = (
         CheckConstraint("capacity > 0", name="capacity_positive"),
-        CheckConstraint(_one_of("kind", SITE_KINDS), name="kind_known"),
-        CheckConstraint(_one_of("vetting_status", VETTING), name="vetting_known"),
+        CheckConstraint(one_of("kind", SITE_KINDS), name="kind_known"),
+        CheckConstraint(one_of("vetting_status", VETTING), name="vetting_known"),
         CheckConstraint("available_until IS NULL OR available_until > available_from", name="offer_period_order"),
     )
 
@@ -62,8 +58,8 @@ class HousingRequest(db.Model):
     __tablename__ = "housing_requests"
     __table_args__ = (
         CheckConstraint("household_size > 0", name="household_size_positive"),
-        CheckConstraint(_one_of("urgency", URGENCIES), name="urgency_known"),
-        CheckConstraint(_one_of("status", REQUEST_STATUSES), name="status_known"),
+        CheckConstraint(one_of("urgency", URGENCIES), name="urgency_known"),
+        CheckConstraint(one_of("status", REQUEST_STATUSES), name="status_known"),
         Index("ix_housing_requests_waitlist", "status", "opened_at"),
         # A person waits on the waitlist once.
         Index("uq_housing_requests_one_open", "person_id", unique=True,
@@ -95,8 +91,8 @@ class Placement(db.Model):
     __table_args__ = (
         CheckConstraint("beds > 0", name="beds_positive"),
         CheckConstraint("end_on IS NULL OR end_on > start_on", name="at_least_one_night"),
-        CheckConstraint(_one_of("status", PLACEMENT_STATUSES), name="status_known"),
-        CheckConstraint(f"exit_destination IS NULL OR {_one_of('exit_destination', EXIT_DESTINATIONS)}",
+        CheckConstraint(one_of("status", PLACEMENT_STATUSES), name="status_known"),
+        CheckConstraint(f"exit_destination IS NULL OR {one_of('exit_destination', EXIT_DESTINATIONS)}",
                         name="exit_destination_known"),
         Index("ix_housing_placements_site_dates", "site_id", "start_on", "end_on"),
         Index("ix_housing_placements_person", "person_id", "start_on"),

@@ -5,10 +5,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, roles_required
+from ..access import staff_only
 from ..forms import options
 from ..http import csv_response, id_arg, page_arg
 from ..people import services as people
+from ..refusals import flash_refusal
 from ..people.vocabulary import LANGUAGES
 from . import services, vocabulary
 from .forms import (CalendarForm, ConfirmForm, ExtendForm, FindForm, MoveForm, MoveInForm, MoveOutForm,
@@ -16,7 +17,6 @@ from .forms import (CalendarForm, ConfirmForm, ExtendForm, FindForm, MoveForm, M
 from .services import HousingRefused
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
-housing_staff = roles_required(Role.COORDINATOR, Role.ADMIN)
 CHART_DAYS_BEFORE = 84
 
 
@@ -25,19 +25,12 @@ def _vocabulary():
     return {"housing_vocabulary": vocabulary}
 
 
-@bp.app_template_filter("housing_labels")
-def _labels(codes, labels) -> str:
-    """Codes from a fixed list, as their labels in the user's language."""
-    return ", ".join(str(labels[c]) for c in labels if c in (codes or ()))
-
-
 def _refused(form, refusal: HousingRefused) -> None:
     """Show a refusal next to the field at fault, or above the form."""
     if refusal.field and refusal.field in form:
         form[refusal.field].errors = list(form[refusal.field].errors) + refusal.messages
     else:
-        for message in refusal.messages:
-            flash(message, "error")
+        flash_refusal(refusal)
 
 
 def _site_choices():
@@ -47,7 +40,7 @@ def _site_choices():
 # --- Calendar and figures -------------------------------------------------------------------
 
 @bp.route("/")
-@housing_staff
+@staff_only
 def calendar():
     form = CalendarForm(request.args)
     tonight = services.today()
@@ -62,7 +55,7 @@ def calendar():
 
 
 @bp.route("/figures")
-@housing_staff
+@staff_only
 def figures():
     numbers = services.figures.figures()
     bars = services.figures.month_bars(numbers.nights_by_month)
@@ -72,13 +65,13 @@ def figures():
 # --- Sites ----------------------------------------------------------------------------------
 
 @bp.route("/sites")
-@housing_staff
+@staff_only
 def sites():
     return render_template("housing/sites.html", rows=services.sites.listing())
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
-@housing_staff
+@staff_only
 def site_create():
     form = SiteForm()
     if request.method == "GET":
@@ -95,7 +88,7 @@ def site_create():
 
 
 @bp.route("/sites/<int:site_id>")
-@housing_staff
+@staff_only
 def site(site_id):
     found = services.sites.get(site_id) or abort(404)
     services.sites.view(found, current_user)
@@ -105,7 +98,7 @@ def site(site_id):
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
-@housing_staff
+@staff_only
 def site_edit(site_id):
     found = services.sites.get(site_id) or abort(404)
     if request.method == "GET":
@@ -125,14 +118,14 @@ def site_edit(site_id):
 # --- Requests and the waitlist ----------------------------------------------------------------
 
 @bp.route("/waitlist")
-@housing_staff
+@staff_only
 def waitlist():
     page, rows = services.waitlist.waitlist(current_user, page_arg())
     return render_template("housing/waitlist.html", page=page, rows=rows)
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@housing_staff
+@staff_only
 def request_create():
     person_id = id_arg("person")
     if person_id is None:
@@ -189,7 +182,7 @@ def _request_page(req, person, place_form=None, status=200):
 
 
 @bp.route("/requests/<int:request_id>")
-@housing_staff
+@staff_only
 def request_detail(request_id):
     req, person = _request_for_user(request_id)
     services.waitlist.view(req, current_user)
@@ -197,7 +190,7 @@ def request_detail(request_id):
 
 
 @bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
-@housing_staff
+@staff_only
 def request_edit(request_id):
     req, person = _request_for_user(request_id)
     form = RequestForm(obj=req) if request.method == "GET" else RequestForm()
@@ -214,7 +207,7 @@ def request_edit(request_id):
 
 
 @bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
-@housing_staff
+@staff_only
 def request_withdraw(request_id):
     req, _person = _request_for_user(request_id)
     if ConfirmForm().validate_on_submit():
@@ -222,13 +215,12 @@ def request_withdraw(request_id):
             services.waitlist.withdraw(req, by=current_user)
             flash(_("The request is withdrawn."), "success")
         except HousingRefused as refusal:
-            for message in refusal.messages:
-                flash(message, "error")
+            flash_refusal(refusal)
     return redirect(url_for("housing.request_detail", request_id=req.id))
 
 
 @bp.route("/requests/<int:request_id>/place", methods=["POST"])
-@housing_staff
+@staff_only
 def request_place(request_id):
     req, person = _request_for_user(request_id)
     form = PlacementForm()
@@ -245,7 +237,7 @@ def request_place(request_id):
 
 
 @bp.route("/find")
-@housing_staff
+@staff_only
 def find():
     """Sites with enough free beds on every night, best fit first; from a request, with its household."""
     req = person = None
@@ -266,14 +258,14 @@ def find():
 # --- Placements -------------------------------------------------------------------------------
 
 @bp.route("/placements")
-@housing_staff
+@staff_only
 def placements():
     return render_template("housing/placements.html", guests=services.placements.current(current_user),
                            tonight=services.today())
 
 
 @bp.route("/placements.csv")
-@housing_staff
+@staff_only
 def export():
     header, rows = services.figures.export_rows(current_user)
     return csv_response(list(header), rows, "placements.csv")
@@ -304,7 +296,7 @@ def _placement_page(placement, person, status=200, **bound):
 
 
 @bp.route("/placements/<int:placement_id>")
-@housing_staff
+@staff_only
 def placement(placement_id):
     found, person = _placement_for_user(placement_id)
     services.placements.view(found, current_user)
@@ -329,7 +321,7 @@ def _change(placement_id, name, form_class, act, done):
 
 
 @bp.route("/placements/<int:placement_id>/move-in", methods=["POST"])
-@housing_staff
+@staff_only
 def move_in(placement_id):
     return _change(placement_id, "move_in", MoveInForm,
                    lambda p, f: services.placements.move_in(p, f.on.data, by=current_user),
@@ -337,7 +329,7 @@ def move_in(placement_id):
 
 
 @bp.route("/placements/<int:placement_id>/extend", methods=["POST"])
-@housing_staff
+@staff_only
 def extend(placement_id):
     return _change(placement_id, "extend", ExtendForm,
                    lambda p, f: services.placements.extend(p, f.end.data, by=current_user),
@@ -345,7 +337,7 @@ def extend(placement_id):
 
 
 @bp.route("/placements/<int:placement_id>/move-out", methods=["POST"])
-@housing_staff
+@staff_only
 def move_out(placement_id):
     return _change(placement_id, "move_out", MoveOutForm,
                    lambda p, f: services.placements.move_out(p, f.on.data, f.destination.data, by=current_user),
@@ -353,7 +345,7 @@ def move_out(placement_id):
 
 
 @bp.route("/placements/<int:placement_id>/move", methods=["POST"])
-@housing_staff
+@staff_only
 def move(placement_id):
     return _change(placement_id, "move", MoveForm,
                    lambda p, f: services.placements.move(p, f.site.data, f.on.data, f.end.data, by=current_user),
@@ -361,7 +353,7 @@ def move(placement_id):
 
 
 @bp.route("/placements/<int:placement_id>/cancel", methods=["POST"])
-@housing_staff
+@staff_only
 def cancel(placement_id):
     return _change(placement_id, "cancel", ConfirmForm,
                    lambda p, f: services.placements.cancel(p, by=current_user),

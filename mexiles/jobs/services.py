@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from ..timeutil import utcnow
 from .models import Job
 
@@ -304,7 +305,7 @@ def get(job_id: int) -> Job | None:
     return db.session.get(Job, job_id)
 
 
-class RetryRefused(ValueError):
+class RetryRefused(Refusal):
     pass
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedDate, EncryptedString, EncryptedTime
-from ..extensions import db
+from ..extensions import db, one_of
 from ..timeutil import utcnow
 
 case_team = Table(
@@ -77,10 +77,6 @@ class PersonSearchToken(db.Model):
 
 # --- The case file -------------------------------------------------------------------------
 
-def _one_of(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
-
-
 class CaseNote(db.Model):
     """A note in a person's case file. Append-only: the database refuses UPDATE and DELETE
     (triggers of migration 0010), and so does the ORM. A correction is a new note that supersedes
@@ -141,10 +137,10 @@ class ImmigrationCase(db.Model):
     that deadlines can be found by date."""
 
     __tablename__ = "immigration_cases"
-    __table_args__ = (CheckConstraint(_one_of("stage", STAGE_CODES), name="stage_known"),
-                      CheckConstraint(f"decision IS NULL OR {_one_of('decision', DECISION_CODES)}",
+    __table_args__ = (CheckConstraint(one_of("stage", STAGE_CODES), name="stage_known"),
+                      CheckConstraint(f"decision IS NULL OR {one_of('decision', DECISION_CODES)}",
                                       name="decision_known"),
-                      CheckConstraint(f"parole_decision IS NULL OR {_one_of('parole_decision', ('granted', 'denied'))}",
+                      CheckConstraint(f"parole_decision IS NULL OR {one_of('parole_decision', ('granted', 'denied'))}",
                                       name="parole_decision_known"),
                       CheckConstraint("(decision IS NULL) = (decision_on IS NULL)", name="decision_dated"))
 
@@ -174,7 +170,7 @@ class Detention(db.Model):
 
     __tablename__ = "immigration_detentions"
     __table_args__ = (CheckConstraint("to_on IS NULL OR to_on >= from_on", name="dates_in_order"),
-                      CheckConstraint(f"released_how IS NULL OR {_one_of('released_how', RELEASE_CODES)}",
+                      CheckConstraint(f"released_how IS NULL OR {one_of('released_how', RELEASE_CODES)}",
                                       name="release_known"),
                       CheckConstraint("released_how IS NULL OR to_on IS NOT NULL", name="release_dated"))
 
@@ -191,7 +187,7 @@ class CaseDate(db.Model):
     is encrypted, as the record's hearing date is: with the court, it tells where the person will be."""
 
     __tablename__ = "immigration_dates"
-    __table_args__ = (CheckConstraint(_one_of("kind", CASE_DATE_KINDS), name="kind_known"),)
+    __table_args__ = (CheckConstraint(one_of("kind", CASE_DATE_KINDS), name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -208,7 +204,7 @@ class CaseTask(db.Model):
 
     __tablename__ = "case_tasks"
     __table_args__ = (
-        CheckConstraint(_one_of("source", TASK_SOURCES), name="source_known"),
+        CheckConstraint(one_of("source", TASK_SOURCES), name="source_known"),
         CheckConstraint("source <> 'hand' OR title IS NOT NULL", name="hand_task_titled"),
         CheckConstraint("(source IN ('hearing', 'check_in')) = (case_date_id IS NOT NULL)", name="dated_from_date"),
         CheckConstraint("done_by_id IS NULL OR done_on IS NOT NULL", name="done_dated"),

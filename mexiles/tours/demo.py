@@ -7,7 +7,7 @@ from ..accounts import demo as accounts_demo
 from ..accounts import services as accounts
 from ..extensions import db
 from ..people import services as people
-from ..timeutil import utcnow
+from ..timeutil import today, utcnow
 from . import services, speakers, timing
 from .models import BookingRequest, EventStep, Speaker
 
@@ -58,9 +58,9 @@ def seed() -> list[str]:
         user = accounts.find_by_email(email) or accounts.create_user(
             email, [Role.SPEAKER], full_name=name, password=accounts_demo.PASSWORD, locale="es")
         profiles.append(speakers.create(user.id, profile, by=coordinator))
-    today = utcnow().date()
+    first = today()
     for index, days, hour, zone, city, venue, organisation, title, steps in EVENTS:
-        day = today + dt.timedelta(days=days)
+        day = first + dt.timedelta(days=days)
         starts_at = timing.to_utc(day, dt.time(hour), zone)
         event = services.save(None, dict(
             HOST, speaker_id=profiles[index].id, title=title, starts_at=starts_at,
@@ -97,7 +97,7 @@ def _walk(event, steps, coordinator, speaker_user) -> None:
 
 
 def _requests() -> None:
-    day = utcnow().date() + dt.timedelta(days=80)
+    day = today() + dt.timedelta(days=80)
     for organisation, city, zone, locale in (("Demo Student Coalition", "Tempe, AZ", "America/Phoenix", "en"),
                                               ("Colectivo Demo de Migrantes", "Los Angeles, CA", "America/Los_Angeles", "es")):
         starts_at = timing.to_utc(day, dt.time(18, 30), zone)

@@ -8,8 +8,10 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
                                 ValidationError)
 
+from .. import timeutil
 from ..accounts.forms import MultiCheckboxField
 from ..forms import RecordField, amount_checks, options
+from ..money import to_cents
 from ..timeutil import utcnow
 from . import timing
 
@@ -37,7 +39,7 @@ class WithinYears:
     def __call__(self, form, field):
         if field.data is None:
             return
-        today = utcnow().date()
+        today = timeutil.today()
         if field.data > today + dt.timedelta(days=365 * self.ahead + 1):
             raise ValidationError(_l("Choose a date within the next %(years)s years.", years=self.ahead))
         if self.back is not None and field.data < today - dt.timedelta(days=365 * self.back + 1):
@@ -51,10 +53,6 @@ DATE_YEARS = 5  # how far ahead (and, for coordinators, back) a talk may be plan
 def iana_zone(form, field):
     if field.data and not timing.zone_ok(field.data.strip()):
         raise ValidationError(_l("Use a time zone name such as America/Denver."))
-
-
-def cents(value) -> int | None:
-    return None if value is None else int(round(value * 100))
 
 
 class TimeSpanMixin:
@@ -124,7 +122,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
                 "other_dates": (self.other_dates.data or "").strip() or None, "city": self.city.data.strip(),
                 "venue": self.venue.data.strip(), "expected_audience": self.expected_audience.data,
                 "topic": self.topic.data.strip(), "language": self.language.data,
-                "honorarium_cents": cents(self.honorarium.data), "travel_support": self.travel_support.data,
+                "honorarium_cents": to_cents(self.honorarium.data), "travel_support": self.travel_support.data,
                 "message": (self.message.data or "").strip() or None}
 
 
@@ -201,7 +199,7 @@ class EventForm(TimeSpanMixin, FlaskForm):
                 "organisation": self.organisation.data.strip(), "host_name": self.host_name.data.strip(),
                 "host_email": self.host_email.data.strip(), "host_locale": self.host_locale.data,
                 "language": self.language.data, "expected_audience": self.expected_audience.data,
-                "honorarium_offered_cents": cents(self.honorarium.data)}
+                "honorarium_offered_cents": to_cents(self.honorarium.data)}
 
 
 class StepForm(FlaskForm):
@@ -239,8 +237,8 @@ class OutcomeForm(FlaskForm):
     travel_costs = DecimalField(_l("Travel costs (US$)"), places=2, validators=money_checks)
 
     def outcome_data(self) -> dict:
-        return {"attendance": self.attendance.data, "honorarium_received_cents": cents(self.honorarium_received.data),
-                "travel_costs_cents": cents(self.travel_costs.data)}
+        return {"attendance": self.attendance.data, "honorarium_received_cents": to_cents(self.honorarium_received.data),
+                "travel_costs_cents": to_cents(self.travel_costs.data)}
 
 
 class EventFilterForm(FlaskForm):

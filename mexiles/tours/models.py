@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import db
+from ..extensions import db, one_of
 from ..timeutil import utcnow
 
 NAME_CHOICES = ("full", "first", "alias")
@@ -19,15 +19,11 @@ REQUEST_STATUSES = ("new", "scheduled", "closed")
 STATUSES = ("requested", "offered", "accepted", "declined", "confirmed", "done", "cancelled")
 
 
-def _one_of(column: str, values) -> str:
-    return "{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values))
-
-
 class Speaker(db.Model):
     """A speaker's profile. The legal name is encrypted and shown in public only if they choose so."""
 
     __tablename__ = "tour_speakers"
-    __table_args__ = (CheckConstraint(_one_of("name_choice", NAME_CHOICES), name="name_choice_known"),
+    __table_args__ = (CheckConstraint(one_of("name_choice", NAME_CHOICES), name="name_choice_known"),
                       CheckConstraint("name_choice <> 'alias' OR alias IS NOT NULL", name="alias_given"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,10 +75,10 @@ class BookingRequest(db.Model):
     """A host's request for a speaker, sent through the public form."""
 
     __tablename__ = "tour_booking_requests"
-    __table_args__ = (CheckConstraint(_one_of("status", REQUEST_STATUSES), name="status_known"),
-                      CheckConstraint(_one_of("language", TALK_LANGUAGES), name="language_known"),
-                      CheckConstraint(_one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
-                      CheckConstraint(_one_of("travel_support", TRAVEL_SUPPORT), name="travel_support_known"),
+    __table_args__ = (CheckConstraint(one_of("status", REQUEST_STATUSES), name="status_known"),
+                      CheckConstraint(one_of("language", TALK_LANGUAGES), name="language_known"),
+                      CheckConstraint(one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
+                      CheckConstraint(one_of("travel_support", TRAVEL_SUPPORT), name="travel_support_known"),
                       CheckConstraint("ends_at > starts_at", name="ends_after_start"),
                       CheckConstraint("expected_audience IS NULL OR expected_audience > 0", name="audience_positive"),
                       CheckConstraint("honorarium_cents IS NULL OR honorarium_cents >= 0", name="honorarium_sane"),
@@ -118,9 +114,9 @@ class TourEvent(db.Model):
     """A talk by one speaker for one host. Times are naive UTC with the zone of the place."""
 
     __tablename__ = "tour_events"
-    __table_args__ = (CheckConstraint(_one_of("status", STATUSES), name="status_known"),
-                      CheckConstraint(_one_of("language", TALK_LANGUAGES), name="language_known"),
-                      CheckConstraint(_one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
+    __table_args__ = (CheckConstraint(one_of("status", STATUSES), name="status_known"),
+                      CheckConstraint(one_of("language", TALK_LANGUAGES), name="language_known"),
+                      CheckConstraint(one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
                       CheckConstraint("ends_at > starts_at", name="ends_after_start"),
                       CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_sane"),
                       CheckConstraint("honorarium_offered_cents IS NULL OR honorarium_offered_cents >= 0",

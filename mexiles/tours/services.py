@@ -13,12 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import mail
-from ..access import Role
+from ..access import Role, is_staff
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..crypto import normalise
 from ..giving import services as giving
 from ..extensions import db
+from ..refusals import Refusal
 from ..timeutil import utcnow
 from . import calendar, speakers, timing
 from ..people.services import TimelineEntry
@@ -71,7 +72,7 @@ TIMING_FIELDS = {"speaker_id", "starts_at", "ends_at", "time_zone", "city", "ven
 MOVING_FIELDS = {"starts_at", "ends_at", "time_zone", "city"}
 
 
-class StepRefused(ValueError):
+class StepRefused(Refusal):
     """A step or change that is not allowed, with a message for the user."""
 
 
@@ -87,7 +88,7 @@ class Conflict:
         return self.kind != "overlap"
 
 
-class ConflictsFound(ValueError):
+class ConflictsFound(Refusal):
     def __init__(self, conflicts: list[Conflict]):
         super().__init__("conflicts")
         self.conflicts = conflicts
@@ -372,7 +373,7 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
 def _may_take(user, side: str, event: TourEvent) -> bool:
     if side == SPEAKER:
         return event.speaker.user_id == user.id
-    return user.has_any_role((Role.COORDINATOR, Role.ADMIN))
+    return is_staff(user)
 
 
 def _step(event: TourEvent, to: str, by, reason: str | None) -> None:

@@ -13,6 +13,7 @@ from ..access import Role
 from ..accounts import services as accounts
 from ..audit import services as audit
 from ..extensions import db
+from ..refusals import Refusal
 from ..people import services as people
 from .models import Speaker, SpeakerPerson, Unavailability
 
@@ -80,13 +81,9 @@ def users_without_profile() -> list:
     return [u for u in accounts.users_with_role(Role.SPEAKER) if u.id not in have]
 
 
-def may_manage(user) -> bool:
-    return user.has_any_role((Role.COORDINATOR, Role.ADMIN))
-
-
 # --- Changing ------------------------------------------------------------------------------
 
-class ProfileError(ValueError):
+class ProfileError(Refusal):
     """A refusal with a message for the user."""
 
 

@@ -3,17 +3,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, public, roles_required
+from ..access import Role, is_staff, public, roles_required, staff_only
 from ..extensions import limiter
 from ..forms import options
 from ..http import id_arg, page_arg
+from ..money import to_dollars
+from ..refusals import flash_refusal
 from . import bookings, calendar, services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
                     OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, SpeakerPersonForm, StepForm,
                     UnavailableForm)
 
 bp = Blueprint("tours", __name__, url_prefix="/tours")
-coordinators = roles_required(Role.COORDINATOR, Role.ADMIN)
 speaker_only = roles_required(Role.SPEAKER)
 
 
@@ -84,14 +85,14 @@ def feed(token):
 # --- Coordinators: the inbox of requests ---------------------------------------------------
 
 @bp.route("/manage/requests")
-@coordinators
+@staff_only
 def inbox():
     flagged = request.args.get("flagged") == "1"
     return render_template("tours/inbox.html", page=bookings.inbox(page_arg(), flagged_spam=flagged), flagged=flagged)
 
 
 @bp.route("/manage/requests/<int:request_id>")
-@coordinators
+@staff_only
 def booking_request(request_id):
     booking = bookings.get(request_id) or abort(404)
     bookings.view(booking)
@@ -99,7 +100,7 @@ def booking_request(request_id):
 
 
 @bp.route("/manage/requests/<int:request_id>/close", methods=["POST"])
-@coordinators
+@staff_only
 def close_request(request_id):
     bookings.close(bookings.get(request_id) or abort(404), by=current_user)
     flash(_("The request is put away."), "success")
@@ -107,7 +108,7 @@ def close_request(request_id):
 
 
 @bp.route("/manage/requests/<int:request_id>/not-spam", methods=["POST"])
-@coordinators
+@staff_only
 def not_spam(request_id):
     bookings.not_spam(bookings.get(request_id) or abort(404), by=current_user)
     flash(_("The request is in the inbox now."), "success")
@@ -115,7 +116,7 @@ def not_spam(request_id):
 
 
 @bp.route("/manage/requests/<int:request_id>/reopen", methods=["POST"])
-@coordinators
+@staff_only
 def reopen_request(request_id):
     bookings.reopen(bookings.get(request_id) or abort(404), by=current_user)
     return redirect(url_for("tours.booking_request", request_id=request_id))
@@ -124,7 +125,7 @@ def reopen_request(request_id):
 # --- Coordinators: events ------------------------------------------------------------------
 
 @bp.route("/manage/events")
-@coordinators
+@staff_only
 def events():
     form = EventFilterForm(request.args)
     form.status.choices = options([("", "—")] + list(services.STATUS_LABELS.items()))
@@ -150,7 +151,7 @@ def _save_event(form, event, booking=None):
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def new_event():
     booking = None
     if id_arg("request") is not None:
@@ -164,7 +165,7 @@ def new_event():
             "organisation": booking.organisation, "host_name": booking.contact_name,
             "host_email": booking.contact_email, "host_locale": booking.host_locale, "language": booking.language,
             "expected_audience": booking.expected_audience,
-            "honorarium": None if booking.honorarium_cents is None else booking.honorarium_cents / 100})
+            "honorarium": to_dollars(booking.honorarium_cents)})
     else:
         form = EventForm()
     _speaker_choices(form)
@@ -179,7 +180,7 @@ def new_event():
 
 
 @bp.route("/manage/events/<int:event_id>")
-@coordinators
+@staff_only
 def event(event_id):
     event = services.get(event_id) or abort(404)
     services.view(event, current_user)
@@ -189,14 +190,14 @@ def event(event_id):
 
 
 @bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def edit_event(event_id):
     event = services.get(event_id) or abort(404)
     if request.method == "GET":
         start, end = timing.local(event.starts_at, event.time_zone), timing.local(event.ends_at, event.time_zone)
         form = EventForm(obj=event, day=start.date(), starts=start.time(), ends=end.time(),
                          honorarium=None if event.honorarium_offered_cents is None
-                         else event.honorarium_offered_cents / 100)
+                         else to_dollars(event.honorarium_offered_cents))
     else:
         form = EventForm()
     _speaker_choices(form)
@@ -211,7 +212,7 @@ def edit_event(event_id):
 
 
 @bp.route("/manage/events/<int:event_id>/step", methods=["POST"])
-@coordinators
+@staff_only
 def step(event_id):
     event = services.get(event_id) or abort(404)
     form = StepForm()
@@ -225,7 +226,7 @@ def step(event_id):
         except services.ConflictsFound as found:
             conflicts = found
         except services.StepRefused as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
             return redirect(url_for("tours.event", event_id=event.id))
     return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
                            step_form=form, conflicts=conflicts, donation_url=services.donation_url(event),
@@ -233,12 +234,12 @@ def step(event_id):
 
 
 @bp.route("/manage/events/<int:event_id>/report", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def report(event_id):
     event = services.get(event_id) or abort(404)
     form = OutcomeForm(data={"attendance": event.attendance,
-                             "honorarium_received": _dollars(event.honorarium_received_cents),
-                             "travel_costs": _dollars(event.travel_costs_cents)} if request.method == "GET" else None)
+                             "honorarium_received": to_dollars(event.honorarium_received_cents),
+                             "travel_costs": to_dollars(event.travel_costs_cents)} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             services.record_outcome(event, form.outcome_data(), by=current_user)
@@ -251,14 +252,10 @@ def report(event_id):
                            donation_url=services.donation_url(event))
 
 
-def _dollars(cents):
-    return None if cents is None else cents / 100
-
-
 # --- The printable QR code, for coordinators and the event's speaker -----------------------
 
 def _printable_event(event_id):
-    if speakers.may_manage(current_user):
+    if is_staff(current_user):
         return services.get(event_id) or abort(404)
     return services.printable_for_speaker(current_user, event_id) or abort(404)
 
@@ -280,13 +277,13 @@ def qr(event_id):
 # --- Coordinators: speakers ----------------------------------------------------------------
 
 @bp.route("/manage/speakers")
-@coordinators
+@staff_only
 def speaker_list():
     return render_template("tours/speakers.html", speakers=speakers.listing())
 
 
 @bp.route("/manage/speakers/new", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def new_speaker():
     form = SpeakerForm()
     form.user_id.choices = options([(0, "—")] + [(u.id, u.email) for u in speakers.users_without_profile()])
@@ -301,7 +298,7 @@ def new_speaker():
 
 
 @bp.route("/manage/speakers/<int:speaker_id>")
-@coordinators
+@staff_only
 def speaker(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     speakers.view(speaker)
@@ -310,7 +307,7 @@ def speaker(speaker_id):
 
 
 @bp.route("/manage/speakers/<int:speaker_id>/person", methods=["POST"])
-@coordinators
+@staff_only
 def speaker_person(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     form = SpeakerPersonForm()
@@ -319,14 +316,14 @@ def speaker_person(speaker_id):
             speakers.link_person(speaker, form.person_id.data, by=current_user)
             flash(_("Changes saved."), "success")
         except speakers.ProfileError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
     else:
         flash(_("Give the record number of a person on your case team."), "error")
     return redirect(url_for("tours.speaker", speaker_id=speaker.id))
 
 
 @bp.route("/manage/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
-@coordinators
+@staff_only
 def edit_speaker(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     form = SpeakerForm(obj=speaker if request.method == "GET" else None)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from mexiles.accounts.models import User
 from mexiles.audit.models import AuditEntry
 from mexiles.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, without_csrf_tokens
 from tests.mailbox import body
 
 
@@ -47,7 +47,8 @@ def test_an_address_in_use_gets_the_same_answer_and_changes_nothing(app, client,
                         follow_redirects=True).data.decode()
     free = client.post("/account/settings/email", data={"email": "free@example.org", "current_password": PASSWORD},
                        follow_redirects=True).data.decode()
-    assert taken.replace("taken@example.org", "X") == free.replace("free@example.org", "X")
+    assert (without_csrf_tokens(taken.replace("taken@example.org", "X"))
+            == without_csrf_tokens(free.replace("free@example.org", "X")))
     assert "already belongs to an account" in body(mailbox.wait_for("taken@example.org"))
     assert _email_of(app, user.id) == "asker@example.org"
 

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 import stripe
 
+from mexiles import timeutil
 from mexiles.extensions import db
-from mexiles.giving import localtime
 from mexiles.giving.models import Campaign, Fund
 
 from .localstripe import WebhookReceiver, flush_localstripe, register_webhook, start_localstripe, stop_localstripe
@@ -25,9 +25,7 @@ REQUIRES_3DS = "4000002500003155"
 
 @pytest.fixture(autouse=True)
 def _fresh_donate_page(app):
-    """The donate page caches live as long as the app: start each test without them."""
-    from mexiles.giving import views
-    views._page_cache.clear()
+    """The donate page cache lives as long as the app: start each test without it."""
     app.extensions["giving.page_cache"].clear()
 
 
@@ -104,7 +102,7 @@ def make_campaign(app, funds):
 
     def make(slug="safe-homes", goal_cents=253_000_00, starts_on=None, ends_on=None):
         with app.app_context():
-            today = localtime.today()
+            today = timeutil.today()
             campaign = Campaign(slug=slug, title_en="Safe homes", title_es="Hogares seguros", story_en="Story",
                                 story_es="Historia", goal_cents=goal_cents, starts_on=starts_on or today - dt.timedelta(days=10),
                                 ends_on=ends_on or today + dt.timedelta(days=20), fund_id=funds.housing)

@@ -11,6 +11,8 @@ from mexiles.extensions import db
 from mexiles.giving.models import Gift, RecurringGift, Refund
 from mexiles.giving.stripe_gateway import API_VERSION
 
+from tests.conftest import org_today
+
 from .conftest import REQUIRES_3DS, gift_form, outcome
 from .localstripe import set_shape
 
@@ -52,7 +54,7 @@ def test_renewals_refunds_and_reconcile_in_the_current_shape(current_shape, stri
     refund = stripe_api.refunds.create(params={"payment_intent": renewal_intent, "amount": 1000})
     lost = stripe_api.invoices.create(params={"customer": customer, "subscription": subscription})
     stripe_api.invoices.pay(lost.id)
-    result = runner.invoke(args=["giving", "reconcile", "--since", dt.date.today().isoformat()])
+    result = runner.invoke(args=["giving", "reconcile", "--since", org_today(stripe_app).isoformat()])
     assert result.exit_code == 0, result.output
     assert f"recorded monthly gift" in result.output and lost.id in result.output and refund.id in result.output
     with stripe_app.app_context():
@@ -60,7 +62,7 @@ def test_renewals_refunds_and_reconcile_in_the_current_shape(current_shape, stri
         found = db.session.scalar(select(Gift).where(Gift.stripe_invoice_id == lost.id))
         assert (found.status, found.recurring_gift_id) == ("succeeded", recurring_id)
         assert found.stripe_payment_intent_id
-    again = runner.invoke(args=["giving", "reconcile", "--since", dt.date.today().isoformat()])
+    again = runner.invoke(args=["giving", "reconcile", "--since", org_today(stripe_app).isoformat()])
     assert "Nothing to repair." in again.output
 
 

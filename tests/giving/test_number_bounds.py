@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from mexiles.extensions import db
 from mexiles.giving.models import Campaign, Donor, Fund, Gift, Refund, RecurringGift
 
+from tests.conftest import org_today
+
 from .conftest import gift_form
 
 TOO_MUCH = "Give an amount between $1.00 and $10,000,000.00."
@@ -37,7 +39,7 @@ def test_a_fund_position_beyond_the_column_is_refused(app, client, admin, funds,
 @pytest.mark.parametrize("goal", ["21474836.48", "10000000.01", "1e308"])
 def test_a_goal_beyond_ten_million_is_refused_and_not_stored(app, client, admin, funds, make_campaign, goal):
     campaign_id = make_campaign()
-    today = dt.date.today()
+    today = org_today(app)
     data = {"slug": "too-big", "title_en": "Big", "title_es": "Grande", "goal": goal,
             "starts_on": today.isoformat(), "ends_on": (today + dt.timedelta(days=9)).isoformat(), "fund": 0}
     for url in ("/give/staff/campaigns/new", f"/give/staff/campaigns/{campaign_id}"):
@@ -54,7 +56,7 @@ def test_a_goal_beyond_ten_million_is_refused_and_not_stored(app, client, admin,
 def test_an_offline_gift_beyond_ten_million_is_refused(app, client, admin, funds):
     response = client.post("/give/staff/gifts/new", data={
         "email": "big@example.org", "source": "check", "amount": "10000000.01", "fund": funds.housing,
-        "campaign": 0, "received_on": dt.date.today().isoformat(), "locale": "en"})
+        "campaign": 0, "received_on": org_today(app).isoformat(), "locale": "en"})
     assert response.status_code == 200
     assert "Give an amount between $0.01 and $10,000,000.00." in response.data.decode()
     with app.app_context():
@@ -65,7 +67,7 @@ def test_an_offline_gift_beyond_ten_million_is_refused(app, client, admin, funds
 def test_an_offline_gift_for_a_fund_that_is_not_there_is_refused(app, client, admin, funds, fund):
     response = client.post("/give/staff/gifts/new", data={
         "email": "big@example.org", "source": "check", "amount": "10", "fund": fund,
-        "campaign": 0, "received_on": dt.date.today().isoformat(), "locale": "en"})
+        "campaign": 0, "received_on": org_today(app).isoformat(), "locale": "en"})
     assert response.status_code == 200 and "Choose from the list." in response.data.decode()
     with app.app_context():
         assert _count(Gift) == 0
@@ -73,7 +75,7 @@ def test_an_offline_gift_for_a_fund_that_is_not_there_is_refused(app, client, ad
 
 @pytest.mark.parametrize("amount", ["1e308", "10000000.01", "NaN"])
 def test_a_refund_of_a_huge_amount_is_refused(app, client, admin, funds, record_gift, amount):
-    gift_id = record_gift("housing", 50_00, dt.date.today())
+    gift_id = record_gift("housing", 50_00, org_today(app))
     response = client.post(f"/give/staff/gifts/{gift_id}", data={"amount": amount, "reason": "typo"})
     assert response.status_code == 200
     page = response.data.decode()

@@ -3,8 +3,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from mexiles import timeutil
 from mexiles.extensions import db
-from mexiles.giving import localtime
 from mexiles.giving.models import Gift, RecurringGift, Refund
 from tests.mailbox import body
 
@@ -32,7 +32,7 @@ def test_reconcile_repairs_lost_webhooks_and_a_second_run_changes_nothing(stripe
 
     with stripe_app.app_context():
         # El Paso's today, as the CLI reads --since; not the machine's (its zone may be a day ahead).
-        since = localtime.today().isoformat()
+        since = timeutil.today().isoformat()
     first = runner.invoke(args=["giving", "reconcile", "--since", since])
     assert first.exit_code == 0, first.output
     assert "recorded one-time gift" in first.output and renewal.id in first.output and refund.id in first.output
@@ -54,7 +54,7 @@ def test_reconcile_asks_stripe_only_for_what_was_made_since(stripe_app, client, 
     for email in ("old@example.org", "new@example.org"):
         client.post("/give/pay", data=gift_form(payment_method=card(), email=email))
     with stripe_app.app_context():
-        since = localtime.today()
+        since = timeutil.today()
         cutoff = int(dt.datetime.combine(since, dt.time.min, tzinfo=dt.UTC).timestamp())
         gifts = db.session.scalars(select(Gift).order_by(Gift.id)).all()
         for gift in gifts:  # both webhooks lost
@@ -109,7 +109,7 @@ def test_a_gift_at_11_pm_in_el_paso_on_new_years_eve_belongs_to_that_year(app, f
         gift.settle()
         db.session.add(gift)
         db.session.commit()
-        assert app.config["GIVING_TIME_ZONE"] == "America/Denver"
+        assert app.config["BABEL_DEFAULT_TIMEZONE"] == "America/Denver"
         report = reports.build(2025)
         assert report.count == 1 and [m for m, *_ in report.by_month] == ["2025-12"]
         assert reports.build(2026).count == 0

@@ -6,7 +6,8 @@
 - reports: the needs-attention list, the reminders, outcomes and spending.
 """
 from . import directory
-from .common import CareError, today
+from ...timeutil import today
+from .common import CareError
 from .referrals import counselor_listing, counselor_view, create, find, listing, referable_people, view
 from .reports import (attention_summary, counseling_spending_by_month, default_period, export_rows, needs_attention,
                       outcomes, remind_coordinators)

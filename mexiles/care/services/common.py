@@ -1,9 +1,8 @@
-"""What every part of the care services shares: refusals, the local calendar, and who may see what."""
+"""What every part of the care services shares: refusals, day counts from settings, and who may see what."""
 from __future__ import annotations
 
 import datetime as dt
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -12,12 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...access import Role
 from ...extensions import db
+from ...refusals import Refusal
 from ..models import CounselorMembership, Referral
 
 SUBJECT = "referral"
 
 
-class CareError(ValueError):
+class CareError(Refusal):
     """A refusal with a message for the user (a lazy string in their language)."""
 
 
@@ -37,20 +37,6 @@ def refusals_roll_back(change):
                                "Look at it again and retry.")) from None
 
     return wrapper
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["CARE_TIME_ZONE"])
-
-
-def today() -> dt.date:
-    """Today where the organisation works (follow-up dates are calendar days there)."""
-    return dt.datetime.now(zone()).date()
-
-
-def to_utc(day: dt.date, time: dt.time) -> dt.datetime:
-    """A local date and time, as the naive UTC the database keeps."""
-    return dt.datetime.combine(day, time, tzinfo=zone()).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def days(setting: str) -> dt.timedelta:

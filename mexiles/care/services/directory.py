@@ -7,12 +7,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
-from ...access import Role
+from ...access import Role, is_staff
 from ...audit import services as audit
 from ...extensions import db
 from ..models import CounselorMembership, Provider, ProviderFacet
 from ..vocabulary import FACETS
-from .common import CareError, counseled_provider_id, days, refusals_roll_back, today
+from ...timeutil import today
+from .common import CareError, counseled_provider_id, days, refusals_roll_back
 
 PAGE_SIZE = 50
 SUBJECT = "care_provider"
@@ -122,7 +123,7 @@ def confirm_capacity(provider: Provider, available: int, maximum: int, by) -> No
 
 
 def may_confirm_capacity(user, provider: Provider) -> bool:
-    if user.has_any_role(Role.STAFF):
+    if is_staff(user):
         return True
     return provider.id == counseled_provider_id(user)
 

@@ -17,9 +17,9 @@ from ...audit import services as audit
 from ...extensions import db
 from ...giving import services as giving
 from ...people import services as people
-from ...timeutil import utcnow
+from ...timeutil import from_local, today, utcnow
 from ..models import Appointment, Referral
-from .common import SUBJECT, days, today, zone
+from .common import SUBJECT, days
 from .steps import ENDED, OPEN
 
 # --- Needs attention -----------------------------------------------------------------------
@@ -116,9 +116,7 @@ def remind_coordinators() -> list[tuple[str, int]]:
 
 def _utc_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The naive UTC instants that start ``since`` and end ``until`` in the local calendar."""
-    start = dt.datetime.combine(since, dt.time.min, tzinfo=zone()).astimezone(dt.UTC).replace(tzinfo=None)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=zone())
-    return start, end.astimezone(dt.UTC).replace(tzinfo=None)
+    return from_local(since, dt.time.min), from_local(until + dt.timedelta(days=1), dt.time.min)
 
 
 def months_between(since: dt.date, until: dt.date) -> list[str]:

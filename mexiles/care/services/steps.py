@@ -13,10 +13,10 @@ from flask_babel import lazy_gettext as _l
 from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
-from ...timeutil import utcnow
+from ...timeutil import from_local, org_zone, today, utcnow
 from ..models import Appointment, Referral, ReferralEvent
 from ..vocabulary import CLOSURE_REASONS, FAILURE_REASONS, STATUSES
-from .common import SUBJECT, CareError, refusals_roll_back, to_utc, today, zone
+from .common import SUBJECT, CareError, refusals_roll_back
 from .directory import usual_cost_cents
 
 # The only steps a referral may take. The open states are the keys; every other status is an end.
@@ -187,10 +187,10 @@ def schedule(access: ReferralAccess, kind: str, day: dt.date, time: dt.time, hel
         if kind == "intake":
             raise CareError(_l("An intake can be scheduled once the provider has accepted the referral."))
         raise CareError(_l("Sessions can be recorded once the person is in care (after the intake)."))
-    starts_at = to_utc(day, time)
+    starts_at = from_local(day, time)
     if held is not None and starts_at > utcnow():
         raise CareError(_l("An appointment in the future cannot have taken place yet."))
-    appointment = Appointment(kind=kind, starts_at=starts_at, time_zone=zone().key, recorded_by_id=by.id)
+    appointment = Appointment(kind=kind, starts_at=starts_at, time_zone=org_zone().key, recorded_by_id=by.id)
     referral.appointments.append(appointment)
     db.session.flush()
     _event(referral, "appointment_scheduled", by)

@@ -2,7 +2,7 @@
 from flask import abort
 from flask_login import current_user
 
-from ...access import Role
+from ...access import is_staff
 from .. import services
 from ..forms import OutcomeForm
 
@@ -17,7 +17,7 @@ def find_or_abort(referral_id: int) -> services.ReferralAccess:
     if access is None:
         abort(404)
     if access.person is None:
-        abort(403 if current_user.has_any_role(Role.STAFF) else 404)
+        abort(403 if is_staff(current_user) else 404)
     return access
 
 

@@ -3,17 +3,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...access import Role, roles_required
+from ...access import Role, is_staff, roles_required, staff_only
 from ...accounts import services as accounts
 from ...forms import options
+from ...money import to_dollars
 from .. import services
-from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm, dollars
+from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm
 from ..services import directory
 from . import bp
 from ...http import page_arg
+from ...refusals import flash_refusal
 from .counsel import render_counsel_index
 
-staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
 
 
 def _provider_or_404(provider_id: int):
@@ -40,7 +41,7 @@ def provider_create():
         try:
             provider = directory.save(None, form.provider_data(), by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("%(name)s is in the directory.", name=provider.name), "success")
             return redirect(url_for("care.provider_detail", provider_id=provider.id))
@@ -70,7 +71,7 @@ def provider_detail(provider_id):
 def provider_edit(provider_id):
     provider = _provider_or_404(provider_id)
     if request.method == "GET":
-        form = ProviderForm(obj=provider, fee=dollars(provider.fee_cents), languages=provider.languages,
+        form = ProviderForm(obj=provider, fee=to_dollars(provider.fee_cents), languages=provider.languages,
                             modalities=provider.modalities, specialties=provider.specialties)
     else:
         form = ProviderForm()
@@ -78,7 +79,7 @@ def provider_edit(provider_id):
         try:
             directory.save(provider, form.provider_data(), by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("care.provider_detail", provider_id=provider.id))
@@ -92,14 +93,14 @@ def provider_capacity(provider_id):
     provider = _provider_or_404(provider_id)
     if not directory.may_confirm_capacity(current_user, provider):
         abort(404)
-    staff = current_user.has_any_role(Role.STAFF)
+    staff = is_staff(current_user)
     form = CapacityForm()
     if form.validate_on_submit():
         try:
             directory.confirm_capacity(provider, form.capacity_available.data, form.capacity_maximum.data,
                                        by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("Capacity confirmed for today."), "success")
         return redirect(url_for("care.provider_detail", provider_id=provider.id) if staff

@@ -4,19 +4,20 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ...access import Role, roles_required
+from ...access import Role, roles_required, staff_only
 from ...forms import options
+from ...money import to_cents, to_dollars
 from .. import services
 from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, OverrideForm, PeriodForm,
-                     ReferralFilterForm, ReferralForm, StepForm, cents, dollars)
+                     ReferralFilterForm, ReferralForm, StepForm)
 from ..services import directory
 from ..vocabulary import STATUSES
 from . import bp
 from ...http import csv_response, id_arg, page_arg
+from ...refusals import flash_refusal
 from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail
 
-staff_only = roles_required(Role.COORDINATOR, Role.ADMIN)
 # Steps on a referral are taken by its case team and by the provider's counselor.
 either_party = roles_required(Role.COORDINATOR, Role.ADMIN, Role.COUNSELOR)
 OUTCOME_FORMS = {"declined": "decline_form", "closed": "close_form"}
@@ -40,7 +41,7 @@ def render_referral(access, refusal=None, status=200, **forms):
                                                          kind=services.next_appointment_kind(referral.status)))
     forms.setdefault("follow_up_form", FollowUpForm(prefix="follow", formdata=None, day=referral.follow_up_on))
     forms.setdefault("cost_form", CostForm(prefix="cost", formdata=None, org_pays=referral.org_pays,
-                                           cost_per_session=dollars(referral.cost_per_session_cents)))
+                                           cost_per_session=to_dollars(referral.cost_per_session_cents)))
     if current_user.has_role(Role.ADMIN):
         forms.setdefault("override_form", OverrideForm(prefix="override", formdata=None))
     return render_template("care/referrals/detail.html", referral=referral, person=access.person,
@@ -81,7 +82,7 @@ def referral_create():
         try:
             referral = services.create(form.referral_data(), by=current_user)
         except services.CareError as refusal:
-            flash(str(refusal), "error")
+            flash_refusal(refusal)
         else:
             flash(_("The referral is saved. Send it to the provider when ready."), "success")
             return redirect(url_for("care.referral_detail", referral_id=referral.id))
@@ -111,7 +112,7 @@ def referral_step(referral_id):
     try:
         services.move(access, form.to.data, by=current_user)
     except services.CareError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
     else:
         flash(_("The referral is now “%(status)s”.", status=STATUSES[form.to.data]), "success")
     return redirect(_page_of(access))
@@ -173,7 +174,7 @@ def referral_attendance(referral_id, appointment_id):
         if services.record_attendance(access, appointment_id, form.held.data == "yes", by=current_user) is None:
             abort(404)
     except services.CareError as refusal:
-        flash(str(refusal), "error")
+        flash_refusal(refusal)
     else:
         flash(_("Attendance recorded."), "success")
     return redirect(_page_of(access))
@@ -210,7 +211,7 @@ def referral_cost(referral_id):
     form = CostForm(prefix="cost")
     if not form.validate_on_submit():
         return render_referral(access, cost_form=form)
-    services.set_cost(access, cents(form.cost_per_session.data), form.org_pays.data, by=current_user)
+    services.set_cost(access, to_cents(form.cost_per_session.data), form.org_pays.data, by=current_user)
     flash(_("Cost saved. Sessions already held keep the cost they had."), "success")
     return redirect(_page_of(access))
 

@@ -3,7 +3,8 @@
 Other domains use this package only through the names below, e.g. ``housing_nights_by_month``.
 """
 from . import figures, occupancy, placements, sites, waitlist
-from .common import HousingRefused, local_date, may_act_for, may_use_housing, today
+from ...timeutil import local_day as local_date, today
+from .common import HousingRefused, may_act_for, may_use_housing
 from .figures import housing_nights_by_month
 from .timeline import timeline_for_person
 

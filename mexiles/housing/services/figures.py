@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -14,7 +15,8 @@ from ...people import services as people
 from ..models import Placement, Site
 from ..vocabulary import EXIT_DESTINATIONS, HOUSED
 from . import occupancy, waitlist
-from .common import may_act_for, median, today
+from ...timeutil import today
+from .common import may_act_for
 
 
 def month_key(d: dt.date) -> str:
@@ -98,7 +100,7 @@ def figures(months: int = 12) -> Figures:
         households_housed=len(beds_by_person), people_housed=sum(beds_by_person.values()),
         beds_taken=sum(beds for rows in held.values() for _s, _e, beds in rows),
         beds_offered=sum(occupancy.beds_offered(s, tonight, sum(b for _s, _e, b in held.get(s.id, ()))) for s in sites),
-        stays_ended=len(stays), average_stay=sum(stays) / len(stays) if stays else None, median_stay=median(stays),
+        stays_ended=len(stays), average_stay=sum(stays) / len(stays) if stays else None, median_stay=statistics.median(stays) if stays else None,
         waitlist_length=length, median_wait=wait)
 
 

@@ -22,11 +22,11 @@ from sqlalchemy.orm import selectinload
 from ...audit import services as audit
 from ...extensions import db
 from ...people import services as people
-from ...timeutil import utcnow
+from ...timeutil import today, utcnow
 from ..models import HousingRequest, Placement, Site
 from ..vocabulary import CURRENT, EXIT_DESTINATIONS, HOLDING
 from . import occupancy
-from .common import HousingRefused, day, lock_sites, may_act_for, today
+from .common import HousingRefused, day, lock_sites, may_act_for
 
 SUBJECT = "housing_placement"
 # The name of the database guard against one person in two placements on one night (migration 0004).

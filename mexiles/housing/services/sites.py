@@ -12,7 +12,8 @@ from ...audit import services as audit
 from ...extensions import db
 from ..models import Site
 from . import guests, occupancy
-from .common import HousingRefused, day, lock_sites, today
+from ...timeutil import today
+from .common import HousingRefused, day, lock_sites
 
 SUBJECT = "housing_site"
 # What a form edits, in the order the audit trail names it.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -12,10 +13,10 @@ from sqlalchemy.orm import selectinload
 from ...audit import services as audit
 from ...extensions import db
 from ...people import services as people
-from ...timeutil import utcnow
+from ...timeutil import local_day, today, utcnow
 from ..models import HousingRequest, Placement
 from ..vocabulary import URGENCIES
-from .common import HousingRefused, local_date, may_act_for, median, today
+from .common import HousingRefused, may_act_for
 
 SUBJECT = "housing_request"
 PAGE_SIZE = 50
@@ -99,7 +100,7 @@ class WaitRow:
 
 
 def waited_days(req: HousingRequest, on: dt.date) -> int:
-    return max(0, (on - local_date(req.opened_at)).days)
+    return max(0, (on - local_day(req.opened_at)).days)
 
 
 def waitlist(user, page: int = 1):
@@ -119,5 +120,5 @@ def waitlist(user, page: int = 1):
 def waitlist_summary(on: dt.date) -> tuple[int, float | None]:
     """How many requests wait, and the median of how long they have waited, in days."""
     opened = db.session.scalars(select(HousingRequest.opened_at).where(HousingRequest.status == "open")).all()
-    waits = [max(0, (on - local_date(o)).days) for o in opened]
-    return len(waits), median(waits)
+    waits = [max(0, (on - local_day(o)).days) for o in opened]
+    return len(waits), statistics.median(waits) if waits else None

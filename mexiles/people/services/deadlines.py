@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
-from ...access import Role
+from ...access import Role, is_staff
 from ...audit import services as audit
 from ...extensions import db
 from ...timeutil import today
@@ -148,7 +148,7 @@ def _with_aliases(tasks, on: dt.date) -> list[Deadline]:
 
 def agenda(user) -> list[Deadline]:
     """For the coordinator's home: overdue tasks and those due in the next seven days, of their cases."""
-    if not (user.active and user.has_any_role(Role.STAFF)):
+    if not (user.active and is_staff(user)):
         return []
     on = today()
     tasks = db.session.scalars(select(CaseTask).where(_mine(user), CaseTask.done_on.is_(None)))

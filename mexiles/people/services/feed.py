@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from ...access import Role
+from ...access import is_staff
 from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
@@ -57,7 +57,7 @@ def owner_of(token: str):
     if feed is None:
         return None
     user = accounts.users_by_ids([feed.user_id])[0]
-    return user if user.active and user.has_any_role(Role.STAFF) else None
+    return user if user.active and is_staff(user) else None
 
 
 def calendar(user) -> bytes:

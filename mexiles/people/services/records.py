@@ -10,6 +10,7 @@ from ...access import Role
 from ...audit import services as audit
 from ...crypto import MIN_SEARCH_LENGTH, cipher, normalise
 from ...extensions import db
+from ...refusals import Refusal
 from ..models import HouseholdMember, ImmigrationCase, Person, PersonSearchToken, case_team
 from . import deadlines
 
@@ -23,7 +24,7 @@ FIELDS = ("legal_name", "alias", "phone", "email", "current_city", "state_of_ori
           "consent_scopes")
 
 
-class SearchTooShort(ValueError):
+class SearchTooShort(Refusal):
     pass
 
 

@@ -4,12 +4,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ...access import staff_only
 from ...forms import options
+from ...refusals import flash_refusal
 from .. import services, vocabulary
 from ..forms import (CASE_FORM_FIELDS, ActionForm, CaseDateForm, CorrectionForm, DetentionForm, ImmigrationCaseForm,
                      NoteForm, TaskForm)
 from ..services import CaseFileRefused, deadlines, immigration, notes
-from .blueprint import bp, staff_only
+from .blueprint import bp
 
 
 def case_file_or_abort(person_id: int):
@@ -20,7 +22,7 @@ def case_file_or_abort(person_id: int):
 
 
 def _refused(refusal: CaseFileRefused) -> None:
-    flash(refusal.message, "error")
+    flash_refusal(refusal)
 
 
 # --- Notes ---------------------------------------------------------------------------------

@@ -3,10 +3,10 @@ from flask import Response, abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...access import public
+from ...access import public, staff_only
 from ..forms import ActionForm
 from ..services import feed as deadline_feed
-from .blueprint import bp, staff_only
+from .blueprint import bp
 
 
 @bp.route("/deadlines/feed", methods=["GET", "POST"])

@@ -2,14 +2,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...access import Role
+from ...access import Role, staff_only
 from ...accounts import services as accounts
 from ...forms import options
 from ...http import csv_response, page_arg
 from .. import services, vocabulary
 from ..forms import EXTRA_HOUSEHOLD_ROWS, ActionForm, NoteForm, PersonForm, SearchForm, TeamForm
 from ..services import FIELDS
-from .blueprint import bp, staff_only
+from .blueprint import bp
 from .timeline_sources import PROVIDERS
 
 
