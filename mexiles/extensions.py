@@ -1,4 +1,6 @@
 """Flask extensions, created here unbound and initialised in the app factory."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,6 +31,12 @@ class Base(DeclarativeBase):
 # or audited without reloading every row.
 SESSION_OPTIONS = {"expire_on_commit": False}
 db = SQLAlchemy(model_class=Base, session_options=dict(SESSION_OPTIONS))
+# What models subclass: db.Model at run time (Base with Flask-SQLAlchemy's table names and
+# binds). mypy cannot use a class held in an attribute as a base, so it is shown Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

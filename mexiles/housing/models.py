@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import db
+from ..extensions import Model, db
 from ..timeutil import utcnow
 from .vocabulary import EXIT_DESTINATIONS, PLACEMENT_STATUSES, REQUEST_STATUSES, SITE_KINDS, URGENCIES, VETTING
 
@@ -16,7 +16,7 @@ def _one_of(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Site(db.Model):
+class Site(Model):
     """A place with beds: a host home, a shelter, an apartment. Where it is and who hosts are encrypted."""
 
     __tablename__ = "housing_sites"
@@ -56,7 +56,7 @@ class Site(db.Model):
         return self.vetting_status == "verified" and not self.paused
 
 
-class HousingRequest(db.Model):
+class HousingRequest(Model):
     """A person and their household waiting for a bed."""
 
     __tablename__ = "housing_requests"
@@ -84,7 +84,7 @@ class HousingRequest(db.Model):
     closed_at: Mapped[dt.datetime | None]
 
 
-class Placement(db.Model):
+class Placement(Model):
     """A household at a site for the nights [start_on, end_on); an open end means until further notice.
 
     On PostgreSQL the migration adds an exclusion constraint: one person, never two placements on
