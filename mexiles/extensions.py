@@ -1,5 +1,5 @@
 """Flask extensions, created here unbound and initialised in the app factory."""
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -10,7 +10,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints, so that migrations can drop and alter them on every database.
@@ -25,6 +25,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model here maps one table
 
 
 # Sessions live for one request; not expiring on commit lets a page render what it just saved
