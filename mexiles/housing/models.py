@@ -135,6 +135,8 @@ class Placement(Model):
     def nights(self, today: dt.date) -> int:
         """Nights actually spent: the whole stay once moved out, so far while still there."""
         if self.status == "moved_out":
+            if self.end_on is None:
+                raise ValueError(f"placement {self.id} moved out but has no end")
             return (self.end_on - self.start_on).days
         if self.status == "moved_in":
             last = min(today, self.end_on) if self.end_on else today

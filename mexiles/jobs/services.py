@@ -274,7 +274,7 @@ def due_ids() -> list[int]:
 def run_due(rounds: int = 10) -> Counter:
     """Deliver every due pending job, oldest first, then those that the delivered ones caused (a
     Stripe event's receipt): ``flask jobs run``, for cron and after a crash."""
-    total: Counter[str] = Counter()
+    total: Counter[str | None] = Counter()
     for _ in range(rounds):
         outcome = Counter(deliver(job_id) for job_id in due_ids())
         total += outcome

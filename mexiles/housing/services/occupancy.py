@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
@@ -83,7 +84,7 @@ def effective_needs(beds: int, needs) -> set[str]:
     return wanted
 
 
-def mismatches(site: Site, beds: int, needs) -> list[str]:
+def mismatches(site: Site | SimpleNamespace, beds: int, needs) -> list[str]:  # or a site as it would be
     """Why the site's restrictions turn this household away (empty when they do not)."""
     wanted = effective_needs(beds, needs)
     reasons = []
@@ -141,7 +142,8 @@ def find_beds(beds: int, start: dt.date, end: dt.date | None, needs=(), language
     beds left over, so that large rooms stay free for large families), and the others with why not."""
     sites = db.session.scalars(select(Site).where(Site.vetting_status != "rejected").order_by(Site.name)).all()
     held = bookings(start, end, site_ids=[s.id for s in sites])
-    fits, others = [], []
+    fits: list[Candidate] = []
+    others: list[Candidate] = []
     for site in sites:
         rows = held.get(site.id, [])
         free = site.capacity - peak(rows, start, end)
