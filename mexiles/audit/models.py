@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
-from ..extensions import Model, db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 

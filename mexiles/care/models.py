@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import Model, db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FACETS,
                          FAILURE_REASONS, PROVIDER_KINDS, STATUSES, URGENCIES, sql_list)

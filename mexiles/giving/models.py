@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedJSON, EncryptedString
-from ..extensions import Model, db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 SOURCES = ("online", "check", "cash", "in_kind")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import Model, db
+from ..extensions import Model
 from ..timeutil import utcnow
 from .vocabulary import EXIT_DESTINATIONS, PLACEMENT_STATUSES, REQUEST_STATUSES, SITE_KINDS, URGENCIES, VETTING
 

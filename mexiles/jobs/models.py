@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..crypto import EncryptedJSON, EncryptedString
-from ..extensions import Model, db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 STATUSES = ("pending", "done", "dead")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import Model, db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 NAME_CHOICES = ("full", "first", "alias")

@@ -215,7 +215,7 @@ def calendar(first: dt.date, days: int) -> Calendar:
     rows = []
     for site in sites:
         taken = taken_per_night(held.get(site.id, []), first, days)
-        rows.append(CalendarRow(site, [Cell(n, t, site.capacity, offered_on(site, n)) for n, t in zip(nights, taken)]))
+        rows.append(CalendarRow(site, [Cell(n, t, site.capacity, offered_on(site, n)) for n, t in zip(nights, taken, strict=True)]))
     totals = [(sum(r.cells[i].taken for r in rows),
                sum(beds_offered(r.site, r.cells[i].night, r.cells[i].taken) for r in rows)) for i in range(days)]
     return Calendar(nights, rows, totals)
