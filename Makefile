@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations browser bench bench-webhooks
+.PHONY: run test lint install translations browser bench bench-webhooks
 
 # `make run STRIPE=local`: the same with localstripe, a stand-in for Stripe, wired in (keys, CSP,
 # the webhook endpoint), so that one can give and then manage a monthly gift in the portal.
@@ -20,6 +20,12 @@ endif
 test: install translations browser
 	$(BIN)/python -m pytest
 
+# The checks CI runs before the tests (settings in pyproject.toml).
+lint: install
+	$(BIN)/ruff check mexiles tests
+	$(BIN)/ruff format --check mexiles tests
+	$(BIN)/mypy
+
 # Giving benchmark on PostgreSQL (a million gifts, then the webhook burst); not part of `make test`.
 bench: install translations
 	$(BIN)/python bench/giving_bench.py
@@ -34,7 +40,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
 translations: install

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, Protocol, cast
 
 from flask import Flask, abort
 from flask_login import current_user
@@ -28,20 +29,32 @@ class Role:
     STAFF = (ADMIN, COORDINATOR)
 
 
-def public(view: Callable) -> Callable:
-    view.access = PUBLIC
-    return view
+class View(Protocol):
+    """A view function that says who may use it (the app refuses to start with one that does not)."""
+
+    access: str | frozenset[str]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def signed_in(view: Callable) -> Callable:
+def _declare(view: Callable, access: str | frozenset[str]) -> View:
+    declared = cast(View, view)
+    declared.access = access
+    return declared
+
+
+def public(view: Callable) -> View:
+    return _declare(view, PUBLIC)
+
+
+def signed_in(view: Callable) -> View:
     @wraps(view)
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return view(*args, **kwargs)
 
-    wrapper.access = SIGNED_IN
-    return wrapper
+    return _declare(wrapper, SIGNED_IN)
 
 
 def roles_required(*roles: str) -> Callable:
@@ -49,7 +62,7 @@ def roles_required(*roles: str) -> Callable:
     if unknown or not roles:
         raise ValueError(f"unknown roles: {unknown or 'none given'}")
 
-    def decorator(view: Callable) -> Callable:
+    def decorator(view: Callable) -> View:
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
@@ -58,8 +71,7 @@ def roles_required(*roles: str) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapper.access = frozenset(roles)
-        return wrapper
+        return _declare(wrapper, frozenset(roles))
 
     return decorator
 

@@ -49,7 +49,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     if app.config["BASE_URL"]:
         scheme, _, host = app.config["BASE_URL"].partition("://")
         app.config.update(SERVER_NAME=host.rstrip("/"), PREFERRED_URL_SCHEME=scheme)

@@ -23,7 +23,7 @@ from sqlalchemy import Text, delete, select, type_coerce, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from .extensions import Model, db
 
 MIN_SEARCH_LENGTH = 3
 _EXTENSION_KEY = "mexiles.field_cipher"
@@ -122,7 +122,7 @@ class EncryptedJSON(EncryptedString):
         return json.loads(text)
 
 
-class KeyRotation(db.Model):
+class KeyRotation(Model):
     """A row here only while ``flask keys rotate`` runs, inside its transaction: the one time the
     append-only tables (case notes) let their ciphertext, and nothing else, be rewritten."""
 

@@ -1,4 +1,6 @@
 """Flask extensions, created here unbound and initialised in the app factory."""
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -8,7 +10,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints, so that migrations can drop and alter them on every database.
@@ -28,12 +30,20 @@ def one_of(column: str, values) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model here maps one table
 
 
 # Sessions live for one request; not expiring on commit lets a page render what it just saved
 # or audited without reloading every row.
 SESSION_OPTIONS = {"expire_on_commit": False}
 db = SQLAlchemy(model_class=Base, session_options=dict(SESSION_OPTIONS))
+# What models subclass: db.Model at run time (Base with Flask-SQLAlchemy's table names and
+# binds). mypy cannot use a class held in an attribute as a base, so it is shown Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -83,6 +83,8 @@ class RecordField(SelectField):
     column can hold is refused here, before it reaches the database; one of a record that is gone
     is refused by the list check, or (with ``validate_choice=False``) by the service."""
 
+    data: int | None
+
     def __init__(self, label=None, validators=None, message=None, **kwargs):
         message = message or _l("Choose from the list.")
         super().__init__(label, validators, coerce=int, invalid_choice_message=message, **kwargs)

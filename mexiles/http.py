@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from flask import Response, request
@@ -65,7 +66,7 @@ def csv_cell(value) -> str:
     return text
 
 
-def csv_response(header: list[str], rows, filename: str) -> Response:
+def csv_response(header: Sequence[str], rows, filename: str) -> Response:
     """A CSV download whose cells cannot run as spreadsheet formulas."""
     out = io.StringIO()
     writer = csv.writer(out)

@@ -169,7 +169,7 @@ def _urls(app, role_set, ids):
         section = rule.rule.strip("/").split("/")[0]
         choices = [ids.get((section, arg), ids.get(arg, ["x"])) or ["x"] for arg in sorted(rule.arguments)]
         for n in range(max((len(c) for c in choices), default=1)):
-            values = {arg: c[min(n, len(c) - 1)] for arg, c in zip(sorted(rule.arguments), choices)}
+            values = {arg: c[min(n, len(c) - 1)] for arg, c in zip(sorted(rule.arguments), choices, strict=True)}
             yield adapter.build(rule.endpoint, values)
         if not rule.arguments:
             for n in range(IDS_PER_ARGUMENT):

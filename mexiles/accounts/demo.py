@@ -14,7 +14,7 @@ ACCOUNTS = (
 
 
 def seed() -> list[str]:
-    lines = ["Demo accounts (password for all: %s):" % PASSWORD]
+    lines = [f"Demo accounts (password for all: {PASSWORD}):"]
     for email, name, roles, locale in ACCOUNTS:
         if services.find_by_email(email) is None:
             services.create_user(email, roles, full_name=name, password=PASSWORD, locale=locale)

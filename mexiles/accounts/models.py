@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..access import Role
 from ..crypto import EncryptedString
-from ..extensions import db, one_of
+from ..extensions import Model, one_of
 from ..timeutil import utcnow
 
 
@@ -17,7 +17,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),
                       CheckConstraint("locale IN ('en', 'es')", name="locale_known"))
@@ -75,7 +75,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {sorted(self.roles)}>"
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("user_id", "role"),
                       CheckConstraint(one_of("role", Role.ALL),
@@ -88,7 +88,7 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="role_grants")
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code that stands in for the authenticator; only its SHA-256 is kept (the codes
     are random and long, so a slow hash would add nothing)."""
 

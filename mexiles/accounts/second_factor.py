@@ -12,13 +12,14 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import NoReturn, cast
 
 import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import Role
@@ -60,6 +61,8 @@ def begin_enrolment(user: User) -> str:
 
 def provisioning_qr(user: User) -> str:
     """The enrolment QR code as a data: URL (the page's policy allows data: images only)."""
+    if not user.mfa_secret:
+        raise ValueError("no secret to show: enrolment_secret() makes it")
     uri = pyotp.TOTP(user.mfa_secret).provisioning_uri(name=user.email, issuer_name=current_app.config["MFA_ISSUER"])
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
@@ -114,7 +117,7 @@ def check(user: User, code: str) -> str:
     _refuse(user, "code")
 
 
-def _refuse(user: User, reason: str):
+def _refuse(user: User, reason: str) -> NoReturn:
     audit.record("mfa.failed", SUBJECT, user.id, actor=user, reason=reason)
     services.count_failure(user)
     raise services.AccountError(_l("That code is not right. Try the current code from your app, or a recovery code."))
@@ -130,29 +133,29 @@ def _take_totp(user: User, code: str) -> bool:
     for step in (now - 1, now, now + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             # In SQL, so that two requests cannot both spend the same code.
-            taken = db.session.execute(update(User).where(User.id == user.id, User.mfa_last_step < step)
-                                       .values(mfa_last_step=step)).rowcount == 1
+            taken = cast(CursorResult, db.session.execute(update(User).where(User.id == user.id, User.mfa_last_step < step)
+                                       .values(mfa_last_step=step))).rowcount == 1
             if taken:
                 set_committed_value(user, "mfa_last_step", step)  # the object knows what SQL did
             return taken
     return False
 
 
-def _take_recovery_code(user: User, code: str) -> bool:
+def _take_recovery_code(user: User, code: str | None) -> bool:
     normalised = re.sub(r"[^a-z2-7]", "", (code or "").lower())
     if len(normalised) != 16:
         return False
     spelled = "-".join(normalised[i:i + 4] for i in range(0, 16, 4))
-    taken = db.session.execute(update(RecoveryCode)
+    taken = cast(CursorResult, db.session.execute(update(RecoveryCode)
                                .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(spelled),
                                       RecoveryCode.used_at.is_(None))
-                               .values(used_at=utcnow())).rowcount
+                               .values(used_at=utcnow()))).rowcount
     return taken == 1
 
 
 def recovery_codes_left(user: User) -> int:
     return db.session.scalar(select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id,
-                                                                      RecoveryCode.used_at.is_(None)))
+                                                                      RecoveryCode.used_at.is_(None))) or 0
 
 
 # --- Reset --------------------------------------------------------------------------------

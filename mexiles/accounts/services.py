@@ -62,7 +62,8 @@ def authenticate(email: str, password: str) -> User:
     refused = AccountError(_l("That email and password do not match an active account."))
     now = utcnow()
     usable = user is not None and user.active and user.password_hash
-    if not usable or (user.locked_until and user.locked_until > now):
+    # (user and its hash named again only so that mypy sees what usable says)
+    if user is None or not user.password_hash or not usable or (user.locked_until and user.locked_until > now):
         _spend_hashing_time(password)
         _record_failed_login(user, "locked" if usable else "unusable")
         _count_failure(email, now)  # the same statement as below; no account is counted

@@ -6,11 +6,11 @@ from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which record, when and from where. Append-only: the database refuses
     UPDATE and DELETE on this table (triggers created by the migration), and so does the ORM."""
 

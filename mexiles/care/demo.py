@@ -1,5 +1,6 @@
 """Demo providers and referrals at every stage, built through the services (invented names only)."""
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -42,7 +43,7 @@ def seed() -> list[str]:
     today = services.today()
     made = []
     for record in PROVIDERS:
-        data = dict(record)
+        data: dict[str, Any] = dict(record)
         data["capacity_confirmed_on"] = today - dt.timedelta(days=data.pop("confirmed_days_ago"))
         made.append(directory.save(None, dict(data, active=True), by=admin))
     clinic, ines, raices, amanecer = made
@@ -68,7 +69,7 @@ def _as(user, referral_id):
 def _backdate(referral_id: int, days: int) -> None:
     """Make a referral look as if it had been made ``days`` ago (appointments keep their dates)."""
     shift = dt.timedelta(days=days)
-    referral = db.session.get(Referral, referral_id)
+    referral = db.session.get_one(Referral, referral_id)
     referral.created_at -= shift
     referral.status_changed_at -= shift
     if referral.sent_at:
@@ -127,7 +128,7 @@ def _referrals(by_alias, carmen, diego, counselor, clinic, ines, raices, amanece
     services.move(_as(carmen, rosa_kids), "sent", by=carmen)
     services.move(_as(carmen, rosa_kids), "accepted", by=carmen)
     _backdate(rosa_kids, 12)
-    db.session.get(Referral, rosa_kids).follow_up_on = ago(4)
+    db.session.get_one(Referral, rosa_kids).follow_up_on = ago(4)
     db.session.commit()
 
     # Closed without care: the provider could not take her and she withdrew.

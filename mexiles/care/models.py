@@ -9,13 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import db, one_of
+from ..extensions import Model, one_of
 from ..timeutil import utcnow
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FACETS,
                          FAILURE_REASONS, PROVIDER_KINDS, STATUSES, URGENCIES)
 
 
-class Provider(db.Model):
+class Provider(Model):
     """A counselor or a program the organisation refers people to."""
 
     __tablename__ = "care_providers"
@@ -69,7 +69,7 @@ def _facet_check() -> str:
     return " OR ".join(f"(facet = '{facet}' AND {one_of('code', codes)})" for facet, codes in FACETS.items())
 
 
-class ProviderFacet(db.Model):
+class ProviderFacet(Model):
     """One language, modality or specialty a provider offers (a row each, so the directory can filter)."""
 
     __tablename__ = "care_provider_facets"
@@ -83,7 +83,7 @@ class ProviderFacet(db.Model):
     provider: Mapped[Provider] = relationship(back_populates="facets")
 
 
-class CounselorMembership(db.Model):
+class CounselorMembership(Model):
     """A counselor's account belongs to one provider; it sees that provider's referrals only."""
 
     __tablename__ = "care_counselors"
@@ -96,7 +96,7 @@ class CounselorMembership(db.Model):
     provider: Mapped[Provider] = relationship()
 
 
-class Referral(db.Model):
+class Referral(Model):
     """A person referred to a provider, followed until they got care or we know why not."""
 
     __tablename__ = "care_referrals"
@@ -162,7 +162,7 @@ class Referral(db.Model):
         return sum(1 for a in self.appointments if a.held)
 
 
-class ReferralEvent(db.Model):
+class ReferralEvent(Model):
     """Who took which step of a referral, and when."""
 
     __tablename__ = "care_referral_events"
@@ -180,7 +180,7 @@ class ReferralEvent(db.Model):
     actor: Mapped[User] = relationship()
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     """An intake or a session. Its cost is fixed when it is recorded as held."""
 
     __tablename__ = "care_appointments"

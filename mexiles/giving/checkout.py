@@ -113,8 +113,8 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
                                  donor_name=data.get("name") or None, donor_address=data.get("address") or None,
                                  **_gift_terms(data)),
                             Gift, attempt)
-    gift = db.session.scalar(select(Gift).where(Gift.id == gift.id).with_for_update(of=Gift)
-                             .execution_options(populate_existing=True))
+    gift = db.session.scalars(select(Gift).where(Gift.id == gift.id).with_for_update(of=Gift)
+                              .execution_options(populate_existing=True)).one()
     try:
         return _charge_once(gift, attempt, payment_method)
     finally:

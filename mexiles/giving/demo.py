@@ -45,10 +45,10 @@ def seed() -> list[str]:
                         goal_cents=253_000_00, starts_on=today - dt.timedelta(days=60),
                         ends_on=today + dt.timedelta(days=21), fund=funds[1])
     db.session.add(campaign)
-    donors = [Donor(email_key=f"{f.lower()}.{l.lower()}@example.org".replace("í", "i").replace("é", "e")
+    donors = [Donor(email_key=f"{first.lower()}.{last.lower()}@example.org".replace("í", "i").replace("é", "e")
                     .replace("á", "a").replace("ó", "o").replace("ú", "u"),
-                    name=f"{f} {l}", locale=rng.choice(("en", "es")), listed=rng.random() < 0.3)
-              for f, l in zip(FIRST * 2, LAST * 5)][:40]
+                    name=f"{first} {last}", locale=rng.choice(("en", "es")), listed=rng.random() < 0.3)
+              for first, last in zip(FIRST * 2, LAST * 5, strict=False)][:40]
     dana = accounts.find_by_email("donor@example.org")
     donors.append(Donor(email_key="donor@example.org", name="Dana Demo Donor", locale="en", listed=True,
                         user_id=dana.id if dana else None))

@@ -51,6 +51,8 @@ def find_or_create(email: str, name: str | None = None, address: str | None = No
                 db.session.flush()
         except IntegrityError:
             donor = find(email)
+            if donor is None:  # not the other gift's donor that stood in the way
+                raise
         else:
             audit.record("donor.create", "donor", donor.id)
             return donor
@@ -97,6 +99,8 @@ def ensure_account(donor: Donor):
                                             locale=donor.locale)
         except (IntegrityError, accounts.AccountError):
             user = accounts.find_by_email(donor.email_key)
+            if user is None:  # not the other gift's account that stood in the way
+                raise
     if db.session.scalar(select(Donor.id).where(Donor.user_id == user.id)) is None:
         donor.user_id = user.id
     return user
@@ -211,7 +215,10 @@ def pending_email_change(token: str) -> tuple[Donor, str]:
 def confirm_email_change(token: str) -> Donor:
     """Follow the link mailed to the new address: the donor and their account take it together."""
     donor, new = pending_email_change(token)
-    email_change.apply_change(accounts.get_user(donor.user_id), new, also_taken=_taken_by_another_donor(donor))
+    user = accounts.get_user(donor.user_id) if donor.user_id else None
+    if user is None:  # the account was removed since the link was sent
+        raise accounts.AccountError(_l("This link is not valid. Ask for a new one."))
+    email_change.apply_change(user, new, also_taken=_taken_by_another_donor(donor))
     donor.email_key = new
     audit.record("donor.update", "donor", donor.id, fields=["email"])
     try:

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field as dc_field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -33,7 +33,7 @@ class Outcome:
     receipts: list[int] = dc_field(default_factory=list)
     failures: list[int] = dc_field(default_factory=list)
     waits_for: str | None = None
-    touched: list[str] = dc_field(default_factory=list)  # Stripe ids now known, for deferred events
+    touched: list[str | None] = dc_field(default_factory=list)  # Stripe ids now known (or None), for deferred events
     unplaced: str | None = None  # why the ledger cannot place the object (nothing to wait for)
     superseded: bool = False  # older than what is known: rightly changes nothing
 
@@ -245,7 +245,10 @@ def _invoice_gift(invoice, recurring: RecurringGift, status: str, amount: int) -
             db.session.add(gift)
             db.session.flush()
     except IntegrityError:
-        return gift_for(invoice=invoice_id), False
+        existing = gift_for(invoice=invoice_id)
+        if existing is None:  # not the other request's gift that stood in the way
+            raise
+        return existing, False
     return gift, True
 
 
@@ -318,7 +321,7 @@ def _apply_refund_total(gift: Gift, at_least: int = 0) -> None:
     """The gift's refunded amount: its refunds that went through (a failed or canceled one gives
     nothing back), or what the charge says when it came without its list of refunds."""
     recorded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0))
-                                 .where(Refund.gift_id == gift.id, Refund.status.notin_(REFUND_VOID)))
+                                 .where(Refund.gift_id == gift.id, Refund.status.notin_(REFUND_VOID))) or 0
     gift.refunded_cents = max(recorded, at_least)
     gift.settle()
 
@@ -406,7 +409,8 @@ def dispute_seen(dispute, reinstated: bool = False) -> Outcome:
     db.session.flush()
     gift.disputed = True
     lost, fees = db.session.execute(
-        select(func.coalesce(func.sum(case((Dispute.status == "lost", Dispute.amount_cents), else_=0)), 0),
+        select(func.coalesce(func.sum(type_coerce(case((Dispute.status == "lost", Dispute.amount_cents), else_=0),
+                                                  Integer)), 0),
                func.coalesce(func.sum(Dispute.fee_cents), 0)).where(Dispute.gift_id == gift.id)).one()
     gift.dispute_lost_cents, gift.dispute_fee_cents = int(lost), max(0, int(fees))
     gift.settle()

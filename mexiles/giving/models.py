@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedJSON, EncryptedString
-from ..extensions import db, one_of
+from ..extensions import Model, one_of
 from ..timeutil import utcnow
 
 SOURCES = ("online", "check", "cash", "in_kind")
@@ -23,7 +23,7 @@ TRIBUTE_KINDS = ("honor", "memory")
 RECURRING_STATUSES = ("incomplete", "active", "past_due", "paused", "canceled")
 
 
-class Fund(db.Model):
+class Fund(Model):
     """Where a gift is designated: counseling, housing, asylum cases, where needed most."""
 
     __tablename__ = "giving_funds"
@@ -39,7 +39,7 @@ class Fund(db.Model):
         return self.name_es if str(locale) == "es" else self.name_en
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     __tablename__ = "giving_campaigns"
     __table_args__ = (CheckConstraint("goal_cents > 0", name="goal_positive"),
                       CheckConstraint("ends_on >= starts_on", name="ends_after_start"))
@@ -66,7 +66,7 @@ class Campaign(db.Model):
         return self.story_es if str(locale) == "es" else self.story_en
 
 
-class Donor(db.Model):
+class Donor(Model):
     __tablename__ = "giving_donors"
     __table_args__ = (CheckConstraint("email_key = lower(email_key)", name="email_lowercase"),
                       CheckConstraint("locale IN ('en', 'es')", name="locale_known"))
@@ -87,7 +87,7 @@ class Donor(db.Model):
         return self.name or self.email_key
 
 
-class RecurringGift(db.Model):
+class RecurringGift(Model):
     """A monthly gift: a Stripe subscription; each paid invoice becomes a Gift."""
 
     __tablename__ = "giving_recurring_gifts"
@@ -124,7 +124,7 @@ class RecurringGift(db.Model):
     fund: Mapped[Fund] = relationship(lazy="joined")
 
 
-class Gift(db.Model):
+class Gift(Model):
     __tablename__ = "giving_gifts"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
@@ -223,7 +223,7 @@ REFUND_STATUSES = ("pending", "succeeded", "failed", "canceled", "requires_actio
 REFUND_VOID = ("failed", "canceled")  # a refund that did not go through gives nothing back
 
 
-class Refund(db.Model):
+class Refund(Model):
     __tablename__ = "giving_refunds"
     __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
                       CheckConstraint(one_of("status", REFUND_STATUSES), name="status_known"))
@@ -238,7 +238,7 @@ class Refund(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Dispute(db.Model):
+class Dispute(Model):
     __tablename__ = "giving_disputes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -251,7 +251,7 @@ class Dispute(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class StripeEvent(db.Model):
+class StripeEvent(Model):
     """Each Stripe event once. The unique event id is what makes redelivery harmless."""
 
     __tablename__ = "giving_stripe_events"
@@ -271,7 +271,7 @@ class StripeEvent(db.Model):
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class RefusedAttempt(db.Model):
+class RefusedAttempt(Model):
     """A refused donation attempt (rate limit, honeypot, minimum, decline), for staff to watch."""
 
     __tablename__ = "giving_refused_attempts"

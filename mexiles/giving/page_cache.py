@@ -10,6 +10,7 @@ method or path, and any response that sets a cookie or is not a 200 goes through
 from __future__ import annotations
 
 import time
+from typing import Any
 from collections import OrderedDict
 
 from flask import current_app
@@ -75,7 +76,7 @@ class AnonymousPageCache:
         if entry is not None and entry[0] > time.monotonic():
             start_response(entry[1], list(entry[2]))
             return [entry[3]]
-        captured = {}
+        captured: dict[str, Any] = {}
 
         def capture(status, headers, exc_info=None):
             captured.update(status=status, headers=headers)

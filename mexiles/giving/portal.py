@@ -72,8 +72,7 @@ def send_signin_link(email: str, request_id: str) -> None:
     """Mail a sign-in link to the donor with this address, if there is one (a donor-only account);
     once per request, however often the job runs."""
     donor = donors.find(email)
-    link = signin_link(donor) if donor is not None else None
-    if link is not None and mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt",
+    if donor is not None and (link := signin_link(donor)) is not None and mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt",
                                       locale=donor.locale, link=link, hours=current_app.config["DONOR_LINK_HOURS"],
                                       key=f"donor-signin:{request_id}"):
         audit.record("donor.signin_link", "donor", donor.id)

@@ -213,6 +213,8 @@ def resend_missing() -> list[int]:
         if job is None:
             queue_receipt(gift)
             job = jobs.by_key(receipt_key(gift))
+            if job is None:  # queue_receipt adds it, as the gift has no receipt sent
+                raise ValueError(f"the receipt of gift {gift.id} was not queued")
         elif job.status != "pending" or job.run_after > now:
             job.payload = _receipt_payload(gift)  # written anew: a delivered job keeps no content
             jobs.make_due(job)
@@ -246,7 +248,7 @@ def queue_statement(donor: Donor, since: dt.date, until: dt.date):
 
 @jobs.handler(STATEMENT)
 def _deliver_statement(payload: dict) -> None:
-    donor = db.session.get(Donor, payload["donor_id"])
+    donor = db.session.get_one(Donor, payload["donor_id"])
     since, until = dt.date.fromisoformat(payload["since"]), dt.date.fromisoformat(payload["until"])
     with force_locale(donor.locale):
         pdf = statement_pdf(donor, since, until, statement_gifts(donor, since, until))

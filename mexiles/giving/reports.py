@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
@@ -66,7 +68,7 @@ def _sum_by(rows, index: int) -> dict:
 def _with(model, totals: dict, order) -> list:
     if not totals:
         return []
-    found = db.session.scalars(select(model).where(model.id.in_([k for k in totals if k is not None]))
+    found: Sequence[Any] = db.session.scalars(select(model).where(model.id.in_([k for k in totals if k is not None]))
                                .order_by(*order)).all()
     return [(item, *totals[item.id]) for item in found]
 
@@ -101,14 +103,14 @@ def donor_retention(year: int) -> dict:
 
 def average_and_median(year: int, count: int | None = None, total: int | None = None) -> tuple[int, int, int]:
     """(gift count, average, median) in cents; pass count and total when already summed."""
-    if count is None:
+    if count is None or total is None:
         count, total = db.session.execute(select(func.count(Gift.id), func.coalesce(func.sum(Gift.amount_cents), 0))
                                           .where(*_in_year(year))).one()
     if not count:
         return 0, 0, 0
     if db.engine.dialect.name == "postgresql":
-        median = db.session.scalar(select(func.percentile_cont(0.5).within_group(Gift.amount_cents))
-                                   .where(*_in_year(year)))
+        median: float = db.session.execute(select(func.percentile_cont(0.5).within_group(Gift.amount_cents))
+                                    .where(*_in_year(year))).scalar_one()
     else:
         middle = select(Gift.amount_cents).where(*_in_year(year)).order_by(Gift.amount_cents)
         values = list(db.session.scalars(middle.offset((count - 1) // 2).limit(2 - count % 2)))

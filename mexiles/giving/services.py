@@ -5,10 +5,11 @@ Other domains use ``event_gift_totals`` (tours) and ``raised_by_month`` (counsel
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeGuard
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from .. import timeutil
 from ..audit import services as audit
@@ -30,12 +31,13 @@ def event_gift_totals(event_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     rows = db.session.execute(
         select(Gift.tour_event_id, func.count(Gift.id), func.sum(Gift.amount_cents), func.sum(Gift.net_cents))
         .where(COUNTED, Gift.tour_event_id.in_(list(event_ids))).group_by(Gift.tour_event_id))
-    return {event_id: (count, int(gross or 0), int(net or 0)) for event_id, count, gross, net in rows}
+    return {event_id: (count, int(gross or 0), int(net or 0)) for event_id, count, gross, net in rows
+            if event_id is not None}  # never None: the IN leaves gifts without an event out
 
 
 def raised_by_month(fund_code: str, since: dt.date, until: dt.date) -> dict[str, int]:
     """{"YYYY-MM": net cents} raised for one fund between two local dates (inclusive)."""
-    month = localtime.month_of(Gift.received_at, since, until)
+    month: ColumnElement[str] = localtime.month_of(Gift.received_at, since, until)
     start, end = localtime.bounds(since, until)
     rows = db.session.execute(
         select(month, func.sum(Gift.net_cents)).join(Fund, Fund.id == Gift.fund_id)
@@ -120,7 +122,7 @@ def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progr
                     started=today >= campaign.starts_on)
 
 
-def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> bool:
+def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> TypeGuard[Campaign]:
     today = today or timeutil.today()  # open until midnight of its last day, in El Paso
     return campaign is not None and campaign.starts_on <= today <= campaign.ends_on
 
@@ -209,7 +211,8 @@ def impact() -> dict:
     from .models import Donor
 
     sums = select(Gift.fund_id, func.sum(Gift.net_cents).label("net")).where(COUNTED).group_by(Gift.fund_id).subquery()
-    by_fund = db.session.execute(select(Fund, sums.c.net).join(sums, sums.c.fund_id == Fund.id)
+    net: ColumnElement[int | None] = sums.c.net
+    by_fund = db.session.execute(select(Fund, net).join(sums, sums.c.fund_id == Fund.id)
                                  .order_by(Fund.position, Fund.id)).all()
     raised = sum(int(net or 0) for _fund, net in by_fund)
     # Donors with a counted gift: one index probe per donor beats grouping every gift.

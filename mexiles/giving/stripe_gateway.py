@@ -6,6 +6,8 @@ The app speaks one Stripe API version, ``API_VERSION``: the one the pinned ``str
 """
 from __future__ import annotations
 
+from typing import Any
+
 import stripe
 from flask import current_app
 
@@ -27,7 +29,7 @@ def configured() -> bool:
 
 def client() -> stripe.StripeClient:
     config = current_app.config
-    options = {}
+    options: dict[str, Any] = {}
     if config["STRIPE_API_BASE"]:
         options["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
     # A hung Stripe must fail well inside a web worker's timeout, so that the donor gets our own

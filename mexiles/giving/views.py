@@ -1,5 +1,6 @@
 """Public giving pages: donate, pay, the Stripe webhook, campaign pages and the impact page."""
 import time
+from typing import Any
 
 from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request,
                    session, url_for)
@@ -120,7 +121,8 @@ def donate():
     """The public donate page; ``?campaign=<slug>`` and ``?event=<tour event id>`` credit the gift."""
     seconds = current_app.config["GIVING_PAGE_CACHE_SECONDS"]
     slug, event_id = _normalised(seconds)
-    canonical = url_for("giving.donate", **{k: v for k, v in (("campaign", slug), ("event", event_id)) if v})
+    credited: dict[str, Any] = {k: v for k, v in (("campaign", slug), ("event", event_id)) if v}
+    canonical = url_for("giving.donate", **credited)
     if request.full_path.rstrip("?") != canonical:
         return redirect(canonical)
     cacheable = seconds and not current_user.is_authenticated and not session.get("_flashes")
@@ -200,8 +202,10 @@ def fee():
 
 def _gift_data(form: DonateForm) -> dict:
     cents = form.chosen_cents()
-    covered = fees.fee_added(cents) if form.cover_fee.data else 0
     fund = services.fund_by_code(form.fund.data)
+    if cents is None or fund is None:  # the form's validation refuses both
+        raise ValueError("a gift's data comes from a validated form")
+    covered = fees.fee_added(cents) if form.cover_fee.data else 0
     campaign = services.campaign_by_slug(form.campaign.data)
     tribute = form.tribute_kind.data or None
     return {"amount_cents": cents + covered, "covered_fee_cents": covered, "fund_id": fund.id,

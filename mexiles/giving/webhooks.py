@@ -168,6 +168,8 @@ def replay_waiting(stripe_ids) -> ledger.Outcome:
         ids = []
         for row in waiting:
             event = row.payload
+            if event is None:  # a deferred event keeps its payload until it is handled
+                raise ValueError(f"deferred Stripe event {row.id} has no payload")
             outcome = _handle(HANDLERS[event["type"]], event)
             if outcome.waits_for:
                 continue
@@ -191,7 +193,7 @@ def queue_mail(outcome: ledger.Outcome) -> None:
     from .portal import card_update_link
 
     for gift_id in dict.fromkeys(outcome.receipts):
-        receipts.queue_receipt(db.session.get(Gift, gift_id))
+        receipts.queue_receipt(db.session.get_one(Gift, gift_id))
     for gift_id in dict.fromkeys(outcome.failures):
-        gift = db.session.get(Gift, gift_id)
+        gift = db.session.get_one(Gift, gift_id)
         receipts.queue_card_failed(gift, card_update_link(gift.donor))

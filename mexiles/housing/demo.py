@@ -1,5 +1,6 @@
 """A month of housing that looks real: invented sites and people only, dated around today."""
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -102,13 +103,16 @@ def seed() -> list[str]:
     admin = accounts.find_by_email("admin@example.org")
     today = services.today()
 
-    def on(offset: int | None) -> dt.date | None:
-        return None if offset is None else today + dt.timedelta(days=offset)
+    def on(offset: int) -> dt.date:
+        return today + dt.timedelta(days=offset)
+
+    def on_or_open(offset: int | None) -> dt.date | None:
+        return None if offset is None else on(offset)
 
     sites = []
     for record in SITES:
-        data = dict(record)
-        data["available_from"], data["available_until"] = on(data.pop("since")), on(data.pop("until"))
+        data: dict[str, Any] = dict(record)
+        data["available_from"], data["available_until"] = on_or_open(data.pop("since")), on_or_open(data.pop("until"))
         data.setdefault("vetting_status", "verified")
         if data["vetting_status"] == "verified":
             data["home_visit_on"] = data["background_check_on"] = on(-130)
@@ -128,12 +132,12 @@ def seed() -> list[str]:
 
     for index, (code, site, first, last, destination) in enumerate(STAYS):
         req, by = request_for(code, index, ("emergency", "high", "normal")[index % 3], on(first - 1 - index % 4))
-        placement = services.placements.place(req, sites[site].id, on(first), on(last), by=by)
+        placement = services.placements.place(req, sites[site].id, on(first), on_or_open(last), by=by)
         if first <= 0:
             placement = services.placements.move_in(placement, on(first), by=by)
         if code == "J3":  # moved on to the shelter two days later
             services.placements.move(placement, sites[2].id, on(first + 2), None, by=by)
-        elif destination:
+        elif destination and last is not None:  # every stay that ended has its last day
             services.placements.move_out(placement, on(last), destination, by=by)
     for index, (code, urgency, waited) in enumerate(WAITING):
         request_for(code, index, urgency, on(-waited))

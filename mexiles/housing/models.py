@@ -7,12 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import db, one_of
+from ..extensions import Model, one_of
 from ..timeutil import utcnow
 from .vocabulary import EXIT_DESTINATIONS, PLACEMENT_STATUSES, REQUEST_STATUSES, SITE_KINDS, URGENCIES, VETTING
 
 
-class Site(db.Model):
+class Site(Model):
     """A place with beds: a host home, a shelter, an apartment. Where it is and who hosts are encrypted."""
 
     __tablename__ = "housing_sites"
@@ -52,7 +52,7 @@ class Site(db.Model):
         return self.vetting_status == "verified" and not self.paused
 
 
-class HousingRequest(db.Model):
+class HousingRequest(Model):
     """A person and their household waiting for a bed."""
 
     __tablename__ = "housing_requests"
@@ -80,7 +80,7 @@ class HousingRequest(db.Model):
     closed_at: Mapped[dt.datetime | None]
 
 
-class Placement(db.Model):
+class Placement(Model):
     """A household at a site for the nights [start_on, end_on); an open end means until further notice.
 
     On PostgreSQL the migration adds an exclusion constraint: one person, never two placements on
@@ -131,6 +131,8 @@ class Placement(db.Model):
     def nights(self, today: dt.date) -> int:
         """Nights actually spent: the whole stay once moved out, so far while still there."""
         if self.status == "moved_out":
+            if self.end_on is None:
+                raise ValueError(f"placement {self.id} moved out but has no end")
             return (self.end_on - self.start_on).days
         if self.status == "moved_in":
             last = min(today, self.end_on) if self.end_on else today

@@ -1,5 +1,6 @@
 """Housing pages: parse the request, call a service, render. Coordinators and admins only."""
 import datetime as dt
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -227,7 +228,9 @@ def request_place(request_id):
     form.site.choices = _site_choices()
     if form.validate_on_submit():
         try:
-            placement = services.placements.place(req, form.site.data, form.start.data, form.end.data, by=current_user)
+            # No site chosen (None) is refused by the service as 0 is: no site has that id.
+            placement = services.placements.place(req, form.site.data or 0, form.start.data, form.end.data,
+                                                  by=current_user)
         except HousingRefused as refusal:
             _refused(form, refusal)
             return _request_page(req, person, form, status=409)
@@ -281,7 +284,7 @@ def _placement_for_user(placement_id):
 
 def _placement_page(placement, person, status=200, **bound):
     tonight = services.today()
-    forms = {
+    forms: dict[str, Any] = {
         "move_in": MoveInForm(on=tonight),
         "extend": ExtendForm(end=placement.end_on),
         "move_out": MoveOutForm(on=tonight),

@@ -8,13 +8,13 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..crypto import EncryptedJSON, EncryptedString
-from ..extensions import db
+from ..extensions import Model
 from ..timeutil import utcnow
 
 STATUSES = ("pending", "done", "dead")
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'done', 'dead')", name="status_known"),

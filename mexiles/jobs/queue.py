@@ -51,6 +51,6 @@ def deliver_task(job_id: int) -> str | None:
     """What the RQ worker runs, inside the app context ``flask worker`` pushed."""
     from .services import deliver
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     with app.app_context():  # a fresh session for each job
         return deliver(job_id)

@@ -117,7 +117,7 @@ def dispatch_mode() -> str:
 def dispatch(ids: list[int], delay: float | None = None) -> None:
     """Hand committed jobs to whatever delivers them here; losing this hand-over loses nothing."""
     mode = dispatch_mode()
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     if mode == "sweep":  # left to the worker's sweep or cron's `flask jobs run`
         return
     if mode == "rq":  # from a thread: the request does not wait on Redis either
@@ -238,8 +238,8 @@ def _deliver_committing(job: Job) -> str:
     except Exception as error:
         log.warning("job %s (%s) failed: %s", job_id, job.kind, error)
         db.session.rollback()
-        return _failed(db.session.get(Job, job_id), error)
-    return _done(db.session.get(Job, job_id))
+        return _failed(db.session.get_one(Job, job_id), error)
+    return _done(db.session.get_one(Job, job_id))
 
 
 def _done(job: Job) -> str:
@@ -275,7 +275,7 @@ def due_ids() -> list[int]:
 def run_due(rounds: int = 10) -> Counter:
     """Deliver every due pending job, oldest first, then those that the delivered ones caused (a
     Stripe event's receipt): ``flask jobs run``, for cron and after a crash."""
-    total = Counter()
+    total: Counter[str | None] = Counter()
     for _ in range(rounds):
         outcome = Counter(deliver(job_id) for job_id in due_ids())
         total += outcome

@@ -13,7 +13,7 @@ from ..jobs import services as jobs
 def readiness() -> tuple[dict, bool]:
     """What /readyz reports, and whether the app can serve at all (it cannot without its database).
     Redis down only degrades it: rate limits count per process, jobs run in the app."""
-    report = {"database": "ok", "redis": "not configured", "jobs": None}
+    report: dict[str, object] = {"database": "ok", "redis": "not configured", "jobs": None}
     try:
         db.session.execute(text("SELECT 1"))
         report["jobs"] = jobs.depth()

@@ -21,7 +21,7 @@ def home():
 @public
 def language():
     """The language switcher: remembered for the visit, and on the account of a signed-in user."""
-    chosen = request.form.get("locale")
+    chosen = request.form.get("locale", "")
     if chosen in current_app.config["LANGUAGES"]:
         session["locale"] = chosen
         if current_user.is_authenticated:

@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -37,12 +38,12 @@ def seed() -> list[str]:
     carmen = accounts.find_by_email("coordinator@example.org")
     diego = accounts.find_by_email("coordinator2@example.org")
     for index, record in enumerate(PEOPLE):
-        data = dict(record)
+        data: dict[str, Any] = dict(record)
         household = [{"name": n, "relationship": r, "birth_year": y} for n, r, y in data.pop("household")]
         person = services.create(data, household, by=carmen if index % 2 == 0 else diego)
         if index == 3:
             services.set_team(person, [diego, carmen], by=diego)
-        CASES.get(record["alias"], lambda *_: None)(person, carmen if index % 2 == 0 else diego)
+        CASES.get(str(record["alias"]), lambda *_: None)(person, carmen if index % 2 == 0 else diego)
     return [f"Demo people: {len(PEOPLE)}", "Demo case files: Don Tomás (detained, then paroled), Mari (I-589 due in "
             "20 days), Héctor V. (denied, appeal due)"]
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedDate, EncryptedString, EncryptedTime
-from ..extensions import db, one_of
+from ..extensions import Model, db, one_of
 from ..timeutil import utcnow
 
 case_team = Table(
@@ -17,7 +17,7 @@ case_team = Table(
 )
 
 
-class Person(db.Model):
+class Person(Model):
     """Someone the organisation serves. Everything that identifies them is encrypted at rest."""
 
     __tablename__ = "people"
@@ -50,7 +50,7 @@ class Person(db.Model):
         return self.consent_date is not None and scope in (self.consent_scopes or [])
 
 
-class HouseholdMember(db.Model):
+class HouseholdMember(Model):
     __tablename__ = "household_members"
     __table_args__ = (CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100",
                                       name="birth_year_sane"),)
@@ -64,7 +64,7 @@ class HouseholdMember(db.Model):
     person: Mapped[Person] = relationship(back_populates="household")
 
 
-class PersonSearchToken(db.Model):
+class PersonSearchToken(Model):
     """Blind index of a person's legal name and alias (see mexiles.crypto)."""
 
     __tablename__ = "person_search_tokens"
@@ -77,7 +77,7 @@ class PersonSearchToken(db.Model):
 
 # --- The case file -------------------------------------------------------------------------
 
-class CaseNote(db.Model):
+class CaseNote(Model):
     """A note in a person's case file. Append-only: the database refuses UPDATE and DELETE
     (triggers of migration 0010), and so does the ORM. A correction is a new note that supersedes
     the old one; both stay. Migrated notes (the record's old free-text field) have no author."""
@@ -95,7 +95,7 @@ class CaseNote(db.Model):
     author: Mapped[User | None] = relationship(lazy="joined")
 
 
-class CaseNotePin(db.Model):
+class CaseNotePin(Model):
     """Pinning and unpinning a note, as facts added one after the other (a note row never changes):
     the latest fact about a note says whether it is pinned. Append-only like the notes."""
 
@@ -131,7 +131,7 @@ CASE_DATE_KINDS = ("hearing", "check_in")
 TASK_SOURCES = ("hand", "i589", "appeal", "hearing", "check_in")
 
 
-class ImmigrationCase(db.Model):
+class ImmigrationCase(Model):
     """The asylum case beside the person record: one per person. Who represents them, where their
     case is heard and the number that identifies them are encrypted; milestone dates are not, so
     that deadlines can be found by date."""
@@ -164,7 +164,7 @@ class ImmigrationCase(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Detention(db.Model):
+class Detention(Model):
     """A stay in immigration detention; a person moved between facilities has one per facility.
     Facility and first day may be unknown for stays carried over from the record's old status."""
 
@@ -182,7 +182,7 @@ class Detention(db.Model):
     released_how: Mapped[str | None] = mapped_column(String(16))
 
 
-class CaseDate(db.Model):
+class CaseDate(Model):
     """A hearing or an ICE check-in; each one is also a deadline on the case (see CaseTask). Its day
     is encrypted, as the record's hearing date is: with the court, it tells where the person will be."""
 
@@ -196,7 +196,7 @@ class CaseDate(db.Model):
     time_of_day: Mapped[dt.time | None] = mapped_column(EncryptedTime)
 
 
-class CaseTask(db.Model):
+class CaseTask(Model):
     """A deadline or task on a case. Hand-made ones have a title; derived ones (``source`` other than
     "hand") are kept in step with the dates they come from by services.deadlines.recompute. The due
     day is encrypted (a hearing's day is one): lists filter and sort by it after decrypting, which
@@ -231,7 +231,7 @@ class CaseTask(db.Model):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
 
 
-class ReminderDigest(db.Model):
+class ReminderDigest(Model):
     """The daily email of due and overdue tasks sent to a user: one per user per day, so a cron
     that runs twice sends nothing the second time."""
 
@@ -242,7 +242,7 @@ class ReminderDigest(db.Model):
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class DeadlineFeed(db.Model):
+class DeadlineFeed(Model):
     """A user's private calendar of deadlines. The URL holds a random secret; only its hash is kept."""
 
     __tablename__ = "case_deadline_feeds"

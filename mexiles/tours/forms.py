@@ -58,6 +58,11 @@ def iana_zone(form, field):
 class TimeSpanMixin:
     """A date with start and end times in a zone; the end must follow the start."""
 
+    day: DateField  # the fields a form that mixes this in must have
+    starts: TimeField
+    ends: TimeField
+    time_zone: StringField
+
     def validate_ends(self, field):
         if field.data and self.starts.data and field.data <= self.starts.data:
             raise ValidationError(_l("The end must come after the start."))
@@ -165,7 +170,7 @@ class SpeakerPersonForm(FlaskForm):
 class OwnProfileForm(SpeakerForm):
     """What a speaker edits on their own profile: everything but the account and the legal name."""
 
-    user_id = None
+    user_id = None  # type: ignore[assignment]  # None is how WTForms drops an inherited field
     legal_name = None
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..crypto import EncryptedString
-from ..extensions import db, one_of
+from ..extensions import Model, one_of
 from ..timeutil import utcnow
 
 NAME_CHOICES = ("full", "first", "alias")
@@ -19,7 +19,7 @@ REQUEST_STATUSES = ("new", "scheduled", "closed")
 STATUSES = ("requested", "offered", "accepted", "declined", "confirmed", "done", "cancelled")
 
 
-class Speaker(db.Model):
+class Speaker(Model):
     """A speaker's profile. The legal name is encrypted and shown in public only if they choose so."""
 
     __tablename__ = "tour_speakers"
@@ -47,7 +47,7 @@ class Speaker(db.Model):
                                                              order_by="Unavailability.first_day")
 
 
-class SpeakerPerson(db.Model):
+class SpeakerPerson(Model):
     """A speaker who is also a person served: their talks join their case file."""
 
     __tablename__ = "tour_speaker_people"
@@ -56,7 +56,7 @@ class SpeakerPerson(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
 
 
-class Unavailability(db.Model):
+class Unavailability(Model):
     """Days (in the speaker's own reckoning) on which the speaker cannot give a talk."""
 
     __tablename__ = "tour_unavailability"
@@ -71,7 +71,7 @@ class Unavailability(db.Model):
     speaker: Mapped[Speaker] = relationship(back_populates="unavailable")
 
 
-class BookingRequest(db.Model):
+class BookingRequest(Model):
     """A host's request for a speaker, sent through the public form."""
 
     __tablename__ = "tour_booking_requests"
@@ -110,7 +110,7 @@ class BookingRequest(db.Model):
     events: Mapped[list[TourEvent]] = relationship(back_populates="request", order_by="TourEvent.id")
 
 
-class TourEvent(db.Model):
+class TourEvent(Model):
     """A talk by one speaker for one host. Times are naive UTC with the zone of the place."""
 
     __tablename__ = "tour_events"
@@ -165,7 +165,7 @@ class TourEvent(db.Model):
                                                              order_by="ConflictOverride.id")
 
 
-class EventStep(db.Model):
+class EventStep(Model):
     """One step in an event's life: who moved it, when, and why."""
 
     __tablename__ = "tour_event_steps"
@@ -182,7 +182,7 @@ class EventStep(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class ConflictOverride(db.Model):
+class ConflictOverride(Model):
     """A coordinator's decision to book despite warnings, with the reason given."""
 
     __tablename__ = "tour_conflict_overrides"

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from .. import mail
 from ..audit import services as audit
@@ -35,8 +36,8 @@ def send_reminders() -> int:
 def _once(event: TourEvent, column, remind, now: dt.datetime) -> bool:
     """Claim the reminder with a conditional UPDATE (only one run wins it) and queue its mail in the
     same transaction: the outbox delivers it, retrying until the mail server takes it."""
-    claim = db.session.execute(update(TourEvent).where(TourEvent.id == event.id, column.is_(None))
-                               .values({column: now}).execution_options(synchronize_session=False))
+    claim = cast(CursorResult, db.session.execute(update(TourEvent).where(TourEvent.id == event.id, column.is_(None))
+                               .values({column: now}).execution_options(synchronize_session=False)))
     if claim.rowcount != 1:
         db.session.rollback()
         return False  # already reminded, or another run is queuing it right now

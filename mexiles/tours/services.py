@@ -148,9 +148,9 @@ def _refuse_unless_overridable(conflicts: list[Conflict], override_reason: str |
         raise ConflictsFound(conflicts)
 
 
-def _record_override(event: TourEvent, conflicts: list[Conflict], reason: str, by) -> None:
-    keys = [c.key for c in conflicts]
-    event.overrides.append(ConflictOverride(conflicts=keys, reason=reason.strip(), actor_id=getattr(by, "id", None)))
+def _record_override(event: TourEvent, conflicts: list[Conflict], reason: str | None, by) -> None:
+    keys = [c.key for c in conflicts]  # reason is given: _refuse_unless_overridable saw to it
+    event.overrides.append(ConflictOverride(conflicts=keys, reason=(reason or "").strip(), actor_id=getattr(by, "id", None)))
     audit.record("tour_event.override", SUBJECT, event.id, actor=by, conflicts=keys)
 
 
@@ -176,7 +176,7 @@ def view_in_feed(events) -> None:
 def history_names(event: TourEvent) -> dict[int, str]:
     """Who took each step, by user id. A speaker's account name is often their legal name, so every
     speaker (the event's own, or an earlier one who declined) is named by their public name."""
-    actors = {s.actor_id: s.actor for s in event.steps if s.actor is not None}
+    actors = {s.actor.id: s.actor for s in event.steps if s.actor is not None}
     names = {user_id: user.display_name for user_id, user in actors.items()}
     names.update(speakers.public_names_by_user(actors))
     return names
@@ -260,7 +260,7 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
          request: BookingRequest | None = None) -> TourEvent:
     """Create an event (``event`` None) or change one, refusing conflicts unless overridden."""
     creating = event is None
-    if creating:
+    if event is None:
         changed = [k for k in EVENT_FIELDS if data.get(k) is not None]
     else:
         if event.status not in EDITABLE:
@@ -269,7 +269,7 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
         changed = [k for k in EVENT_FIELDS if k in data and getattr(event, k) != data[k]]
         if "speaker_id" in changed and event.status not in SPEAKER_CHANGEABLE:
             raise StepRefused(_l("The speaker can be changed only before the offer, or after they declined."))
-    speaker = speakers.get(data["speaker_id"]) if "speaker_id" in data else event.speaker
+    speaker = speakers.get(data["speaker_id"]) if "speaker_id" in data else getattr(event, "speaker", None)
     if speaker is None:
         raise StepRefused(_l("Choose a speaker from the list."))
     reschedule = creating or bool(TIMING_FIELDS & set(changed))
@@ -278,11 +278,11 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
         _hold(speaker)
         conflicts = _unresolved(event, find_conflicts(
             speaker, data["starts_at"], data["ends_at"], data["time_zone"], data["city"],
-            event_id=None if creating else event.id,
+            event_id=None if event is None else event.id,
             check_notice=creating or bool({"starts_at", "ends_at"} & set(changed))))
         _refuse_unless_overridable(conflicts, override_reason)
     moved = not creating and bool(MOVING_FIELDS & set(changed))
-    if creating:
+    if event is None:
         event = TourEvent(request=request, **{k: data[k] for k in changed})
         db.session.add(event)
         with _speaker_busy_refused():

@@ -29,7 +29,7 @@ def public_name(speaker: Speaker) -> str:
         return speaker.legal_name
     if speaker.name_choice == "first":
         return speaker.legal_name.split()[0]
-    return speaker.alias
+    return speaker.alias or ""  # never empty: a check constraint keeps the alias of one who chose it
 
 
 def bio(speaker: Speaker, locale: str) -> str | None:
@@ -87,7 +87,7 @@ class ProfileError(Refusal):
     """A refusal with a message for the user."""
 
 
-def create(user_id: int, data: dict, by) -> Speaker:
+def create(user_id: int | None, data: dict, by) -> Speaker:
     if user_id not in {u.id for u in users_without_profile()}:
         raise ProfileError(_l("Choose a speaker account that has no profile yet."))
     speaker = Speaker(user_id=user_id, **{k: data[k] for k in FIELDS if k in data})

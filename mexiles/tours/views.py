@@ -154,8 +154,8 @@ def _save_event(form, event, booking=None):
 @staff_only
 def new_event():
     booking = None
-    if id_arg("request") is not None:
-        booking = bookings.get(id_arg("request")) or abort(404)
+    if (request_id := id_arg("request")) is not None:
+        booking = bookings.get(request_id) or abort(404)
         bookings.view(booking)  # the form is filled in with the host's contact details
     if request.method == "GET" and booking:
         start, end = timing.local(booking.starts_at, booking.time_zone), timing.local(booking.ends_at, booking.time_zone)

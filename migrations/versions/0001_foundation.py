@@ -1,7 +1,7 @@
 """accounts, people and audit
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-23 15:03:23.266773
 
 """

@@ -11,7 +11,6 @@ import re
 from mexiles.accounts import services as accounts
 from mexiles.accounts.models import User
 from mexiles.extensions import db
-from tests.conftest import PASSWORD
 from tests.mailbox import body
 
 NEW_PASSWORD = "another long enough password"

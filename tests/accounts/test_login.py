@@ -46,7 +46,7 @@ def test_the_message_is_in_spanish_for_a_spanish_browser(client, make_user):
     user = make_user("coordinator")
     response = client.post("/account/login", data={"email": user.email, "password": "nope nope nope"},
                            headers={"Accept-Language": "es-MX,es;q=0.9"})
-    assert "no corresponden a una cuenta activa".encode() in response.data
+    assert b"no corresponden a una cuenta activa" in response.data
 
 
 def test_repeated_failures_lock_the_account_for_a_while(app, client, auth, make_user, time_machine):

@@ -9,7 +9,7 @@ import time
 def sign_payload(payload: str, secret: str, timestamp: int | None = None) -> str:
     """Return the Stripe-Signature header value for raw body `payload`."""
     t = int(time.time()) if timestamp is None else int(timestamp)
-    mac = hmac.new(secret.encode("utf-8"), f"{t}.{payload}".encode("utf-8"),
+    mac = hmac.new(secret.encode(), f"{t}.{payload}".encode(),
                    hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
 

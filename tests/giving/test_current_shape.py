@@ -56,7 +56,7 @@ def test_renewals_refunds_and_reconcile_in_the_current_shape(current_shape, stri
     stripe_api.invoices.pay(lost.id)
     result = runner.invoke(args=["giving", "reconcile", "--since", org_today(stripe_app).isoformat()])
     assert result.exit_code == 0, result.output
-    assert f"recorded monthly gift" in result.output and lost.id in result.output and refund.id in result.output
+    assert "recorded monthly gift" in result.output and lost.id in result.output and refund.id in result.output
     with stripe_app.app_context():
         assert db.session.scalar(select(Refund.gift_id).where(Refund.stripe_refund_id == refund.id)) == renewal_gift
         found = db.session.scalar(select(Gift).where(Gift.stripe_invoice_id == lost.id))

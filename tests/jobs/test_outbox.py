@@ -9,7 +9,6 @@ from sqlalchemy import select, text
 from mexiles.audit.models import AuditEntry
 from mexiles.extensions import db
 from mexiles.jobs.models import Job
-from tests.mailbox import body
 from tests.tours.public_data import BOOKING
 
 NOW = dt.datetime(2030, 10, 1, 15, tzinfo=dt.UTC)

@@ -151,7 +151,7 @@ def test_a_correction_supersedes_a_note_that_stays_visible_struck(app, client, a
     with app.app_context():
         assert [n.body for n in db.session.scalars(select(CaseNote).order_by(CaseNote.id))] == [
             "Hearing moved to 3 March", "Hearing moved to 13 March"]
-    assert ("%s" % pid, case_file.coordinator.id, {"note": old_id}) in _audit(app, "case_note.view")
+    assert (str(pid), case_file.coordinator.id, {"note": old_id}) in _audit(app, "case_note.view")
 
 
 def test_pin_and_unpin_add_facts_and_change_no_note(app, client, auth, case_file):
@@ -189,7 +189,7 @@ def test_the_immigration_case_is_audited_with_what_changed(app, client, auth, ca
     created, updated = _audit(app, "immigration.create")[0], _audit(app, "immigration.update")[0]
     assert created[2]["codes"] == {"stage": [None, "removal_proceedings"]}
     assert updated[2] == {"fields": ["stage", "attorney"], "codes": {"stage": ["removal_proceedings", "hearings"]}}
-    assert ("%s" % pid, case_file.coordinator.id, {}) in _audit(app, "immigration.view")
+    assert (str(pid), case_file.coordinator.id, {}) in _audit(app, "immigration.view")
 
 
 @pytest.mark.parametrize("a_number", ["1234567", "1234567890", "A12345678X"])

@@ -87,7 +87,7 @@ def save(provider: Provider | None, data: dict, by) -> Provider:
     """Create a provider (``provider`` None) or change one; returns it."""
     _check_capacity(data["capacity_available"], data["capacity_maximum"])
     creating = provider is None
-    if creating:
+    if provider is None:
         provider = Provider()
         db.session.add(provider)
     changed = [k for k in FIELDS if k in data and getattr(provider, k) != data[k]]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -74,6 +75,8 @@ def find(user, referral_id: int) -> ReferralAccess | None:
     if referral is None:
         return None
     person = people.get(referral.person_id)
+    if person is None:  # the foreign key keeps the person; without one there is nothing to handle
+        return None
     if people.may_see_full(user, person):
         return ReferralAccess(referral, person, team=True)
     if is_counselor_of(user, referral):
@@ -92,7 +95,7 @@ def view(access: ReferralAccess, by) -> None:
 @dataclass
 class ReferralRow:
     referral: Referral
-    person: object
+    person: Any  # the people domain's Person; its public API does not name the type
 
 
 def listing(user, status: str = "open", urgency: str = "", page: int = 1):
@@ -126,7 +129,7 @@ class CounselorCard:
     urgency: str
     contact_preference: str
     status: str
-    sent_at: dt.datetime
+    sent_at: dt.datetime | None  # set: only sent referrals reach a counselor
     coordinator_name: str
     coordinator_email: str
     appointments: list[Appointment]

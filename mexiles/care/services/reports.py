@@ -5,6 +5,7 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -41,7 +42,7 @@ def _attention_conditions() -> dict:
 @dataclass
 class AttentionRow:
     referral: Referral
-    person: object
+    person: Any  # the people domain's Person; its public API does not name the type
     reasons: list[str]
 
 
@@ -81,7 +82,7 @@ def attention_summary(user, limit: int = HOME_ITEMS) -> AttentionSummary:
     """For the coordinator's home: a fixed number of queries, however many referrals wait."""
     scope = people.full_view_ids(user)
     total = db.session.scalar(select(func.count(Referral.id)).where(
-        or_(*_attention_conditions().values()), Referral.person_id.in_(scope)))
+        or_(*_attention_conditions().values()), Referral.person_id.in_(scope))) or 0
     rows = _attention(scope, limit=limit) if total else []
     if rows:
         audit.record_each("referrals.attention", SUBJECT, [r.referral.id for r in rows], where="home")
@@ -130,7 +131,7 @@ def months_between(since: dt.date, until: dt.date) -> list[str]:
 def _paid_sessions(since: dt.date, until: dt.date) -> list[Appointment]:
     start, end = _utc_bounds(since, until)
     return list(db.session.scalars(select(Appointment).where(
-        Appointment.held, Appointment.paid_by_org, Appointment.starts_at >= start, Appointment.starts_at < end)))
+        Appointment.held.is_(True), Appointment.paid_by_org, Appointment.starts_at >= start, Appointment.starts_at < end)))
 
 
 def counseling_spending_by_month(since: dt.date, until: dt.date) -> dict[str, int]:
@@ -181,7 +182,7 @@ def _first_sessions(referral_ids) -> dict[int, dt.datetime]:
     if not referral_ids:
         return {}
     return dict(db.session.execute(select(Appointment.referral_id, func.min(Appointment.starts_at))
-                                   .where(Appointment.held, Appointment.referral_id.in_(referral_ids))
+                                   .where(Appointment.held.is_(True), Appointment.referral_id.in_(referral_ids))
                                    .group_by(Appointment.referral_id)).all())
 
 

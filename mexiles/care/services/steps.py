@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -49,7 +50,7 @@ class ReferralAccess:
     """A referral as one user may handle it: as its case team, or as the provider's counselor."""
 
     referral: Referral
-    person: object
+    person: Any  # the people domain's Person (None: the user may not handle it); not in its public API
     team: bool
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
@@ -83,7 +84,7 @@ def effective_needs(beds: int, needs) -> set[str]:
     return wanted
 
 
-def mismatches(site: Site, beds: int, needs) -> list[str]:
+def mismatches(site: Site | SimpleNamespace, beds: int, needs) -> list[str]:  # or a site as it would be
     """Why the site's restrictions turn this household away (empty when they do not)."""
     wanted = effective_needs(beds, needs)
     reasons = []
@@ -141,7 +142,8 @@ def find_beds(beds: int, start: dt.date, end: dt.date | None, needs=(), language
     beds left over, so that large rooms stay free for large families), and the others with why not."""
     sites = db.session.scalars(select(Site).where(Site.vetting_status != "rejected").order_by(Site.name)).all()
     held = bookings(start, end, site_ids=[s.id for s in sites])
-    fits, others = [], []
+    fits: list[Candidate] = []
+    others: list[Candidate] = []
     for site in sites:
         rows = held.get(site.id, [])
         free = site.capacity - peak(rows, start, end)
@@ -213,7 +215,7 @@ def calendar(first: dt.date, days: int) -> Calendar:
     rows = []
     for site in sites:
         taken = taken_per_night(held.get(site.id, []), first, days)
-        rows.append(CalendarRow(site, [Cell(n, t, site.capacity, offered_on(site, n)) for n, t in zip(nights, taken)]))
+        rows.append(CalendarRow(site, [Cell(n, t, site.capacity, offered_on(site, n)) for n, t in zip(nights, taken, strict=True)]))
     totals = [(sum(r.cells[i].taken for r in rows),
                sum(beds_offered(r.site, r.cells[i].night, r.cells[i].taken) for r in rows)) for i in range(days)]
     return Calendar(nights, rows, totals)

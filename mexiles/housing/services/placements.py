@@ -271,7 +271,7 @@ def _previous_site_id(placement: Placement) -> tuple[int, ...]:
     """The site of the stay a planned move comes from, to lock with the rest (sites never change)."""
     if placement.moved_from_id is None:
         return ()
-    return (db.session.scalar(select(Placement.site_id).where(Placement.id == placement.moved_from_id)),)
+    return (db.session.execute(select(Placement.site_id).where(Placement.id == placement.moved_from_id)).scalar_one(),)
 
 
 # --- The rules ------------------------------------------------------------------------------

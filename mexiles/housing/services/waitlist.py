@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case, select
@@ -89,7 +90,7 @@ def placements_of(req: HousingRequest) -> list[Placement]:
 @dataclass
 class WaitRow:
     request: HousingRequest
-    person: object
+    person: Any  # the people domain's Person; its public API does not name the type
     full: bool  # the user is on the case team (or an admin) and may act on the request
     waited_days: int
 

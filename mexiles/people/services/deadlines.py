@@ -85,10 +85,10 @@ def recompute(person: Person, case: ImmigrationCase | None) -> None:
     arrival = person.arrival_date
     _derive(person, tasks.get("i589"), "i589", one_year_after(arrival) if arrival else None,
             case.i589_filed_on if case else None)
-    denied = case is not None and case.decision == "denied" and case.decision_on
+    denied_on = case.decision_on if case is not None and case.decision == "denied" else None
     _derive(person, tasks.get("appeal"), "appeal",
-            case.decision_on + dt.timedelta(days=APPEAL_DAYS) if denied else None,
-            case.appeal_filed_on if denied else None)
+            denied_on + dt.timedelta(days=APPEAL_DAYS) if denied_on else None,
+            case.appeal_filed_on if case is not None and denied_on else None)
     dated = {t.case_date_id: t for t in db.session.scalars(select(CaseTask).where(
         CaseTask.person_id == person.id, CaseTask.case_date_id.is_not(None)))}
     for date in db.session.scalars(select(CaseDate).where(CaseDate.person_id == person.id)):

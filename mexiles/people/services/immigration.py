@@ -94,7 +94,7 @@ def save_detention(person: Person, data: dict, by, detention: Detention | None =
     if data.get("released_how") and not data.get("to_on"):
         raise CaseFileRefused(_l("Give the date of release."))
     created = detention is None
-    if created:
+    if detention is None:
         detention = Detention(person_id=person.id)
         db.session.add(detention)
     changed = [k for k in DETENTION_FIELDS if getattr(detention, k) != data.get(k)]

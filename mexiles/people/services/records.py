@@ -101,7 +101,7 @@ def search(user, text: str) -> list[PersonRow]:
         .group_by(PersonSearchToken.person_id, PersonSearchToken.field)
         .having(func.count(distinct(PersonSearchToken.token)) == needed)
     ).all()
-    candidates = {}
+    candidates: dict[int, set[str]] = {}
     for person_id, field in hits:
         candidates.setdefault(person_id, set()).add(field)
     people = db.session.scalars(select(Person).options(selectinload(Person.team))

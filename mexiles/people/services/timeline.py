@@ -99,7 +99,7 @@ def _deadlines(person_id: int, limit: int) -> list[TimelineEntry]:
     url = url_for("people.deadlines", person_id=person_id)
     entries = []
     for task in tasks:
-        name = task.title if task.source == "hand" else str(DEADLINES[task.source])
+        name = (task.title or "") if task.source == "hand" else str(DEADLINES[task.source])
         if task.done_on:
             entries.append(TimelineEntry(task.done_on, _("Deadline met"), name, url))
         else:
@@ -118,7 +118,7 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
             if day:
                 text = ""
                 if field == "decision_on":
-                    text = str(DECISIONS.get(case.decision, ""))
+                    text = str(DECISIONS.get(case.decision or "", ""))
                 elif field == "parole_decided_on" and case.parole_decision:
                     text = str(PAROLE_DECISIONS[case.parole_decision])
                 entries.append(TimelineEntry(day, _("Immigration case"), f"{label}{': ' + text if text else ''}", url))
@@ -128,7 +128,7 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
             entries.append(TimelineEntry(stay.from_on, _("Detention"),
                                          _("Detained at %(facility)s", facility=stay.facility or "?"), url))
         if stay.to_on:
-            how = RELEASES.get(stay.released_how) or _("Left detention")
+            how = RELEASES.get(stay.released_how or "") or _("Left detention")
             entries.append(TimelineEntry(stay.to_on, _("Detention"), str(how), url))
     dates = [d for d in db.session.scalars(select(CaseDate).where(CaseDate.person_id == person_id)) if d.day <= today()]
     for date in sorted(dates, key=lambda d: d.day, reverse=True)[:limit]:
