@@ -2,6 +2,7 @@
 (dollars, written in the current language): the one place for the conversion, the bounds, and
 the ``money`` template filter."""
 from decimal import Decimal
+from typing import overload
 
 from flask_babel import format_currency
 
@@ -9,6 +10,10 @@ from flask_babel import format_currency
 MAX_AMOUNT = Decimal("10000000")
 
 
+@overload
+def to_cents(dollars: Decimal | int | str) -> int: ...
+@overload
+def to_cents(dollars: None) -> None: ...
 def to_cents(dollars: Decimal | int | str | None) -> int | None:
     """Dollars (as typed, or a whole number) in cents, rounded to the cent; None stays None."""
     return None if dollars is None else int((Decimal(dollars) * 100).quantize(Decimal(1)))
