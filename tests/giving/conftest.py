@@ -11,7 +11,7 @@ import pytest
 import stripe
 
 from mexiles.extensions import db
-from mexiles.giving import localtime
+from mexiles.giving.services import localtime
 from mexiles.giving.models import Campaign, Fund
 
 from .localstripe import WebhookReceiver, flush_localstripe, register_webhook, start_localstripe, stop_localstripe
@@ -26,7 +26,7 @@ REQUIRES_3DS = "4000002500003155"
 @pytest.fixture(autouse=True)
 def _fresh_donate_page(app):
     """The donate page caches live as long as the app: start each test without them."""
-    from mexiles.giving import views
+    from mexiles.giving.views import public as views
     views._page_cache.clear()
     app.extensions["giving.page_cache"].clear()
 

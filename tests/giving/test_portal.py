@@ -108,7 +108,7 @@ def test_a_donor_updates_email_and_language(stripe_app, client, funds, card, mai
 
 def test_staff_get_no_sign_in_link_and_a_link_for_them_is_refused(app, client, funds, make_user, mailbox):
     from mexiles.accounts import services as accounts
-    from mexiles.giving import portal
+    from mexiles.giving.services import portal
     from mexiles.giving.models import Donor
 
     admin = make_user("admin", email="boss@example.org")

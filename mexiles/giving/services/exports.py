@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Response
 from sqlalchemy import select
 
-from ..audit import services as audit
-from ..extensions import db
-from ..http import csv_response
-from .models import Donor, Gift
+from ...audit import services as audit
+from ...extensions import db
+from ...http import csv_response
+from ..models import Donor, Gift
 
 GIFT_COLUMNS = ["id", "received_at", "donor_id", "email", "source", "status", "amount_cents", "fee_cents",
                 "refunded_cents", "dispute_lost_cents", "dispute_fee_cents", "net_cents", "currency", "fund",

@@ -12,15 +12,15 @@ from flask import abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import mail
-from ..access import Role
-from ..accounts import services as accounts
-from ..audit import services as audit
-from ..extensions import db
-from ..jobs import services as jobs
-from ..timeutil import utcnow
+from ... import mail
+from ...access import Role
+from ...accounts import services as accounts
+from ...audit import services as audit
+from ...extensions import db
+from ...jobs import services as jobs
+from ...timeutil import utcnow
 from . import checkout, donors, receipts
-from .models import Donor, Gift, RecurringGift
+from ..models import Donor, Gift, RecurringGift
 from .stripe_gateway import InvalidRequestError, configured, idempotent, v1
 
 PURPOSE = "donor-signin"

@@ -6,12 +6,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..access import Role
-from ..accounts import email_change
-from ..accounts import services as accounts
-from ..audit import services as audit
-from ..extensions import db
-from .models import Donor, Gift, RecurringGift
+from ...access import Role
+from ...accounts import email_change
+from ...accounts import services as accounts
+from ...audit import services as audit
+from ...extensions import db
+from ..models import Donor, Gift, RecurringGift
 
 PAGE_SIZE = 50
 

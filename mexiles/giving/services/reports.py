@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
-from ..extensions import db
-from .models import Campaign, Fund, Gift, RecurringGift
+from ...extensions import db
+from ..models import Campaign, Fund, Gift, RecurringGift
 from . import localtime
-from .services import COUNTED
+from .gifts import COUNTED
 
 
 @dataclass

@@ -6,16 +6,16 @@ from flask import Response, abort, current_app, flash, jsonify, redirect, render
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import public, signed_in
-from ..accounts import sessions
-from ..accounts.services import AccountError
-from ..extensions import limiter
-from ..formatting import money
-from . import donors, localtime
-from . import portal as donor_portal
-from .forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
-from .stripe_gateway import StripeError, configured
-from .views import PAYMENT_PAGE_POLICY, bp, talisman
+from ...access import public, signed_in
+from ...accounts import sessions
+from ...accounts.services import AccountError
+from ...extensions import limiter
+from ...formatting import money
+from ..services import donors, localtime
+from ..services import portal as donor_portal
+from ..forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
+from ..services.stripe_gateway import StripeError, configured
+from .public import PAYMENT_PAGE_POLICY, bp, talisman
 
 
 def _signin_limit() -> str:

@@ -17,10 +17,10 @@ from flask import has_request_context, request
 from sqlalchemy import or_, select
 from sqlalchemy.exc import DataError, IntegrityError
 
-from ..extensions import db
-from ..jobs import services as jobs
+from ...extensions import db
+from ...jobs import services as jobs
 from . import ledger, receipts
-from .models import Gift, StripeEvent
+from ..models import Gift, StripeEvent
 from .stripe_gateway import API_VERSION, SignatureError, field, verify_signature
 
 log = logging.getLogger(__name__)

@@ -4,13 +4,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, roles_required
-from ..formatting import money
-from ..http import page_arg
-from . import donors, exports, localtime, reports, services, webhooks
-from .forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
-from .stripe_gateway import API_VERSION, StripeError
-from .views import bp
+from ...access import Role, roles_required
+from ...formatting import money
+from ...http import page_arg
+from ..services import donors, exports, localtime, reports, gifts as services, webhooks
+from ..forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
+from ..services.stripe_gateway import API_VERSION, StripeError
+from .public import bp
 
 staff_only = roles_required(Role.ADMIN, Role.COORDINATOR)
 admin_only = roles_required(Role.ADMIN)

@@ -8,16 +8,17 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..access import public
-from ..app import CONTENT_SECURITY_POLICY
-from ..errors import expired_form_page
-from ..extensions import csrf, limiter, talisman
-from . import checkout, donors, fees, localtime, page_cache, services, vocabulary, webhooks
-from .forms import DonateForm
-from ..formatting import money
-from ..settings import ConfigurationError
-from ..tours import services as tours
-from .stripe_gateway import configured
+from ...access import public
+from ...app import CONTENT_SECURITY_POLICY
+from ...errors import expired_form_page
+from ...extensions import csrf, limiter, talisman
+from ..services import checkout, donors, fees, localtime, page_cache, gifts as services, webhooks
+from .. import vocabulary
+from ..forms import DonateForm
+from ...formatting import money
+from ...settings import ConfigurationError
+from ...tours import services as tours
+from ..services.stripe_gateway import configured
 
 bp = Blueprint("giving", __name__, url_prefix="/give")
 
@@ -321,4 +322,4 @@ def date_long_filter(value) -> str:
     return format_date(value, "long")
 
 
-from . import portal_views, staff_views  # noqa: E402,F401  (they add their routes to bp)
+from . import portal as portal_views, staff as staff_views  # noqa: E402,F401  (they add their routes to bp)

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import func, select
 
-from ..audit import services as audit
-from ..extensions import db
+from ...audit import services as audit
+from ...extensions import db
 from . import donors, ledger, localtime, receipts
-from .models import Campaign, Dispute, Fund, Gift, RefusedAttempt
+from ..models import Campaign, Dispute, Fund, Gift, RefusedAttempt
 from .stripe_gateway import field, idempotent, v1
 
 COUNTED = Gift.status == "succeeded"
@@ -204,7 +204,7 @@ PUBLIC_NAMES = 500
 
 def impact() -> dict:
     """Totals only; names only of donors who asked to be listed, and never for anonymous gifts."""
-    from .models import Donor
+    from ..models import Donor
 
     sums = select(Gift.fund_id, func.sum(Gift.net_cents).label("net")).where(COUNTED).group_by(Gift.fund_id).subquery()
     by_fund = db.session.execute(select(Fund, sums.c.net).join(sums, sums.c.fund_id == Fund.id)

@@ -16,13 +16,13 @@ from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 from sqlalchemy import select
 
-from .. import mail
-from ..jobs import services as jobs
-from ..extensions import db
-from ..formatting import money
-from ..timeutil import utcnow
+from ... import mail
+from ...jobs import services as jobs
+from ...extensions import db
+from ...formatting import money
+from ...timeutil import utcnow
 from . import localtime
-from .models import Donor, Gift
+from ..models import Donor, Gift
 
 
 def receipt_number(gift: Gift) -> str:

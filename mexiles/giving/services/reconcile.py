@@ -10,10 +10,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ..audit import services as audit
-from ..extensions import db
+from ...audit import services as audit
+from ...extensions import db
 from . import ledger, receipts, webhooks
-from .models import REFUND_VOID, Refund
+from ..models import REFUND_VOID, Refund
 from .stripe_gateway import field, v1
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import case, literal
 
-from ..timeutil import utcnow
+from ...timeutil import utcnow
 
 
 def zone() -> ZoneInfo:

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field as dc_field
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ...extensions import db
 from . import donors
-from .models import REFUND_STATUSES, REFUND_VOID, Dispute, Gift, RecurringGift, RefusedAttempt, Refund
+from ..models import REFUND_STATUSES, REFUND_VOID, Dispute, Gift, RecurringGift, RefusedAttempt, Refund
 from .stripe_gateway import StripeError, balance_fee, configured, field, object_id, v1
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..audit import services as audit
-from ..extensions import db
+from ...audit import services as audit
+from ...extensions import db
 from . import donors, ledger, webhooks
-from .models import Gift, RecurringGift, RefusedAttempt
+from ..models import Gift, RecurringGift, RefusedAttempt
 from .stripe_gateway import CardError, InvalidRequestError, NetworkError, StripeError, field, idempotent, v1
 
 log = logging.getLogger(__name__)

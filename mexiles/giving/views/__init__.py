@@ -1,0 +1,3 @@
+from .public import bp
+
+__all__ = ["bp"]
