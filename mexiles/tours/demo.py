@@ -8,7 +8,7 @@ from ..accounts import services as accounts
 from ..extensions import db
 from ..people import services as people
 from ..timeutil import utcnow
-from . import services, speakers, timing
+from .services import events as services, speakers, timing
 from .models import BookingRequest, EventStep, Speaker
 
 # Invented people, hosts and places only. One speaker for each choice of public name.

@@ -11,7 +11,7 @@ from wtforms.validators import (DataRequired, Email, Length, NumberRange, Option
 from ..accounts.forms import MultiCheckboxField
 from ..forms import RecordField, amount_checks, options
 from ..timeutil import utcnow
-from . import timing
+from .services import timing
 
 LANGUAGES = {"en": _l("English"), "es": _l("Spanish")}
 NAME_CHOICES = {"alias": _l("An alias"), "first": _l("My first name only"), "full": _l("My full name")}

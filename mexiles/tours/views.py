@@ -7,7 +7,7 @@ from ..access import Role, public, roles_required
 from ..extensions import limiter
 from ..forms import options
 from ..http import id_arg, page_arg
-from . import bookings, calendar, services, speakers, timing
+from .services import bookings, calendar, events as services, speakers, timing
 from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
                     OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, SpeakerPersonForm, StepForm,
                     UnavailableForm)

@@ -7,12 +7,12 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
-from .. import mail
-from ..audit import services as audit
-from ..extensions import db
-from ..timeutil import utcnow
-from .models import TourEvent
-from .services import SUBJECT, donation_url
+from ... import mail
+from ...audit import services as audit
+from ...extensions import db
+from ...timeutil import utcnow
+from ..models import TourEvent
+from .events import SUBJECT, donation_url
 from .speakers import public_name
 
 def send_reminders() -> int:

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..access import Role
-from ..accounts import services as accounts
-from ..audit import services as audit
-from ..extensions import db
-from ..people import services as people
-from .models import Speaker, SpeakerPerson, Unavailability
+from ...access import Role
+from ...accounts import services as accounts
+from ...audit import services as audit
+from ...extensions import db
+from ...people import services as people
+from ..models import Speaker, SpeakerPerson, Unavailability
 
 SUBJECT = "tour_speaker"
 # What a coordinator edits; a speaker edits the same but the legal name.

@@ -6,12 +6,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
-from .. import mail
-from ..access import Role
-from ..accounts import services as accounts
-from ..audit import services as audit
-from ..extensions import db
-from .models import BookingRequest
+from ... import mail
+from ...access import Role
+from ...accounts import services as accounts
+from ...audit import services as audit
+from ...extensions import db
+from ..models import BookingRequest
 
 SUBJECT = "tour_booking_request"
 PAGE_SIZE = 50

@@ -12,17 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import mail
-from ..access import Role
-from ..accounts import services as accounts
-from ..audit import services as audit
-from ..crypto import normalise
-from ..giving import services as giving
-from ..extensions import db
-from ..timeutil import utcnow
+from ... import mail
+from ...access import Role
+from ...accounts import services as accounts
+from ...audit import services as audit
+from ...crypto import normalise
+from ...giving import services as giving
+from ...extensions import db
+from ...timeutil import utcnow
 from . import calendar, speakers, timing
-from ..people.services import TimelineEntry
-from .models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent, Unavailability
+from ...people.services import TimelineEntry
+from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent, Unavailability
 from .speakers import public_name
 
 SUBJECT = "tour_event"

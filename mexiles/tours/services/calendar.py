@@ -13,7 +13,7 @@ import segno
 from flask import current_app, url_for
 from icalendar import Calendar, Event
 
-from ..timeutil import utcnow
+from ...timeutil import utcnow
 from . import timing
 from .speakers import public_name
 
