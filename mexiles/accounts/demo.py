@@ -1,5 +1,5 @@
 from ..access import Role
-from . import services
+from .services import users as services
 
 PASSWORD = "demo-password-2026"
 # Invented people only.

@@ -9,7 +9,7 @@ from ...forms import options
 from .. import services
 from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm, dollars
 from ..services import directory
-from . import bp
+from .blueprint import bp
 from ...http import page_arg
 from .counsel import render_counsel_index
 

@@ -11,7 +11,7 @@ from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, Ov
                      ReferralFilterForm, ReferralForm, StepForm, cents, dollars)
 from ..services import directory
 from ..vocabulary import STATUSES
-from . import bp
+from .blueprint import bp
 from ...http import csv_response, id_arg, page_arg
 from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail

@@ -7,7 +7,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...access import Role
-from ...accounts import email_change
 from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
@@ -195,12 +194,12 @@ def update_profile(donor: Donor, email: str, locale: str, listed: bool, actor) -
     db.session.commit()
     if user is None or email_key(email) == donor.email_key:
         return False
-    return email_change.request_change(user, email, DONOR_EMAIL_CHANGE, "giving.portal_confirm_email",
+    return accounts.request_change(user, email, DONOR_EMAIL_CHANGE, "giving.portal_confirm_email",
                                        also_taken=_taken_by_another_donor(donor))
 
 
 def pending_email_change(token: str) -> tuple[Donor, str]:
-    user, new = email_change.pending_change(token, DONOR_EMAIL_CHANGE)
+    user, new = accounts.pending_change(token, DONOR_EMAIL_CHANGE)
     donor = for_user(user)
     if donor is None:
         raise accounts.AccountError(_l("This link is not valid. Ask for a new one."))
@@ -210,7 +209,7 @@ def pending_email_change(token: str) -> tuple[Donor, str]:
 def confirm_email_change(token: str) -> Donor:
     """Follow the link mailed to the new address: the donor and their account take it together."""
     donor, new = pending_email_change(token)
-    email_change.apply_change(accounts.get_user(donor.user_id), new, also_taken=_taken_by_another_donor(donor))
+    accounts.apply_change(accounts.get_user(donor.user_id), new, also_taken=_taken_by_another_donor(donor))
     donor.email_key = new
     audit.record("donor.update", "donor", donor.id, fields=["email"])
     try:

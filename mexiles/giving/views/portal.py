@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...access import public, signed_in
-from ...accounts import sessions
+from ...accounts import services as accounts
 from ...accounts.services import AccountError
 from ...extensions import limiter
 from ...formatting import money
@@ -67,7 +67,7 @@ def portal_signin(token):
         return redirect(url_for("giving.portal_signin_request"))
     target = request.args.get("next", "")
     target = target if target.startswith("/give/portal") else url_for("giving.portal")
-    return sessions.start_sign_in(user, next_url=target) or redirect(target)
+    return accounts.start_sign_in(user, next_url=target) or redirect(target)
 
 
 @bp.route("/portal")

@@ -2,12 +2,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from ..access import Role, public, roles_required, signed_in
-from ..extensions import limiter
-from ..http import page_arg, safe_next
-from . import email_change, services, sessions
-from .forms import (ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm,
-                    RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm)
+from ...access import Role, public, roles_required, signed_in
+from ...extensions import limiter
+from ...http import page_arg, safe_next
+from ..services import email_change, users as services, sessions
+from ..forms import ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm, RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 bp.before_app_request(sessions.require_second_factor)
@@ -212,4 +211,4 @@ def set_active(user_id):
     return redirect(url_for("accounts.staff_member", user_id=user.id))
 
 
-from . import second_factor_views  # noqa: E402,F401  (its routes join this blueprint)
+from . import second_factor as second_factor_views  # noqa: E402,F401  (its routes join this blueprint)

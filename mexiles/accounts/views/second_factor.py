@@ -3,12 +3,12 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import Role, public, roles_required, signed_in
-from ..extensions import limiter
-from ..http import safe_next
-from . import second_factor, services, sessions
-from .forms import CodeForm, ConfirmForm, EnrolForm, RecoveryResetForm
-from .views import bp
+from ...access import Role, public, roles_required, signed_in
+from ...extensions import limiter
+from ...http import safe_next
+from ..services import second_factor, users as services, sessions
+from ..forms import CodeForm, ConfirmForm, EnrolForm, RecoveryResetForm
+from .account import bp
 
 
 def _code_limit() -> str:

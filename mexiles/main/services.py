@@ -6,7 +6,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..jobs import queue
 from ..jobs import services as jobs
 
 
@@ -21,11 +20,7 @@ def readiness() -> tuple[dict, bool]:
         db.session.rollback()
         report["database"] = "unreachable"
     if current_app.config["REDIS_URL"]:
-        try:
-            queue.connection().ping()
-            report["redis"] = "ok"
-        except queue.UNREACHABLE:
-            report["redis"] = "unreachable"
+        report["redis"] = "ok" if jobs.redis_reachable() else "unreachable"
     serving = report["database"] == "ok"
     report["status"] = "ok" if serving and report["redis"] != "unreachable" else ("degraded" if serving else "down")
     return report, serving

@@ -11,7 +11,7 @@ from rq import Queue
 from rq.defaults import DEFAULT_WORKER_TTL
 
 UNREACHABLE = (RedisError, OSError)
-TASK = "mexiles.jobs.queue.deliver_task"
+TASK = "mexiles.jobs.services.outbox.deliver_task"  # outbox.py imports this module, not the reverse
 
 
 def connection() -> Redis:
@@ -47,10 +47,9 @@ def push(ids: list[int], delay: float | None = None) -> None:
             target.enqueue(TASK, job_id, **options)
 
 
-def deliver_task(job_id: int) -> str | None:
-    """What the RQ worker runs, inside the app context ``flask worker`` pushed."""
-    from .services import deliver
-
-    app = current_app._get_current_object()
-    with app.app_context():  # a fresh session for each job
-        return deliver(job_id)
+def reachable() -> bool:
+    try:
+        connection().ping()
+    except UNREACHABLE:
+        return False
+    return True

@@ -15,13 +15,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import mail
-from ..access import Role
-from ..audit import services as audit
-from ..extensions import db
-from ..jobs import services as jobs
-from ..timeutil import utcnow
-from .models import RoleGrant, User, new_session_token
+from ... import mail
+from ...access import Role
+from ...audit import services as audit
+from ...extensions import db
+from ...jobs import services as jobs
+from ...timeutil import utcnow
+from ..models import RoleGrant, User, new_session_token
 
 SUBJECT = "user"
 

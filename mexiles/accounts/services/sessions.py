@@ -12,7 +12,7 @@ import time
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from . import second_factor, services
+from . import second_factor, users as services
 
 PENDING = "mfa_pending"
 PASSED = "mfa_passed"

@@ -21,12 +21,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..access import Role
-from ..audit import services as audit
-from ..extensions import db
-from ..timeutil import utcnow
-from . import services
-from .models import RecoveryCode, User
+from ...access import Role
+from ...audit import services as audit
+from ...extensions import db
+from ...timeutil import utcnow
+from . import users as services
+from ..models import RecoveryCode, User
 
 SUBJECT = services.SUBJECT
 RECOVERY_CODE_COUNT = 10

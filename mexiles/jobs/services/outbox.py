@@ -27,10 +27,11 @@ from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..audit import services as audit
-from ..extensions import db
-from ..timeutil import utcnow
-from .models import Job
+from ...audit import services as audit
+from ...extensions import db
+from ...timeutil import utcnow
+from ..models import Job
+from . import queue
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,6 @@ def dispatch(ids: list[int], delay: float | None = None) -> None:
 
 
 def _push_in_context(app, ids: list[int], delay: float | None) -> None:
-    from . import queue
-
     with app.app_context():
         try:
             queue.push(ids, delay)
@@ -315,3 +314,10 @@ def retry(job: Job, actor) -> None:
     make_due(job)
     audit.record("job.retry", SUBJECT, job.id, actor=actor, kind=job.kind)
     db.session.commit()
+
+
+def deliver_task(job_id: int) -> str | None:
+    """What the RQ worker runs (``queue.TASK``), inside the app context ``flask worker`` pushed."""
+    app = current_app._get_current_object()
+    with app.app_context():  # a fresh session for each job
+        return deliver(job_id)

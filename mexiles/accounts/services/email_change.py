@@ -13,11 +13,11 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from .. import mail
-from ..audit import services as audit
-from ..extensions import db
-from . import services
-from .models import User
+from ... import mail
+from ...audit import services as audit
+from ...extensions import db
+from . import users as services
+from ..models import User
 
 STAFF = "email-change"
 
