@@ -9,6 +9,7 @@ import importlib.util
 import click
 from flask.cli import AppGroup
 
+from .domains import DOMAINS
 from .extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -17,8 +18,6 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @demo_cli.command("seed")
 def seed_command() -> None:
     """Fill the database with demo data (safe to run again)."""
-    from .app import DOMAINS
-
     for name in DOMAINS:
         if importlib.util.find_spec(f"mexiles.{name}.demo"):
             for line in importlib.import_module(f"mexiles.{name}.demo").seed():

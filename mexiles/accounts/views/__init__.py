@@ -1,4 +1,5 @@
-from . import second_factor  # noqa: F401  (its routes join the blueprint)
-from .account import bp
+"""The accounts pages: signing in, one's own settings, the second factor, staff accounts."""
+from . import account, second_factor  # noqa: F401  (their routes register on bp)
+from .blueprint import bp
 
 __all__ = ["bp"]

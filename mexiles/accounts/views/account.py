@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -6,10 +6,10 @@ from ...access import Role, public, roles_required, signed_in
 from ...extensions import limiter
 from ...http import page_arg, safe_next
 from ..services import email_change, users as services, sessions
-from ..forms import ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm, RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm
+from ..forms import (ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm,
+                     RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm)
+from .blueprint import bp
 
-bp = Blueprint("accounts", __name__, url_prefix="/account")
-bp.before_app_request(sessions.require_second_factor)
 
 
 def _login_limit() -> str:
@@ -210,5 +210,3 @@ def set_active(user_id):
             flash(_("Account reactivated.") if activate else _("Account deactivated."), "success")
     return redirect(url_for("accounts.staff_member", user_id=user.id))
 
-
-from . import second_factor as second_factor_views  # noqa: E402,F401  (its routes join this blueprint)

@@ -8,7 +8,7 @@ from ...extensions import limiter
 from ...http import safe_next
 from ..services import second_factor, users as services, sessions
 from ..forms import CodeForm, ConfirmForm, EnrolForm, RecoveryResetForm
-from .account import bp
+from .blueprint import bp
 
 
 def _code_limit() -> str:

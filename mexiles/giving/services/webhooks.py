@@ -19,7 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from ...extensions import db
 from ...jobs import services as jobs
-from . import ledger, receipts
+from . import ledger, receipts, signin
 from ..models import Gift, StripeEvent
 from .stripe_gateway import API_VERSION, SignatureError, field, verify_signature
 
@@ -188,10 +188,8 @@ def needing_attention(limit: int = 50) -> list[StripeEvent]:
 
 def queue_mail(outcome: ledger.Outcome) -> None:
     """The emails an outcome calls for, into the outbox of the transaction that records it."""
-    from .portal import card_update_link
-
     for gift_id in dict.fromkeys(outcome.receipts):
         receipts.queue_receipt(db.session.get(Gift, gift_id))
     for gift_id in dict.fromkeys(outcome.failures):
         gift = db.session.get(Gift, gift_id)
-        receipts.queue_card_failed(gift, card_update_link(gift.donor))
+        receipts.queue_card_failed(gift, signin.card_update_link(gift.donor))

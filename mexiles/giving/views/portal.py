@@ -9,13 +9,13 @@ from flask_login import current_user
 from ...access import public, signed_in
 from ...accounts import services as accounts
 from ...accounts.services import AccountError
-from ...extensions import limiter
+from ...extensions import limiter, talisman
 from ...formatting import money
-from ..services import donors, localtime
+from ..services import donors, localtime, signin
 from ..services import portal as donor_portal
 from ..forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm, to_cents
 from ..services.stripe_gateway import StripeError, configured
-from .public import PAYMENT_PAGE_POLICY, bp, talisman
+from .blueprint import PAYMENT_PAGE_POLICY, bp
 
 
 def _signin_limit() -> str:
@@ -46,7 +46,7 @@ def portal_signin_request():
     form = SigninRequestForm()
     if form.validate_on_submit():
         # The same answer, in the same time, whether or not a donor has this address: a job looks it up.
-        donor_portal.request_signin_link(form.email.data, request.host_url)
+        signin.request_signin_link(form.email.data, request.host_url)
         flash(_("If you have given with that address, a sign-in link is on its way."), "success")
         return redirect(url_for("giving.portal_signin_request"))
     return render_template("giving/portal/signin.html", form=form)
@@ -59,9 +59,9 @@ def portal_signin(token):
     form = ConfirmForm()
     try:
         if not form.validate_on_submit():
-            donor_portal.peek_signin_token(token)
+            signin.peek_signin_token(token)
             return render_template("giving/portal/signin_confirm.html", form=form)
-        user = donor_portal.use_signin_token(token)
+        user = signin.use_signin_token(token)
     except AccountError as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("giving.portal_signin_request"))

@@ -1,7 +1,7 @@
 """Public giving pages: donate, pay, the Stripe webhook, campaign pages and the impact page."""
 import time
 
-from flask import (Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request,
+from flask import (abort, current_app, jsonify, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -9,37 +9,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ...access import public
-from ...app import CONTENT_SECURITY_POLICY
 from ...errors import expired_form_page
 from ...extensions import csrf, limiter, talisman
 from ..services import checkout, donors, fees, localtime, page_cache, gifts as services, webhooks
-from .. import vocabulary
 from ..forms import DonateForm
 from ...formatting import money
-from ...settings import ConfigurationError
 from ...tours import services as tours
 from ..services.stripe_gateway import configured
-
-bp = Blueprint("giving", __name__, url_prefix="/give")
-
-
-class _WithStripe:
-    """CSP sources plus the Stripe sources configured for one directive, read at response time."""
-
-    def __init__(self, setting: str, *sources: str):
-        self.setting = setting
-        self.sources = sources
-
-    def __iter__(self):
-        return iter((*self.sources, *current_app.config[self.setting].split()))
-
-
-# Only the pages that take a card load Stripe.js; every other page keeps the strict policy.
-# Stripe's documented sources: Stripe.js from js.stripe.com, its frames from js.stripe.com and
-# hooks.stripe.com (3-D Secure), its calls to api.stripe.com.
-PAYMENT_PAGE_POLICY = {**CONTENT_SECURITY_POLICY, "script-src": _WithStripe("STRIPE_CSP_SCRIPT_SRC", "'self'"),
-                       "frame-src": _WithStripe("STRIPE_CSP_FRAME_SRC"),
-                       "connect-src": _WithStripe("STRIPE_CSP_CONNECT_SRC", "'self'")}
+from .blueprint import PAYMENT_PAGE_POLICY, bp
 
 
 def payment_rate_limit() -> str:
@@ -103,17 +80,6 @@ def _donate_form(campaign=None) -> DonateForm:
 # so that nothing a visitor typed in the address is echoed into a page kept for everyone.
 CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
 _page_cache = page_cache.LRU()
-bp.record_once(page_cache.install)
-
-
-@bp.record_once
-def _refuse_receipts_without_ein(state) -> None:
-    """A 501(c)(3) receipt must carry the EIN: taking gifts in production without it is refused."""
-    config = state.app.config
-    if config["ENV_NAME"] == "production" and config["STRIPE_SECRET_KEY"] and not config["ORG_EIN"]:
-        raise ConfigurationError("ORG_EIN must be set in production when STRIPE_SECRET_KEY is (receipts need it)")
-
-
 @bp.route("/")
 @talisman(content_security_policy=PAYMENT_PAGE_POLICY)
 @public
@@ -309,17 +275,3 @@ def campaign(slug):
 @public
 def impact():
     return render_template("giving/impact.html", impact=services.impact(), locale=str(get_locale()))
-
-
-@bp.app_template_filter("giving_label")
-def giving_label_filter(code, kind: str) -> str:
-    return vocabulary.label(kind, code)
-
-
-@bp.app_template_filter("date_long")
-def date_long_filter(value) -> str:
-    from flask_babel import format_date
-    return format_date(value, "long")
-
-
-from . import portal as portal_views, staff as staff_views  # noqa: E402,F401  (they add their routes to bp)

@@ -10,7 +10,7 @@ from ...http import page_arg
 from ..services import donors, exports, localtime, reports, gifts as services, webhooks
 from ..forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm, to_cents
 from ..services.stripe_gateway import API_VERSION, StripeError
-from .public import bp
+from .blueprint import bp
 
 staff_only = roles_required(Role.ADMIN, Role.COORDINATOR)
 admin_only = roles_required(Role.ADMIN)
