@@ -13,6 +13,8 @@ from .domains import DOMAINS
 from .extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data.")
+# Every demo account's password: the demo is for looking around, never for real records.
+PASSWORD = "demo-password-2026"
 
 
 @demo_cli.command("seed")

@@ -7,9 +7,8 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from ..accounts.forms import LANGUAGE_CHOICES
-from ..forms import (INT_MAX, MAX_AMOUNT, AmountRange, RecordField, amount_checks, finite_amount, options,
-                     whole_number)
+from ..forms import (INT_MAX, LANGUAGE_CHOICES, MAX_AMOUNT, AmountRange, RecordField, amount_checks,
+                     finite_amount, options, whole_number)
 from ..formatting import money
 from .vocabulary import SOURCES
 

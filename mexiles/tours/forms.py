@@ -8,8 +8,7 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
 from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
                                 ValidationError)
 
-from ..accounts.forms import MultiCheckboxField
-from ..forms import RecordField, amount_checks, options
+from ..forms import MultiCheckboxField, RecordField, amount_checks, options
 from ..timeutil import utcnow
 from .services import timing
 
