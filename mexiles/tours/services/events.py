@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -22,6 +21,7 @@ from ...extensions import db
 from ...timeutil import utcnow
 from . import calendar, speakers, timing
 from ...people.services import TimelineEntry
+from ..vocabulary import STATUS_LABELS
 from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent, Unavailability
 from .speakers import public_name
 
@@ -53,16 +53,6 @@ EDITABLE = ("requested", "offered", "accepted", "confirmed", "declined")
 SPEAKER_CHANGEABLE = ("requested", "declined")
 PUBLIC_STATUSES = ("confirmed", "done")
 PRINTABLE_FOR_SPEAKER = ("accepted", "confirmed", "done")
-STATUS_LABELS = {
-    "requested": _l("Requested"), "offered": _l("Offered to the speaker"), "accepted": _l("Accepted by the speaker"),
-    "declined": _l("Declined by the speaker"), "confirmed": _l("Confirmed with the host"), "done": _l("Done"),
-    "cancelled": lazy_pgettext("tour event", "Cancelled"),
-}
-STEP_LABELS = {
-    "offered": _l("Offer to the speaker"), "accepted": _l("Accept"), "declined": _l("Decline"),
-    "confirmed": _l("Confirm with the host"), "done": _l("Mark as done"), "cancelled": _l("Cancel the event"),
-    "requested": _l("Start again"),
-}
 EVENT_FIELDS = ("speaker_id", "title", "starts_at", "ends_at", "time_zone", "city", "venue", "listed", "organisation",
                 "host_name", "host_email", "host_locale", "language", "expected_audience", "honorarium_offered_cents")
 TIMING_FIELDS = {"speaker_id", "starts_at", "ends_at", "time_zone", "city", "venue", "title"}
