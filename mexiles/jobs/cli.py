@@ -3,7 +3,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .services import outbox as services
+from . import services
 
 jobs_cli = AppGroup("jobs", help="The outbox: mail and receipts waiting to be delivered.")
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import Role, roles_required
 from ..http import page_arg
-from .services import outbox as services
+from . import services
 from .forms import RetryForm
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
