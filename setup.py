@@ -11,7 +11,7 @@ from setuptools.command.build_py import build_py
 class build_py_with_catalogs(build_py):
     def run(self):
         super().run()
-        for po in Path("mexiles").glob("**/translations/*/LC_MESSAGES/messages.po"):
+        for po in Path("mexiles/translations").glob("*/LC_MESSAGES/messages.po"):
             with po.open("rb") as source:
                 catalog = read_po(source)
             target = Path(self.build_lib) / po.with_suffix(".mo")

@@ -67,7 +67,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
-                   default_translation_directories=";".join(i18n.translation_directories()))
+                   default_translation_directories="translations")
     limiter.init_app(app)
     mail.init_app(app)
     talisman.init_app(
