@@ -133,7 +133,7 @@ def _once(call) -> float:
 def time_pages(app) -> None:
     from mexiles.accounts import services as accounts
     from mexiles.extensions import db
-    from mexiles.giving import donors, reports, services
+    from mexiles.giving.services import donors, gifts as services, reports
 
     year = dt.date.today().year
     with app.app_context():

@@ -16,6 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import access, crypto, errors, i18n, money, timeutil
+from .domains import DOMAINS
+from .security import CONTENT_SECURITY_POLICY
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .http import MAX_RECORD_ID, current_page
 from .jobs import services as jobs
@@ -25,21 +27,6 @@ PACKAGE = Path(__file__).resolve().parent
 # In a checkout, templates/ and migrations/ sit beside the package; a built wheel carries them
 # inside it (see setup.py), and its instance folder is Flask's default for installed packages.
 CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
-# Each domain is a package with views.py (a blueprint ``bp``) and, optionally, models.py,
-# cli.py (``commands``) and demo.py (``seed``). Demo data is seeded in this order.
-DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours", "jobs")
-
-CONTENT_SECURITY_POLICY = {
-    "default-src": "'self'",
-    "img-src": "'self' data:",
-    "style-src": "'self'",
-    "script-src": "'self'",
-    "object-src": "'none'",
-    "base-uri": "'none'",
-    "frame-ancestors": "'none'",
-    "form-action": "'self'",
-}
-
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask("mexiles", instance_path=str(CHECKOUT / "instance") if CHECKOUT else None,

@@ -2,9 +2,10 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .money import MAX_AMOUNT, money, to_cents
 
@@ -94,3 +95,12 @@ class RecordField(SelectField):
             self.data = None
             raise StopValidation(self.invalid_choice_message)
         super().pre_validate(form)
+
+
+# The languages of the interface, each in its own language.
+LANGUAGE_CHOICES = options([("en", "English"), ("es", "Español")])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

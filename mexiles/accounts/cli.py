@@ -4,7 +4,7 @@ from flask.cli import AppGroup
 from ..access import Role
 from ..extensions import db
 from ..forms import PASSWORD_MIN
-from . import services
+from .services import users as services
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 

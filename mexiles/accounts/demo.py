@@ -1,7 +1,7 @@
 from ..access import Role
-from . import services
+from ..demo import PASSWORD
+from .services import users as services
 
-PASSWORD = "demo-password-2026"
 # Invented people only.
 ACCOUNTS = (
     ("admin@example.org", "Alma Demo Admin", (Role.ADMIN,), "es"),

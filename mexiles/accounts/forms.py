@@ -1,13 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..access import Role
-from ..forms import options, password_length
+from ..forms import LANGUAGE_CHOICES, MultiCheckboxField, options, password_length
 
-LANGUAGE_CHOICES = options([("en", "English"), ("es", "Español")])
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin"),
     Role.COORDINATOR: _l("Coordinator"),
@@ -15,11 +13,6 @@ ROLE_LABELS = {
     Role.SPEAKER: _l("Speaker"),
     Role.DONOR: _l("Donor"),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):

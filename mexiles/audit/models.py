@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from ..accounts.models import User
 from ..extensions import Model
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:  # for the annotations only: the relationships name the table's class
+    from ..accounts.models import User
 
 
 class AuditEntry(Model):
@@ -27,7 +31,7 @@ class AuditEntry(Model):
     # Field names and codes only, never the protected values themselves.
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship("User", lazy="joined")
 
 
 class AuditEntryImmutable(RuntimeError):

@@ -2,6 +2,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from ..access import Role, roles_required
+from ..accounts import services as accounts
 from ..forms import options
 from ..http import page_arg
 from . import services
@@ -14,7 +15,8 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @roles_required(Role.ADMIN)
 def index():
     form = AuditFilterForm(request.args)
-    form.actor.choices = options([("", _("Any"))] + [(str(u.id), u.email) for u in services.known_actors()])
+    actors = sorted(accounts.users_by_ids(services.known_actor_ids()), key=lambda user: user.email)
+    form.actor.choices = options([("", _("Any"))] + [(str(u.id), u.email) for u in actors])
     form.action.choices = options([("", _("Any"))] + [(a, a) for a in services.known_actions()])
     form.subject_type.choices = options([("", _("Any"))] + [(t, t) for t in services.known_subject_types()])
     criteria = services.AuditFilter()

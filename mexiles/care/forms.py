@@ -12,8 +12,7 @@ from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioF
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
                                 ValidationError)
 
-from ..accounts.forms import MultiCheckboxField
-from ..forms import AmountRange, FiniteAmount, options
+from ..forms import AmountRange, FiniteAmount, MultiCheckboxField, options
 from ..money import to_cents
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FAILURE_REASONS,
                          LANGUAGES, MODALITIES, PROVIDER_KINDS, SPECIALTIES, STATUSES, URGENCIES)

@@ -1,18 +1,22 @@
 """Counseling providers, the counselors who work for them, and referrals followed to the end."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..crypto import EncryptedString
 from ..extensions import Model, one_of
 from ..timeutil import utcnow
 from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FACETS,
                          FAILURE_REASONS, PROVIDER_KINDS, STATUSES, URGENCIES)
+
+if TYPE_CHECKING:  # for the annotations only: the relationships name the table's class
+    from ..accounts.models import User
 
 
 class Provider(Model):
@@ -92,7 +96,7 @@ class CounselorMembership(Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("care_providers.id", ondelete="CASCADE"), index=True)
     linked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship("User", lazy="joined")
     provider: Mapped[Provider] = relationship()
 
 
@@ -150,8 +154,8 @@ class Referral(Model):
     __mapper_args__ = {"version_id_col": version}
 
     provider: Mapped[Provider] = relationship()
-    referred_by: Mapped[User] = relationship(foreign_keys=[referred_by_id])
-    consent_override_by: Mapped[User | None] = relationship(foreign_keys=[consent_override_by_id])
+    referred_by: Mapped[User] = relationship("User", foreign_keys=[referred_by_id])
+    consent_override_by: Mapped[User | None] = relationship("User", foreign_keys=[consent_override_by_id])
     appointments: Mapped[list[Appointment]] = relationship(back_populates="referral", cascade="all, delete-orphan",
                                                            order_by="Appointment.starts_at")
     events: Mapped[list[ReferralEvent]] = relationship(back_populates="referral", cascade="all, delete-orphan",
@@ -177,7 +181,7 @@ class ReferralEvent(Model):
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
-    actor: Mapped[User] = relationship()
+    actor: Mapped[User] = relationship("User")
 
 
 class Appointment(Model):

@@ -6,9 +6,9 @@ from flask.cli import AppGroup
 from .. import timeutil
 from ..extensions import db
 from ..jobs import services as jobs
-from . import receipts, webhooks
-from .reconcile import reconcile
-from .stripe_gateway import API_VERSION, StripeError, v1
+from .services import receipts, webhooks
+from .services.reconcile import reconcile
+from .services.stripe_gateway import API_VERSION, StripeError, v1
 
 giving_cli = AppGroup("giving", help="Online giving: reconciliation with Stripe, statements.")
 

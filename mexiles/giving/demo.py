@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from ..accounts import services as accounts
 from ..extensions import db
 from ..timeutil import utcnow
-from . import checkout
+from .services import checkout
 from .models import Campaign, Dispute, Donor, Fund, Gift, RecurringGift, Refund
-from .stripe_gateway import configured, idempotent, v1
+from .services.stripe_gateway import configured, idempotent, v1
 
 FUNDS = (("counseling", "Trauma counseling", "Terapia de trauma"),
          ("housing", "Housing", "Vivienda"),

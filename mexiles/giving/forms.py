@@ -5,8 +5,8 @@ from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenFi
                      SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from ..accounts.forms import LANGUAGE_CHOICES
-from ..forms import INT_MAX, AmountRange, RecordField, amount_checks, finite_amount, options, whole_number
+from ..forms import (INT_MAX, LANGUAGE_CHOICES, AmountRange, RecordField, amount_checks, finite_amount, options,
+                     whole_number)
 from ..money import MAX_AMOUNT, money, to_cents
 from .vocabulary import SOURCES
 

@@ -9,8 +9,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..accounts.forms import MultiCheckboxField
-from ..forms import RecordField, options
+from ..forms import MultiCheckboxField, RecordField, options
 from ..people.vocabulary import LANGUAGES
 from ..timeutil import today
 from .vocabulary import ACCEPTS, EXIT_DESTINATIONS, EXIT_GROUPS, NEEDS, SITE_KINDS, URGENCIES, VETTING

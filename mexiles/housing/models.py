@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..crypto import EncryptedString
 from ..extensions import Model, one_of
 from ..timeutil import utcnow
 from .vocabulary import EXIT_DESTINATIONS, PLACEMENT_STATUSES, REQUEST_STATUSES, SITE_KINDS, URGENCIES, VETTING
+
+if TYPE_CHECKING:  # for the annotations only: the relationships name the table's class
+    from ..accounts.models import User
 
 
 class Site(Model):
@@ -45,7 +49,7 @@ class Site(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
-    vetted_by: Mapped[User | None] = relationship()
+    vetted_by: Mapped[User | None] = relationship("User")
 
     @property
     def takes_placements(self) -> bool:

@@ -24,7 +24,7 @@ def worker_command(burst):
     """Deliver jobs from the Redis queue (REDIS_URL) until stopped."""
     from rq import SimpleWorker
 
-    from . import queue
+    from .services import queue
 
     if not current_app.config["REDIS_URL"]:
         raise click.UsageError("flask worker needs REDIS_URL; without Redis, jobs run in the app itself.")

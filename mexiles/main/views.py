@@ -4,7 +4,7 @@ from flask_login import current_user
 from ..access import public
 from ..accounts import services as accounts
 from ..http import safe_next
-from . import health as health_checks
+from . import services as health_checks
 from ..people import services as people
 
 bp = Blueprint("main", __name__)

@@ -5,8 +5,7 @@ from wtforms import (BooleanField, DateField, EmailField, FieldList, FormField, 
                      StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..accounts.forms import MultiCheckboxField
-from ..forms import options
+from ..forms import MultiCheckboxField, options
 from ..timeutil import today
 from .vocabulary import (CASE_DATE_KINDS, CONSENT_SCOPES, DECISIONS, LANGUAGES, MEXICAN_STATES,
                          PAROLE_DECISIONS, RELATIONSHIPS, RELEASES, STAGES)

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, event, func, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from ..accounts.models import User
 from ..crypto import EncryptedDate, EncryptedString, EncryptedTime
 from ..extensions import Model, db, one_of
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:  # for the annotations only: the relationships name the table's class
+    from ..accounts.models import User
 
 case_team = Table(
     "case_team", db.metadata,
@@ -40,7 +44,7 @@ class Person(Model):
 
     household: Mapped[list[HouseholdMember]] = relationship(back_populates="person", cascade="all, delete-orphan",
                                                             order_by="HouseholdMember.id")
-    team: Mapped[list[User]] = relationship(secondary=case_team, order_by=User.id)
+    team: Mapped[list[User]] = relationship("User", secondary=case_team, order_by="User.id")
 
     @property
     def household_size(self) -> int:
@@ -92,7 +96,7 @@ class CaseNote(Model):
     # A note is corrected at most once; a correction of the correction supersedes the correction.
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("case_notes.id", ondelete="RESTRICT"), unique=True)
 
-    author: Mapped[User | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship("User", lazy="joined")
 
 
 class CaseNotePin(Model):
@@ -228,7 +232,7 @@ class CaseTask(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    owner: Mapped[User | None] = relationship("User", foreign_keys=[owner_id], lazy="joined")
 
 
 class ReminderDigest(Model):

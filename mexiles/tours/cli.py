@@ -2,7 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from ..jobs import services as jobs
-from . import reminders
+from .services import reminders
 
 tours_cli = AppGroup("tours", help="Speaking tours.")
 

@@ -3,12 +3,12 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from ..access import Role
-from ..accounts import demo as accounts_demo
+from ..demo import PASSWORD
 from ..accounts import services as accounts
 from ..extensions import db
 from ..people import services as people
 from ..timeutil import today, utcnow
-from . import services, speakers, timing
+from .services import events as services, speakers, timing
 from .models import BookingRequest, EventStep, Speaker
 
 # Invented people, hosts and places only. One speaker for each choice of public name.
@@ -56,7 +56,7 @@ def seed() -> list[str]:
     profiles = []
     for email, name, profile in SPEAKERS:
         user = accounts.find_by_email(email) or accounts.create_user(
-            email, [Role.SPEAKER], full_name=name, password=accounts_demo.PASSWORD, locale="es")
+            email, [Role.SPEAKER], full_name=name, password=PASSWORD, locale="es")
         profiles.append(speakers.create(user.id, profile, by=coordinator))
     first = today()
     for index, days, hour, zone, city, venue, organisation, title, steps in EVENTS:

@@ -9,23 +9,12 @@ from wtforms.validators import (DataRequired, Email, Length, NumberRange, Option
                                 ValidationError)
 
 from .. import timeutil
-from ..accounts.forms import MultiCheckboxField
-from ..forms import RecordField, amount_checks, options
+from ..forms import MultiCheckboxField, RecordField, amount_checks, options
 from ..money import to_cents
 from ..timeutil import utcnow
-from . import timing
+from .services import timing
+from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT
 
-LANGUAGES = {"en": _l("English"), "es": _l("Spanish")}
-NAME_CHOICES = {"alias": _l("An alias"), "first": _l("My first name only"), "full": _l("My full name")}
-TRAVEL_SUPPORT = {"none": _l("None"), "partial": _l("Part of the travel costs"), "full": _l("All travel costs")}
-# The zones hosts are most likely in; coordinators and speakers may type any IANA zone.
-HOST_ZONES = {
-    "America/New_York": _l("Eastern time (New York)"), "America/Chicago": _l("Central time (Chicago)"),
-    "America/Denver": _l("Mountain time (Denver, El Paso)"), "America/Phoenix": _l("Arizona (Phoenix)"),
-    "America/Los_Angeles": _l("Pacific time (Los Angeles)"), "America/Anchorage": _l("Alaska (Anchorage)"),
-    "Pacific/Honolulu": _l("Hawaii (Honolulu)"), "America/Puerto_Rico": _l("Atlantic time (Puerto Rico)"),
-    "America/Mexico_City": _l("Central Mexico (Mexico City)"), "America/Ciudad_Juarez": _l("Ciudad Juárez"),
-}
 BLANK = [("", "—")]
 phone_format = Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))
 

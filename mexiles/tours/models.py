@@ -1,15 +1,19 @@
 """Speaking tours: speakers, the bookings hosts ask for, and the events that come of them."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
 from ..crypto import EncryptedString
 from ..extensions import Model, one_of
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:  # for the annotations only: the relationships name the table's class
+    from ..accounts.models import User
 
 NAME_CHOICES = ("full", "first", "alias")
 TALK_LANGUAGES = ("en", "es")
@@ -42,7 +46,7 @@ class Speaker(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
-    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship("User", lazy="joined", innerjoin=True)
     unavailable: Mapped[list[Unavailability]] = relationship(back_populates="speaker", cascade="all, delete-orphan",
                                                              order_by="Unavailability.first_day")
 
@@ -179,7 +183,7 @@ class EventStep(Model):
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     event: Mapped[TourEvent] = relationship(back_populates="steps")
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
 
 class ConflictOverride(Model):
@@ -195,4 +199,4 @@ class ConflictOverride(Model):
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     event: Mapped[TourEvent] = relationship(back_populates="overrides")
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")

@@ -9,10 +9,10 @@ from ..forms import options
 from ..http import id_arg, page_arg
 from ..money import to_dollars
 from ..refusals import flash_refusal
-from . import bookings, calendar, services, speakers, timing
-from .forms import (HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT, BookingForm, EventFilterForm, EventForm,
-                    OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm, SpeakerPersonForm, StepForm,
-                    UnavailableForm)
+from .services import bookings, calendar, events as services, speakers, timing
+from .forms import (BookingForm, EventFilterForm, EventForm, OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm,
+                    SpeakerPersonForm, StepForm, UnavailableForm)
+from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, STATUS_LABELS, STEP_LABELS, TRAVEL_SUPPORT
 
 bp = Blueprint("tours", __name__, url_prefix="/tours")
 speaker_only = roles_required(Role.SPEAKER)
@@ -26,8 +26,8 @@ def when_filter(event, zone: str | None = None) -> str:
 
 @bp.context_processor
 def vocabulary():
-    return {"public_name": speakers.public_name, "STATUS_LABELS": services.STATUS_LABELS,
-            "STEP_LABELS": services.STEP_LABELS, "PRINTABLE_FOR_SPEAKER": services.PRINTABLE_FOR_SPEAKER,
+    return {"public_name": speakers.public_name, "STATUS_LABELS": STATUS_LABELS,
+            "STEP_LABELS": STEP_LABELS, "PRINTABLE_FOR_SPEAKER": services.PRINTABLE_FOR_SPEAKER,
             "LANGUAGES": LANGUAGES, "NAME_CHOICES": NAME_CHOICES,
             "TRAVEL_SUPPORT": TRAVEL_SUPPORT, "HOST_ZONES": HOST_ZONES}
 
@@ -128,7 +128,7 @@ def reopen_request(request_id):
 @staff_only
 def events():
     form = EventFilterForm(request.args)
-    form.status.choices = options([("", "—")] + list(services.STATUS_LABELS.items()))
+    form.status.choices = options([("", "—")] + list(STATUS_LABELS.items()))
     page = services.listing(form.when.data or "upcoming", form.status.data or "", page_arg())
     return render_template("tours/events.html", form=form, page=page)
 
@@ -221,7 +221,7 @@ def step(event_id):
         try:
             services.move(event, form.to.data, by=current_user, reason=form.reason.data,
                           override_reason=form.override_reason.data)
-            flash(_("The event is now: %(status)s.", status=services.STATUS_LABELS[event.status]), "success")
+            flash(_("The event is now: %(status)s.", status=STATUS_LABELS[event.status]), "success")
             return redirect(url_for("tours.event", event_id=event.id))
         except services.ConflictsFound as found:
             conflicts = found

@@ -4,7 +4,7 @@ import copy
 import json
 from pathlib import Path
 
-from mexiles.giving.stripe_gateway import API_VERSION
+from mexiles.giving.services.stripe_gateway import API_VERSION
 
 OLD_VERSION = "2025-01-27.acacia"
 VERSIONS = (API_VERSION, OLD_VERSION)

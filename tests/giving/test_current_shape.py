@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mexiles.extensions import db
 from mexiles.giving.models import Gift, RecurringGift, Refund
-from mexiles.giving.stripe_gateway import API_VERSION
+from mexiles.giving.services.stripe_gateway import API_VERSION
 
 from tests.conftest import org_today
 
@@ -83,7 +83,7 @@ def test_a_first_monthly_charge_that_needs_authentication(current_shape, stripe_
 
 def test_the_webhook_endpoint_is_made_in_the_apps_api_version(stripe_app, runner, stripe_api):
     """(Pointed at a closed loopback port: localstripe delivers to it for the rest of the session.)"""
-    from mexiles.giving import webhooks
+    from mexiles.giving.services import webhooks
 
     result = runner.invoke(args=["giving", "webhook-endpoint", "--url", "http://127.0.0.1:9/give/stripe/webhook"])
     assert result.exit_code == 0, result.output

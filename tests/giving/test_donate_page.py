@@ -10,7 +10,7 @@ def test_without_stripe_keys_the_page_says_giving_is_not_set_up(client):
 
 def test_the_donate_page_is_rendered_once_per_variant_and_each_visitor_gets_a_token(stripe_app, funds,
                                                                                    count_queries, make_campaign):
-    from mexiles.giving import views
+    from mexiles.giving.views import public as views
 
     make_campaign()
     stripe_app.extensions["giving.page_cache"].clear()
@@ -44,7 +44,7 @@ def test_only_the_normalised_address_is_rendered_and_nothing_typed_is_echoed(str
 
 
 def test_the_page_cache_forgets_the_oldest_entries_instead_of_emptying(stripe_app, funds):
-    from mexiles.giving import page_cache
+    from mexiles.giving.services import page_cache
 
     middleware = stripe_app.extensions["giving.page_cache"]
     visitor = stripe_app.test_client()

@@ -1,5 +1,5 @@
 """Covering the fee: the organisation nets the intended amount, never less, with the least extra."""
-from mexiles.giving import fees
+from mexiles.giving.services import fees
 
 
 def test_the_organisation_nets_exactly_what_the_donor_intended(app):

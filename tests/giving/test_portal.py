@@ -108,14 +108,14 @@ def test_a_donor_updates_email_and_language(stripe_app, client, funds, card, mai
 
 def test_staff_get_no_sign_in_link_and_a_link_for_them_is_refused(app, client, funds, make_user, mailbox):
     from mexiles.accounts import services as accounts
-    from mexiles.giving import portal
+    from mexiles.giving.services import signin
     from mexiles.giving.models import Donor
 
     admin = make_user("admin", email="boss@example.org")
     with app.app_context():
         db.session.add(Donor(email_key="boss@example.org", name="Boss Demo", user_id=admin.id))
         db.session.commit()
-        token = accounts.make_token(accounts.get_user(admin.id), portal.PURPOSE)
+        token = accounts.make_token(accounts.get_user(admin.id), signin.PURPOSE)
     page = client.post("/give/portal/signin", data={"email": "boss@example.org"}, follow_redirects=True)
     assert "a sign-in link is on its way" in page.data.decode()
     assert mailbox.to("boss@example.org") == []

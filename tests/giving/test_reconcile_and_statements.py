@@ -97,7 +97,7 @@ def test_statements_by_cli_in_each_donors_language(app, funds, runner, mailbox):
 
 
 def test_a_gift_at_11_pm_in_el_paso_on_new_years_eve_belongs_to_that_year(app, funds, runner, mailbox):
-    from mexiles.giving import reports
+    from mexiles.giving.services import reports
     from mexiles.giving.models import Donor
     with app.app_context():
         donor = Donor(email_key="eve@example.org", name="Eve Demo", locale="en")
@@ -116,7 +116,7 @@ def test_a_gift_at_11_pm_in_el_paso_on_new_years_eve_belongs_to_that_year(app, f
     assert "Statements sent: 0" in runner.invoke(args=["giving", "statements", "--year", "2026"]).output
     assert "Statements sent: 1" in runner.invoke(args=["giving", "statements", "--year", "2025"]).output
     assert "from January 1, 2025 to December 31, 2025" in body(mailbox.wait_for("eve@example.org"))
-    from mexiles.giving import receipts
+    from mexiles.giving.services import receipts
     with app.test_request_context():
         facts = dict(receipts._gift_facts(db.session.scalar(select(Gift))))
         assert facts["Date of the gift"] == "December 31, 2025"

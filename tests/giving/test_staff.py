@@ -56,7 +56,7 @@ def test_reports_show_totals_retention_and_the_median(app, client, auth, make_us
                 gift.settle()
                 db.session.add(gift)
         db.session.commit()
-        from mexiles.giving import reports
+        from mexiles.giving.services import reports
         assert reports.donor_retention(2026) == {"new": 1, "retained": 1, "lybunt": 1, "sybunt": 1}
     auth.login(make_user("coordinator", locale="es"))
     page = client.get("/give/staff/reports?year=2026").data.decode()
@@ -192,7 +192,7 @@ def _gifts_in(app, funds, amounts, year):
 
 
 def test_the_median_and_average_of_uneven_gifts(app, funds):
-    from mexiles.giving import reports
+    from mexiles.giving.services import reports
     _gifts_in(app, funds, [9000, 1000, 2500], 2026)  # odd count: the middle one
     _gifts_in(app, funds, [1000, 9000, 4000, 2500], 2025)  # even count: halfway between the middle two
     with app.app_context():
@@ -202,7 +202,7 @@ def test_the_median_and_average_of_uneven_gifts(app, funds):
 
 
 def test_recurring_revenue_counts_only_active_monthly_gifts(app, funds):
-    from mexiles.giving import reports
+    from mexiles.giving.services import reports
     from mexiles.giving.models import RecurringGift
     with app.app_context():
         donor = Donor(email_key="monthly@example.org")
@@ -215,7 +215,7 @@ def test_recurring_revenue_counts_only_active_monthly_gifts(app, funds):
 
 
 def test_a_merge_keeps_the_customer_the_duplicates_monthly_gift_bills(app, client, auth, make_user, funds):
-    from mexiles.giving import portal
+    from mexiles.giving.services import portal
     from mexiles.giving.models import RecurringGift
     with app.app_context():
         ids = []

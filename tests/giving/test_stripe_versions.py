@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from mexiles.extensions import db
 from mexiles.giving.models import Dispute, Donor, Gift, RecurringGift, Refund, StripeEvent
-from mexiles.giving.stripe_gateway import API_VERSION
+from mexiles.giving.services.stripe_gateway import API_VERSION
 
 from . import stripe_events as published
 from .conftest import WEBHOOK_SECRET, outcome

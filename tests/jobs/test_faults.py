@@ -122,7 +122,7 @@ def test_a_real_rq_worker_delivers_the_jobs_and_a_redelivered_queue_entry_sends_
         assert len(mailbox.to("robin@example.org")) == 1 and len(mailbox.to(coordinator.email)) == 1
         assert all(j.status == "done" for j in _jobs(app))
 
-        from mexiles.jobs import queue as job_queue
+        from mexiles.jobs.services import queue as job_queue
         with app.app_context():
             job_queue.push([j.id for j in _jobs(app)])  # Redis hands the same jobs out again
         runner.invoke(args=["worker", "--burst"])

@@ -68,7 +68,7 @@ def case_file(app, make_user, make_person):
             return housing_services.placements.place(req, site.id, today, today + dt.timedelta(days=30), by=by).id
 
     def talk():
-        from mexiles.tours import services as tours, speakers, timing
+        from mexiles.tours.services import events as tours, speakers, timing
 
         speaker_user = make_user("speaker", name="Graciela Montoya Fuentes")
         with app.app_context():

@@ -6,7 +6,7 @@ import pytest
 
 from mexiles.accounts.models import User
 from mexiles.extensions import db
-from mexiles.tours import services, speakers, timing
+from mexiles.tours.services import events as services, speakers, timing
 from mexiles.tours.models import TourEvent
 
 NOW = dt.datetime(2030, 9, 2, 15, 0)  # naive UTC; the DST switch of 2030 in the US is on November 3

@@ -72,7 +72,7 @@ def test_a_booking_that_slips_past_the_check_is_refused_with_a_message(app, froz
                                                                        make_event, coordinator):
     """Should the conflict check ever miss a booking saved at the same moment, the database stops it."""
     from mexiles.accounts.models import User
-    from mexiles.tours import services
+    from mexiles.tours.services import events as services
 
     speaker = make_speaker()
     first = make_event(speaker, steps=("offered",))

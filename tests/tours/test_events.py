@@ -185,7 +185,7 @@ def test_events_in_the_same_city_need_no_travel_time(app, frozen, make_speaker, 
     speaker = make_speaker()
     make_event(speaker, hour=12)
     with app.app_context():
-        from mexiles.tours import services, speakers, timing
+        from mexiles.tours.services import events as services, speakers, timing
         starts = timing.to_utc(dt.date(2030, 11, 2), dt.time(19), "America/Denver")
         assert services.find_conflicts(speakers.get(speaker.id), starts, starts + dt.timedelta(hours=1),
                                        "America/Denver", "denver, co") == []
@@ -220,7 +220,7 @@ def test_a_coordinator_may_override_at_confirmation(app, client, auth, frozen, c
     event_id = make_event(speaker, steps=("offered", "accepted"))
     with app.app_context():
         from mexiles.accounts.models import User
-        from mexiles.tours import speakers
+        from mexiles.tours.services import speakers
         speakers.add_unavailable(speakers.get(speaker.id), dt.date(2030, 11, 2), dt.date(2030, 11, 2), None,
                                  by=db.session.get(User, speaker.user.id))
     auth.login(coordinator)
@@ -461,7 +461,7 @@ def test_a_change_that_does_not_move_the_event_sends_nothing(app, client, auth, 
 @pytest.mark.postgres
 def test_an_edit_that_races_into_a_booking_gets_a_clear_message(app, client, auth, frozen, monkeypatch,
                                                                 coordinator, make_speaker, make_event):
-    from mexiles.tours import services
+    from mexiles.tours.services import events as services
 
     speaker = make_speaker()
     make_event(speaker, steps=("offered", "accepted"))  # 19:00 to 20:30

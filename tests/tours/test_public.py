@@ -185,7 +185,7 @@ def test_an_amount_that_is_no_number_gets_a_message_not_an_error(app, client, fr
 def test_a_utc_instant_beyond_the_calendar_is_refused_as_out_of_range():
     import pytest
 
-    from mexiles.tours import timing
+    from mexiles.tours.services import timing
 
     with pytest.raises(timing.OutOfRange):
         timing.to_utc(dt.date(9999, 12, 31), dt.time(22), "America/Denver")

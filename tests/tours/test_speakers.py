@@ -55,7 +55,7 @@ def test_the_legal_name_is_encrypted_at_rest(app, make_speaker):
 
 
 def test_public_names_follow_the_speakers_choice(app, make_speaker):
-    from mexiles.tours.speakers import get, public_name
+    from mexiles.tours.services.speakers import get, public_name
 
     with app.app_context():
         assert public_name(get(make_speaker("alias", alias="La Voz").id)) == "La Voz"

@@ -1,18 +1,5 @@
-"""The care blueprint: the directory, the case team's referral pages, and the counselor's pages."""
-from flask import Blueprint
-from flask_login import current_user
+"""The care pages: the directory, the case team's referral pages, and the counselor's pages."""
+from . import counsel, directory, referrals  # noqa: F401  (routes register on bp)
+from .blueprint import bp
 
-from .. import services, vocabulary
-
-bp = Blueprint("care", __name__, url_prefix="/care")
-
-
-@bp.app_context_processor
-def care_globals():
-    def care_attention():
-        return services.attention_summary(current_user)
-
-    return {"care_attention": care_attention, "care_vocabulary": vocabulary}
-
-
-from . import counsel, directory, referrals  # noqa: E402,F401  (routes register on bp)
+__all__ = ["bp"]

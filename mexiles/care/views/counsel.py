@@ -6,7 +6,7 @@ from ...access import Role, roles_required
 from .. import services
 from ..forms import AppointmentForm, CapacityForm, StepForm
 from ..services import directory
-from . import bp
+from .blueprint import bp
 from ...http import page_arg
 from .common import find_or_abort, outcome_form
 

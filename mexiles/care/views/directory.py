@@ -10,7 +10,7 @@ from ...money import to_dollars
 from .. import services
 from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm
 from ..services import directory
-from . import bp
+from .blueprint import bp
 from ...http import page_arg
 from ...refusals import flash_refusal
 from .counsel import render_counsel_index

@@ -12,7 +12,7 @@ from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, Ov
                      ReferralFilterForm, ReferralForm, StepForm)
 from ..services import directory
 from ..vocabulary import STATUSES
-from . import bp
+from .blueprint import bp
 from ...http import csv_response, id_arg, page_arg
 from ...refusals import flash_refusal
 from .common import find_or_abort, outcome_form
