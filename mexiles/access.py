@@ -4,6 +4,7 @@ Every view carries an ``access`` attribute: ``PUBLIC``, ``SIGNED_IN`` or the set
 use it. ``check_declared`` refuses to start an app with an undeclared view, so a route added later
 cannot be forgotten; tests/test_access.py walks the URL map against these declarations.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -78,6 +79,7 @@ def roles_required(*roles: str) -> Callable:
 
 # --- Named rules (FlaskBB-style): each "who may" written once, for views and services alike -----
 
+
 def is_staff(user) -> bool:
     """The organisation's staff, coordinators and admins: they keep every domain's records."""
     return user.has_any_role(Role.STAFF)
@@ -87,7 +89,10 @@ staff_only = roles_required(*Role.STAFF)  # the route form of is_staff
 
 
 def check_declared(app: Flask) -> None:
-    undeclared = sorted(endpoint for endpoint, view in app.view_functions.items()
-                        if endpoint != "static" and not hasattr(view, "access"))
+    undeclared = sorted(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and not hasattr(view, "access")
+    )
     if undeclared:
         raise RuntimeError(f"views without an access declaration: {', '.join(undeclared)}")

@@ -1,4 +1,5 @@
 """The application factory."""
+
 from __future__ import annotations
 
 import importlib
@@ -17,10 +18,10 @@ from werkzeug.routing import IntegerConverter
 
 from . import access, crypto, errors, i18n, money, timeutil
 from .domains import DOMAINS
-from .security import CONTENT_SECURITY_POLICY
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .http import MAX_RECORD_ID, current_page
 from .jobs import services as jobs
+from .security import CONTENT_SECURITY_POLICY
 from .settings import from_environment
 
 PACKAGE = Path(__file__).resolve().parent
@@ -28,16 +29,22 @@ PACKAGE = Path(__file__).resolve().parent
 # inside it (see setup.py), and its instance folder is Flask's default for installed packages.
 CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
 
+
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask("mexiles", instance_path=str(CHECKOUT / "instance") if CHECKOUT else None,
-                template_folder=str(_shipped("templates")), static_folder=str(PACKAGE / "static"),
-                root_path=str(PACKAGE))
+    app = Flask(
+        "mexiles",
+        instance_path=str(CHECKOUT / "instance") if CHECKOUT else None,
+        template_folder=str(_shipped("templates")),
+        static_folder=str(PACKAGE / "static"),
+        root_path=str(PACKAGE),
+    )
     app.config.update(from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
-            app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
     if app.config["BASE_URL"]:
         scheme, _, host = app.config["BASE_URL"].partition("://")
         app.config.update(SERVER_NAME=host.rstrip("/"), PREFERRED_URL_SCHEME=scheme)
@@ -65,10 +72,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     from .accounts.services import load_user
+
     login_manager.user_loader(load_user)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories="translations")
     limiter.init_app(app)
     mail.init_app(app)
     talisman.init_app(
@@ -82,12 +89,15 @@ def _init_extensions(app: Flask) -> None:
     )
     crypto.init_app(app)
     from . import grants  # noqa: F401  (adds `flask db grant-app-role`)
+
     jobs.init_app(app)
     i18n.init_app(app)
     from .demo import demo_cli
+
     app.cli.add_command(demo_cli)
-    app.jinja_env.globals.update(Role=access.Role, is_staff=access.is_staff, get_locale=get_locale, DOMAINS=DOMAINS,
-                                 current_page=current_page)
+    app.jinja_env.globals.update(
+        Role=access.Role, is_staff=access.is_staff, get_locale=get_locale, DOMAINS=DOMAINS, current_page=current_page
+    )
     app.jinja_env.filters["money"] = money.money
     timeutil.init_app(app)
 

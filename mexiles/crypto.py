@@ -7,6 +7,7 @@ index*: keyed hashes (HMAC-SHA256 with SEARCH_INDEX_KEY) of its normalised trigr
 holds neither the text nor the trigrams; a query is hashed the same way and candidates are
 confirmed by decrypting them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,7 +75,7 @@ def normalise(text: str) -> str:
 
 
 def trigrams(text: str) -> set[str]:
-    return {text[i:i + 3] for i in range(len(text) - 2)}
+    return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
 class EncryptedString(TypeDecorator):
@@ -158,8 +159,9 @@ def rotate_command() -> None:
         pk = list(table.primary_key.columns)
         raw = [type_coerce(c, Text).label(c.name) for c in columns]
         for row in db.session.execute(select(*pk, *raw)).mappings():
-            values = {c.name: type_coerce(field_cipher.rotate(row[c.name]), Text)
-                      for c in columns if row[c.name] is not None}
+            values = {
+                c.name: type_coerce(field_cipher.rotate(row[c.name]), Text) for c in columns if row[c.name] is not None
+            }
             if values:
                 db.session.execute(update(table).where(*[k == row[k.name] for k in pk]).values(values))
                 rotated += 1

@@ -3,6 +3,7 @@
 Each domain's ``demo.seed()`` adds its part and returns lines to print; all are idempotent, so the
 command can run on every start.
 """
+
 import importlib
 import importlib.util
 

@@ -1,4 +1,5 @@
 """Error pages in the visitor's language."""
+
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError

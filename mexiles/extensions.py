@@ -1,4 +1,5 @@
 """Flask extensions, created here unbound and initialised in the app factory."""
+
 from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel

@@ -1,4 +1,5 @@
 """Form pieces shared by every domain."""
+
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -10,8 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .money import MAX_AMOUNT, money, to_cents
 
 PASSWORD_MIN = 12
-password_length = Length(min=PASSWORD_MIN, max=256,
-                         message=_l("Use at least %(min)s characters.", min=PASSWORD_MIN))
+password_length = Length(min=PASSWORD_MIN, max=256, message=_l("Use at least %(min)s characters.", min=PASSWORD_MIN))
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -21,7 +21,7 @@ def options(pairs) -> list[SelectChoice]:
 
 
 class FiniteAmount:
-    """"NaN", "sNaN" and "Infinity" parse as Decimals, but no amount of money is one, and they
+    """ "NaN", "sNaN" and "Infinity" parse as Decimals, but no amount of money is one, and they
     break every comparison after (a range check, a conversion to cents): stop before those."""
 
     def __init__(self, message=None):
@@ -46,8 +46,9 @@ class AmountRange:
     """An amount between ``minimum`` and ``maximum`` dollars (never above MAX_AMOUNT); a ``minimum``
     of None leaves the lower bound to the form. Runs after ``finite_amount``."""
 
-    def __init__(self, minimum: Decimal | str | int | None = 0, maximum: Decimal | str | int = MAX_AMOUNT,
-                 message=None):
+    def __init__(
+        self, minimum: Decimal | str | int | None = 0, maximum: Decimal | str | int = MAX_AMOUNT, message=None
+    ):
         self.minimum = None if minimum is None else Decimal(minimum)
         self.maximum = min(Decimal(maximum), MAX_AMOUNT)
         self.message = message
@@ -75,8 +76,7 @@ def whole_number(minimum: int, maximum: int, message=None) -> NumberRange:
     """A count or position within the domain's range, which is always within an INTEGER column's."""
     if not -INT_MAX - 1 <= minimum <= maximum <= INT_MAX:
         raise ValueError("a range beyond what an INTEGER column holds")
-    return NumberRange(min=minimum, max=maximum,
-                       message=message or _l("Give a whole number from %(min)s to %(max)s."))
+    return NumberRange(min=minimum, max=maximum, message=message or _l("Give a whole number from %(min)s to %(max)s."))
 
 
 class RecordField(SelectField):

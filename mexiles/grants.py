@@ -5,6 +5,7 @@ as ROLE. ROLE may read and write the records, but may only read and add to the a
 owning nothing, cannot drop the triggers that keep the trail append-only. The test suite runs the
 app as such a role, so a grant missing here fails the tests.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Request helpers shared by every domain's views."""
+
 from __future__ import annotations
 
 import csv
@@ -8,7 +9,6 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from flask import Response, request
-
 
 MAX_PAGE = 10_000
 # The largest record number a database integer holds.
@@ -73,6 +73,8 @@ def csv_response(header: Sequence[str], rows, filename: str) -> Response:
     writer.writerow(header)
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}",
-                             "Cache-Control": "no-store"})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
+    )

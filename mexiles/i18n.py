@@ -4,6 +4,7 @@ One catalog per language, `mexiles/translations/<lang>/LC_MESSAGES/messages.po`,
 standard workflow: `pybabel extract -F babel.cfg` then `pybabel update` and `pybabel compile`.
 ``flask translate update|compile|check`` run those with the project's keywords, from anywhere.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -31,8 +32,19 @@ def extract(template: Path) -> None:
     """Write the messages the code and templates ask for to ``template`` (a .pot file), sorted and
     without line numbers, so that moving code leaves the catalog as it was."""
     root = PACKAGE.parent
-    _pybabel("extract", "--project=mexiles", "--no-wrap", "--no-location", "--sort-output", "-F", str(root / "babel.cfg"),
-             *(f"-k{keyword}" for keyword in KEYWORDS), "-o", str(template), str(root))
+    _pybabel(
+        "extract",
+        "--project=mexiles",
+        "--no-wrap",
+        "--no-location",
+        "--sort-output",
+        "-F",
+        str(root / "babel.cfg"),
+        *(f"-k{keyword}" for keyword in KEYWORDS),
+        "-o",
+        str(template),
+        str(root),
+    )
 
 
 def catalog_path(language: str = SPANISH) -> Path:

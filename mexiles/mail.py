@@ -1,5 +1,6 @@
 """Email in the recipient's language, through the outbox: written as a job in the transaction of the
 change it tells of, handed to SMTP (with MAIL_TIMEOUT) after the commit, retried until accepted."""
+
 from __future__ import annotations
 
 import base64
@@ -23,9 +24,14 @@ def send(to: str, subject, template: str, *, key: str, locale: str = "en", attac
     bytes, mimetype) triples. Returns True when the message was queued.
     """
     subject_text, body = render(subject, template, locale, **context)
-    payload = {"to": to, "subject": subject_text, "body": body,
-               "attachments": [[name, base64.b64encode(content).decode(), mimetype]
-                               for name, content, mimetype in attachments]}
+    payload = {
+        "to": to,
+        "subject": subject_text,
+        "body": body,
+        "attachments": [
+            [name, base64.b64encode(content).decode(), mimetype] for name, content, mimetype in attachments
+        ],
+    }
     return jobs.enqueue("mail", payload, key=recipient_key(key, to)) is not None
 
 
@@ -49,5 +55,9 @@ def deliver(to: str, subject: str, body: str, attachments=()) -> None:
 
 @jobs.handler("mail")
 def _deliver_job(payload: dict) -> None:
-    deliver(payload["to"], payload["subject"], payload["body"],
-            [(name, base64.b64decode(content), mimetype) for name, content, mimetype in payload["attachments"]])
+    deliver(
+        payload["to"],
+        payload["subject"],
+        payload["body"],
+        [(name, base64.b64decode(content), mimetype) for name, content, mimetype in payload["attachments"]],
+    )

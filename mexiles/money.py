@@ -1,6 +1,7 @@
 """Money as the database keeps it (whole cents, in INTEGER columns) and as people type and read it
 (dollars, written in the current language): the one place for the conversion, the bounds, and
 the ``money`` template filter."""
+
 from decimal import Decimal
 from typing import overload
 

@@ -6,6 +6,7 @@ their view words itself (RefundError: the cents still refundable). A view that c
 shows it with ``flash_refusal`` (or next to a form field); one that does not leaves it to the
 app's error handler, which answers 409 with the message on the error page.
 """
+
 from flask import flash, render_template
 from flask_babel import lazy_gettext as _l
 

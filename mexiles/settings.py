@@ -3,6 +3,7 @@
 Development generates its secrets once into ``instance/`` so that the app runs with nothing set;
 production refuses to start without them, so that no deployment runs on a made-up secret.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,7 +68,7 @@ def database_url(instance_path: Path) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
     if url.startswith("postgresql") and "connect_timeout=" not in url:
         # A database that does not answer fails the request (and /readyz) instead of holding it.
         url += ("&" if "?" in url else "?") + f"connect_timeout={_int('DATABASE_CONNECT_TIMEOUT', 5)}"
@@ -148,8 +149,10 @@ def from_environment(instance_path: Path) -> dict:
         # Redis down: each process counts in its own memory until Redis answers again, and a
         # Redis that does not answer holds a request for at most REDIS_TIMEOUT_SECONDS.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5),
-                                      "socket_connect_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5)},
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "socket_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5),
+            "socket_connect_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5),
+        },
         "REDIS_URL": redis_url,
         "REDIS_TIMEOUT_SECONDS": _float("REDIS_TIMEOUT_SECONDS", 0.5),
         # Jobs (the outbox): dispatched to RQ when REDIS_URL is set, else in a few threads of the
@@ -203,8 +206,9 @@ def from_environment(instance_path: Path) -> dict:
         # whole dollars, and Stripe's fee, which donors may choose to cover.
         "GIVING_CURRENCY": os.environ.get("GIVING_CURRENCY", "usd"),
         "DONATION_MINIMUM_CENTS": _int("DONATION_MINIMUM_CENTS", 500),
-        "DONATION_SUGGESTED_DOLLARS": [int(v) for v in
-                                       os.environ.get("DONATION_SUGGESTED_DOLLARS", "25,50,100,250").split(",")],
+        "DONATION_SUGGESTED_DOLLARS": [
+            int(v) for v in os.environ.get("DONATION_SUGGESTED_DOLLARS", "25,50,100,250").split(",")
+        ],
         "DONATION_RATE_LIMIT": os.environ.get("DONATION_RATE_LIMIT", "10 per minute;40 per hour"),
         "STRIPE_FEE_PERCENT": os.environ.get("STRIPE_FEE_PERCENT", "2.9"),
         "STRIPE_FEE_FIXED_CENTS": _int("STRIPE_FEE_FIXED_CENTS", 30),
@@ -215,6 +219,8 @@ def from_environment(instance_path: Path) -> dict:
         "GIVING_PAGE_CACHE_SECONDS": _int("GIVING_PAGE_CACHE_SECONDS", 60),
         # Content-Security-Policy sources the payment pages add for Stripe.js (space-separated).
         "STRIPE_CSP_SCRIPT_SRC": os.environ.get("STRIPE_CSP_SCRIPT_SRC", "https://js.stripe.com"),
-        "STRIPE_CSP_FRAME_SRC": os.environ.get("STRIPE_CSP_FRAME_SRC", "https://js.stripe.com https://hooks.stripe.com"),
+        "STRIPE_CSP_FRAME_SRC": os.environ.get(
+            "STRIPE_CSP_FRAME_SRC", "https://js.stripe.com https://hooks.stripe.com"
+        ),
         "STRIPE_CSP_CONNECT_SRC": os.environ.get("STRIPE_CSP_CONNECT_SRC", "https://api.stripe.com"),
     }

@@ -4,6 +4,7 @@ The one place for the organisation's zone, its "today", and how a date or a time
 page, in an email or in a PDF: the ``local_date``, ``local_datetime`` and ``local_time`` template
 filters below (Babel, in the current language), which templates use instead of strftime.
 """
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,7 @@ def from_local(day: dt.date, time: dt.time) -> dt.datetime:
 
 # --- Writing dates and times (pages, emails, PDFs) -------------------------------------------
 
+
 def local_date(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
     """A date, or the organisation's date of a stored moment, in the current language."""
     if value is None:
@@ -62,8 +64,7 @@ def local_datetime(value: dt.datetime | None, format: str = "short") -> str:
         return ""
     if format == "weekday":
         moment, locale = local(value), get_locale()
-        return (f"{format_skeleton('yMMMEd', moment, locale=locale)}, "
-                f"{format_time(moment, 'short')} {moment.tzname()}")
+        return f"{format_skeleton('yMMMEd', moment, locale=locale)}, {format_time(moment, 'short')} {moment.tzname()}"
     return format_datetime(value, format)
 
 

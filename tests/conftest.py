@@ -5,6 +5,7 @@ a database of its own, created for the session and dropped after. The schema is 
 migrations. Each test runs inside a transaction that is rolled back, so tests never see each
 other's data; tests marked ``committed`` (PostgreSQL only) commit for real, for concurrency.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,16 +24,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from mexiles import create_app
+from mexiles import create_app, timeutil
 from mexiles.accounts import services as accounts
-from mexiles import timeutil
 from mexiles.extensions import SESSION_OPTIONS, db, limiter
 from mexiles.settings import database_url
 
 from .mailbox import Mailbox
 
 PASSWORD = "a long enough test password"
-
 
 
 def without_csrf_tokens(page: str) -> str:
@@ -148,8 +147,9 @@ def app(database, app_role, mailbox):
         assert result.exit_code == 0, result.output
         with owner.app_context():
             db.engine.dispose()
-        app = create_app(app_config(make_url(database).set(username=app_role).render_as_string(hide_password=False),
-                                    mailbox))
+        app = create_app(
+            app_config(make_url(database).set(username=app_role).render_as_string(hide_password=False), mailbox)
+        )
     else:
         app = owner
     yield app
@@ -172,9 +172,10 @@ def _isolated(request, app, mailbox, owner_engine):
         connection = db.engine.connect()
         outer = connection.begin()
     original = db.session
-    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                                             **SESSION_OPTIONS),
-                                scopefunc=_app_ctx_id)
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", **SESSION_OPTIONS),
+        scopefunc=_app_ctx_id,
+    )
     try:
         yield
     finally:
@@ -235,8 +236,9 @@ def make_person(app):
     def make(team_ids, legal_name="Graciela Montoya Fuentes", alias="La Maestra", household=(), **fields):
         with app.app_context():
             team = [db.session.get(User, i) for i in team_ids]
-            person = people.create({"legal_name": legal_name, "alias": alias, "language": "es", **fields},
-                                   list(household), by=team[0])
+            person = people.create(
+                {"legal_name": legal_name, "alias": alias, "language": "es", **fields}, list(household), by=team[0]
+            )
             people.set_team(person, team, by=team[0])
             return person.id
 
@@ -246,6 +248,7 @@ def make_person(app):
 @pytest.fixture
 def record_gift(app):
     """Record a cash gift through the giving domain, as staff would (creating its fund if needed)."""
+
     def record(fund_code, cents, received_on, tour_event_id=None):
         from mexiles.giving import services as giving
         from mexiles.giving.models import Fund
@@ -257,10 +260,18 @@ def record_gift(app):
                 db.session.add(fund)
                 db.session.flush()
             cashier = accounts.create_user(f"cashier-{secrets.token_hex(4)}@example.org", ["admin"])
-            gift = giving.record_offline_gift({"email": f"giver-{secrets.token_hex(4)}@example.org",
-                                               "name": "Invented Giver", "fund_id": fund.id, "amount_cents": cents,
-                                               "source": "cash", "received_on": received_on,
-                                               "tour_event_id": tour_event_id}, actor=cashier)
+            gift = giving.record_offline_gift(
+                {
+                    "email": f"giver-{secrets.token_hex(4)}@example.org",
+                    "name": "Invented Giver",
+                    "fund_id": fund.id,
+                    "amount_cents": cents,
+                    "source": "cash",
+                    "received_on": received_on,
+                    "tour_event_id": tour_event_id,
+                },
+                actor=cashier,
+            )
             return gift.id
 
     return record
@@ -305,8 +316,9 @@ class AuthActions:
         self._client = client
 
     def login(self, user, password=None, follow=False):
-        return self._client.post("/account/login", data={"email": user.email, "password": password or user.password},
-                                 follow_redirects=follow)
+        return self._client.post(
+            "/account/login", data={"email": user.email, "password": password or user.password}, follow_redirects=follow
+        )
 
     def logout(self):
         return self._client.post("/account/logout")

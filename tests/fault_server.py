@@ -1,6 +1,7 @@
 """The app in a process of its own (``gunicorn tests.fault_server:app``), for tests that kill it or
 cut what it depends on. Configured from the environment like production, plus
 MEXILES_TEST_OVERRIDES (JSON), and without CSRF tokens, as the suite's own app."""
+
 from __future__ import annotations
 
 import json
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _make_app():
     from mexiles import create_app
+
     return create_app({"WTF_CSRF_ENABLED": False, **json.loads(os.environ.get("MEXILES_TEST_OVERRIDES", "{}"))})
 
 
@@ -31,10 +33,16 @@ if os.environ.get("MEXILES_TEST_OVERRIDES") is not None:
 def child_env(app, mailbox, **extra) -> dict:
     """The environment of a process that uses the suite's database, keys and mailbox."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI")}
-    env.update(MEXILES_ENV="testing", DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               SECRET_KEY=app.config["SECRET_KEY"], FIELD_ENCRYPTION_KEYS=",".join(app.config["FIELD_ENCRYPTION_KEYS"]),
-               SEARCH_INDEX_KEY=app.config["SEARCH_INDEX_KEY"], MAIL_SERVER=mailbox.host, MAIL_PORT=str(mailbox.port),
-               FLASK_APP="wsgi")
+    env.update(
+        MEXILES_ENV="testing",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+        FIELD_ENCRYPTION_KEYS=",".join(app.config["FIELD_ENCRYPTION_KEYS"]),
+        SEARCH_INDEX_KEY=app.config["SEARCH_INDEX_KEY"],
+        MAIL_SERVER=mailbox.host,
+        MAIL_PORT=str(mailbox.port),
+        FLASK_APP="wsgi",
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -53,9 +61,24 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**env, "MEXILES_TEST_OVERRIDES": json.dumps(overrides or {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "tests.fault_server:app"],
-            cwd=ROOT, env=env, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "tests.fault_server:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -89,8 +112,9 @@ class Client:
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), self._NoRedirect(),
-                                                  urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), self._NoRedirect(), urllib.request.HTTPCookieProcessor(CookieJar())
+        )
 
     def _open(self, request):
         try:
@@ -104,5 +128,4 @@ class Client:
 
     def post(self, path: str, data: dict | None = None, body: bytes | None = None, headers: dict | None = None):
         payload = body if body is not None else urllib.parse.urlencode(data or {}).encode()
-        return self._open(urllib.request.Request(self.base + path, data=payload, headers=headers or {},
-                                                 method="POST"))
+        return self._open(urllib.request.Request(self.base + path, data=payload, headers=headers or {}, method="POST"))

@@ -3,6 +3,7 @@
 It can also misbehave as mail servers do: refuse some recipients (``refuse``), or take a message
 and never answer (``hang``) until told to ``recover``.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,12 +3,14 @@
 A route added later is covered without editing this file: every non-public route must send an
 anonymous visitor to sign in and answer 403 to a signed-in user who lacks its roles.
 """
+
 import uuid
 
 import pytest
 from werkzeug.routing import IntegerConverter, UUIDConverter
 
 from mexiles.access import PUBLIC, SIGNED_IN, Role
+
 
 def _sample(converter):
     if isinstance(converter, IntegerConverter):

@@ -11,6 +11,7 @@ Not counted: what a person chose to publish (a listed donor's name, a speaker's 
 choice), one's own name, and colleagues' names shown as who did what (staff names count on the
 staff pages, where the staff are the subject).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +24,9 @@ from sqlalchemy import func, inspect, select, update
 from mexiles.access import PUBLIC, SIGNED_IN
 from mexiles.accounts.demo import ACCOUNTS, PASSWORD
 from mexiles.audit.models import AuditEntry
-from mexiles.people.models import APPEND_ONLY
 from mexiles.crypto import EncryptedDate, EncryptedJSON, EncryptedString, EncryptedTime, KeyRotation
 from mexiles.extensions import db
+from mexiles.people.models import APPEND_ONLY
 from tests.tours.conftest import coordinator, feed_url, frozen, make_event, make_speaker  # noqa: F401 (fixtures)
 
 # table -> (audit subject type, the column naming the record it belongs under, or None for itself)
@@ -59,24 +60,43 @@ NAMING = {"housing_placements": ("housing_placement", None)}
 CODED = {("people", "case_status"), ("people", "state_of_origin")}
 # Where a route's record numbers come from (the first part of the path tells same-named ones apart).
 ARGUMENT_TABLES = {
-    "user_id": "users", "person_id": "people", "gift_id": "giving_gifts", "fund_id": "giving_funds",
-    "campaign_id": "giving_campaigns", "donor_id": "giving_donors", "referral_id": "care_referrals",
-    "provider_id": "care_providers", "site_id": "housing_sites", "placement_id": "housing_placements",
-    "event_id": "tour_events", "speaker_id": "tour_speakers", "note_id": "case_notes",
-    "detention_id": "immigration_detentions", "job_id": "jobs",
-    ("housing", "request_id"): "housing_requests", ("tours", "request_id"): "tour_booking_requests",
+    "user_id": "users",
+    "person_id": "people",
+    "gift_id": "giving_gifts",
+    "fund_id": "giving_funds",
+    "campaign_id": "giving_campaigns",
+    "donor_id": "giving_donors",
+    "referral_id": "care_referrals",
+    "provider_id": "care_providers",
+    "site_id": "housing_sites",
+    "placement_id": "housing_placements",
+    "event_id": "tour_events",
+    "speaker_id": "tour_speakers",
+    "note_id": "case_notes",
+    "detention_id": "immigration_detentions",
+    "job_id": "jobs",
+    ("housing", "request_id"): "housing_requests",
+    ("tours", "request_id"): "tour_booking_requests",
 }
 # Record numbers some pages take from their query string (to start a form from a record).
-QUERY_TABLES = {"person": "people", "provider": "care_providers", ("housing", "request"): "housing_requests",
-                ("tours", "request"): "tour_booking_requests"}
+QUERY_TABLES = {
+    "person": "people",
+    "provider": "care_providers",
+    ("housing", "request"): "housing_requests",
+    ("tours", "request"): "tour_booking_requests",
+}
 IDS_PER_ARGUMENT = 3
 MARKER = re.compile(r"Mk\d{5}q")
 STAFF_PAGES = "/account/staff"
 
 
 def _published(table: str, row, column: str) -> bool:
-    return ((table, column) == ("giving_donors", "name") and row.listed
-            or (table, column) == ("tour_speakers", "legal_name") and row.name_choice != "alias")
+    return (
+        (table, column) == ("giving_donors", "name")
+        and row.listed
+        or (table, column) == ("tour_speakers", "legal_name")
+        and row.name_choice != "alias"
+    )
 
 
 def _models_by_table():
@@ -91,8 +111,13 @@ def _plant_markers() -> dict[str, tuple[str, str]]:
     db.session.add(rotation)
     db.session.flush()
     for table, model in _models_by_table().items():
-        columns = [c for c in model.__table__.columns if isinstance(c.type, EncryptedString)
-                   and not isinstance(c.type, (EncryptedDate, EncryptedTime, EncryptedJSON)) and (table, c.name) not in CODED]
+        columns = [
+            c
+            for c in model.__table__.columns
+            if isinstance(c.type, EncryptedString)
+            and not isinstance(c.type, (EncryptedDate, EncryptedTime, EncryptedJSON))
+            and (table, c.name) not in CODED
+        ]
         if not columns:
             continue
         assert table in SUBJECTS, f"{table} holds encrypted fields: say which record they are audited under"
@@ -105,8 +130,9 @@ def _plant_markers() -> dict[str, tuple[str, str]]:
                 serial += 1
                 marker = f"Mk{serial:05d}q"
                 if isinstance(row, APPEND_ONLY):  # past the ORM's guard, as `flask keys rotate` writes
-                    db.session.execute(update(model.__table__).where(model.__table__.c.id == row.id)
-                                       .values({column.name: marker}))
+                    db.session.execute(
+                        update(model.__table__).where(model.__table__.c.id == row.id).values({column.name: marker})
+                    )
                 else:
                     setattr(row, key, marker)
                 if not _published(table, row, column.name):
@@ -154,6 +180,7 @@ def _sample_ids() -> dict[str, list]:
         model = models[table]
         ids[key] = list(db.session.scalars(select(model.id).order_by(model.id.desc()).limit(IDS_PER_ARGUMENT)))
     from mexiles.giving.models import Campaign
+
     ids["slug"] = list(db.session.scalars(select(Campaign.slug).limit(IDS_PER_ARGUMENT)))
     return ids
 
@@ -173,8 +200,11 @@ def _urls(app, role_set, ids):
             yield adapter.build(rule.endpoint, values)
         if not rule.arguments:
             for n in range(IDS_PER_ARGUMENT):
-                query = {name: found[min(n, len(found) - 1)] for name in ("person", "provider", "request")
-                         if (found := ids.get(("?", (section, name)), ids.get(("?", name))))}
+                query = {
+                    name: found[min(n, len(found) - 1)]
+                    for name in ("person", "provider", "request")
+                    if (found := ids.get(("?", (section, name)), ids.get(("?", name))))
+                }
                 yield adapter.build(rule.endpoint, query)
 
 
@@ -207,8 +237,12 @@ def test_every_page_that_shows_a_protected_value_audits_it(app, runner, email):
         if not shown:
             continue
         with app.app_context():
-            audited = _covered({(e.subject_type, e.subject_id) for e in
-                                db.session.scalars(select(AuditEntry).where(AuditEntry.id > before))})
+            audited = _covered(
+                {
+                    (e.subject_type, e.subject_id)
+                    for e in db.session.scalars(select(AuditEntry).where(AuditEntry.id > before))
+                }
+            )
         for record in shown - audited:
             unaudited[url].add(record)
     assert fetched > 20
@@ -217,12 +251,13 @@ def test_every_page_that_shows_a_protected_value_audits_it(app, runner, email):
     assert dict(unaudited) == {}, "\n".join(f"{url}: {sorted(records)}" for url, records in sorted(unaudited.items()))
 
 
-def test_the_speakers_calendar_feed_audits_each_event_it_carries(app, client, auth, frozen, make_speaker,
-                                                                 make_event):
+def test_the_speakers_calendar_feed_audits_each_event_it_carries(app, client, auth, frozen, make_speaker, make_event):
     """The feed is reached by its secret address, which the walk cannot guess; it carries hosts' contacts."""
     speaker = make_speaker()
-    event_ids = {make_event(speaker, steps=("offered",)), make_event(speaker, day=dt.date(2030, 11, 9),
-                                                                     steps=("offered",))}
+    event_ids = {
+        make_event(speaker, steps=("offered",)),
+        make_event(speaker, day=dt.date(2030, 11, 9), steps=("offered",)),
+    }
     auth.login(speaker.user)
     url = feed_url(client)
     auth.logout()

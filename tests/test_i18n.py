@@ -1,4 +1,5 @@
 """Both languages on every page; the language follows the user's choice, then the browser."""
+
 from mexiles import i18n
 
 

@@ -5,6 +5,7 @@ The modules are read, not imported (ast): an import inside a function counts as 
 top, since it runs as soon as the function does. Only imports under ``if TYPE_CHECKING:`` are left
 out of the graph: they never run, and serve the annotations of models that name another domain's
 table (the relationship itself names the class as a string)."""
+
 import ast
 import re
 from pathlib import Path
@@ -30,8 +31,7 @@ def _module_name(path: Path) -> tuple[str, bool]:
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
-    return {name: (path, is_package) for path in PACKAGE.rglob("*.py")
-            for name, is_package in [_module_name(path)]}
+    return {name: (path, is_package) for path in PACKAGE.rglob("*.py") for name, is_package in [_module_name(path)]}
 
 
 MODULES = _modules()
@@ -59,17 +59,21 @@ def _imports(name: str) -> list[tuple[str, bool]]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = name.split(".") if is_package else name.split(".")[:-1]
-                base = base[:len(base) - node.level + 1]
+                base = base[: len(base) - node.level + 1]
                 origin = ".".join(base + ([node.module] if node.module else []))
             else:
                 origin = node.module
             # ``from x import y`` imports the module x.y when there is one, else a name of x.
-            targets = [f"{origin}.{alias.name}" if f"{origin}.{alias.name}" in MODULES else origin
-                       for alias in node.names]
+            targets = [
+                f"{origin}.{alias.name}" if f"{origin}.{alias.name}" in MODULES else origin for alias in node.names
+            ]
         else:
             continue
-        found += [(target, node.lineno in typing_only) for target in targets
-                  if target == "mexiles" or target.startswith("mexiles.")]
+        found += [
+            (target, node.lineno in typing_only)
+            for target in targets
+            if target == "mexiles" or target.startswith("mexiles.")
+        ]
     return found
 
 
@@ -109,8 +113,9 @@ def test_a_domain_imports_another_only_through_its_public_api():
             inner = target.split(".")[2:]
             if own is None and other not in SHARED_MAY_IMPORT.get(name, ()):
                 wrong.append(f"{name} (shared) imports {target}")
-            elif own is not None and not (inner == [] or (len(inner) == 1 and inner[0] in PUBLIC)
-                                          or (typing_only and inner == ["models"])):
+            elif own is not None and not (
+                inner == [] or (len(inner) == 1 and inner[0] in PUBLIC) or (typing_only and inner == ["models"])
+            ):
                 wrong.append(f"{name} imports {target}")
     assert wrong == []
 
@@ -165,7 +170,7 @@ def _section(indent_entry: str) -> list[tuple[str, str]]:
     start = next(i for i, (_, entry, _) in enumerate(tree) if entry == indent_entry)
     depth = tree[start][0]
     inner = []
-    for indent, entry, description in tree[start + 1:]:
+    for indent, entry, description in tree[start + 1 :]:
         if indent <= depth:
             break
         if inner and indent > depth + 2:  # the rest of the description above
@@ -178,8 +183,10 @@ def _section(indent_entry: str) -> list[tuple[str, str]]:
 def _domain_entries() -> list[tuple[list[str], bool]]:
     """Each file or folder of a domain, as its alternatives (``views.py | views/__init__.py``), and
     whether every domain must have it."""
-    return [([alternative.strip() for alternative in entry.split("|")], not description.strip().startswith("optional"))
-            for entry, description in _section("<domain>/")]
+    return [
+        ([alternative.strip() for alternative in entry.split("|")], not description.strip().startswith("optional"))
+        for entry, description in _section("<domain>/")
+    ]
 
 
 def test_the_tree_lists_the_domains_of_the_app():
@@ -199,8 +206,11 @@ def test_the_tree_lists_every_shared_module_and_only_those():
 def test_every_domain_has_the_shape_of_the_tree(domain):
     root = PACKAGE / domain
     entries = _domain_entries()
-    missing = [" | ".join(alternatives) for alternatives, required in entries
-               if required and not any((root / alternative).exists() for alternative in alternatives)]
+    missing = [
+        " | ".join(alternatives)
+        for alternatives, required in entries
+        if required and not any((root / alternative).exists() for alternative in alternatives)
+    ]
     assert missing == [], f"{domain} lacks what every domain has"
     allowed = {alternative.split("/")[0] for alternatives, _ in entries for alternative in alternatives}
     unlisted = sorted(path.name for path in root.iterdir() if path.name != "__pycache__" and path.name not in allowed)

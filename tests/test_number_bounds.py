@@ -7,6 +7,7 @@ takes which form by watching the forms a request builds. Each number field is se
 with every other field valid (the walk checks that only the field under test is refused), as a user
 of a role the route admits, on the demo data.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,21 @@ import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import select, text
 from werkzeug.routing import IntegerConverter
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    FloatField,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectFieldBase,
+    SelectMultipleField,
+    TimeField,
+)
 from wtforms.fields.core import UnboundField
-from wtforms import (BooleanField, DateField, DecimalField, EmailField, FieldList, FloatField, FormField,
-                     IntegerField, PasswordField, SelectFieldBase, SelectMultipleField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, Regexp
 
 import mexiles
@@ -33,23 +46,41 @@ from mexiles.forms import RecordField
 
 BAD_NUMBERS = ("2147483648", "-1", "1e308", "10000000.01", "NaN", "9" * 5000)
 # The demo accounts, in the order they are tried for a route their roles admit.
-ACCOUNTS = {"coordinator": "coordinator@example.org", "admin": "admin@example.org",
-            "counselor": "counselor@example.org", "speaker": "speaker@example.org", "donor": "donor@example.org"}
+ACCOUNTS = {
+    "coordinator": "coordinator@example.org",
+    "admin": "admin@example.org",
+    "counselor": "counselor@example.org",
+    "speaker": "speaker@example.org",
+    "donor": "donor@example.org",
+}
 # Forms walked elsewhere, because their route needs a service the plain test app has not got.
 WALKED_ELSEWHERE = {"DonateForm": "tests/giving/test_number_bounds.py (the payment endpoint needs Stripe)"}
 # Values the generic filler cannot guess; everything else valid is made up from the field's kind.
 TODAY = dt.date.today()
 SOON = TODAY + dt.timedelta(days=30)
 VALID = {
-    "EventForm": {"day": (TODAY + dt.timedelta(days=60)).isoformat(), "starts": "19:00", "ends": "20:30",
-                  "time_zone": "America/Denver", "host_email": "host@example.org"},
-    "BookingForm": {"day": (TODAY + dt.timedelta(days=60)).isoformat(), "starts": "19:00", "ends": "20:30",
-                    "time_zone": "America/Denver"},
+    "EventForm": {
+        "day": (TODAY + dt.timedelta(days=60)).isoformat(),
+        "starts": "19:00",
+        "ends": "20:30",
+        "time_zone": "America/Denver",
+        "host_email": "host@example.org",
+    },
+    "BookingForm": {
+        "day": (TODAY + dt.timedelta(days=60)).isoformat(),
+        "starts": "19:00",
+        "ends": "20:30",
+        "time_zone": "America/Denver",
+    },
     "SpeakerForm": {"time_zone": "America/Denver", "name_choice": "alias"},
     "OwnProfileForm": {"time_zone": "America/Denver", "name_choice": "alias"},
     "FundForm": {"code": "walk-fund"},
-    "CampaignForm": {"slug": "walk-campaign", "image_path": "", "starts_on": TODAY.isoformat(),
-                     "ends_on": SOON.isoformat()},
+    "CampaignForm": {
+        "slug": "walk-campaign",
+        "image_path": "",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": SOON.isoformat(),
+    },
     "OfflineGiftForm": {"received_on": TODAY.isoformat(), "source": "check", "description": "Check 1001"},
     "PlacementForm": {"start": SOON.isoformat(), "end": (SOON + dt.timedelta(days=7)).isoformat()},
     "MoveForm": {"on": TODAY.isoformat(), "end": ""},
@@ -82,9 +113,14 @@ def _is_number(field) -> bool:
 
 
 def _has_numbers(form_class) -> bool:
-    unbound = [getattr(form_class, n) for n in dir(form_class) if isinstance(getattr(form_class, n, None), UnboundField)]
-    return any(issubclass(u.field_class, (IntegerField, DecimalField, FloatField, RecordField))
-               or (issubclass(u.field_class, SelectFieldBase) and u.kwargs.get("coerce") is int) for u in unbound)
+    unbound = [
+        getattr(form_class, n) for n in dir(form_class) if isinstance(getattr(form_class, n, None), UnboundField)
+    ]
+    return any(
+        issubclass(u.field_class, (IntegerField, DecimalField, FloatField, RecordField))
+        or (issubclass(u.field_class, SelectFieldBase) and u.kwargs.get("coerce") is int)
+        for u in unbound
+    )
 
 
 def _leaves(form):
@@ -105,7 +141,8 @@ def _number_fields(form) -> list[str]:
 
 def _errors(form) -> dict[str, list]:
     return {field.name: list(field.errors) for field in _leaves(form) if field.errors} | (
-        {"(form)": list(form.form_errors)} if form.form_errors else {})
+        {"(form)": list(form.form_errors)} if form.form_errors else {}
+    )
 
 
 def _least(field) -> Decimal:
@@ -209,18 +246,38 @@ def _record_ids(app) -> dict[str, list[int]]:
     from mexiles.people.models import Person
     from mexiles.tours.models import BookingRequest, Speaker, TourEvent, Unavailability
 
-    models = {"user_id": User, "person_id": Person, "recurring_id": RecurringGift, "fund_id": Fund,
-              "campaign_id": Campaign, "donor_id": Donor, "gift_id": Gift, "provider_id": Provider,
-              "referral_id": Referral, "appointment_id": Appointment, "site_id": Site, "placement_id": Placement,
-              "event_id": TourEvent, "speaker_id": Speaker, "row_id": Unavailability}
+    models = {
+        "user_id": User,
+        "person_id": Person,
+        "recurring_id": RecurringGift,
+        "fund_id": Fund,
+        "campaign_id": Campaign,
+        "donor_id": Donor,
+        "gift_id": Gift,
+        "provider_id": Provider,
+        "referral_id": Referral,
+        "appointment_id": Appointment,
+        "site_id": Site,
+        "placement_id": Placement,
+        "event_id": TourEvent,
+        "speaker_id": Speaker,
+        "row_id": Unavailability,
+    }
     ids = {arg: list(db.session.scalars(select(model.id).order_by(model.id))) for arg, model in models.items()}
     from mexiles.jobs.models import Job
     from mexiles.people.models import CaseDate, CaseNote, CaseTask, Detention
-    for arg, model in (("job_id", Job), ("note_id", CaseNote), ("detention_id", Detention), ("date_id", CaseDate),
-                       ("task_id", CaseTask)):
+
+    for arg, model in (
+        ("job_id", Job),
+        ("note_id", CaseNote),
+        ("detention_id", Detention),
+        ("date_id", CaseDate),
+        ("task_id", CaseTask),
+    ):
         ids[arg] = list(db.session.scalars(select(model.id).order_by(model.id)))
-    ids["request_id"] = sorted(set(db.session.scalars(select(HousingRequest.id)))
-                               | set(db.session.scalars(select(BookingRequest.id))))
+    ids["request_id"] = sorted(
+        set(db.session.scalars(select(HousingRequest.id))) | set(db.session.scalars(select(BookingRequest.id)))
+    )
     return ids
 
 
@@ -293,7 +350,7 @@ class Walk:
         with self.app.app_context():
             before = _fingerprint()
         for field in _number_fields(form):
-            because = {prefix + f for f in BECAUSE.get(field[len(prefix):], ())}
+            because = {prefix + f for f in BECAUSE.get(field[len(prefix) :], ())}
             for bad in BAD_NUMBERS:
                 self.sent += 1
                 data = dict(_baseline(form, self.sent), **{field: bad})
@@ -336,8 +393,9 @@ def test_every_number_field_of_every_form_refuses_numbers_out_of_range(app, runn
     assert {"EventForm", "MergeForm", "FundForm", "CampaignForm", "PlacementForm", "MoveForm"} <= with_numbers
     # A page's filters come in its query string: the probe names every filter field, so that the
     # page validates its form.
-    filter_fields = {n: "1" for f in forms if not f.Meta.csrf for n in dir(f)
-                     if isinstance(getattr(f, n, None), UnboundField)}
+    filter_fields = {
+        n: "1" for f in forms if not f.Meta.csrf for n in dir(f) if isinstance(getattr(f, n, None), UnboundField)
+    }
     with app.app_context():
         ids = _record_ids(app)
     walk = Walk(app, _clients(app), validated_forms)

@@ -1,5 +1,6 @@
 """One way to do each thing (issue 12): one zone setting, and templates that leave formatting to the
 filters of mexiles.timeutil."""
+
 import re
 from pathlib import Path
 
@@ -18,17 +19,27 @@ def test_the_organisations_zone_is_the_only_zone_setting(tmp_path, monkeypatch):
 
 
 def test_no_template_formats_a_date_or_time_itself():
-    offenders = [f"{path.relative_to(ROOT)}:{number}"
-                 for path in sorted((ROOT / "templates").rglob("*")) if path.is_file()
-                 for number, line in enumerate(path.read_text().splitlines(), 1)
-                 if re.search(r"strftime|isoformat\(|\|(date|datetime|time)format\b", line)]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*"))
+        if path.is_file()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"strftime|isoformat\(|\|(date|datetime|time)format\b", line)
+    ]
     assert offenders == []
 
 
 # Errors that are not a user's request refused: broken configuration, forged webhooks, writes the
 # database forbids, and wall-clock times the tours forms turn into field messages themselves.
-NOT_REFUSALS = {"ConfigurationError", "BadSignature", "NotAnEvent", "AuditEntryImmutable", "CaseRecordImmutable",
-                "NoSuchLocalTime", "OutOfRange"}
+NOT_REFUSALS = {
+    "ConfigurationError",
+    "BadSignature",
+    "NotAnEvent",
+    "AuditEntryImmutable",
+    "CaseRecordImmutable",
+    "NoSuchLocalTime",
+    "OutOfRange",
+}
 
 
 def _exceptions_defined_in_mexiles():
@@ -37,6 +48,7 @@ def _exceptions_defined_in_mexiles():
     import pkgutil
 
     import mexiles
+
     for module_info in pkgutil.walk_packages(mexiles.__path__, "mexiles."):
         module = importlib.import_module(module_info.name)
         for name, value in vars(module).items():
@@ -46,11 +58,26 @@ def _exceptions_defined_in_mexiles():
 
 def test_every_domain_refusal_is_a_refusal():
     from mexiles.refusals import Refusal
+
     found = dict(_exceptions_defined_in_mexiles())
-    assert {"CareError", "AccountError", "HousingRefused", "RefundError", "MergeError", "MonthlyError", "ProfileError",
-            "StepRefused", "ConflictsFound", "SearchTooShort", "CaseFileRefused", "RetryRefused"} <= set(found)
+    assert {
+        "CareError",
+        "AccountError",
+        "HousingRefused",
+        "RefundError",
+        "MergeError",
+        "MonthlyError",
+        "ProfileError",
+        "StepRefused",
+        "ConflictsFound",
+        "SearchTooShort",
+        "CaseFileRefused",
+        "RetryRefused",
+    } <= set(found)
     assert NOT_REFUSALS <= set(found)
-    assert sorted(name for name, cls in found.items() if name not in NOT_REFUSALS and not issubclass(cls, Refusal)) == []
+    assert (
+        sorted(name for name, cls in found.items() if name not in NOT_REFUSALS and not issubclass(cls, Refusal)) == []
+    )
 
 
 def test_a_refusal_no_view_catches_is_a_409_with_its_message_in_the_users_language(tmp_path):
@@ -75,12 +102,18 @@ def test_a_refusal_no_view_catches_is_a_409_with_its_message_in_the_users_langua
 
 def test_the_staff_check_is_written_once():
     """Coordinators-or-admins is mexiles.access.is_staff / staff_only; no module spells it again."""
-    spelled = re.compile(r"Role\.(ADMIN|COORDINATOR), Role\.(ADMIN|COORDINATOR)\)|Role\.(ADMIN|COORDINATOR), "
-                         r"Role\.(ADMIN|COORDINATOR)\]\)|has_any_role\(Role\.STAFF\)")
-    offenders = [f"{path.relative_to(ROOT)}:{number}"
-                 for folder in ("mexiles", "templates") for path in sorted((ROOT / folder).rglob("*"))
-                 if path.suffix in (".py", ".html") and path.name != "access.py"
-                 for number, line in enumerate(path.read_text().splitlines(), 1) if spelled.search(line)]
+    spelled = re.compile(
+        r"Role\.(ADMIN|COORDINATOR), Role\.(ADMIN|COORDINATOR)\)|Role\.(ADMIN|COORDINATOR), "
+        r"Role\.(ADMIN|COORDINATOR)\]\)|has_any_role\(Role\.STAFF\)"
+    )
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("mexiles", "templates")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".html") and path.name != "access.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if spelled.search(line)
+    ]
     assert offenders == []
 
 

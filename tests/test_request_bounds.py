@@ -1,5 +1,6 @@
 """Odd numbers in query strings get a clear answer, never a 500; names are never searched by GET;
 CSV cells cannot run as formulas, and numbers stay numbers."""
+
 import csv
 import io
 import re
@@ -10,8 +11,24 @@ from mexiles.access import PUBLIC, SIGNED_IN, Role
 from mexiles.http import csv_cell
 
 # Every number or date any page reads from its query string (grep request.args and the GET forms).
-QUERY_FIELDS = ("page", "year", "cents", "person", "request", "provider", "weeks", "beds", "start", "end",
-                "since", "until", "campaign", "event", "actor", "subject_id")
+QUERY_FIELDS = (
+    "page",
+    "year",
+    "cents",
+    "person",
+    "request",
+    "provider",
+    "weeks",
+    "beds",
+    "start",
+    "end",
+    "since",
+    "until",
+    "campaign",
+    "event",
+    "actor",
+    "subject_id",
+)
 ODD_VALUES = ("99999999999999999999", "-1", "0", "99999", "9999-12-31", "0001-01-01", "1e400", "NaN")
 
 
@@ -38,8 +55,7 @@ def _get_rules(app, roles):
         if rule.endpoint == "static":
             continue
         access = app.view_functions[rule.endpoint].access
-        if "GET" in rule.methods and not rule.arguments and (
-                access in (PUBLIC, SIGNED_IN) or roles & set(access)):
+        if "GET" in rule.methods and not rule.arguments and (access in (PUBLIC, SIGNED_IN) or roles & set(access)):
             yield rule.rule
 
 
@@ -120,8 +136,15 @@ def test_no_page_searches_text_by_get(app, client, auth, make_user):
 
 def test_csv_cells_defuse_formulas_and_keep_numbers():
     assert [csv_cell(v) for v in (-102, "-102", "-1.5", "+3", 0, "12")] == ["-102", "-102", "-1.5", "+3", "0", "12"]
-    assert [csv_cell(v) for v in ("=1+1", "+cmd", "@x", "-x", "-1+2", "\tx", "-")] == \
-        ["'=1+1", "'+cmd", "'@x", "'-x", "'-1+2", "'\tx", "'-"]
+    assert [csv_cell(v) for v in ("=1+1", "+cmd", "@x", "-x", "-1+2", "\tx", "-")] == [
+        "'=1+1",
+        "'+cmd",
+        "'@x",
+        "'-x",
+        "'-1+2",
+        "'\tx",
+        "'-",
+    ]
 
 
 def test_an_export_defuses_a_formula_typed_as_a_name(app, client, auth, make_user, record_gift):
@@ -129,11 +152,12 @@ def test_an_export_defuses_a_formula_typed_as_a_name(app, client, auth, make_use
     record_gift("general", 2500, __import__("datetime").date(2026, 3, 1))
     from mexiles.extensions import db
     from mexiles.giving.models import Donor
+
     with app.app_context():
         donor = db.session.scalars(db.select(Donor)).first()
-        donor.name = "=HYPERLINK(\"http://evil.example\")"
+        donor.name = '=HYPERLINK("http://evil.example")'
         db.session.commit()
     rows = list(csv.reader(io.StringIO(client.get("/give/staff/export/donors.csv").data.decode())))
-    assert rows[1][2] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[1][2] == '\'=HYPERLINK("http://evil.example")'
     gifts = list(csv.reader(io.StringIO(client.get("/give/staff/export/gifts.csv").data.decode())))
     assert gifts[1][6] == "2500"

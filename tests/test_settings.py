@@ -30,7 +30,9 @@ def test_development_generates_its_secrets_once(monkeypatch, tmp_path):
     first, second = from_environment(tmp_path), from_environment(tmp_path)
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) > 40
     assert first["FIELD_ENCRYPTION_KEYS"] == second["FIELD_ENCRYPTION_KEYS"]
-    assert first["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and str(tmp_path) in first["SQLALCHEMY_DATABASE_URI"]
+    assert (
+        first["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and str(tmp_path) in first["SQLALCHEMY_DATABASE_URI"]
+    )
 
 
 def test_postgres_urls_name_the_driver(monkeypatch, tmp_path):

@@ -25,4 +25,6 @@ def create_command(email, roles, name, locale, password):
         raise click.ClickException(str(refusal)) from None
     db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(sorted(user.roles))}")
+
+
 commands = [users_cli]

@@ -27,8 +27,10 @@ class RequestResetForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), password_length])
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
 
 
 class SettingsForm(FlaskForm):
@@ -44,33 +46,45 @@ class EmailChangeForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Your current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), password_length])
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"},
-                       description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."))
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"},
+        description=_l("The 6 digits your authenticator app shows, or one of your recovery codes."),
+    )
     remember_device = BooleanField(_l("Remember this device for 30 days"))
 
 
 class EnrolForm(FlaskForm):
-    code = StringField(_l("Code from the app"), validators=[DataRequired(), Length(max=40)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class RecoveryResetForm(FlaskForm):
-    code = StringField(_l("One of your recovery codes"), validators=[DataRequired(), Length(max=40)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "off"})
+    code = StringField(
+        _l("One of your recovery codes"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "off"},
+    )
 
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     locale = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES)
-    roles = MultiCheckboxField(_l("Roles"), choices=options(ROLE_LABELS),
-                               validators=[DataRequired(message=_l("Choose at least one role."))])
+    roles = MultiCheckboxField(
+        _l("Roles"), choices=options(ROLE_LABELS), validators=[DataRequired(message=_l("Choose at least one role."))]
+    )
 
 
 class RolesForm(FlaskForm):

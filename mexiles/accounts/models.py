@@ -19,8 +19,10 @@ def new_session_token() -> str:
 
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),
-                      CheckConstraint("locale IN ('en', 'es')", name="locale_known"))
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("locale IN ('en', 'es')", name="locale_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -41,10 +43,10 @@ class User(UserMixin, Model):
     mfa_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
-    role_grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan",
-                                                        lazy="selectin")
-    recovery_codes: Mapped[list[RecoveryCode]] = relationship(cascade="all, delete-orphan",
-                                                              passive_deletes=True)
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     def get_id(self) -> str:
         return self.session_token
@@ -77,9 +79,7 @@ class User(UserMixin, Model):
 
 class RoleGrant(Model):
     __tablename__ = "role_grants"
-    __table_args__ = (UniqueConstraint("user_id", "role"),
-                      CheckConstraint(one_of("role", Role.ALL),
-                                      name="role_known"))
+    __table_args__ = (UniqueConstraint("user_id", "role"), CheckConstraint(one_of("role", Role.ALL), name="role_known"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,5 @@
 """The audit trail: one call records who did what to which record."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,11 +19,15 @@ PAGE_SIZE = 50
 def _values(action: str, subject_type: str, subject_id, actor, details: dict) -> dict:
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    return {"action": action, "subject_type": subject_type, "occurred_at": utcnow(),
-            "subject_id": None if subject_id is None else str(subject_id),
-            "actor_id": getattr(actor, "id", None),
-            "ip_address": request.remote_addr if has_request_context() else None,
-            "details": details}
+    return {
+        "action": action,
+        "subject_type": subject_type,
+        "occurred_at": utcnow(),
+        "subject_id": None if subject_id is None else str(subject_id),
+        "actor_id": getattr(actor, "id", None),
+        "ip_address": request.remote_addr if has_request_context() else None,
+        "details": details,
+    }
 
 
 def record(action: str, subject_type: str, subject_id=None, actor=None, **details) -> AuditEntry:
@@ -63,8 +68,9 @@ def search(criteria: AuditFilter, page: int = 1):
     if criteria.since:
         query = query.where(AuditEntry.occurred_at >= dt.datetime.combine(criteria.since, dt.time.min))
     if criteria.until:
-        query = query.where(AuditEntry.occurred_at < dt.datetime.combine(criteria.until + dt.timedelta(days=1),
-                                                                          dt.time.min))
+        query = query.where(
+            AuditEntry.occurred_at < dt.datetime.combine(criteria.until + dt.timedelta(days=1), dt.time.min)
+        )
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
@@ -78,5 +84,8 @@ def known_actions() -> list[str]:
 
 
 def known_subject_types() -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.subject_type).group_by(AuditEntry.subject_type)
-                                   .order_by(AuditEntry.subject_type)))
+    return list(
+        db.session.scalars(
+            select(AuditEntry.subject_type).group_by(AuditEntry.subject_type).order_by(AuditEntry.subject_type)
+        )
+    )

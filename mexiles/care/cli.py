@@ -1,4 +1,5 @@
 """``flask care remind``: for cron, once a day."""
+
 import click
 from flask.cli import AppGroup
 
@@ -16,8 +17,10 @@ def remind_command() -> None:
     for email, count in queued:
         click.echo(f"{email}: {count} referral(s)")
     sent = jobs.deliver_held()["done"]
-    click.echo(f"Reminders sent: {sent}" + (f"; waiting for the mail server: {len(queued) - sent}"
-                                            if sent < len(queued) else ""))
+    click.echo(
+        f"Reminders sent: {sent}"
+        + (f"; waiting for the mail server: {len(queued) - sent}" if sent < len(queued) else "")
+    )
 
 
 commands = [care_cli]

@@ -1,5 +1,6 @@
 """Forms of the care domain: they validate input only; choices that come from the database are set
 by the views."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,15 +8,34 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, RadioField, SelectField,
-                     StringField, TextAreaField, TimeField)
-from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import AmountRange, FiniteAmount, MultiCheckboxField, options
 from ..money import to_cents
-from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FAILURE_REASONS,
-                         LANGUAGES, MODALITIES, PROVIDER_KINDS, SPECIALTIES, STATUSES, URGENCIES)
+from .vocabulary import (
+    APPOINTMENT_KINDS,
+    CLOSURE_REASONS,
+    CONTACT_PREFERENCES,
+    COST_MODELS,
+    FAILURE_REASONS,
+    LANGUAGES,
+    MODALITIES,
+    PROVIDER_KINDS,
+    SPECIALTIES,
+    STATUSES,
+    URGENCIES,
+)
 
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 ANY = [("", _l("Any"))]
@@ -38,8 +58,9 @@ def count_field(label) -> IntegerField:
 def plausible_date(form, field):
     """Dates the work can have: also keeps date arithmetic away from the ends of the calendar."""
     if field.data and not FIRST_DATE <= field.data <= LAST_DATE:
-        raise ValidationError(_l("Choose a date between %(first)s and %(last)s.", first=FIRST_DATE.year,
-                                 last=LAST_DATE.year))
+        raise ValidationError(
+            _l("Choose a date between %(first)s and %(last)s.", first=FIRST_DATE.year, last=LAST_DATE.year)
+        )
 
 
 def not_above_maximum(form, field):
@@ -48,6 +69,7 @@ def not_above_maximum(form, field):
 
 
 # --- Directory -----------------------------------------------------------------------------
+
 
 class DirectoryFilterForm(FlaskForm):
     class Meta:
@@ -63,14 +85,23 @@ class DirectoryFilterForm(FlaskForm):
 class ProviderForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=options(PROVIDER_KINDS))
-    languages = MultiCheckboxField(_l("Languages"), choices=options(PROVIDER_LANGUAGES), default=["es"],
-                                   validators=[DataRequired(message=_l("Choose at least one language."))])
-    modalities = MultiCheckboxField(_l("How they see people"), choices=options(MODALITIES),
-                                    validators=[DataRequired(message=_l("Choose in person, telehealth or both."))])
+    languages = MultiCheckboxField(
+        _l("Languages"),
+        choices=options(PROVIDER_LANGUAGES),
+        default=["es"],
+        validators=[DataRequired(message=_l("Choose at least one language."))],
+    )
+    modalities = MultiCheckboxField(
+        _l("How they see people"),
+        choices=options(MODALITIES),
+        validators=[DataRequired(message=_l("Choose in person, telehealth or both."))],
+    )
     specialties = MultiCheckboxField(_l("Specialties"), choices=options(SPECIALTIES))
     cost_model = SelectField(_l("Cost"), choices=options(COST_MODELS))
-    fee = money_field(_l("Fee per session (US$)"),
-                      description=_l("Required for a fee per session; the usual amount on a sliding scale."))
+    fee = money_field(
+        _l("Fee per session (US$)"),
+        description=_l("Required for a fee per session; the usual amount on a sliding scale."),
+    )
     capacity_available = count_field(_l("Open places"))
     capacity_maximum = count_field(_l("Maximum places"))
     capacity_confirmed_on = DateField(_l("Capacity last confirmed on"), validators=[Optional(), plausible_date])
@@ -92,10 +123,25 @@ class ProviderForm(FlaskForm):
         return valid
 
     def provider_data(self) -> dict:
-        data = {name: getattr(self, name).data for name in (
-            "name", "kind", "cost_model", "capacity_available", "capacity_maximum", "capacity_confirmed_on",
-            "city", "contact_name", "contact_phone", "contact_email", "active", "languages", "modalities",
-            "specialties")}
+        data = {
+            name: getattr(self, name).data
+            for name in (
+                "name",
+                "kind",
+                "cost_model",
+                "capacity_available",
+                "capacity_maximum",
+                "capacity_confirmed_on",
+                "city",
+                "contact_name",
+                "contact_phone",
+                "contact_email",
+                "active",
+                "languages",
+                "modalities",
+                "specialties",
+            )
+        }
         for name, value in data.items():
             if isinstance(value, str):
                 data[name] = value.strip() or None
@@ -119,35 +165,50 @@ class LinkCounselorForm(FlaskForm):
 
 # --- Referrals -----------------------------------------------------------------------------
 
+
 class ReferralFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), default="open", choices=options(
-        [("open", _l("Open")), ("", lazy_pgettext("referrals", "All"))] + list(STATUSES.items())))
+    status = SelectField(
+        _l("Status"),
+        default="open",
+        choices=options([("open", _l("Open")), ("", lazy_pgettext("referrals", "All"))] + list(STATUSES.items())),
+    )
     urgency = SelectField(_l("Urgency"), choices=options(ANY + list(URGENCIES.items())), default="")
 
 
 class ReferralForm(FlaskForm):
     person_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired(message=_l("Choose the person."))])
-    provider_id = SelectField(_l("Provider"), coerce=int,
-                              validators=[DataRequired(message=_l("Choose the provider."))])
+    provider_id = SelectField(_l("Provider"), coerce=int, validators=[DataRequired(message=_l("Choose the provider."))])
     urgency = SelectField(_l("Urgency"), choices=options(URGENCIES), default="routine")
-    reason = TextAreaField(_l("Reason for the referral"), validators=[DataRequired(), Length(max=4000)],
-                           description=_l("Confidential: only the case team sees it, never the provider's staff here."))
+    reason = TextAreaField(
+        _l("Reason for the referral"),
+        validators=[DataRequired(), Length(max=4000)],
+        description=_l("Confidential: only the case team sees it, never the provider's staff here."),
+    )
     contact_preference = SelectField(_l("How the provider should get in touch"), choices=options(CONTACT_PREFERENCES))
-    cost_per_session = money_field(_l("Cost per session (US$)"),
-                                   description=_l("Leave empty to use the provider's fee."))
+    cost_per_session = money_field(
+        _l("Cost per session (US$)"), description=_l("Leave empty to use the provider's fee.")
+    )
     org_pays = BooleanField(_l("The organisation pays for the sessions"), default=True)
-    follow_up_on = DateField(_l("Next follow-up"), validators=[Optional(), plausible_date],
-                             description=_l("Leave empty for the usual: tomorrow for a crisis, in 3 days if urgent, "
-                                            "in a week otherwise."))
+    follow_up_on = DateField(
+        _l("Next follow-up"),
+        validators=[Optional(), plausible_date],
+        description=_l("Leave empty for the usual: tomorrow for a crisis, in 3 days if urgent, in a week otherwise."),
+    )
 
     def referral_data(self) -> dict:
-        return {"person_id": self.person_id.data, "provider_id": self.provider_id.data, "urgency": self.urgency.data,
-                "reason": self.reason.data.strip(), "contact_preference": self.contact_preference.data,
-                "cost_per_session_cents": to_cents(self.cost_per_session.data), "org_pays": self.org_pays.data,
-                "follow_up_on": self.follow_up_on.data}
+        return {
+            "person_id": self.person_id.data,
+            "provider_id": self.provider_id.data,
+            "urgency": self.urgency.data,
+            "reason": self.reason.data.strip(),
+            "contact_preference": self.contact_preference.data,
+            "cost_per_session_cents": to_cents(self.cost_per_session.data),
+            "org_pays": self.org_pays.data,
+            "follow_up_on": self.follow_up_on.data,
+        }
 
 
 class StepForm(FlaskForm):
@@ -163,11 +224,15 @@ class OutcomeForm(FlaskForm):
     question is not asked: only why.
     """
 
-    succeeded = RadioField(_l("Did the person get care?"), choices=options([("yes", _l("Yes")), ("no", _l("No"))]),
-                           validators=[InputRequired(message=_l("Say whether the person got care."))])
+    succeeded = RadioField(
+        _l("Did the person get care?"),
+        choices=options([("yes", _l("Yes")), ("no", _l("No"))]),
+        validators=[InputRequired(message=_l("Say whether the person got care."))],
+    )
     failure_reason = SelectField(_l("If not, why"), choices=options(CHOOSE + list(FAILURE_REASONS.items())), default="")
-    closure_reason = SelectField(_l("Why is it closed"), choices=options(CHOOSE + list(CLOSURE_REASONS.items())),
-                                 default="")
+    closure_reason = SelectField(
+        _l("Why is it closed"), choices=options(CHOOSE + list(CLOSURE_REASONS.items())), default=""
+    )
 
     def __init__(self, ending: str, *args, may_succeed: bool = True, **kwargs):
         super().__init__(*args, prefix=ending, **kwargs)
@@ -190,16 +255,24 @@ class OutcomeForm(FlaskForm):
 
     def outcome_data(self) -> dict:
         succeeded = self.got_care()
-        return {"succeeded": succeeded, "failure_reason": None if succeeded else self.failure_reason.data,
-                "closure_reason": self.closure_reason.data or None}
+        return {
+            "succeeded": succeeded,
+            "failure_reason": None if succeeded else self.failure_reason.data,
+            "closure_reason": self.closure_reason.data or None,
+        }
 
 
 class AppointmentForm(FlaskForm):
     kind = SelectField(_l("Appointment"), choices=options(APPOINTMENT_KINDS))
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date.")), plausible_date])
     time = TimeField(_l("Time"), validators=[InputRequired(message=_l("Give the time."))])
-    attendance = SelectField(_l("Did it take place?"), default="", choices=options([
-        ("", _l("Not yet (scheduled)")), ("held", _l("Yes, it took place")), ("missed", _l("No, it did not"))]))
+    attendance = SelectField(
+        _l("Did it take place?"),
+        default="",
+        choices=options(
+            [("", _l("Not yet (scheduled)")), ("held", _l("Yes, it took place")), ("missed", _l("No, it did not"))]
+        ),
+    )
 
     def held(self) -> bool | None:
         return {"held": True, "missed": False}.get(self.attendance.data)
@@ -214,16 +287,18 @@ class FollowUpForm(FlaskForm):
 
 
 class CostForm(FlaskForm):
-    cost_per_session = money_field(_l("Cost per session (US$)"),
-                                   description=_l("Leave empty to use the provider's fee."))
+    cost_per_session = money_field(
+        _l("Cost per session (US$)"), description=_l("Leave empty to use the provider's fee.")
+    )
     org_pays = BooleanField(_l("The organisation pays for the sessions"))
 
 
 class OverrideForm(FlaskForm):
-    reason = TextAreaField(_l("Why the referral may go without recorded consent"),
-                           validators=[DataRequired(), Length(min=10, max=2000)],
-                           description=_l("Confidential and audited. Say who agreed and why consent could not "
-                                          "be recorded."))
+    reason = TextAreaField(
+        _l("Why the referral may go without recorded consent"),
+        validators=[DataRequired(), Length(min=10, max=2000)],
+        description=_l("Confidential and audited. Say who agreed and why consent could not be recorded."),
+    )
 
 
 class PeriodForm(FlaskForm):

@@ -1,9 +1,9 @@
 """Counseling providers, the counselors who work for them, and referrals followed to the end."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
@@ -12,8 +12,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..crypto import EncryptedString
 from ..extensions import Model, one_of
 from ..timeutil import utcnow
-from .vocabulary import (APPOINTMENT_KINDS, CLOSURE_REASONS, CONTACT_PREFERENCES, COST_MODELS, FACETS,
-                         FAILURE_REASONS, PROVIDER_KINDS, STATUSES, URGENCIES)
+from .vocabulary import (
+    APPOINTMENT_KINDS,
+    CLOSURE_REASONS,
+    CONTACT_PREFERENCES,
+    COST_MODELS,
+    FACETS,
+    FAILURE_REASONS,
+    PROVIDER_KINDS,
+    STATUSES,
+    URGENCIES,
+)
 
 if TYPE_CHECKING:  # for the annotations only: the relationships name the table's class
     from ..accounts.models import User
@@ -28,8 +37,9 @@ class Provider(Model):
         CheckConstraint(one_of("cost_model", COST_MODELS), name="cost_model_known"),
         CheckConstraint("fee_cents IS NULL OR fee_cents >= 0", name="fee_not_negative"),
         CheckConstraint("cost_model <> 'fee' OR fee_cents IS NOT NULL", name="fee_given"),
-        CheckConstraint("capacity_available >= 0 AND capacity_available <= capacity_maximum",
-                        name="capacity_within_maximum"),
+        CheckConstraint(
+            "capacity_available >= 0 AND capacity_available <= capacity_maximum", name="capacity_within_maximum"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,8 +87,10 @@ class ProviderFacet(Model):
     """One language, modality or specialty a provider offers (a row each, so the directory can filter)."""
 
     __tablename__ = "care_provider_facets"
-    __table_args__ = (CheckConstraint(_facet_check(), name="facet_known"),
-                      Index("ix_care_provider_facets_lookup", "facet", "code"))
+    __table_args__ = (
+        CheckConstraint(_facet_check(), name="facet_known"),
+        Index("ix_care_provider_facets_lookup", "facet", "code"),
+    )
 
     provider_id: Mapped[int] = mapped_column(ForeignKey("care_providers.id", ondelete="CASCADE"), primary_key=True)
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -108,22 +120,29 @@ class Referral(Model):
         CheckConstraint(one_of("status", STATUSES), name="status_known"),
         CheckConstraint(one_of("urgency", URGENCIES), name="urgency_known"),
         CheckConstraint(one_of("contact_preference", CONTACT_PREFERENCES), name="contact_known"),
-        CheckConstraint(f"closure_reason IS NULL OR {one_of('closure_reason', CLOSURE_REASONS)}",
-                        name="closure_reason_known"),
-        CheckConstraint(f"failure_reason IS NULL OR {one_of('failure_reason', FAILURE_REASONS)}",
-                        name="failure_reason_known"),
-        CheckConstraint("consent_basis IS NULL OR consent_basis IN ('recorded', 'override')",
-                        name="consent_basis_known"),
+        CheckConstraint(
+            f"closure_reason IS NULL OR {one_of('closure_reason', CLOSURE_REASONS)}", name="closure_reason_known"
+        ),
+        CheckConstraint(
+            f"failure_reason IS NULL OR {one_of('failure_reason', FAILURE_REASONS)}", name="failure_reason_known"
+        ),
+        CheckConstraint(
+            "consent_basis IS NULL OR consent_basis IN ('recorded', 'override')", name="consent_basis_known"
+        ),
         CheckConstraint("cost_per_session_cents IS NULL OR cost_per_session_cents >= 0", name="cost_not_negative"),
         # Nothing falls through: an open referral has a next follow-up date, an ended one an outcome.
         CheckConstraint("(follow_up_on IS NULL) <> (succeeded IS NULL)", name="follow_up_or_outcome"),
         CheckConstraint("(status = 'closed') = (closure_reason IS NOT NULL)", name="closed_says_why"),
-        CheckConstraint("succeeded IS NULL OR (succeeded AND failure_reason IS NULL)"
-                        " OR (NOT succeeded AND failure_reason IS NOT NULL)", name="failure_says_why"),
+        CheckConstraint(
+            "succeeded IS NULL OR (succeeded AND failure_reason IS NULL)"
+            " OR (NOT succeeded AND failure_reason IS NOT NULL)",
+            name="failure_says_why",
+        ),
         # A referral reaches a provider only with the person's consent or an admin's recorded override.
         CheckConstraint("sent_at IS NULL OR consent_basis IS NOT NULL", name="sent_with_consent"),
-        CheckConstraint("(consent_override_by_id IS NULL) = (consent_override_reason IS NULL)",
-                        name="override_has_reason"),
+        CheckConstraint(
+            "(consent_override_by_id IS NULL) = (consent_override_reason IS NULL)", name="override_has_reason"
+        ),
         Index("ix_care_referrals_open", "status", "follow_up_on"),
     )
 
@@ -156,10 +175,12 @@ class Referral(Model):
     provider: Mapped[Provider] = relationship()
     referred_by: Mapped[User] = relationship("User", foreign_keys=[referred_by_id])
     consent_override_by: Mapped[User | None] = relationship("User", foreign_keys=[consent_override_by_id])
-    appointments: Mapped[list[Appointment]] = relationship(back_populates="referral", cascade="all, delete-orphan",
-                                                           order_by="Appointment.starts_at")
-    events: Mapped[list[ReferralEvent]] = relationship(back_populates="referral", cascade="all, delete-orphan",
-                                                       order_by="ReferralEvent.id")
+    appointments: Mapped[list[Appointment]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="Appointment.starts_at"
+    )
+    events: Mapped[list[ReferralEvent]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="ReferralEvent.id"
+    )
 
     @property
     def sessions_held(self) -> int:

@@ -2,6 +2,7 @@
 
 The codes are stored; the database checks them (see models.py), so the lists live here once.
 """
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 

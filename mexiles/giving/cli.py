@@ -14,8 +14,13 @@ giving_cli = AppGroup("giving", help="Online giving: reconciliation with Stripe,
 
 
 @giving_cli.command("reconcile")
-@click.option("--since", "since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Look at Stripe objects created on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    "since",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Look at Stripe objects created on or after this date (YYYY-MM-DD).",
+)
 def reconcile_command(since):
     """Repair what lost webhooks missed; running it again changes nothing."""
     lines = reconcile(since.date())
@@ -29,8 +34,9 @@ def reconcile_command(since):
 def webhook_endpoint_command(url):
     """Create the Stripe webhook endpoint, in the API version the app speaks, for the events it uses."""
     try:
-        endpoint = v1().webhook_endpoints.create(params={"url": url, "api_version": API_VERSION,
-                                                         "enabled_events": sorted(webhooks.HANDLERS)})
+        endpoint = v1().webhook_endpoints.create(
+            params={"url": url, "api_version": API_VERSION, "enabled_events": sorted(webhooks.HANDLERS)}
+        )
     except StripeError as error:
         raise click.ClickException(f"Stripe refused: {error.user_message or error}") from None
     click.echo(f"Webhook endpoint {endpoint.id} created for {url} (API version {API_VERSION}).")
@@ -63,8 +69,10 @@ def statements_command(year, since, until):
     db.session.commit()
     outcome = jobs.deliver_held()
     already = queued.count(None)
-    click.echo(f"Statements sent: {outcome['done']}; not sent: {len(queued) - already - outcome['done']}; "
-               f"sent before: {already} ({start} to {end}).")
+    click.echo(
+        f"Statements sent: {outcome['done']}; not sent: {len(queued) - already - outcome['done']}; "
+        f"sent before: {already} ({start} to {end})."
+    )
 
 
 commands = [giving_cli]

@@ -1,12 +1,30 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, RadioField,
-                     SelectField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from ..forms import (INT_MAX, LANGUAGE_CHOICES, AmountRange, RecordField, amount_checks, finite_amount, options,
-                     whole_number)
+from ..forms import (
+    INT_MAX,
+    LANGUAGE_CHOICES,
+    AmountRange,
+    RecordField,
+    amount_checks,
+    finite_amount,
+    options,
+    whole_number,
+)
 from ..money import MAX_AMOUNT, money, to_cents
 from .vocabulary import SOURCES
 
@@ -18,15 +36,19 @@ OFFLINE_SOURCES = {code: label for code, label in SOURCES.items() if code != "on
 
 class DonateForm(FlaskForm):
     amount = RadioField(_l("Amount"), validate_choice=False, default="")
-    other_amount = DecimalField(_l("Other amount (US$)"), places=2, validators=[
-        Optional(), finite_amount, AmountRange(None, MAX_AMOUNT, message=LARGE_GIFT)])
+    other_amount = DecimalField(
+        _l("Other amount (US$)"),
+        places=2,
+        validators=[Optional(), finite_amount, AmountRange(None, MAX_AMOUNT, message=LARGE_GIFT)],
+    )
     frequency = RadioField(_l("How often"), choices=options(FREQUENCIES), default="once")
     fund = SelectField(_l("Use my gift for"))
     cover_fee = BooleanField(_l("Add the card processing fee so that all of my gift goes to the work"))
     tribute_kind = SelectField(_l("Tribute"), choices=options(TRIBUTES), default="")
     tribute_name = StringField(_l("Name of the person you honor"), validators=[Optional(), Length(max=120)])
-    tribute_email = EmailField(_l("Send a notice of the gift to (optional)"),
-                               validators=[Optional(), Email(), Length(max=254)])
+    tribute_email = EmailField(
+        _l("Send a notice of the gift to (optional)"), validators=[Optional(), Email(), Length(max=254)]
+    )
     anonymous = BooleanField(_l("Give anonymously (your name is never shown in public)"))
     listed = BooleanField(_l("List my name among our supporters on the impact page"))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
@@ -41,8 +63,12 @@ class DonateForm(FlaskForm):
 
     def chosen_cents(self) -> int | None:
         # A preset is a few digits; anything longer is no preset (and too long to make an int of).
-        if self.amount.data and self.amount.data != "other" and self.amount.data.isdigit() \
-                and len(self.amount.data) <= 9:
+        if (
+            self.amount.data
+            and self.amount.data != "other"
+            and self.amount.data.isdigit()
+            and len(self.amount.data) <= 9
+        ):
             return to_cents(int(self.amount.data))
         if self.other_amount.data is not None:
             return to_cents(self.other_amount.data)
@@ -68,27 +94,50 @@ class DonateForm(FlaskForm):
 
 
 class FundForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32), Regexp(r"^[a-z0-9_-]+$",
-                                               message=_l("Use lowercase letters, digits, - and _ only."))])
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_-]+$", message=_l("Use lowercase letters, digits, - and _ only.")),
+        ],
+    )
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     name_es = StringField(_l("Name in Spanish"), validators=[DataRequired(), Length(max=120)])
     position = IntegerField(_l("Order on the donate page"), default=0, validators=[Optional(), whole_number(0, 10_000)])
     active = BooleanField(_l("Offered on the donate page"), default=True)
 
     def data_dict(self) -> dict:
-        return {"code": self.code.data.strip(), "name_en": self.name_en.data.strip(),
-                "name_es": self.name_es.data.strip(), "position": self.position.data or 0, "active": self.active.data}
+        return {
+            "code": self.code.data.strip(),
+            "name_en": self.name_en.data.strip(),
+            "name_es": self.name_es.data.strip(),
+            "position": self.position.data or 0,
+            "active": self.active.data,
+        }
 
 
 class CampaignForm(FlaskForm):
-    slug = StringField(_l("Address (slug)"), validators=[DataRequired(), Length(max=80), Regexp(
-        r"^[a-z0-9-]+$", message=_l("Use lowercase letters, digits and - only."))])
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(r"^[a-z0-9-]+$", message=_l("Use lowercase letters, digits and - only.")),
+        ],
+    )
     title_en = StringField(_l("Title in English"), validators=[DataRequired(), Length(max=200)])
     title_es = StringField(_l("Title in Spanish"), validators=[DataRequired(), Length(max=200)])
     story_en = TextAreaField(_l("Story in English"), validators=[Optional(), Length(max=20000)])
     story_es = TextAreaField(_l("Story in Spanish"), validators=[Optional(), Length(max=20000)])
-    image_path = StringField(_l("Image (path under /static, optional)"), validators=[Optional(), Length(max=200),
-                             Regexp(r"^[A-Za-z0-9_./-]+$", message=_l("Use a path such as img/campaign.jpg."))])
+    image_path = StringField(
+        _l("Image (path under /static, optional)"),
+        validators=[
+            Optional(),
+            Length(max=200),
+            Regexp(r"^[A-Za-z0-9_./-]+$", message=_l("Use a path such as img/campaign.jpg.")),
+        ],
+    )
     goal = DecimalField(_l("Goal (US$)"), places=2, validators=amount_checks(1, required=True))
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
     ends_on = DateField(_l("Deadline"), validators=[DataRequired()])
@@ -99,11 +148,18 @@ class CampaignForm(FlaskForm):
             raise ValidationError(_l("The deadline must come after the start."))
 
     def data_dict(self) -> dict:
-        return {"slug": self.slug.data.strip(), "title_en": self.title_en.data.strip(),
-                "title_es": self.title_es.data.strip(), "story_en": self.story_en.data or "",
-                "story_es": self.story_es.data or "", "image_path": self.image_path.data or None,
-                "goal_cents": to_cents(self.goal.data), "starts_on": self.starts_on.data,
-                "ends_on": self.ends_on.data, "fund_id": self.fund.data or None}
+        return {
+            "slug": self.slug.data.strip(),
+            "title_en": self.title_en.data.strip(),
+            "title_es": self.title_es.data.strip(),
+            "story_en": self.story_en.data or "",
+            "story_es": self.story_es.data or "",
+            "image_path": self.image_path.data or None,
+            "goal_cents": to_cents(self.goal.data),
+            "starts_on": self.starts_on.data,
+            "ends_on": self.ends_on.data,
+            "fund_id": self.fund.data or None,
+        }
 
 
 class OfflineGiftForm(FlaskForm):
@@ -132,8 +188,10 @@ class RefundForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    into = IntegerField(_l("Keep donor number"), validators=[
-        DataRequired(), whole_number(1, INT_MAX, message=_l("Give the number of another donor."))])
+    into = IntegerField(
+        _l("Keep donor number"),
+        validators=[DataRequired(), whole_number(1, INT_MAX, message=_l("Give the number of another donor."))],
+    )
 
 
 EMAIL_MAX = 254  # the longest address mail can carry
@@ -144,15 +202,19 @@ class SigninRequestForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
-                       description=_l("A new address takes effect once you open the link we send to it."))
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        description=_l("A new address takes effect once you open the link we send to it."),
+    )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     listed = BooleanField(_l("List my name among our supporters on the impact page"))
 
 
 class AmountForm(FlaskForm):
-    amount = DecimalField(_l("New monthly amount (US$)"), places=2,
-                          validators=amount_checks(None, required=True))  # the least is checked below
+    amount = DecimalField(
+        _l("New monthly amount (US$)"), places=2, validators=amount_checks(None, required=True)
+    )  # the least is checked below
 
     def validate_amount(self, field):
         minimum = current_app.config["DONATION_MINIMUM_CENTS"]

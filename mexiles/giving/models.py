@@ -6,6 +6,7 @@ address, matched on every gift, webhook and sign-in link, exactly as the ``users
 accounts by plain email. An encrypted email could not be looked up without a blind index, and an
 index that must match exactly would be as revealing as the address itself.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,8 +42,10 @@ class Fund(Model):
 
 class Campaign(Model):
     __tablename__ = "giving_campaigns"
-    __table_args__ = (CheckConstraint("goal_cents > 0", name="goal_positive"),
-                      CheckConstraint("ends_on >= starts_on", name="ends_after_start"))
+    __table_args__ = (
+        CheckConstraint("goal_cents > 0", name="goal_positive"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -68,8 +71,10 @@ class Campaign(Model):
 
 class Donor(Model):
     __tablename__ = "giving_donors"
-    __table_args__ = (CheckConstraint("email_key = lower(email_key)", name="email_lowercase"),
-                      CheckConstraint("locale IN ('en', 'es')", name="locale_known"))
+    __table_args__ = (
+        CheckConstraint("email_key = lower(email_key)", name="email_lowercase"),
+        CheckConstraint("locale IN ('en', 'es')", name="locale_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email_key: Mapped[str] = mapped_column(String(254), unique=True)
@@ -91,14 +96,15 @@ class RecurringGift(Model):
     """A monthly gift: a Stripe subscription; each paid invoice becomes a Gift."""
 
     __tablename__ = "giving_recurring_gifts"
-    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
-                      CheckConstraint(one_of("status", RECURRING_STATUSES), name="status_known"))
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(one_of("status", RECURRING_STATUSES), name="status_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("giving_donors.id", ondelete="RESTRICT"), index=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("giving_funds.id", ondelete="RESTRICT"), index=True)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("giving_campaigns.id", ondelete="RESTRICT"),
-                                                    index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("giving_campaigns.id", ondelete="RESTRICT"), index=True)
     tour_event_id: Mapped[int | None] = mapped_column(index=True)
     amount_cents: Mapped[int]
     covered_fee_cents: Mapped[int] = mapped_column(default=0)
@@ -135,14 +141,23 @@ class Gift(Model):
         CheckConstraint("tribute_kind IS NULL OR " + one_of("tribute_kind", TRIBUTE_KINDS), name="tribute_known"),
         # Reports: counted gifts by date, fund, campaign and donor. On PostgreSQL the date index
         # covers what the reports add up, so they read the index alone (index-only scans).
-        Index("ix_giving_gifts_status_received", "status", "received_at",
-              postgresql_include=["amount_cents", "net_cents", "fund_id", "source", "campaign_id"]),
-        Index("ix_giving_gifts_campaign_status", "campaign_id", "status",
-              postgresql_include=["net_cents", "donor_id"]),
-        Index("ix_giving_gifts_fund_status_received", "fund_id", "status", "received_at",
-              postgresql_include=["net_cents"]),
-        Index("ix_giving_gifts_donor_status_received", "donor_id", "status", "received_at",
-              postgresql_include=["anonymous"]),
+        Index(
+            "ix_giving_gifts_status_received",
+            "status",
+            "received_at",
+            postgresql_include=["amount_cents", "net_cents", "fund_id", "source", "campaign_id"],
+        ),
+        Index("ix_giving_gifts_campaign_status", "campaign_id", "status", postgresql_include=["net_cents", "donor_id"]),
+        Index(
+            "ix_giving_gifts_fund_status_received", "fund_id", "status", "received_at", postgresql_include=["net_cents"]
+        ),
+        Index(
+            "ix_giving_gifts_donor_status_received",
+            "donor_id",
+            "status",
+            "received_at",
+            postgresql_include=["anonymous"],
+        ),
         Index("ix_giving_gifts_received", "received_at", "id"),  # the newest gifts first, for staff
     )
 
@@ -153,7 +168,8 @@ class Gift(Model):
     # A tour event (tours domain); no foreign key so that the domains stay independent.
     tour_event_id: Mapped[int | None] = mapped_column(index=True)
     recurring_gift_id: Mapped[int | None] = mapped_column(
-        ForeignKey("giving_recurring_gifts.id", ondelete="RESTRICT"), index=True)
+        ForeignKey("giving_recurring_gifts.id", ondelete="RESTRICT"), index=True
+    )
     amount_cents: Mapped[int]  # gross, what the donor paid
     fee_cents: Mapped[int] = mapped_column(default=0)
     refunded_cents: Mapped[int] = mapped_column(default=0)  # refunds that went through (not failed ones)
@@ -211,8 +227,9 @@ class Gift(Model):
         counts again when money comes back (a failed refund, a dispute won)."""
         for name in ("fee_cents", "refunded_cents", "dispute_lost_cents", "dispute_fee_cents"):
             setattr(self, name, getattr(self, name) or 0)
-        self.net_cents = (self.amount_cents - self.fee_cents - self.refunded_cents - self.dispute_lost_cents
-                          - self.dispute_fee_cents)
+        self.net_cents = (
+            self.amount_cents - self.fee_cents - self.refunded_cents - self.dispute_lost_cents - self.dispute_fee_cents
+        )
         if self.status == "succeeded" and self.taken_back_cents >= self.amount_cents:
             self.status = "refunded"
         elif self.status == "refunded" and self.taken_back_cents < self.amount_cents:
@@ -225,8 +242,10 @@ REFUND_VOID = ("failed", "canceled")  # a refund that did not go through gives n
 
 class Refund(Model):
     __tablename__ = "giving_refunds"
-    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),
-                      CheckConstraint(one_of("status", REFUND_STATUSES), name="status_known"))
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(one_of("status", REFUND_STATUSES), name="status_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gift_id: Mapped[int] = mapped_column(ForeignKey("giving_gifts.id", ondelete="RESTRICT"), index=True)

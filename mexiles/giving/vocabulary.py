@@ -1,23 +1,38 @@
 """Labels, in the user's language, for the codes gifts and disputes carry."""
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 SOURCES = {"online": _l("Online"), "check": _l("Check"), "cash": _l("Cash"), "in_kind": _l("In kind")}
-GIFT_STATUSES = {"pending": lazy_pgettext("gift", "Pending"), "succeeded": lazy_pgettext("gift", "Received"),
-                 "failed": lazy_pgettext("gift", "Not charged"), "refunded": lazy_pgettext("gift", "Refunded")}
+GIFT_STATUSES = {
+    "pending": lazy_pgettext("gift", "Pending"),
+    "succeeded": lazy_pgettext("gift", "Received"),
+    "failed": lazy_pgettext("gift", "Not charged"),
+    "refunded": lazy_pgettext("gift", "Refunded"),
+}
 # Stripe's dispute reasons and statuses.
 DISPUTE_REASONS = {
-    "fraudulent": _l("Card holder says it was fraud"), "duplicate": _l("Charged twice"),
-    "subscription_canceled": _l("Monthly gift said to be cancelled"), "unrecognized": _l("Charge not recognised"),
-    "credit_not_processed": _l("Refund said to be missing"), "general": _l("Other reason"),
+    "fraudulent": _l("Card holder says it was fraud"),
+    "duplicate": _l("Charged twice"),
+    "subscription_canceled": _l("Monthly gift said to be cancelled"),
+    "unrecognized": _l("Charge not recognised"),
+    "credit_not_processed": _l("Refund said to be missing"),
+    "general": _l("Other reason"),
 }
 DISPUTE_STATUSES = {
-    "warning_needs_response": _l("Inquiry: needs a response"), "warning_under_review": _l("Inquiry under review"),
-    "warning_closed": _l("Inquiry closed"), "needs_response": _l("Needs a response"),
-    "under_review": _l("Under review"), "won": _l("Won"), "lost": _l("Lost"),
+    "warning_needs_response": _l("Inquiry: needs a response"),
+    "warning_under_review": _l("Inquiry under review"),
+    "warning_closed": _l("Inquiry closed"),
+    "needs_response": _l("Needs a response"),
+    "under_review": _l("Under review"),
+    "won": _l("Won"),
+    "lost": _l("Lost"),
 }
 # What became of a Stripe event (giving_stripe_events.outcome).
 EVENT_OUTCOMES = {
-    "processed": _l("Recorded"), "ignored": _l("Not used"), "superseded": _l("Older than what we know"),
-    "deferred": _l("Waiting for its payment"), "unplaced": _l("Could not be placed"),
+    "processed": _l("Recorded"),
+    "ignored": _l("Not used"),
+    "superseded": _l("Older than what we know"),
+    "deferred": _l("Waiting for its payment"),
+    "unplaced": _l("Could not be placed"),
 }

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,8 +65,13 @@ class HousingRequest(Model):
         CheckConstraint(one_of("status", REQUEST_STATUSES), name="status_known"),
         Index("ix_housing_requests_waitlist", "status", "opened_at"),
         # A person waits on the waitlist once.
-        Index("uq_housing_requests_one_open", "person_id", unique=True,
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index(
+            "uq_housing_requests_one_open",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,8 +100,10 @@ class Placement(Model):
         CheckConstraint("beds > 0", name="beds_positive"),
         CheckConstraint("end_on IS NULL OR end_on > start_on", name="at_least_one_night"),
         CheckConstraint(one_of("status", PLACEMENT_STATUSES), name="status_known"),
-        CheckConstraint(f"exit_destination IS NULL OR {one_of('exit_destination', EXIT_DESTINATIONS)}",
-                        name="exit_destination_known"),
+        CheckConstraint(
+            f"exit_destination IS NULL OR {one_of('exit_destination', EXIT_DESTINATIONS)}",
+            name="exit_destination_known",
+        ),
         Index("ix_housing_placements_site_dates", "site_id", "start_on", "end_on"),
         Index("ix_housing_placements_person", "person_id", "start_on"),
     )

@@ -1,4 +1,5 @@
 """Housing pages: parse the request, call a service, render. Coordinators and admins only."""
+
 import datetime as dt
 from typing import Any
 
@@ -10,11 +11,22 @@ from ..access import staff_only
 from ..forms import options
 from ..http import csv_response, id_arg, page_arg
 from ..people import services as people
-from ..refusals import flash_refusal
 from ..people.vocabulary import LANGUAGES
+from ..refusals import flash_refusal
 from . import services, vocabulary
-from .forms import (CalendarForm, ConfirmForm, ExtendForm, FindForm, MoveForm, MoveInForm, MoveOutForm,
-                    PersonSearchForm, PlacementForm, RequestForm, SiteForm)
+from .forms import (
+    CalendarForm,
+    ConfirmForm,
+    ExtendForm,
+    FindForm,
+    MoveForm,
+    MoveInForm,
+    MoveOutForm,
+    PersonSearchForm,
+    PlacementForm,
+    RequestForm,
+    SiteForm,
+)
 from .services import HousingRefused
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
@@ -40,6 +52,7 @@ def _site_choices():
 
 # --- Calendar and figures -------------------------------------------------------------------
 
+
 @bp.route("/")
 @staff_only
 def calendar():
@@ -51,8 +64,16 @@ def calendar():
     days = weeks * 7
     grid = services.occupancy.calendar(first, days)
     chart = services.figures.occupancy_chart(first - dt.timedelta(days=CHART_DAYS_BEFORE), CHART_DAYS_BEFORE + days)
-    return render_template("housing/calendar.html", form=form, grid=grid, chart=chart, tonight=tonight, weeks=weeks,
-                           earlier=first - dt.timedelta(days=days), later=first + dt.timedelta(days=days))
+    return render_template(
+        "housing/calendar.html",
+        form=form,
+        grid=grid,
+        chart=chart,
+        tonight=tonight,
+        weeks=weeks,
+        earlier=first - dt.timedelta(days=days),
+        later=first + dt.timedelta(days=days),
+    )
 
 
 @bp.route("/figures")
@@ -64,6 +85,7 @@ def figures():
 
 
 # --- Sites ----------------------------------------------------------------------------------
+
 
 @bp.route("/sites")
 @staff_only
@@ -94,8 +116,9 @@ def site(site_id):
     found = services.sites.get(site_id) or abort(404)
     services.sites.view(found, current_user)
     guests = services.placements.current(current_user, site_id=found.id)
-    return render_template("housing/site.html", site=found, guests=guests, tonight=services.today(),
-                           languages=LANGUAGES)
+    return render_template(
+        "housing/site.html", site=found, guests=guests, tonight=services.today(), languages=LANGUAGES
+    )
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
@@ -118,6 +141,7 @@ def site_edit(site_id):
 
 # --- Requests and the waitlist ----------------------------------------------------------------
 
+
 @bp.route("/waitlist")
 @staff_only
 def waitlist():
@@ -138,8 +162,10 @@ def request_create():
     if request.method == "GET":
         form.household_size.data = person.household_size
         form.wanted_from.data = services.today()
-        form.needs.data = sorted({"children" for m in person.household if m.relationship_code == "child"}
-                                 | ({"families"} if person.household else set()))
+        form.needs.data = sorted(
+            {"children" for m in person.household if m.relationship_code == "child"}
+            | ({"families"} if person.household else set())
+        )
     if form.validate_on_submit():
         try:
             req = services.waitlist.open_request(person, form.request_data(), by=current_user)
@@ -176,10 +202,16 @@ def _request_page(req, person, place_form=None, status=200):
     if place_form is None:
         place_form = PlacementForm(start=max(req.wanted_from, services.today()))
         place_form.site.choices = _site_choices()
-    return render_template("housing/request.html", req=req, person=person, place_form=place_form,
-                           confirm=ConfirmForm(), placements=services.waitlist.placements_of(req),
-                           opened_on=services.local_date(req.opened_at),
-                           waited=services.waitlist.waited_days(req, services.today())), status
+    return render_template(
+        "housing/request.html",
+        req=req,
+        person=person,
+        place_form=place_form,
+        confirm=ConfirmForm(),
+        placements=services.waitlist.placements_of(req),
+        opened_on=services.local_date(req.opened_at),
+        waited=services.waitlist.waited_days(req, services.today()),
+    ), status
 
 
 @bp.route("/requests/<int:request_id>")
@@ -229,8 +261,9 @@ def request_place(request_id):
     if form.validate_on_submit():
         try:
             # No site chosen (None) is refused by the service as 0 is: no site has that id.
-            placement = services.placements.place(req, form.site.data or 0, form.start.data, form.end.data,
-                                                  by=current_user)
+            placement = services.placements.place(
+                req, form.site.data or 0, form.start.data, form.end.data, by=current_user
+            )
         except HousingRefused as refusal:
             _refused(form, refusal)
             return _request_page(req, person, form, status=409)
@@ -248,23 +281,41 @@ def find():
         req, person = _request_for_user(id_arg("request") or 0)
         services.waitlist.view(req, current_user)
     searching = "start" in request.args
-    form = FindForm(request.args) if searching or not req else FindForm(
-        beds=req.household_size, start=max(req.wanted_from, services.today()), needs=req.needs)
+    form = (
+        FindForm(request.args)
+        if searching or not req
+        else FindForm(beds=req.household_size, start=max(req.wanted_from, services.today()), needs=req.needs)
+    )
     fits = others = None
     if (searching and form.validate()) or (req and not searching):
-        fits, others = services.occupancy.find_beds(form.beds.data, form.start.data, form.end.data, form.needs.data,
-                                                    language=person.language if person else None)
-    return render_template("housing/find.html", form=form, req=req, person=person, fits=fits, others=others,
-                           confirm=ConfirmForm(), languages=LANGUAGES)
+        fits, others = services.occupancy.find_beds(
+            form.beds.data,
+            form.start.data,
+            form.end.data,
+            form.needs.data,
+            language=person.language if person else None,
+        )
+    return render_template(
+        "housing/find.html",
+        form=form,
+        req=req,
+        person=person,
+        fits=fits,
+        others=others,
+        confirm=ConfirmForm(),
+        languages=LANGUAGES,
+    )
 
 
 # --- Placements -------------------------------------------------------------------------------
 
+
 @bp.route("/placements")
 @staff_only
 def placements():
-    return render_template("housing/placements.html", guests=services.placements.current(current_user),
-                           tonight=services.today())
+    return render_template(
+        "housing/placements.html", guests=services.placements.current(current_user), tonight=services.today()
+    )
 
 
 @bp.route("/placements.csv")
@@ -292,10 +343,12 @@ def _placement_page(placement, person, status=200, **bound):
         "cancel": ConfirmForm(),
     }
     forms.update(bound)
-    forms["move"].site.choices = options([(s.id, s.name) for s in services.sites.choices()
-                                          if s.id != placement.site_id])
-    return render_template("housing/placement.html", placement=placement, person=person, forms=forms,
-                           tonight=tonight), status
+    forms["move"].site.choices = options(
+        [(s.id, s.name) for s in services.sites.choices() if s.id != placement.site_id]
+    )
+    return render_template(
+        "housing/placement.html", placement=placement, person=person, forms=forms, tonight=tonight
+    ), status
 
 
 @bp.route("/placements/<int:placement_id>")
@@ -326,38 +379,58 @@ def _change(placement_id, name, form_class, act, done):
 @bp.route("/placements/<int:placement_id>/move-in", methods=["POST"])
 @staff_only
 def move_in(placement_id):
-    return _change(placement_id, "move_in", MoveInForm,
-                   lambda p, f: services.placements.move_in(p, f.on.data, by=current_user),
-                   _("The move-in is recorded."))
+    return _change(
+        placement_id,
+        "move_in",
+        MoveInForm,
+        lambda p, f: services.placements.move_in(p, f.on.data, by=current_user),
+        _("The move-in is recorded."),
+    )
 
 
 @bp.route("/placements/<int:placement_id>/extend", methods=["POST"])
 @staff_only
 def extend(placement_id):
-    return _change(placement_id, "extend", ExtendForm,
-                   lambda p, f: services.placements.extend(p, f.end.data, by=current_user),
-                   _("The end date is changed."))
+    return _change(
+        placement_id,
+        "extend",
+        ExtendForm,
+        lambda p, f: services.placements.extend(p, f.end.data, by=current_user),
+        _("The end date is changed."),
+    )
 
 
 @bp.route("/placements/<int:placement_id>/move-out", methods=["POST"])
 @staff_only
 def move_out(placement_id):
-    return _change(placement_id, "move_out", MoveOutForm,
-                   lambda p, f: services.placements.move_out(p, f.on.data, f.destination.data, by=current_user),
-                   _("The move-out is recorded."))
+    return _change(
+        placement_id,
+        "move_out",
+        MoveOutForm,
+        lambda p, f: services.placements.move_out(p, f.on.data, f.destination.data, by=current_user),
+        _("The move-out is recorded."),
+    )
 
 
 @bp.route("/placements/<int:placement_id>/move", methods=["POST"])
 @staff_only
 def move(placement_id):
-    return _change(placement_id, "move", MoveForm,
-                   lambda p, f: services.placements.move(p, f.site.data, f.on.data, f.end.data, by=current_user),
-                   _("The move is recorded."))
+    return _change(
+        placement_id,
+        "move",
+        MoveForm,
+        lambda p, f: services.placements.move(p, f.site.data, f.on.data, f.end.data, by=current_user),
+        _("The move is recorded."),
+    )
 
 
 @bp.route("/placements/<int:placement_id>/cancel", methods=["POST"])
 @staff_only
 def cancel(placement_id):
-    return _change(placement_id, "cancel", ConfirmForm,
-                   lambda p, f: services.placements.cancel(p, by=current_user),
-                   _("The placement is cancelled; the request is back on the waitlist if nothing else holds."))
+    return _change(
+        placement_id,
+        "cancel",
+        ConfirmForm,
+        lambda p, f: services.placements.cancel(p, by=current_user),
+        _("The placement is cancelled; the request is back on the waitlist if nothing else holds."),
+    )

@@ -1,4 +1,5 @@
 """The fixed lists housing uses, with their labels in the user's language."""
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 

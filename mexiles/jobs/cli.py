@@ -1,4 +1,5 @@
 """``flask jobs run`` (the sweep, for cron and after a crash) and ``flask worker`` (RQ on Redis)."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -13,8 +14,7 @@ def run_command():
     """Deliver every due job now; running it again delivers nothing twice."""
     services.hold_here()  # what the delivered jobs cause is delivered by this sweep too
     outcome = services.run_due()
-    click.echo(f"Jobs delivered: {outcome['done']}; to retry later: {outcome['pending']}; "
-               f"given up: {outcome['dead']}.")
+    click.echo(f"Jobs delivered: {outcome['done']}; to retry later: {outcome['pending']}; given up: {outcome['dead']}.")
 
 
 @click.command("worker")

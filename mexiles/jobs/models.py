@@ -1,5 +1,6 @@
 """A job row is written in the transaction of the change that causes it, so that no effect is
 ever only in memory; its unique key lets each effect happen at most once."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The dead letters: jobs that failed every attempt, for an admin to send on again."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,8 +15,12 @@ bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def dead_letters():
-    return render_template("jobs/dead_letters.html", page=services.dead_letters(current_user, page_arg()),
-                           depth=services.depth(), form=RetryForm())
+    return render_template(
+        "jobs/dead_letters.html",
+        page=services.dead_letters(current_user, page_arg()),
+        depth=services.depth(),
+        form=RetryForm(),
+    )
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])

@@ -1,4 +1,5 @@
 """Readiness: can this process do its work? The database, Redis and the depth of the outbox."""
+
 from __future__ import annotations
 
 from flask import current_app

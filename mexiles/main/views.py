@@ -4,8 +4,8 @@ from flask_login import current_user
 from ..access import public
 from ..accounts import services as accounts
 from ..http import safe_next
-from . import services as health_checks
 from ..people import services as people
+from . import services as health_checks
 
 bp = Blueprint("main", __name__)
 

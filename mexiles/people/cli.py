@@ -21,8 +21,12 @@ def reindex_command() -> None:
 
 
 @people_cli.command("remind")
-@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to remind of (default: today in ORG_TIME_ZONE).")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to remind of (default: today in ORG_TIME_ZONE).",
+)
 def remind_command(day) -> None:
     """Email each user their due and overdue case deadlines; run daily (a second run sends nothing)."""
     sent = services.reminders.remind(day.date() if day else None)

@@ -1,14 +1,32 @@
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, FieldList, FormField, IntegerField, SelectField,
-                     StringField, TextAreaField, TimeField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import MultiCheckboxField, options
 from ..timeutil import today
-from .vocabulary import (CASE_DATE_KINDS, CONSENT_SCOPES, DECISIONS, LANGUAGES, MEXICAN_STATES,
-                         PAROLE_DECISIONS, RELATIONSHIPS, RELEASES, STAGES)
+from .vocabulary import (
+    CASE_DATE_KINDS,
+    CONSENT_SCOPES,
+    DECISIONS,
+    LANGUAGES,
+    MEXICAN_STATES,
+    PAROLE_DECISIONS,
+    RELATIONSHIPS,
+    RELEASES,
+    STAGES,
+)
 
 BLANK = [("", "—")]
 EXTRA_HOUSEHOLD_ROWS = 2
@@ -47,13 +65,24 @@ class HouseholdMemberForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
-    alias = StringField(_l("Alias"), validators=[DataRequired(), Length(max=120)],
-                        description=_l("The name used everywhere outside the case team."))
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40),
-                                                 Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))])
+    alias = StringField(
+        _l("Alias"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("The name used everywhere outside the case team."),
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only.")),
+        ],
+    )
     email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
     current_city = StringField(_l("Current city"), validators=[Optional(), Length(max=120)])
-    state_of_origin = SelectField(_l("State of origin in Mexico"), choices=options(BLANK + [(s, s) for s in MEXICAN_STATES]))
+    state_of_origin = SelectField(
+        _l("State of origin in Mexico"), choices=options(BLANK + [(s, s) for s in MEXICAN_STATES])
+    )
     language = SelectField(_l("Language"), choices=options(LANGUAGES), default="es")
     arrival_date = DateField(_l("Arrival date"), validators=[Optional(), not_in_future])
     in_hiding = BooleanField(_l("In hiding"), description=_l("Never share where this person is."))
@@ -67,9 +96,20 @@ class PersonForm(FlaskForm):
             raise ValidationError(_l("Give the date the person consented."))
 
     def person_data(self) -> dict:
-        fields = ("legal_name", "alias", "phone", "email", "current_city", "state_of_origin", "language",
-                  "arrival_date", "in_hiding", "safety_notes", "consent_date",
-                  "consent_scopes")
+        fields = (
+            "legal_name",
+            "alias",
+            "phone",
+            "email",
+            "current_city",
+            "state_of_origin",
+            "language",
+            "arrival_date",
+            "in_hiding",
+            "safety_notes",
+            "consent_date",
+            "consent_scopes",
+        )
         data = {name: getattr(self, name).data for name in fields}
         for name, value in data.items():
             if isinstance(value, str):
@@ -79,9 +119,15 @@ class PersonForm(FlaskForm):
         return data
 
     def household_data(self) -> list[dict]:
-        return [{"name": row.form.name.data.strip(), "relationship": row.form.relationship.data,
-                 "birth_year": row.form.birth_year.data}
-                for row in self.household if row.form.name.data and row.form.name.data.strip()]
+        return [
+            {
+                "name": row.form.name.data.strip(),
+                "relationship": row.form.relationship.data,
+                "birth_year": row.form.birth_year.data,
+            }
+            for row in self.household
+            if row.form.name.data and row.form.name.data.strip()
+        ]
 
 
 class SearchForm(FlaskForm):
@@ -94,14 +140,18 @@ class TeamForm(FlaskForm):
 
 # --- The case file -------------------------------------------------------------------------
 
+
 class NoteForm(FlaskForm):
     body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10_000)])
     pinned = BooleanField(_l("Pin to the top of the case file"))
 
 
 class CorrectionForm(FlaskForm):
-    body = TextAreaField(_l("Corrected note"), validators=[DataRequired(), Length(max=10_000)],
-                         description=_l("The old note stays in the file, struck through."))
+    body = TextAreaField(
+        _l("Corrected note"),
+        validators=[DataRequired(), Length(max=10_000)],
+        description=_l("The old note stays in the file, struck through."),
+    )
 
 
 class ActionForm(FlaskForm):
@@ -110,16 +160,23 @@ class ActionForm(FlaskForm):
 
 class ImmigrationCaseForm(FlaskForm):
     stage = SelectField(_l("Stage"), choices=options(STAGES), default="arrived")
-    a_number = StringField(_l("A-number"), validators=[Optional(), Length(max=20), Regexp(
-        r"^\s*[Aa]?[\s\-.]*([0-9][\s\-.]*){8,9}$", message=_l("An A-number has 8 or 9 digits."))],
-        description=_l("8 or 9 digits, as on the notice to appear."))
+    a_number = StringField(
+        _l("A-number"),
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^\s*[Aa]?[\s\-.]*([0-9][\s\-.]*){8,9}$", message=_l("An A-number has 8 or 9 digits.")),
+        ],
+        description=_l("8 or 9 digits, as on the notice to appear."),
+    )
     attorney = StringField(_l("Attorney of record"), validators=[Optional(), Length(max=300)])
     court = StringField(_l("Immigration court"), validators=[Optional(), Length(max=200)])
     hearing_location = StringField(_l("Hearing location"), validators=[Optional(), Length(max=300)])
     credible_fear_on = DateField(_l("Credible-fear interview on"), validators=[Optional(), sane_year])
     parole_requested_on = DateField(_l("Parole requested on"), validators=[Optional(), sane_year])
-    parole_decision = SelectField(_l("Parole decision"), choices=options(BLANK + list(PAROLE_DECISIONS.items())),
-                                  default="")
+    parole_decision = SelectField(
+        _l("Parole decision"), choices=options(BLANK + list(PAROLE_DECISIONS.items())), default=""
+    )
     parole_decided_on = DateField(_l("Parole decided on"), validators=[Optional(), sane_year])
     removal_proceedings_on = DateField(_l("Removal proceedings began on"), validators=[Optional(), sane_year])
     i589_filed_on = DateField(_l("Asylum application (I-589) filed on"), validators=[Optional(), sane_year])
@@ -138,9 +195,24 @@ class ImmigrationCaseForm(FlaskForm):
         return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
 
 
-CASE_FORM_FIELDS = ("stage", "a_number", "attorney", "court", "hearing_location", "credible_fear_on",
-                    "parole_requested_on", "parole_decision", "parole_decided_on", "removal_proceedings_on",
-                    "i589_filed_on", "decision", "decision_on", "appeal_filed_on", "appeal_decided_on", "other_relief")
+CASE_FORM_FIELDS = (
+    "stage",
+    "a_number",
+    "attorney",
+    "court",
+    "hearing_location",
+    "credible_fear_on",
+    "parole_requested_on",
+    "parole_decision",
+    "parole_decided_on",
+    "removal_proceedings_on",
+    "i589_filed_on",
+    "decision",
+    "decision_on",
+    "appeal_filed_on",
+    "appeal_decided_on",
+    "other_relief",
+)
 
 
 class DetentionForm(FlaskForm):
@@ -158,8 +230,12 @@ class DetentionForm(FlaskForm):
             raise ValidationError(_l("Give the date of release."))
 
     def detention_data(self) -> dict:
-        return {"facility": self.facility.data.strip(), "from_on": self.from_on.data, "to_on": self.to_on.data,
-                "released_how": self.released_how.data or None}
+        return {
+            "facility": self.facility.data.strip(),
+            "from_on": self.from_on.data,
+            "to_on": self.to_on.data,
+            "released_how": self.released_how.data or None,
+        }
 
 
 class CaseDateForm(FlaskForm):

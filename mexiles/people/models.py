@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, String, Table, event, func, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -15,7 +14,8 @@ if TYPE_CHECKING:  # for the annotations only: the relationships name the table'
     from ..accounts.models import User
 
 case_team = Table(
-    "case_team", db.metadata,
+    "case_team",
+    db.metadata,
     Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
@@ -42,8 +42,9 @@ class Person(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
-    household: Mapped[list[HouseholdMember]] = relationship(back_populates="person", cascade="all, delete-orphan",
-                                                            order_by="HouseholdMember.id")
+    household: Mapped[list[HouseholdMember]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="HouseholdMember.id"
+    )
     team: Mapped[list[User]] = relationship("User", secondary=case_team, order_by="User.id")
 
     @property
@@ -56,8 +57,9 @@ class Person(Model):
 
 class HouseholdMember(Model):
     __tablename__ = "household_members"
-    __table_args__ = (CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100",
-                                      name="birth_year_sane"),)
+    __table_args__ = (
+        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year_sane"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -80,6 +82,7 @@ class PersonSearchToken(Model):
 
 
 # --- The case file -------------------------------------------------------------------------
+
 
 class CaseNote(Model):
     """A note in a person's case file. Append-only: the database refuses UPDATE and DELETE
@@ -126,9 +129,23 @@ def _refuse_note_changes(session, flush_context, instances) -> None:
             raise CaseRecordImmutable("case notes cannot be changed or deleted")
 
 
-STAGE_CODES = ("arrived", "credible_fear_interview", "credible_fear_passed", "parole_requested", "parole_granted", "parole_denied",
-               "removal_proceedings", "i589_filed", "hearings", "granted", "denied", "withdrawn",
-               "appeal_filed", "appeal_decided", "other_relief")
+STAGE_CODES = (
+    "arrived",
+    "credible_fear_interview",
+    "credible_fear_passed",
+    "parole_requested",
+    "parole_granted",
+    "parole_denied",
+    "removal_proceedings",
+    "i589_filed",
+    "hearings",
+    "granted",
+    "denied",
+    "withdrawn",
+    "appeal_filed",
+    "appeal_decided",
+    "other_relief",
+)
 DECISION_CODES = ("granted", "denied", "withdrawn")
 RELEASE_CODES = ("parole", "bond", "transferred", "other")
 CASE_DATE_KINDS = ("hearing", "check_in")
@@ -141,12 +158,15 @@ class ImmigrationCase(Model):
     that deadlines can be found by date."""
 
     __tablename__ = "immigration_cases"
-    __table_args__ = (CheckConstraint(one_of("stage", STAGE_CODES), name="stage_known"),
-                      CheckConstraint(f"decision IS NULL OR {one_of('decision', DECISION_CODES)}",
-                                      name="decision_known"),
-                      CheckConstraint(f"parole_decision IS NULL OR {one_of('parole_decision', ('granted', 'denied'))}",
-                                      name="parole_decision_known"),
-                      CheckConstraint("(decision IS NULL) = (decision_on IS NULL)", name="decision_dated"))
+    __table_args__ = (
+        CheckConstraint(one_of("stage", STAGE_CODES), name="stage_known"),
+        CheckConstraint(f"decision IS NULL OR {one_of('decision', DECISION_CODES)}", name="decision_known"),
+        CheckConstraint(
+            f"parole_decision IS NULL OR {one_of('parole_decision', ('granted', 'denied'))}",
+            name="parole_decision_known",
+        ),
+        CheckConstraint("(decision IS NULL) = (decision_on IS NULL)", name="decision_dated"),
+    )
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     stage: Mapped[str] = mapped_column(String(32), default="arrived")
@@ -173,10 +193,11 @@ class Detention(Model):
     Facility and first day may be unknown for stays carried over from the record's old status."""
 
     __tablename__ = "immigration_detentions"
-    __table_args__ = (CheckConstraint("to_on IS NULL OR to_on >= from_on", name="dates_in_order"),
-                      CheckConstraint(f"released_how IS NULL OR {one_of('released_how', RELEASE_CODES)}",
-                                      name="release_known"),
-                      CheckConstraint("released_how IS NULL OR to_on IS NOT NULL", name="release_dated"))
+    __table_args__ = (
+        CheckConstraint("to_on IS NULL OR to_on >= from_on", name="dates_in_order"),
+        CheckConstraint(f"released_how IS NULL OR {one_of('released_how', RELEASE_CODES)}", name="release_known"),
+        CheckConstraint("released_how IS NULL OR to_on IS NOT NULL", name="release_dated"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -213,16 +234,22 @@ class CaseTask(Model):
         CheckConstraint("(source IN ('hearing', 'check_in')) = (case_date_id IS NOT NULL)", name="dated_from_date"),
         CheckConstraint("done_by_id IS NULL OR done_on IS NOT NULL", name="done_dated"),
         # One I-589 deadline and one appeal deadline per person.
-        Index("uq_case_tasks_one_per_law", "person_id", "source", unique=True,
-              sqlite_where=text("source IN ('i589', 'appeal')"),
-              postgresql_where=text("source IN ('i589', 'appeal')")),
+        Index(
+            "uq_case_tasks_one_per_law",
+            "person_id",
+            "source",
+            unique=True,
+            sqlite_where=text("source IN ('i589', 'appeal')"),
+            postgresql_where=text("source IN ('i589', 'appeal')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(16), default="hand")
-    case_date_id: Mapped[int | None] = mapped_column(ForeignKey("immigration_dates.id", ondelete="CASCADE"),
-                                                     unique=True)
+    case_date_id: Mapped[int | None] = mapped_column(
+        ForeignKey("immigration_dates.id", ondelete="CASCADE"), unique=True
+    )
     title: Mapped[str | None] = mapped_column(EncryptedString)
     due_on: Mapped[dt.date] = mapped_column(EncryptedDate)
     due_time: Mapped[dt.time | None] = mapped_column(EncryptedTime)

@@ -3,10 +3,20 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
-                     StringField, TelField, TextAreaField, TimeField)
-from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
-                                ValidationError)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from .. import timeutil
 from ..forms import MultiCheckboxField, RecordField, amount_checks, options
@@ -58,7 +68,10 @@ class TimeSpanMixin:
 
     def span_utc(self) -> tuple[dt.datetime, dt.datetime]:
         zone = self.time_zone.data.strip()
-        return (timing.to_utc(self.day.data, self.starts.data, zone), timing.to_utc(self.day.data, self.ends.data, zone))
+        return (
+            timing.to_utc(self.day.data, self.starts.data, zone),
+            timing.to_utc(self.day.data, self.ends.data, zone),
+        )
 
     def check_clock(self) -> bool:
         """Refuse a time skipped by a clock change (it would silently move)."""
@@ -66,11 +79,13 @@ class TimeSpanMixin:
             self.span_utc()
         except timing.NoSuchLocalTime:
             self.starts.errors = list(self.starts.errors) + [
-                _l("This time does not exist on that day: the clocks change. Choose another time.")]
+                _l("This time does not exist on that day: the clocks change. Choose another time.")
+            ]
             return False
         except timing.OutOfRange:
             self.day.errors = list(self.day.errors) + [
-                _l("Choose a date within the next %(years)s years.", years=DATE_YEARS)]
+                _l("Choose a date within the next %(years)s years.", years=DATE_YEARS)
+            ]
             return False
         return True
 
@@ -80,16 +95,22 @@ class BookingForm(TimeSpanMixin, FlaskForm):
     contact_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     contact_email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
     contact_phone = TelField(_l("Your phone"), validators=[Optional(), Length(max=40), phone_format])
-    day = DateField(_l("Proposed date"), validators=[DataRequired(message=_l("Give a date.")),
-                                                     WithinYears(ahead=DATE_YEARS)])
+    day = DateField(
+        _l("Proposed date"), validators=[DataRequired(message=_l("Give a date.")), WithinYears(ahead=DATE_YEARS)]
+    )
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
     time_zone = SelectField(_l("Time zone"), choices=options(HOST_ZONES), default="America/Denver")
     other_dates = TextAreaField(_l("Other dates that would suit you"), validators=[Optional(), Length(max=2000)])
     city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
-    expected_audience = IntegerField(_l("Expected audience"), validators=[
-        Optional(), NumberRange(min=1, max=100_000, message=_l("Give a number of people between 1 and 100,000."))])
+    expected_audience = IntegerField(
+        _l("Expected audience"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100_000, message=_l("Give a number of people between 1 and 100,000.")),
+        ],
+    )
     topic = StringField(_l("Topic you would like"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
     honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=money_checks)
@@ -110,50 +131,76 @@ class BookingForm(TimeSpanMixin, FlaskForm):
 
     def booking_data(self) -> dict:
         starts_at, ends_at = self.span_utc()
-        return {"organisation": self.organisation.data.strip(), "contact_name": self.contact_name.data.strip(),
-                "contact_email": self.contact_email.data.strip(), "contact_phone": (self.contact_phone.data or "").strip() or None,
-                "starts_at": starts_at, "ends_at": ends_at, "time_zone": self.time_zone.data,
-                "other_dates": (self.other_dates.data or "").strip() or None, "city": self.city.data.strip(),
-                "venue": self.venue.data.strip(), "expected_audience": self.expected_audience.data,
-                "topic": self.topic.data.strip(), "language": self.language.data,
-                "honorarium_cents": to_cents(self.honorarium.data), "travel_support": self.travel_support.data,
-                "message": (self.message.data or "").strip() or None}
+        return {
+            "organisation": self.organisation.data.strip(),
+            "contact_name": self.contact_name.data.strip(),
+            "contact_email": self.contact_email.data.strip(),
+            "contact_phone": (self.contact_phone.data or "").strip() or None,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "time_zone": self.time_zone.data,
+            "other_dates": (self.other_dates.data or "").strip() or None,
+            "city": self.city.data.strip(),
+            "venue": self.venue.data.strip(),
+            "expected_audience": self.expected_audience.data,
+            "topic": self.topic.data.strip(),
+            "language": self.language.data,
+            "honorarium_cents": to_cents(self.honorarium.data),
+            "travel_support": self.travel_support.data,
+            "message": (self.message.data or "").strip() or None,
+        }
 
 
 class SpeakerForm(FlaskForm):
     user_id = RecordField(_l("Speaker account"), validate_choice=False)  # the service says why not
-    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)],
-                             description=_l("Shown in public only if the speaker chooses their full name."))
-    name_choice = SelectField(_l("Name used in public"), choices=options(NAME_CHOICES), default="alias",
-                              description=_l("“First name only” uses the first word of the legal name."))
+    legal_name = StringField(
+        _l("Legal name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Shown in public only if the speaker chooses their full name."),
+    )
+    name_choice = SelectField(
+        _l("Name used in public"),
+        choices=options(NAME_CHOICES),
+        default="alias",
+        description=_l("“First name only” uses the first word of the legal name."),
+    )
     alias = StringField(_l("Alias"), validators=[Length(max=120)])  # validate_alias decides if it is needed
     bio_en = TextAreaField(_l("Biography in English"), validators=[Optional(), Length(max=4000)])
     bio_es = TextAreaField(_l("Biography in Spanish"), validators=[Optional(), Length(max=4000)])
-    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)],
-                         description=_l("Separated by commas."))
+    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)], description=_l("Separated by commas."))
     languages = MultiCheckboxField(lazy_pgettext("speaker", "Languages spoken"), choices=options(LANGUAGES))
     home_city = StringField(_l("Home city"), validators=[Optional(), Length(max=120)])
-    time_zone = StringField(_l("Time zone"), default="America/Denver", validators=[DataRequired(), iana_zone],
-                            description=_l("An IANA name such as America/Denver; the portal shows times in it."))
+    time_zone = StringField(
+        _l("Time zone"),
+        default="America/Denver",
+        validators=[DataRequired(), iana_zone],
+        description=_l("An IANA name such as America/Denver; the portal shows times in it."),
+    )
 
     def validate_alias(self, field):
         if self.name_choice.data == "alias" and not (field.data or "").strip():
             raise ValidationError(_l("Give the alias to use in public."))
 
     def profile_data(self) -> dict:
-        data = {name: getattr(self, name).data for name in
-                ("legal_name", "name_choice", "alias", "bio_en", "bio_es", "topics", "home_city", "time_zone")
-                if name in self._fields}
+        data = {
+            name: getattr(self, name).data
+            for name in ("legal_name", "name_choice", "alias", "bio_en", "bio_es", "topics", "home_city", "time_zone")
+            if name in self._fields
+        }
         data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
         data["languages"] = sorted(self.languages.data or [])
         return data
 
 
 class SpeakerPersonForm(FlaskForm):
-    person_id = IntegerField(_l("Record number of the person served"),
-                             validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
-                             description=_l("When the speaker is also a person the organisation serves, their talks "
-                                            "join their case file. Leave empty to unlink."))
+    person_id = IntegerField(
+        _l("Record number of the person served"),
+        validators=[Optional(), NumberRange(min=1, max=2**31 - 1)],
+        description=_l(
+            "When the speaker is also a person the organisation serves, their talks "
+            "join their case file. Leave empty to unlink."
+        ),
+    )
 
 
 class OwnProfileForm(SpeakerForm):
@@ -166,12 +213,15 @@ class OwnProfileForm(SpeakerForm):
 class EventForm(TimeSpanMixin, FlaskForm):
     speaker_id = RecordField(_l("Speaker"), validators=[DataRequired(message=_l("Choose a speaker from the list."))])
     title = StringField(_l("Title of the talk"), validators=[DataRequired(), Length(max=200)])
-    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give a date.")),
-                                            WithinYears(ahead=DATE_YEARS, back=DATE_YEARS)])
+    day = DateField(
+        _l("Date"),
+        validators=[DataRequired(message=_l("Give a date.")), WithinYears(ahead=DATE_YEARS, back=DATE_YEARS)],
+    )
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
-    time_zone = StringField(_l("Time zone of the place"), default="America/Denver",
-                            validators=[DataRequired(), iana_zone])
+    time_zone = StringField(
+        _l("Time zone of the place"), default="America/Denver", validators=[DataRequired(), iana_zone]
+    )
     city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
     listed = BooleanField(_l("List on the public tour page once confirmed"), default=True)
@@ -182,18 +232,31 @@ class EventForm(TimeSpanMixin, FlaskForm):
     language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
     expected_audience = IntegerField(_l("Expected audience"), validators=[Optional(), NumberRange(min=1, max=100_000)])
     honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=money_checks)
-    override_reason = TextAreaField(_l("Book anyway, because…"), validators=[Optional(), Length(max=2000)],
-                                    description=_l("Only when warnings are shown: say why this booking is right."))
+    override_reason = TextAreaField(
+        _l("Book anyway, because…"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Only when warnings are shown: say why this booking is right."),
+    )
 
     def event_data(self) -> dict:
         starts_at, ends_at = self.span_utc()
-        return {"speaker_id": self.speaker_id.data, "title": self.title.data.strip(), "starts_at": starts_at,
-                "ends_at": ends_at, "time_zone": self.time_zone.data.strip(), "city": self.city.data.strip(),
-                "venue": self.venue.data.strip(), "listed": self.listed.data,
-                "organisation": self.organisation.data.strip(), "host_name": self.host_name.data.strip(),
-                "host_email": self.host_email.data.strip(), "host_locale": self.host_locale.data,
-                "language": self.language.data, "expected_audience": self.expected_audience.data,
-                "honorarium_offered_cents": to_cents(self.honorarium.data)}
+        return {
+            "speaker_id": self.speaker_id.data,
+            "title": self.title.data.strip(),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "time_zone": self.time_zone.data.strip(),
+            "city": self.city.data.strip(),
+            "venue": self.venue.data.strip(),
+            "listed": self.listed.data,
+            "organisation": self.organisation.data.strip(),
+            "host_name": self.host_name.data.strip(),
+            "host_email": self.host_email.data.strip(),
+            "host_locale": self.host_locale.data,
+            "language": self.language.data,
+            "expected_audience": self.expected_audience.data,
+            "honorarium_offered_cents": to_cents(self.honorarium.data),
+        }
 
 
 class StepForm(FlaskForm):
@@ -203,8 +266,9 @@ class StepForm(FlaskForm):
 
 
 class RespondForm(FlaskForm):
-    decision = SelectField(_l("Your answer"), choices=options({"accepted": _l("I accept"),
-                                                                "declined": _l("I decline")}))
+    decision = SelectField(
+        _l("Your answer"), choices=options({"accepted": _l("I accept"), "declined": _l("I decline")})
+    )
     # No Optional(): it would skip validate_reason on an empty reason.
     reason = TextAreaField(_l("Reason (needed when you decline)"), validators=[Length(max=2000)])
 
@@ -214,10 +278,12 @@ class RespondForm(FlaskForm):
 
 
 class UnavailableForm(FlaskForm):
-    first_day = DateField(_l("From"), validators=[DataRequired(message=_l("Give a date.")),
-                                                  WithinYears(ahead=DATE_YEARS)])
-    last_day = DateField(_l("Until (included)"), validators=[DataRequired(message=_l("Give a date.")),
-                                                             WithinYears(ahead=DATE_YEARS)])
+    first_day = DateField(
+        _l("From"), validators=[DataRequired(message=_l("Give a date.")), WithinYears(ahead=DATE_YEARS)]
+    )
+    last_day = DateField(
+        _l("Until (included)"), validators=[DataRequired(message=_l("Give a date.")), WithinYears(ahead=DATE_YEARS)]
+    )
     note = StringField(_l("Note (only coordinators see it)"), validators=[Optional(), Length(max=200)])
 
     def validate_last_day(self, field):
@@ -231,14 +297,20 @@ class OutcomeForm(FlaskForm):
     travel_costs = DecimalField(_l("Travel costs (US$)"), places=2, validators=money_checks)
 
     def outcome_data(self) -> dict:
-        return {"attendance": self.attendance.data, "honorarium_received_cents": to_cents(self.honorarium_received.data),
-                "travel_costs_cents": to_cents(self.travel_costs.data)}
+        return {
+            "attendance": self.attendance.data,
+            "honorarium_received_cents": to_cents(self.honorarium_received.data),
+            "travel_costs_cents": to_cents(self.travel_costs.data),
+        }
 
 
 class EventFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    when = SelectField(_l("When"), choices=options({"upcoming": _l("Coming"), "past": _l("Past"), "all": lazy_pgettext("tour events", "All")}),
-                       default="upcoming")
+    when = SelectField(
+        _l("When"),
+        choices=options({"upcoming": _l("Coming"), "past": _l("Past"), "all": lazy_pgettext("tour events", "All")}),
+        default="upcoming",
+    )
     status = SelectField(_l("Status"), default="")

@@ -1,9 +1,9 @@
 """Speaking tours: speakers, the bookings hosts ask for, and the events that come of them."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,8 +27,10 @@ class Speaker(Model):
     """A speaker's profile. The legal name is encrypted and shown in public only if they choose so."""
 
     __tablename__ = "tour_speakers"
-    __table_args__ = (CheckConstraint(one_of("name_choice", NAME_CHOICES), name="name_choice_known"),
-                      CheckConstraint("name_choice <> 'alias' OR alias IS NOT NULL", name="alias_given"))
+    __table_args__ = (
+        CheckConstraint(one_of("name_choice", NAME_CHOICES), name="name_choice_known"),
+        CheckConstraint("name_choice <> 'alias' OR alias IS NOT NULL", name="alias_given"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), unique=True)
@@ -47,8 +49,9 @@ class Speaker(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow, server_default=func.now())
 
     user: Mapped[User] = relationship("User", lazy="joined", innerjoin=True)
-    unavailable: Mapped[list[Unavailability]] = relationship(back_populates="speaker", cascade="all, delete-orphan",
-                                                             order_by="Unavailability.first_day")
+    unavailable: Mapped[list[Unavailability]] = relationship(
+        back_populates="speaker", cascade="all, delete-orphan", order_by="Unavailability.first_day"
+    )
 
 
 class SpeakerPerson(Model):
@@ -79,14 +82,16 @@ class BookingRequest(Model):
     """A host's request for a speaker, sent through the public form."""
 
     __tablename__ = "tour_booking_requests"
-    __table_args__ = (CheckConstraint(one_of("status", REQUEST_STATUSES), name="status_known"),
-                      CheckConstraint(one_of("language", TALK_LANGUAGES), name="language_known"),
-                      CheckConstraint(one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
-                      CheckConstraint(one_of("travel_support", TRAVEL_SUPPORT), name="travel_support_known"),
-                      CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-                      CheckConstraint("expected_audience IS NULL OR expected_audience > 0", name="audience_positive"),
-                      CheckConstraint("honorarium_cents IS NULL OR honorarium_cents >= 0", name="honorarium_sane"),
-                      Index("ix_tour_booking_requests_inbox", "status", "created_at"))
+    __table_args__ = (
+        CheckConstraint(one_of("status", REQUEST_STATUSES), name="status_known"),
+        CheckConstraint(one_of("language", TALK_LANGUAGES), name="language_known"),
+        CheckConstraint(one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
+        CheckConstraint(one_of("travel_support", TRAVEL_SUPPORT), name="travel_support_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("expected_audience IS NULL OR expected_audience > 0", name="audience_positive"),
+        CheckConstraint("honorarium_cents IS NULL OR honorarium_cents >= 0", name="honorarium_sane"),
+        Index("ix_tour_booking_requests_inbox", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(12), default="new")
@@ -118,22 +123,27 @@ class TourEvent(Model):
     """A talk by one speaker for one host. Times are naive UTC with the zone of the place."""
 
     __tablename__ = "tour_events"
-    __table_args__ = (CheckConstraint(one_of("status", STATUSES), name="status_known"),
-                      CheckConstraint(one_of("language", TALK_LANGUAGES), name="language_known"),
-                      CheckConstraint(one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
-                      CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-                      CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_sane"),
-                      CheckConstraint("honorarium_offered_cents IS NULL OR honorarium_offered_cents >= 0",
-                                      name="honorarium_offered_sane"),
-                      CheckConstraint("honorarium_received_cents IS NULL OR honorarium_received_cents >= 0",
-                                      name="honorarium_received_sane"),
-                      CheckConstraint("travel_costs_cents IS NULL OR travel_costs_cents >= 0", name="travel_costs_sane"),
-                      Index("ix_tour_events_speaker_time", "speaker_id", "starts_at"),
-                      Index("ix_tour_events_starts_at", "starts_at"))
+    __table_args__ = (
+        CheckConstraint(one_of("status", STATUSES), name="status_known"),
+        CheckConstraint(one_of("language", TALK_LANGUAGES), name="language_known"),
+        CheckConstraint(one_of("host_locale", TALK_LANGUAGES), name="host_locale_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("attendance IS NULL OR attendance >= 0", name="attendance_sane"),
+        CheckConstraint(
+            "honorarium_offered_cents IS NULL OR honorarium_offered_cents >= 0", name="honorarium_offered_sane"
+        ),
+        CheckConstraint(
+            "honorarium_received_cents IS NULL OR honorarium_received_cents >= 0", name="honorarium_received_sane"
+        ),
+        CheckConstraint("travel_costs_cents IS NULL OR travel_costs_cents >= 0", name="travel_costs_sane"),
+        Index("ix_tour_events_speaker_time", "speaker_id", "starts_at"),
+        Index("ix_tour_events_starts_at", "starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("tour_booking_requests.id", ondelete="SET NULL"),
-                                                   index=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tour_booking_requests.id", ondelete="SET NULL"), index=True
+    )
     speaker_id: Mapped[int] = mapped_column(ForeignKey("tour_speakers.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(12), default="requested")
     title: Mapped[str] = mapped_column(String(200))
@@ -163,10 +173,12 @@ class TourEvent(Model):
 
     speaker: Mapped[Speaker] = relationship(lazy="joined", innerjoin=True)
     request: Mapped[BookingRequest | None] = relationship(back_populates="events")
-    steps: Mapped[list[EventStep]] = relationship(back_populates="event", cascade="all, delete-orphan",
-                                                  order_by="EventStep.id")
-    overrides: Mapped[list[ConflictOverride]] = relationship(back_populates="event", cascade="all, delete-orphan",
-                                                             order_by="ConflictOverride.id")
+    steps: Mapped[list[EventStep]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventStep.id"
+    )
+    overrides: Mapped[list[ConflictOverride]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="ConflictOverride.id"
+    )
 
 
 class EventStep(Model):

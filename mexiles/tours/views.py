@@ -9,9 +9,20 @@ from ..forms import options
 from ..http import id_arg, page_arg
 from ..money import to_dollars
 from ..refusals import flash_refusal
-from .services import bookings, calendar, events as services, speakers, timing
-from .forms import (BookingForm, EventFilterForm, EventForm, OutcomeForm, OwnProfileForm, RespondForm, SpeakerForm,
-                    SpeakerPersonForm, StepForm, UnavailableForm)
+from .forms import (
+    BookingForm,
+    EventFilterForm,
+    EventForm,
+    OutcomeForm,
+    OwnProfileForm,
+    RespondForm,
+    SpeakerForm,
+    SpeakerPersonForm,
+    StepForm,
+    UnavailableForm,
+)
+from .services import bookings, calendar, speakers, timing
+from .services import events as services
 from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, STATUS_LABELS, STEP_LABELS, TRAVEL_SUPPORT
 
 bp = Blueprint("tours", __name__, url_prefix="/tours")
@@ -26,18 +37,28 @@ def when_filter(event, zone: str | None = None) -> str:
 
 @bp.context_processor
 def vocabulary():
-    return {"public_name": speakers.public_name, "STATUS_LABELS": STATUS_LABELS,
-            "STEP_LABELS": STEP_LABELS, "PRINTABLE_FOR_SPEAKER": services.PRINTABLE_FOR_SPEAKER,
-            "LANGUAGES": LANGUAGES, "NAME_CHOICES": NAME_CHOICES,
-            "TRAVEL_SUPPORT": TRAVEL_SUPPORT, "HOST_ZONES": HOST_ZONES}
+    return {
+        "public_name": speakers.public_name,
+        "STATUS_LABELS": STATUS_LABELS,
+        "STEP_LABELS": STEP_LABELS,
+        "PRINTABLE_FOR_SPEAKER": services.PRINTABLE_FOR_SPEAKER,
+        "LANGUAGES": LANGUAGES,
+        "NAME_CHOICES": NAME_CHOICES,
+        "TRAVEL_SUPPORT": TRAVEL_SUPPORT,
+        "HOST_ZONES": HOST_ZONES,
+    }
 
 
 def _ics(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 # --- Public: the tour page, event pages, booking requests, the speakers' feeds --------------
+
 
 @bp.route("/")
 @public
@@ -49,14 +70,21 @@ def tour():
 @public
 def public_event(event_id):
     event = services.public_event(event_id) or abort(404)
-    return render_template("tours/public_event.html", event=event, donation_url=services.donation_url(event),
-                           bio=speakers.bio(event.speaker, str(get_locale())))
+    return render_template(
+        "tours/public_event.html",
+        event=event,
+        donation_url=services.donation_url(event),
+        bio=speakers.bio(event.speaker, str(get_locale())),
+    )
 
 
 @bp.route("/book", methods=["GET", "POST"])
 # Only requests that were received count: a host correcting typos is not locked out.
-@limiter.limit(lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 302)
+@limiter.limit(
+    lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+)
 @public
 def book():
     form = BookingForm()
@@ -83,6 +111,7 @@ def feed(token):
 
 
 # --- Coordinators: the inbox of requests ---------------------------------------------------
+
 
 @bp.route("/manage/requests")
 @staff_only
@@ -124,6 +153,7 @@ def reopen_request(request_id):
 
 # --- Coordinators: events ------------------------------------------------------------------
 
+
 @bp.route("/manage/events")
 @staff_only
 def events():
@@ -141,8 +171,9 @@ def _save_event(form, event, booking=None):
     """Save the form through the service; put refusals and conflicts on the form. None if refused
     (the view answers 409: the booking conflicts with what is already there)."""
     try:
-        return services.save(event, form.event_data(), by=current_user, override_reason=form.override_reason.data,
-                             request=booking)
+        return services.save(
+            event, form.event_data(), by=current_user, override_reason=form.override_reason.data, request=booking
+        )
     except services.ConflictsFound as found:
         form.conflicts = found
     except services.StepRefused as refusal:
@@ -158,14 +189,29 @@ def new_event():
         booking = bookings.get(request_id) or abort(404)
         bookings.view(booking)  # the form is filled in with the host's contact details
     if request.method == "GET" and booking:
-        start, end = timing.local(booking.starts_at, booking.time_zone), timing.local(booking.ends_at, booking.time_zone)
-        form = EventForm(data={
-            "title": booking.topic, "day": start.date(), "starts": start.time(), "ends": end.time(),
-            "time_zone": booking.time_zone, "city": booking.city, "venue": booking.venue, "listed": True,
-            "organisation": booking.organisation, "host_name": booking.contact_name,
-            "host_email": booking.contact_email, "host_locale": booking.host_locale, "language": booking.language,
-            "expected_audience": booking.expected_audience,
-            "honorarium": to_dollars(booking.honorarium_cents)})
+        start, end = (
+            timing.local(booking.starts_at, booking.time_zone),
+            timing.local(booking.ends_at, booking.time_zone),
+        )
+        form = EventForm(
+            data={
+                "title": booking.topic,
+                "day": start.date(),
+                "starts": start.time(),
+                "ends": end.time(),
+                "time_zone": booking.time_zone,
+                "city": booking.city,
+                "venue": booking.venue,
+                "listed": True,
+                "organisation": booking.organisation,
+                "host_name": booking.contact_name,
+                "host_email": booking.contact_email,
+                "host_locale": booking.host_locale,
+                "language": booking.language,
+                "expected_audience": booking.expected_audience,
+                "honorarium": to_dollars(booking.honorarium_cents),
+            }
+        )
     else:
         form = EventForm()
     _speaker_choices(form)
@@ -184,9 +230,14 @@ def new_event():
 def event(event_id):
     event = services.get(event_id) or abort(404)
     services.view(event, current_user)
-    return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
-                           step_form=StepForm(), donation_url=services.donation_url(event),
-                           actor_names=services.history_names(event))
+    return render_template(
+        "tours/event.html",
+        event=event,
+        steps=services.allowed_steps(event, services.COORDINATOR),
+        step_form=StepForm(),
+        donation_url=services.donation_url(event),
+        actor_names=services.history_names(event),
+    )
 
 
 @bp.route("/manage/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -195,9 +246,13 @@ def edit_event(event_id):
     event = services.get(event_id) or abort(404)
     if request.method == "GET":
         start, end = timing.local(event.starts_at, event.time_zone), timing.local(event.ends_at, event.time_zone)
-        form = EventForm(obj=event, day=start.date(), starts=start.time(), ends=end.time(),
-                         honorarium=None if event.honorarium_offered_cents is None
-                         else to_dollars(event.honorarium_offered_cents))
+        form = EventForm(
+            obj=event,
+            day=start.date(),
+            starts=start.time(),
+            ends=end.time(),
+            honorarium=None if event.honorarium_offered_cents is None else to_dollars(event.honorarium_offered_cents),
+        )
     else:
         form = EventForm()
     _speaker_choices(form)
@@ -219,8 +274,9 @@ def step(event_id):
     conflicts = None
     if form.validate_on_submit():
         try:
-            services.move(event, form.to.data, by=current_user, reason=form.reason.data,
-                          override_reason=form.override_reason.data)
+            services.move(
+                event, form.to.data, by=current_user, reason=form.reason.data, override_reason=form.override_reason.data
+            )
             flash(_("The event is now: %(status)s.", status=STATUS_LABELS[event.status]), "success")
             return redirect(url_for("tours.event", event_id=event.id))
         except services.ConflictsFound as found:
@@ -228,18 +284,30 @@ def step(event_id):
         except services.StepRefused as refusal:
             flash_refusal(refusal)
             return redirect(url_for("tours.event", event_id=event.id))
-    return render_template("tours/event.html", event=event, steps=services.allowed_steps(event, services.COORDINATOR),
-                           step_form=form, conflicts=conflicts, donation_url=services.donation_url(event),
-                           actor_names=services.history_names(event)), 409
+    return render_template(
+        "tours/event.html",
+        event=event,
+        steps=services.allowed_steps(event, services.COORDINATOR),
+        step_form=form,
+        conflicts=conflicts,
+        donation_url=services.donation_url(event),
+        actor_names=services.history_names(event),
+    ), 409
 
 
 @bp.route("/manage/events/<int:event_id>/report", methods=["GET", "POST"])
 @staff_only
 def report(event_id):
     event = services.get(event_id) or abort(404)
-    form = OutcomeForm(data={"attendance": event.attendance,
-                             "honorarium_received": to_dollars(event.honorarium_received_cents),
-                             "travel_costs": to_dollars(event.travel_costs_cents)} if request.method == "GET" else None)
+    form = OutcomeForm(
+        data={
+            "attendance": event.attendance,
+            "honorarium_received": to_dollars(event.honorarium_received_cents),
+            "travel_costs": to_dollars(event.travel_costs_cents),
+        }
+        if request.method == "GET"
+        else None
+    )
     if form.validate_on_submit():
         try:
             services.record_outcome(event, form.outcome_data(), by=current_user)
@@ -248,11 +316,13 @@ def report(event_id):
         except services.StepRefused as refusal:
             form.form_errors.append(str(refusal))
     gifts = services.gifts_credited([event.id])[event.id]
-    return render_template("tours/report.html", event=event, form=form, gifts=gifts,
-                           donation_url=services.donation_url(event))
+    return render_template(
+        "tours/report.html", event=event, form=form, gifts=gifts, donation_url=services.donation_url(event)
+    )
 
 
 # --- The printable QR code, for coordinators and the event's speaker -----------------------
+
 
 def _printable_event(event_id):
     if is_staff(current_user):
@@ -275,6 +345,7 @@ def qr(event_id):
 
 
 # --- Coordinators: speakers ----------------------------------------------------------------
+
 
 @bp.route("/manage/speakers")
 @staff_only
@@ -302,8 +373,12 @@ def new_speaker():
 def speaker(speaker_id):
     speaker = speakers.get(speaker_id) or abort(404)
     speakers.view(speaker)
-    return render_template("tours/speaker.html", speaker=speaker, unavailable=speakers.unavailable_of(speaker),
-                           person_form=SpeakerPersonForm(person_id=speakers.person_of(speaker)))
+    return render_template(
+        "tours/speaker.html",
+        speaker=speaker,
+        unavailable=speakers.unavailable_of(speaker),
+        person_form=SpeakerPersonForm(person_id=speakers.person_of(speaker)),
+    )
 
 
 @bp.route("/manage/speakers/<int:speaker_id>/person", methods=["POST"])
@@ -338,6 +413,7 @@ def edit_speaker(speaker_id):
 
 
 # --- The speaker's own portal --------------------------------------------------------------
+
 
 def _own_profile():
     return speakers.for_user(current_user) or abort(404)
@@ -377,8 +453,7 @@ def respond(event_id):
         except services.StepRefused as refusal:
             form.form_errors.append(str(refusal))
             status = 409
-    return render_template("tours/my_event.html", speaker=speaker, event=event, form=form,
-                           conflicts=conflicts), status
+    return render_template("tours/my_event.html", speaker=speaker, event=event, form=form, conflicts=conflicts), status
 
 
 @bp.route("/me/events/<int:event_id>.ics")

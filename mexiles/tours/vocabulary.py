@@ -1,16 +1,25 @@
 """Tours' codes and their labels: event statuses and the steps between them, the host's time zones,
 languages of a talk, how a speaker's name shows, travel support."""
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 STATUS_LABELS = {
-    "requested": _l("Requested"), "offered": _l("Offered to the speaker"), "accepted": _l("Accepted by the speaker"),
-    "declined": _l("Declined by the speaker"), "confirmed": _l("Confirmed with the host"), "done": _l("Done"),
+    "requested": _l("Requested"),
+    "offered": _l("Offered to the speaker"),
+    "accepted": _l("Accepted by the speaker"),
+    "declined": _l("Declined by the speaker"),
+    "confirmed": _l("Confirmed with the host"),
+    "done": _l("Done"),
     "cancelled": lazy_pgettext("tour event", "Cancelled"),
 }
 STEP_LABELS = {
-    "offered": _l("Offer to the speaker"), "accepted": _l("Accept"), "declined": _l("Decline"),
-    "confirmed": _l("Confirm with the host"), "done": _l("Mark as done"), "cancelled": _l("Cancel the event"),
+    "offered": _l("Offer to the speaker"),
+    "accepted": _l("Accept"),
+    "declined": _l("Decline"),
+    "confirmed": _l("Confirm with the host"),
+    "done": _l("Mark as done"),
+    "cancelled": _l("Cancel the event"),
     "requested": _l("Start again"),
 }
 LANGUAGES = {"en": _l("English"), "es": _l("Spanish")}
@@ -18,9 +27,14 @@ NAME_CHOICES = {"alias": _l("An alias"), "first": _l("My first name only"), "ful
 TRAVEL_SUPPORT = {"none": _l("None"), "partial": _l("Part of the travel costs"), "full": _l("All travel costs")}
 # The zones hosts are most likely in; coordinators and speakers may type any IANA zone.
 HOST_ZONES = {
-    "America/New_York": _l("Eastern time (New York)"), "America/Chicago": _l("Central time (Chicago)"),
-    "America/Denver": _l("Mountain time (Denver, El Paso)"), "America/Phoenix": _l("Arizona (Phoenix)"),
-    "America/Los_Angeles": _l("Pacific time (Los Angeles)"), "America/Anchorage": _l("Alaska (Anchorage)"),
-    "Pacific/Honolulu": _l("Hawaii (Honolulu)"), "America/Puerto_Rico": _l("Atlantic time (Puerto Rico)"),
-    "America/Mexico_City": _l("Central Mexico (Mexico City)"), "America/Ciudad_Juarez": _l("Ciudad Juárez"),
+    "America/New_York": _l("Eastern time (New York)"),
+    "America/Chicago": _l("Central time (Chicago)"),
+    "America/Denver": _l("Mountain time (Denver, El Paso)"),
+    "America/Phoenix": _l("Arizona (Phoenix)"),
+    "America/Los_Angeles": _l("Pacific time (Los Angeles)"),
+    "America/Anchorage": _l("Alaska (Anchorage)"),
+    "Pacific/Honolulu": _l("Hawaii (Honolulu)"),
+    "America/Puerto_Rico": _l("Atlantic time (Puerto Rico)"),
+    "America/Mexico_City": _l("Central Mexico (Mexico City)"),
+    "America/Ciudad_Juarez": _l("Ciudad Juárez"),
 }

@@ -1,4 +1,5 @@
 """Account settings: a new email address proven by a link, a new password given the current one."""
+
 import re
 
 from sqlalchemy import select
@@ -23,8 +24,11 @@ def _confirm_path(mailbox, address):
 def test_staff_change_their_email_by_a_link_to_the_new_address(app, client, auth, make_user, mailbox):
     user = make_user("coordinator", email="rosa.old@example.org")
     auth.login(user)
-    answer = client.post("/account/settings/email", data={"email": "Rosa.New@example.org",
-                                                           "current_password": PASSWORD}, follow_redirects=True)
+    answer = client.post(
+        "/account/settings/email",
+        data={"email": "Rosa.New@example.org", "current_password": PASSWORD},
+        follow_redirects=True,
+    )
     assert "We sent a link to rosa.new@example.org" in answer.data.decode()
     assert _email_of(app, user.id) == "rosa.old@example.org"
     path = _confirm_path(mailbox, "rosa.new@example.org")
@@ -36,19 +40,28 @@ def test_staff_change_their_email_by_a_link_to_the_new_address(app, client, auth
     assert "rosa.new@example.org" in told and "http" not in told
     assert "already been used" in client.post(path, follow_redirects=True).data.decode()
     auth.logout()
-    assert client.post("/account/login", data={"email": "rosa.new@example.org", "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/account/login", data={"email": "rosa.new@example.org", "password": PASSWORD}).status_code == 302
+    )
 
 
 def test_an_address_in_use_gets_the_same_answer_and_changes_nothing(app, client, auth, make_user, mailbox):
     make_user("donor", email="taken@example.org")
     user = make_user("coordinator", email="asker@example.org")
     auth.login(user)
-    taken = client.post("/account/settings/email", data={"email": "taken@example.org", "current_password": PASSWORD},
-                        follow_redirects=True).data.decode()
-    free = client.post("/account/settings/email", data={"email": "free@example.org", "current_password": PASSWORD},
-                       follow_redirects=True).data.decode()
-    assert (without_csrf_tokens(taken.replace("taken@example.org", "X"))
-            == without_csrf_tokens(free.replace("free@example.org", "X")))
+    taken = client.post(
+        "/account/settings/email",
+        data={"email": "taken@example.org", "current_password": PASSWORD},
+        follow_redirects=True,
+    ).data.decode()
+    free = client.post(
+        "/account/settings/email",
+        data={"email": "free@example.org", "current_password": PASSWORD},
+        follow_redirects=True,
+    ).data.decode()
+    assert without_csrf_tokens(taken.replace("taken@example.org", "X")) == without_csrf_tokens(
+        free.replace("free@example.org", "X")
+    )
     assert "already belongs to an account" in body(mailbox.wait_for("taken@example.org"))
     assert _email_of(app, user.id) == "asker@example.org"
 
@@ -56,8 +69,9 @@ def test_an_address_in_use_gets_the_same_answer_and_changes_nothing(app, client,
 def test_the_email_change_needs_the_current_password(app, client, auth, make_user, mailbox):
     user = make_user("coordinator")
     auth.login(user)
-    answer = client.post("/account/settings/email", data={"email": "elsewhere@example.org",
-                                                           "current_password": "not my password"})
+    answer = client.post(
+        "/account/settings/email", data={"email": "elsewhere@example.org", "current_password": "not my password"}
+    )
     assert answer.status_code == 400 and "not your current password" in answer.data.decode()
     assert mailbox.to("elsewhere@example.org") == []
 
@@ -67,12 +81,18 @@ def test_a_new_password_ends_the_other_sessions_but_not_this_one(app, client, au
     other = app.test_client()
     other.post("/account/login", data={"email": user.email, "password": PASSWORD})
     auth.login(user)
-    refused = client.post("/account/settings/password", data={"current_password": "wrong one", "password": "x" * 14,
-                                                               "confirm": "x" * 14})
+    refused = client.post(
+        "/account/settings/password", data={"current_password": "wrong one", "password": "x" * 14, "confirm": "x" * 14}
+    )
     assert refused.status_code == 400 and "not your current password" in refused.data.decode()
-    changed = client.post("/account/settings/password", data={"current_password": PASSWORD,
-                                                              "password": "a brand new long password",
-                                                              "confirm": "a brand new long password"})
+    changed = client.post(
+        "/account/settings/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a brand new long password",
+            "confirm": "a brand new long password",
+        },
+    )
     assert changed.status_code == 302
     assert client.get("/people/").status_code == 200
     assert other.get("/people/").status_code == 302

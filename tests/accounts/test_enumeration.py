@@ -5,6 +5,7 @@ change of email), a known and an unknown address get the same answer, and the me
 interleaved requests stay within 20% of each other. Failed sign-ins are audited, without what was
 typed.
 """
+
 import json
 import statistics
 import time
@@ -55,8 +56,9 @@ def _measure(known, unknown):
     times = {"known": [], "unknown": []}
     answers = {}
     for round_ in range(WARM_UP + ROUNDS):
-        for name, ask in (("known", known), ("unknown", unknown)) if round_ % 2 else (("unknown", unknown),
-                                                                                       ("known", known)):
+        for name, ask in (
+            (("known", known), ("unknown", unknown)) if round_ % 2 else (("unknown", unknown), ("known", known))
+        ):
             started = time.perf_counter()
             response = ask()
             elapsed = time.perf_counter() - started
@@ -71,6 +73,7 @@ def _assert_alike(known, unknown, answers, replace=()):
     known_answer, unknown_answer = answers["known"], answers["unknown"]
     for old, new in replace:
         unknown_answer = tuple(part.replace(old, new) if isinstance(part, str) else part for part in unknown_answer)
+
     def alike(answer):
         return tuple(without_csrf_tokens(part) if isinstance(part, str) else part for part in answer)
 
@@ -80,8 +83,10 @@ def _assert_alike(known, unknown, answers, replace=()):
 
 def test_password_reset(app, client, runner, mailbox, make_user, unlimited, left_to_the_worker):
     user = make_user("coordinator")
-    known, unknown, answers = _compare(lambda: client.post("/account/reset", data={"email": user.email}),
-                                       lambda: client.post("/account/reset", data={"email": "nobody@example.org"}))
+    known, unknown, answers = _compare(
+        lambda: client.post("/account/reset", data={"email": user.email}),
+        lambda: client.post("/account/reset", data={"email": "nobody@example.org"}),
+    )
     _assert_alike(known, unknown, answers)
     assert not mailbox.messages
     runner.invoke(args=["jobs", "run"])
@@ -96,8 +101,10 @@ def test_donor_sign_in_link(app, client, runner, mailbox, record_gift, unlimited
     gift_id = record_gift("general", 2500, dt.date(2026, 11, 2))
     with app.app_context():
         email = db.session.get(Donor, db.session.get(Gift, gift_id).donor_id).email_key
-    known, unknown, answers = _compare(lambda: client.post("/give/portal/signin", data={"email": email}),
-                                       lambda: client.post("/give/portal/signin", data={"email": "no.donor@example.org"}))
+    known, unknown, answers = _compare(
+        lambda: client.post("/give/portal/signin", data={"email": email}),
+        lambda: client.post("/give/portal/signin", data={"email": "no.donor@example.org"}),
+    )
     _assert_alike(known, unknown, answers)
     assert not mailbox.messages
     runner.invoke(args=["jobs", "run"])
@@ -108,7 +115,8 @@ def test_sign_in(app, client, make_user, unlimited):
     user = make_user("coordinator")
     known, unknown, answers = _compare(
         lambda: client.post("/account/login", data={"email": user.email, "password": "not the password"}),
-        lambda: client.post("/account/login", data={"email": "nobody@example.org", "password": "not the password"}))
+        lambda: client.post("/account/login", data={"email": "nobody@example.org", "password": "not the password"}),
+    )
     _assert_alike(known, unknown, answers, replace=[("nobody@example.org", user.email)])
 
 
@@ -117,8 +125,9 @@ def test_email_change(app, client, auth, make_user, unlimited):
     auth.login(make_user("coordinator"))
 
     def ask(address):
-        return client.post("/account/settings/email", data={"email": address, "current_password": PASSWORD},
-                           follow_redirects=True)
+        return client.post(
+            "/account/settings/email", data={"email": address, "current_password": PASSWORD}, follow_redirects=True
+        )
 
     known, unknown, answers = _compare(lambda: ask(taken.email), lambda: ask("free.address@example.org"))
     _assert_alike(known, unknown, answers, replace=[("free.address@example.org", taken.email)])
@@ -130,8 +139,9 @@ def test_failed_sign_ins_are_audited_without_what_was_typed(app, client, make_us
     client.post("/account/login", data={"email": user.email, "password": typed})
     client.post("/account/login", data={"email": "stranger@example.org", "password": typed})
     with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.login_failed")
-                                     .order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "user.login_failed").order_by(AuditEntry.id)
+        ).all()
         raw = json.dumps([list(row) for row in db.session.execute(text("SELECT * FROM audit_entries"))], default=str)
     assert [(e.subject_id, e.details["reason"]) for e in entries] == [(str(user.id), "password"), (None, "unusable")]
     assert typed not in raw and "stranger@example.org" not in raw

@@ -5,6 +5,7 @@ contents are the ones sign-in puts there: Flask-Login's ``_user_id`` (the accoun
 and ``_id``, and whether the second factor was given. A value planted before sign-in, or the
 signed-in session of someone else, must be gone after it.
 """
+
 import datetime as dt
 import re
 

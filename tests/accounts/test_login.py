@@ -1,9 +1,10 @@
 import datetime as dt
 
+from sqlalchemy import select
+
 from mexiles.accounts.models import User
 from mexiles.audit.models import AuditEntry
 from mexiles.extensions import db
-from sqlalchemy import select
 
 
 def test_sign_in_and_out(client, auth, make_user):
@@ -26,6 +27,7 @@ def test_a_second_account_with_the_same_email_is_refused(app, make_user):
     make_user("donor", email="same@example.org")
     with app.app_context():
         from mexiles.accounts import services
+
         try:
             services.create_user("SAME@example.org", ["coordinator"])
         except services.AccountError as refusal:
@@ -44,8 +46,11 @@ def test_wrong_password_is_refused_with_a_clear_message(client, auth, make_user)
 
 def test_the_message_is_in_spanish_for_a_spanish_browser(client, make_user):
     user = make_user("coordinator")
-    response = client.post("/account/login", data={"email": user.email, "password": "nope nope nope"},
-                           headers={"Accept-Language": "es-MX,es;q=0.9"})
+    response = client.post(
+        "/account/login",
+        data={"email": user.email, "password": "nope nope nope"},
+        headers={"Accept-Language": "es-MX,es;q=0.9"},
+    )
     assert b"no corresponden a una cuenta activa" in response.data
 
 
@@ -67,8 +72,10 @@ def test_repeated_failures_lock_the_account_for_a_while(app, client, auth, make_
 def test_sign_in_attempts_are_rate_limited_per_address(app, client, make_user):
     user = make_user("coordinator")
     limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
-    codes = [client.post("/account/login", data={"email": f"nobody{i}@example.org", "password": "x" * 12}).status_code
-             for i in range(limit)]
+    codes = [
+        client.post("/account/login", data={"email": f"nobody{i}@example.org", "password": "x" * 12}).status_code
+        for i in range(limit)
+    ]
     assert 429 not in codes
     response = client.post("/account/login", data={"email": user.email, "password": user.password})
     assert response.status_code == 429

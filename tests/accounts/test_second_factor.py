@@ -1,5 +1,6 @@
 """The second factor for staff, through HTTP: enrolment with a real authenticator code, sign-in,
 recovery codes, remembered devices, resets, and no page at all before the code where it is needed."""
+
 import datetime as dt
 import re
 
@@ -31,9 +32,13 @@ def clock(time_machine):
 
 def _actions(app, user_id):
     with app.app_context():
-        return list(db.session.scalars(select(AuditEntry.action).where(AuditEntry.subject_type == "user",
-                                                                       AuditEntry.subject_id == str(user_id))
-                                       .order_by(AuditEntry.id)))
+        return list(
+            db.session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.subject_type == "user", AuditEntry.subject_id == str(user_id))
+                .order_by(AuditEntry.id)
+            )
+        )
 
 
 def _enrol(client, auth, user):
@@ -128,12 +133,14 @@ def test_a_remembered_device_skips_the_code_for_30_days_at_most(app, client, aut
     assert _sign_out_and_in(client, auth, admin).endswith(VERIFY)
 
 
-def test_an_admin_resets_another_persons_second_factor_but_not_their_own(app, client, auth, make_user, required,
-                                                                           clock, monkeypatch):
+def test_an_admin_resets_another_persons_second_factor_but_not_their_own(
+    app, client, auth, make_user, required, clock, monkeypatch
+):
     monkeypatch.setitem(app.config, "MFA_REQUIRED_FOR_COORDINATORS", True)
     coordinator, admin = make_user("coordinator"), make_user("admin")
     other = app.test_client()
     from tests.conftest import AuthActions
+
     coordinator_totp, _ = _enrol(other, AuthActions(other), coordinator)
     clock.shift(30)
     other.post("/account/logout")
@@ -202,7 +209,10 @@ def test_a_session_without_the_second_factor_is_held_on_every_page(app, client, 
     assert first.status_code == 302 and first.headers["Location"].endswith(ENROL)
     for rule, method, status, location in _walk(app, client):
         assert status == 302 and ("/account/login" in location or "/account/second-factor" in location), (
-            rule, method, status)
+            rule,
+            method,
+            status,
+        )
 
 
 def test_the_pages_read_in_spanish(app, client, auth, make_user, required):
@@ -226,8 +236,11 @@ def test_one_code_sent_twice_at_once_signs_in_once(app, make_user, required):
         db.session.commit()
     clients = [app.test_client(), app.test_client()]
     for each in clients:
-        assert each.post("/account/login", data={"email": admin.email, "password": admin.password}
-                         ).headers["Location"].endswith(VERIFY)
+        assert (
+            each.post("/account/login", data={"email": admin.email, "password": admin.password})
+            .headers["Location"]
+            .endswith(VERIFY)
+        )
     code, ready, answers = pyotp.TOTP(secret).now(), threading.Barrier(2, timeout=10), []
 
     def send(each):

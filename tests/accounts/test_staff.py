@@ -9,14 +9,18 @@ from tests.accounts.test_tokens import _link
 def test_admin_invites_staff_who_set_their_password(app, client, auth, mailbox, make_user):
     admin = make_user("admin")
     auth.login(admin)
-    response = client.post("/account/staff", data={"email": "new.coordinator@example.org", "full_name": "Nueva",
-                                                   "locale": "es", "roles": ["coordinator"]})
+    response = client.post(
+        "/account/staff",
+        data={"email": "new.coordinator@example.org", "full_name": "Nueva", "locale": "es", "roles": ["coordinator"]},
+    )
     assert response.status_code == 302
     [message] = mailbox.to("new.coordinator@example.org")
     assert "invitación" in message["Subject"]
     auth.logout()
     link = _link(message)
-    assert client.post(link, data={"password": "chosen passphrase 1", "confirm": "chosen passphrase 1"}).status_code == 302
+    assert (
+        client.post(link, data={"password": "chosen passphrase 1", "confirm": "chosen passphrase 1"}).status_code == 302
+    )
     assert client.get("/people/").status_code == 200  # signed in, as a coordinator
 
 
@@ -54,7 +58,9 @@ def test_deactivation_ends_the_session_at_once(app, make_user):
     assert staff_client.get("/people/").status_code == 200
     admin_client.post(f"/account/staff/{staff.id}/active", data={"active": "0"})
     assert staff_client.get("/people/").status_code == 302
-    assert staff_client.post("/account/login", data={"email": staff.email, "password": staff.password}).status_code == 200
+    assert (
+        staff_client.post("/account/login", data={"email": staff.email, "password": staff.password}).status_code == 200
+    )
 
 
 def test_staff_list_shows_everyone(client, auth, make_user):
@@ -66,8 +72,9 @@ def test_staff_list_shows_everyone(client, auth, make_user):
 
 
 def test_cli_creates_an_admin(app, runner):
-    result = runner.invoke(args=["users", "create", "Boss@Example.org", "--role", "admin", "--password",
-                                 "a cli password 123"])
+    result = runner.invoke(
+        args=["users", "create", "Boss@Example.org", "--role", "admin", "--password", "a cli password 123"]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "boss@example.org"))

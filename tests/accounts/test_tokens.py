@@ -1,4 +1,5 @@
 """Password reset and staff invitations: emailed, expiring, single-use links."""
+
 import datetime as dt
 import re
 
@@ -19,7 +20,10 @@ def test_password_reset_by_email_works_once(client, mailbox, make_user):
     response = client.post(link, data={"password": "a brand new passphrase", "confirm": "a brand new passphrase"})
     assert response.status_code == 302
     client.post("/account/logout")
-    assert client.post("/account/login", data={"email": user.email, "password": "a brand new passphrase"}).status_code == 302
+    assert (
+        client.post("/account/login", data={"email": user.email, "password": "a brand new passphrase"}).status_code
+        == 302
+    )
     client.post("/account/logout")
     again = client.get(link, follow_redirects=True)
     assert b"already been used" in again.data or "ya se usó".encode() in again.data

@@ -63,8 +63,12 @@ def test_the_orm_refuses_to_change_or_delete_entries(app):
 def test_the_database_refuses_to_change_or_delete_entries(app, owner_engine, statement):
     if on_postgres():  # as the owner: the app's role may not even try (see below)
         with owner_engine.connect() as conn:
-            conn.execute(text("INSERT INTO audit_entries (occurred_at, action, subject_type, details) "
-                              "VALUES (now(), 'test', 'test', '{}')"))
+            conn.execute(
+                text(
+                    "INSERT INTO audit_entries (occurred_at, action, subject_type, details) "
+                    "VALUES (now(), 'test', 'test', '{}')"
+                )
+            )
             with pytest.raises(DBAPIError, match="cannot be changed or deleted"):
                 conn.execute(text(statement))
             conn.rollback()
@@ -123,13 +127,23 @@ def test_no_protected_value_reaches_the_audit_trail(app, client, auth, make_user
     person_id = client.post("/people/new", data=FULL_RECORD).headers["Location"].split("/")[-1]
     client.post(f"/people/{person_id}/edit", data=dict(FULL_RECORD, current_city="Secret new city"))
     client.post(f"/people/{person_id}/notes", data={"body": "Secret new note"})
-    client.post(f"/people/{person_id}/immigration", data={"stage": "arrived", "a_number": "123456789",
-                                                         "attorney": "Secret Attorney"})
+    client.post(
+        f"/people/{person_id}/immigration",
+        data={"stage": "arrived", "a_number": "123456789", "attorney": "Secret Attorney"},
+    )
     client.post("/people/", data={"q": "Montoya"})
     with app.app_context():
         dump = " ".join(repr(tuple(r)) for r in db.session.execute(text("SELECT * FROM audit_entries")))
-    for secret in ("Graciela", "Montoya", "Maestra", "Secret new city", "Secret new note", "123456789",
-                   "Secret Attorney", "555 0199"):
+    for secret in (
+        "Graciela",
+        "Montoya",
+        "Maestra",
+        "Secret new city",
+        "Secret new note",
+        "123456789",
+        "Secret Attorney",
+        "555 0199",
+    ):
         assert secret not in dump
 
 
@@ -141,15 +155,18 @@ def test_postgres_refuses_to_truncate_the_trail_even_to_its_owner(owner_engine):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_entries SET action = 'x'",
-    "DELETE FROM audit_entries",
-    "TRUNCATE audit_entries",
-    "DROP TRIGGER audit_entries_append_only ON audit_entries",
-    "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
-    "ALTER TABLE audit_entries DISABLE TRIGGER ALL",
-    "DROP FUNCTION audit_entries_append_only() CASCADE",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entries SET action = 'x'",
+        "DELETE FROM audit_entries",
+        "TRUNCATE audit_entries",
+        "DROP TRIGGER audit_entries_append_only ON audit_entries",
+        "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
+        "ALTER TABLE audit_entries DISABLE TRIGGER ALL",
+        "DROP FUNCTION audit_entries_append_only() CASCADE",
+    ],
+)
 def test_the_app_role_cannot_change_the_trail_nor_its_triggers(app, statement):
     """The app runs as the README's role: the database, not only the triggers, refuses it."""
     with app.app_context():
@@ -164,10 +181,15 @@ def test_the_app_role_reads_and_appends_to_the_trail(app):
     with app.app_context():
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT current_user")).scalar().startswith("mexiles_app_")
-            conn.execute(text("INSERT INTO audit_entries (occurred_at, action, subject_type, details) "
-                              "VALUES (now(), 'test.append', 'test', '{}')"))
+            conn.execute(
+                text(
+                    "INSERT INTO audit_entries (occurred_at, action, subject_type, details) "
+                    "VALUES (now(), 'test.append', 'test', '{}')"
+                )
+            )
             assert conn.execute(text("SELECT count(*) FROM audit_entries WHERE action = 'test.append'")).scalar() == 1
             conn.rollback()
+
 
 def test_grant_app_role_refuses_what_it_cannot_do(runner):
     result = runner.invoke(args=["db", "grant-app-role", 'app"; DROP TABLE audit_entries; --'])

@@ -1,4 +1,5 @@
 """Nothing falls through: the needs-attention list, the home tile and the emailed reminders, in frozen time."""
+
 import datetime as dt
 import re
 
@@ -44,15 +45,16 @@ def _names(text: str, prefix: str, referral_id: int) -> bool:
 
 def _row(page: str, referral_id: int) -> str:
     """The table row of one referral on the attention page ('' when absent)."""
-    marker = f"/care/referrals/{referral_id}\""
+    marker = f'/care/referrals/{referral_id}"'
     if marker not in page:
         return ""
     start = page.index(marker)
-    return page[start:page.index("</tr>", start)]
+    return page[start : page.index("</tr>", start)]
 
 
-def test_crisis_overdue_and_unanswered_referrals_need_attention(app, client, auth, make_user, make_person,
-                                                                 make_provider, make_referral, time_machine):
+def test_crisis_overdue_and_unanswered_referrals_need_attention(
+    app, client, auth, make_user, make_person, make_provider, make_referral, time_machine
+):
     time_machine.move_to(START, tick=False)
     coordinator = make_user("coordinator")
     mine = make_person([coordinator.id], alias="Mía", **CONSENT)
@@ -81,19 +83,26 @@ def test_crisis_overdue_and_unanswered_referrals_need_attention(app, client, aut
     page = _attention(client)
     assert "Follow-up overdue" in _row(page, fresh) and "Follow-up overdue" in _row(page, accepted)
     assert "4 referrals need attention now." in client.get("/").data.decode()
-    assert page.index(f"/care/referrals/{crisis}\"") < page.index(f"/care/referrals/{fresh}\"")  # crisis first
+    assert page.index(f'/care/referrals/{crisis}"') < page.index(f'/care/referrals/{fresh}"')  # crisis first
 
     # Setting the next follow-up takes it off the list; ending a referral too.
     client.post(f"/care/referrals/{fresh}/follow-up", data={"follow-day": "2026-11-20"})
-    client.post(f"/care/referrals/{accepted}/close", data={
-        "closed-succeeded": "no", "closed-failure_reason": "no_longer_needed", "closed-closure_reason": "withdrawn"})
+    client.post(
+        f"/care/referrals/{accepted}/close",
+        data={
+            "closed-succeeded": "no",
+            "closed-failure_reason": "no_longer_needed",
+            "closed-closure_reason": "withdrawn",
+        },
+    )
     page = _attention(client)
     assert not _row(page, fresh) and not _row(page, accepted)
     assert LEGAL_NAME not in page and REASON not in page
 
 
-def test_a_follow_up_in_the_past_is_refused(client, auth, make_user, make_person, make_provider, make_referral,
-                                            time_machine):
+def test_a_follow_up_in_the_past_is_refused(
+    client, auth, make_user, make_person, make_provider, make_referral, time_machine
+):
     time_machine.move_to(START, tick=False)
     coordinator = make_user("coordinator")
     referral_id = make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator)
@@ -102,21 +111,21 @@ def test_a_follow_up_in_the_past_is_refused(client, auth, make_user, make_person
     assert "Choose today or a later date." in page and 'value="2026-11-01"' in page
 
 
-def test_each_coordinator_sees_the_list_of_their_own_cases(client, auth, make_user, make_person, make_provider,
-                                                            make_referral, time_machine):
+def test_each_coordinator_sees_the_list_of_their_own_cases(
+    client, auth, make_user, make_person, make_provider, make_referral, time_machine
+):
     time_machine.move_to(START, tick=False)
     mine, theirs = make_user("coordinator"), make_user("coordinator")
     provider = make_provider()
-    make_referral(make_person([theirs.id], alias="Ajena", **CONSENT), provider, theirs, status="sent",
-                  urgency="crisis")
+    make_referral(make_person([theirs.id], alias="Ajena", **CONSENT), provider, theirs, status="sent", urgency="crisis")
     auth.login(mine)
     assert "Ajena" not in _attention(client)
     assert "No referral needs attention now." in client.get("/").data.decode()
 
 
-def test_the_reminder_emails_each_coordinator_their_list_in_their_language(app, runner, mailbox, make_user,
-                                                                          make_person, make_provider, make_referral,
-                                                                          time_machine):
+def test_the_reminder_emails_each_coordinator_their_list_in_their_language(
+    app, runner, mailbox, make_user, make_person, make_provider, make_referral, time_machine
+):
     time_machine.move_to(START, tick=False)
     carmen = make_user("coordinator", locale="es", name="Carmen")
     diego = make_user("coordinator", locale="en", name="Diego")
@@ -167,8 +176,9 @@ def test_the_reminder_emails_each_coordinator_their_list_in_their_language(app, 
         assert all(e.subject_id for e in entries)  # each referral it named
 
 
-def test_no_reminder_when_nothing_needs_attention(runner, mailbox, make_user, make_person, make_provider,
-                                                  make_referral, time_machine):
+def test_no_reminder_when_nothing_needs_attention(
+    runner, mailbox, make_user, make_person, make_provider, make_referral, time_machine
+):
     time_machine.move_to(START, tick=False)
     coordinator = make_user("coordinator")
     make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator, status="sent")
@@ -177,7 +187,8 @@ def test_no_reminder_when_nothing_needs_attention(runner, mailbox, make_user, ma
 
 
 def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(
-        client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine):
+    client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine
+):
     time_machine.move_to(START, tick=False)
     coordinator = make_user("coordinator")
     provider = make_provider()
@@ -187,24 +198,33 @@ def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(
     with count_queries() as few:
         _attention(client)
     for n in range(5):
-        make_referral(make_person([coordinator.id], alias=f"Alias {n}", **CONSENT), provider, coordinator,
-                      status="sent", urgency="crisis")
+        make_referral(
+            make_person([coordinator.id], alias=f"Alias {n}", **CONSENT),
+            provider,
+            coordinator,
+            status="sent",
+            urgency="crisis",
+        )
     with count_queries() as many:
         page = _attention(client)
     assert "Alias 4" in page
     assert len(many) == len(few), "\n".join(many.statements)
 
 
-def test_a_session_held_moves_the_follow_up_forward(app, client, auth, make_user, make_person, make_provider,
-                                                   make_referral, time_machine):
+def test_a_session_held_moves_the_follow_up_forward(
+    app, client, auth, make_user, make_person, make_provider, make_referral, time_machine
+):
     time_machine.move_to(START, tick=False)
     coordinator = make_user("coordinator")
-    referral_id = make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator,
-                                status="in_care", urgency="urgent")
+    referral_id = make_referral(
+        make_person([coordinator.id], **CONSENT), make_provider(), coordinator, status="in_care", urgency="urgent"
+    )
     _travel(time_machine, auth, coordinator, _later(days=10))  # 12 November, 10:00 in El Paso
     assert "Follow-up overdue" in _row(_attention(client), referral_id)
-    client.post(f"/care/referrals/{referral_id}/appointments", data={
-        "appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:00", "appt-attendance": "held"})
+    client.post(
+        f"/care/referrals/{referral_id}/appointments",
+        data={"appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:00", "appt-attendance": "held"},
+    )
     assert not _row(_attention(client), referral_id)
     with app.app_context():
         referral = db.session.get(Referral, referral_id)
@@ -212,8 +232,10 @@ def test_a_session_held_moves_the_follow_up_forward(app, client, auth, make_user
 
     # A session scheduled then recorded as held moves it too, and never back to an earlier date.
     client.post(f"/care/referrals/{referral_id}/follow-up", data={"follow-day": "2026-12-01"})
-    client.post(f"/care/referrals/{referral_id}/appointments", data={
-        "appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:30"})
+    client.post(
+        f"/care/referrals/{referral_id}/appointments",
+        data={"appt-kind": "session", "appt-day": "2026-11-12", "appt-time": "09:30"},
+    )
     with app.app_context():
         later = [a for a in db.session.get(Referral, referral_id).appointments if a.held is None][0].id
     client.post(f"/care/referrals/{referral_id}/appointments/{later}", data={"held": "yes"})
@@ -222,12 +244,18 @@ def test_a_session_held_moves_the_follow_up_forward(app, client, auth, make_user
 
 
 def test_the_home_lists_the_first_referrals_that_need_attention_in_constant_queries(
-        client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine):
+    client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine
+):
     time_machine.move_to(START, tick=False)
     coordinator = make_user("coordinator")
     provider = make_provider()
-    first = make_referral(make_person([coordinator.id], alias="Primera", **CONSENT), provider, coordinator,
-                          status="sent", urgency="crisis")
+    first = make_referral(
+        make_person([coordinator.id], alias="Primera", **CONSENT),
+        provider,
+        coordinator,
+        status="sent",
+        urgency="crisis",
+    )
     auth.login(coordinator)
     client.get("/")
     with count_queries() as few:
@@ -235,8 +263,16 @@ def test_the_home_lists_the_first_referrals_that_need_attention_in_constant_quer
     assert "1 referral needs attention now." in home and "Open the list" in home
     assert f'href="/care/referrals/{first}"' in home and "Primera: Crisis, not yet accepted" in home
 
-    more = [make_referral(make_person([coordinator.id], alias=f"Alias {n}", **CONSENT), provider, coordinator,
-                          status="sent", urgency="crisis") for n in range(7)]
+    more = [
+        make_referral(
+            make_person([coordinator.id], alias=f"Alias {n}", **CONSENT),
+            provider,
+            coordinator,
+            status="sent",
+            urgency="crisis",
+        )
+        for n in range(7)
+    ]
     with count_queries() as many:
         home = client.get("/").data.decode()
     assert len(many) == len(few), "\n".join(many.statements)

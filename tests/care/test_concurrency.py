@@ -1,4 +1,5 @@
 """Two people taking a step on the same referral at the same moment: one wins, the other is told."""
+
 import threading
 
 import pytest
@@ -29,9 +30,13 @@ def test_the_counselor_and_the_coordinator_answer_at_once(app, world, make_refer
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=act, args=(world.counselor.id, "accepted")),
-               threading.Thread(target=act, args=(world.coordinator.id, "declined",
-                                                  services.Outcome(succeeded=False, failure_reason="no_capacity")))]
+    threads = [
+        threading.Thread(target=act, args=(world.counselor.id, "accepted")),
+        threading.Thread(
+            target=act,
+            args=(world.coordinator.id, "declined", services.Outcome(succeeded=False, failure_reason="no_capacity")),
+        ),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -42,6 +47,9 @@ def test_the_counselor_and_the_coordinator_answer_at_once(app, world, make_refer
     winner = next(step for step, result in results.items() if result == "done")
     with app.app_context():
         assert db.session.scalar(select(Referral.status).where(Referral.id == referral_id)) == winner
-        steps = db.session.scalars(select(ReferralEvent.to_status).where(
-            ReferralEvent.referral_id == referral_id, ReferralEvent.from_status == "sent")).all()
+        steps = db.session.scalars(
+            select(ReferralEvent.to_status).where(
+                ReferralEvent.referral_id == referral_id, ReferralEvent.from_status == "sent"
+            )
+        ).all()
     assert steps == [winner]

@@ -1,4 +1,5 @@
 """The demo tells the whole story: every page renders with it, and the counselor sees the minimum."""
+
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -24,9 +25,16 @@ def test_the_demo_covers_every_stage_and_every_page_renders(app, client, auth, r
         provider_ids = list(db.session.scalars(select(Provider.id)))
 
     auth.login(_demo("admin@example.org"))
-    for path in ["/", "/care/providers/", "/care/referrals/?status=", "/care/attention", "/care/outcomes",
-                 "/care/referrals/new", *[f"/care/referrals/{i}" for i in referral_ids],
-                 *[f"/care/providers/{i}" for i in provider_ids]]:
+    for path in [
+        "/",
+        "/care/providers/",
+        "/care/referrals/?status=",
+        "/care/attention",
+        "/care/outcomes",
+        "/care/referrals/new",
+        *[f"/care/referrals/{i}" for i in referral_ids],
+        *[f"/care/providers/{i}" for i in provider_ids],
+    ]:
         assert client.get(path).status_code == 200, path
     auth.logout()
 
@@ -40,8 +48,11 @@ def test_the_demo_covers_every_stage_and_every_page_renders(app, client, auth, r
     assert "Rosa T." in listing and "Mari" in listing and "El Maestro" not in listing
     assert "Rosa Elvia" not in listing and "Nightmares" not in listing
     with app.app_context():
-        theirs = db.session.scalars(select(Referral.id).join(Provider).where(
-            Provider.name == "Centro de Sanación Fronteriza", Referral.sent_at.is_not(None))).all()
+        theirs = db.session.scalars(
+            select(Referral.id)
+            .join(Provider)
+            .where(Provider.name == "Centro de Sanación Fronteriza", Referral.sent_at.is_not(None))
+        ).all()
     for referral_id in theirs:
         page = client.get(f"/care/counsel/{referral_id}").data.decode()
         assert "Rosa Elvia" not in page and "Marisol" not in page and "Nightmares" not in page and "555" not in page

@@ -1,4 +1,5 @@
 """Outcomes: referrals by status, time to first session, share completed, and what sessions cost by month."""
+
 import csv
 import datetime as dt
 import io
@@ -30,9 +31,18 @@ def cohort(app, make_user, make_person, make_provider, time_machine):
         user = db.session.get(User, coordinator.id)
 
         def refer(cost_cents=5000, org_pays=True):
-            return services.create(dict(person_id=person, provider_id=provider, urgency="routine", reason=REASON,
-                                        contact_preference="phone_call", cost_per_session_cents=cost_cents,
-                                        org_pays=org_pays), by=user).id
+            return services.create(
+                dict(
+                    person_id=person,
+                    provider_id=provider,
+                    urgency="routine",
+                    reason=REASON,
+                    contact_preference="phone_call",
+                    cost_per_session_cents=cost_cents,
+                    org_pays=org_pays,
+                ),
+                by=user,
+            ).id
 
         def act(referral_id, step, **kwargs):
             access = services.find(user, referral_id)
@@ -99,28 +109,41 @@ def test_the_export_names_no_one_and_is_audited(app, client, auth, cohort):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [int(r["referral_id"]) for r in rows] == cohort["ids"]
     first = rows[0]
-    assert (first["status"], first["sessions_held"], first["sessions_paid"], first["paid_usd"],
-            first["days_to_first_session"], first["succeeded"]) == ("completed", "3", "3", "150.00", "10.0", "yes")
+    assert (
+        first["status"],
+        first["sessions_held"],
+        first["sessions_paid"],
+        first["paid_usd"],
+        first["days_to_first_session"],
+        first["succeeded"],
+    ) == ("completed", "3", "3", "150.00", "10.0", "yes")
     assert (rows[2]["status"], rows[2]["failure_reason"]) == ("declined", "no_capacity")
     with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "referrals.export")
-                                     .order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "referrals.export").order_by(AuditEntry.id)
+        ).all()
     assert {e.actor_id for e in entries} == {cohort["coordinator"].id}
     assert [int(e.subject_id) for e in entries] == cohort["ids"]
 
 
 def test_odd_input_gets_a_page_not_a_crash(client, auth, make_user, make_provider):
     auth.login(make_user("admin"))
-    for url in ("/care/referrals/?page=99999999999999999999", "/care/referrals/?page=-4&status=nonsense",
-                "/care/providers/?page=99999999999999999999&language=xx", "/care/counsel/?page=abc",
-                "/care/outcomes?since=0001-01-01&until=9999-12-31", "/care/outcomes.csv?since=0001-01-01"):
+    for url in (
+        "/care/referrals/?page=99999999999999999999",
+        "/care/referrals/?page=-4&status=nonsense",
+        "/care/providers/?page=99999999999999999999&language=xx",
+        "/care/counsel/?page=abc",
+        "/care/outcomes?since=0001-01-01&until=9999-12-31",
+        "/care/outcomes.csv?since=0001-01-01",
+    ):
         assert client.get(url).status_code in (200, 403), url
     page = client.get("/care/outcomes?since=0001-01-01").data.decode()
     assert "Choose a date between 2000 and 2100." in page
 
 
-def test_the_export_cannot_run_spreadsheet_formulas(app, client, auth, make_user, make_person, make_provider,
-                                                    make_referral):
+def test_the_export_cannot_run_spreadsheet_formulas(
+    app, client, auth, make_user, make_person, make_provider, make_referral
+):
     coordinator = make_user("coordinator")
     person_id = make_person([coordinator.id], **CONSENT)
     make_referral(person_id, make_provider(name='=HYPERLINK("http://evil.example","x")'), coordinator)
@@ -137,8 +160,12 @@ def _exported(client, **period) -> list[dict]:
 
 def _exports(app) -> list[tuple]:
     with app.app_context():
-        return [(e.actor_id, e.subject_id, e.details) for e in db.session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "referrals.export").order_by(AuditEntry.id))]
+        return [
+            (e.actor_id, e.subject_id, e.details)
+            for e in db.session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "referrals.export").order_by(AuditEntry.id)
+            )
+        ]
 
 
 def test_the_export_holds_only_the_referrals_of_the_users_own_cases(app, client, auth, make_user, cohort):
@@ -155,8 +182,9 @@ def test_the_export_holds_only_the_referrals_of_the_users_own_cases(app, client,
     assert [int(subject) for actor, subject, _ in _exports(app) if actor == admin.id] == cohort["ids"]
 
 
-def test_the_export_of_a_coordinator_skips_the_cases_of_others(app, client, auth, make_user, make_person,
-                                                              make_provider, make_referral, cohort):
+def test_the_export_of_a_coordinator_skips_the_cases_of_others(
+    app, client, auth, make_user, make_person, make_provider, make_referral, cohort
+):
     other = make_user("coordinator")
     theirs = make_referral(make_person([other.id], alias="Ajena", **CONSENT), make_provider(name="Otro"), other)
     auth.login(cohort["coordinator"])
@@ -167,8 +195,9 @@ def test_the_export_of_a_coordinator_skips_the_cases_of_others(app, client, auth
     assert [int(r["referral_id"]) for r in _exported(client, since="2026-01-01", until="2026-12-31")] == [theirs]
 
 
-def test_a_cost_left_empty_is_the_providers_fee_and_counts_in_spending(app, client, auth, make_user, make_person,
-                                                                        make_provider, time_machine):
+def test_a_cost_left_empty_is_the_providers_fee_and_counts_in_spending(
+    app, client, auth, make_user, make_person, make_provider, time_machine
+):
     time_machine.move_to(dt.datetime(2026, 5, 20, 18, 0), tick=False)
     coordinator = make_user("coordinator")
     person_id = make_person([coordinator.id], **CONSENT)
@@ -177,16 +206,27 @@ def test_a_cost_left_empty_is_the_providers_fee_and_counts_in_spending(app, clie
     auth.login(coordinator)
     ids = {}
     for provider_id in (fee, free):
-        response = client.post("/care/referrals/new", data={
-            "person_id": person_id, "provider_id": provider_id, "urgency": "routine", "reason": REASON,
-            "contact_preference": "email", "cost_per_session": "", "org_pays": "y"})
+        response = client.post(
+            "/care/referrals/new",
+            data={
+                "person_id": person_id,
+                "provider_id": provider_id,
+                "urgency": "routine",
+                "reason": REASON,
+                "contact_preference": "email",
+                "cost_per_session": "",
+                "org_pays": "y",
+            },
+        )
         referral_id = ids[provider_id] = int(response.headers["Location"].rsplit("/", 1)[-1])
         base = f"/care/referrals/{referral_id}"
         client.post(f"{base}/step", data={"to": "sent"})
         client.post(f"{base}/step", data={"to": "accepted"})
         for kind, day in (("intake", "2026-05-04"), ("session", "2026-05-11")):
-            client.post(f"{base}/appointments", data={"appt-kind": kind, "appt-day": day, "appt-time": "10:00",
-                                                      "appt-attendance": "held"})
+            client.post(
+                f"{base}/appointments",
+                data={"appt-kind": kind, "appt-day": day, "appt-time": "10:00", "appt-attendance": "held"},
+            )
     with app.app_context():
         assert db.session.get(Referral, ids[fee]).cost_per_session_cents == 6000
         assert db.session.get(Referral, ids[free]).cost_per_session_cents == 0

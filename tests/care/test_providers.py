@@ -1,4 +1,5 @@
 """The provider directory: what coordinators record, the filters, stale capacity, counselor accounts."""
+
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -7,10 +8,19 @@ from mexiles.care.models import CounselorMembership, Provider, Referral
 from mexiles.extensions import db
 
 NEW_PROVIDER = {
-    "name": "Centro Horizonte", "kind": "clinic", "languages": ["es", "en"], "modalities": ["in_person", "telehealth"],
-    "specialties": ["trauma", "children"], "cost_model": "fee", "fee": "85.00", "capacity_available": "2",
-    "capacity_maximum": "6", "capacity_confirmed_on": "2026-11-01", "city": "El Paso",
-    "contact_email": "citas@horizonte.example.org", "active": "y",
+    "name": "Centro Horizonte",
+    "kind": "clinic",
+    "languages": ["es", "en"],
+    "modalities": ["in_person", "telehealth"],
+    "specialties": ["trauma", "children"],
+    "cost_model": "fee",
+    "fee": "85.00",
+    "capacity_available": "2",
+    "capacity_maximum": "6",
+    "capacity_confirmed_on": "2026-11-01",
+    "city": "El Paso",
+    "contact_email": "citas@horizonte.example.org",
+    "active": "y",
 }
 
 
@@ -21,20 +31,28 @@ def test_a_coordinator_adds_and_edits_a_provider(app, client, auth, make_user):
     provider_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
     page = client.get(f"/care/providers/{provider_id}").data.decode()
     assert "Centro Horizonte" in page and "Spanish, English" in page and "$85.00" in page and "2 of 6" in page
-    client.post(f"/care/providers/{provider_id}/edit", data=dict(NEW_PROVIDER, languages=["es"], specialties=["grief"],
-                                                                cost_model="pro_bono", fee=""))
+    client.post(
+        f"/care/providers/{provider_id}/edit",
+        data=dict(NEW_PROVIDER, languages=["es"], specialties=["grief"], cost_model="pro_bono", fee=""),
+    )
     with app.app_context():
         provider = db.session.get(Provider, provider_id)
         assert (provider.languages, provider.specialties, provider.cost_model, provider.fee_cents) == (
-            ["es"], ["grief"], "pro_bono", None)
+            ["es"],
+            ["grief"],
+            "pro_bono",
+            None,
+        )
     form = client.get(f"/care/providers/{provider_id}/edit").data.decode()
     assert 'value="Centro Horizonte"' in form
 
 
 def test_bad_provider_input_is_explained_and_kept(app, client, auth, make_user):
     auth.login(make_user("coordinator"))
-    page = client.post("/care/providers/new", data=dict(NEW_PROVIDER, fee="", capacity_available="9",
-                                                       languages=[], contact_email="nope")).data.decode()
+    page = client.post(
+        "/care/providers/new",
+        data=dict(NEW_PROVIDER, fee="", capacity_available="9", languages=[], contact_email="nope"),
+    ).data.decode()
     assert "Give the fee per session." in page
     assert "Open places cannot be more than the maximum." in page
     assert "Choose at least one language." in page
@@ -45,10 +63,12 @@ def test_bad_provider_input_is_explained_and_kept(app, client, auth, make_user):
 
 
 def test_the_directory_filters_by_language_modality_specialty_and_open_places(client, auth, make_user, make_provider):
-    make_provider("Bilingüe Abierto", languages=("es", "en"), modalities=("telehealth",), specialties=("trauma",),
-                  available=2)
-    make_provider("Solo Español Lleno", languages=("es",), modalities=("in_person",), specialties=("children",),
-                  available=0)
+    make_provider(
+        "Bilingüe Abierto", languages=("es", "en"), modalities=("telehealth",), specialties=("trauma",), available=2
+    )
+    make_provider(
+        "Solo Español Lleno", languages=("es",), modalities=("in_person",), specialties=("children",), available=0
+    )
     make_provider("English Only", languages=("en",), modalities=("in_person", "telehealth"), specialties=("grief",))
     make_provider("Cerrado", active=False)
     auth.login(make_user("coordinator"))
@@ -99,8 +119,9 @@ def test_admins_link_counselor_accounts_to_a_provider(app, client, auth, make_us
     assert client.post(f"/care/providers/{second}/counselors/{counselor.id}/remove").status_code == 404
 
 
-def test_the_directory_runs_the_same_number_of_queries_for_more_providers(client, auth, make_user, make_provider,
-                                                                          count_queries):
+def test_the_directory_runs_the_same_number_of_queries_for_more_providers(
+    client, auth, make_user, make_provider, count_queries
+):
     make_provider("Uno")
     auth.login(make_user("coordinator"))
     client.get("/care/providers/")
@@ -125,17 +146,34 @@ def test_the_directory_in_spanish(client, auth, make_user, make_provider):
 NOT_A_NUMBER = ("sNaN", "NaN", "Infinity", "-Infinity", "inf")
 
 
-def test_an_amount_that_is_not_a_number_gets_a_message_not_a_crash(app, client, auth, make_user, world,
-                                                                    make_referral):
+def test_an_amount_that_is_not_a_number_gets_a_message_not_a_crash(app, client, auth, make_user, world, make_referral):
     referral_id = make_referral(world.person_id, world.provider_id, world.coordinator, status="sent")
     auth.login(world.coordinator)
     forms = (
-        ("/care/providers/new", "fee", {"name": "Consultorio Nuevo", "kind": "clinic", "languages": "es",
-                                        "modalities": "in_person", "cost_model": "fee", "capacity_available": "0",
-                                        "capacity_maximum": "0"}),
-        ("/care/referrals/new", "cost_per_session", {"person_id": world.person_id, "provider_id": world.provider_id,
-                                                     "urgency": "routine", "reason": "Pesadillas",
-                                                     "contact_preference": "email"}),
+        (
+            "/care/providers/new",
+            "fee",
+            {
+                "name": "Consultorio Nuevo",
+                "kind": "clinic",
+                "languages": "es",
+                "modalities": "in_person",
+                "cost_model": "fee",
+                "capacity_available": "0",
+                "capacity_maximum": "0",
+            },
+        ),
+        (
+            "/care/referrals/new",
+            "cost_per_session",
+            {
+                "person_id": world.person_id,
+                "provider_id": world.provider_id,
+                "urgency": "routine",
+                "reason": "Pesadillas",
+                "contact_preference": "email",
+            },
+        ),
         (f"/care/referrals/{referral_id}/cost", "cost-cost_per_session", {}),
     )
     for url, name, data in forms:

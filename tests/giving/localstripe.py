@@ -1,4 +1,5 @@
 """A private localstripe (a fake Stripe API) for the test session, and a receiver for its webhooks."""
+
 import json
 import socket
 import subprocess
@@ -7,8 +8,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 # The plugin patches localstripe (see its docstring) and starts it; run with -P, since this
 # folder (first on its path otherwise) has a localstripe.py of its own.
@@ -32,14 +33,13 @@ def _no_proxy_open(req, timeout=2):
     return opener.open(req, timeout=timeout)
 
 
-def start_localstripe(port=None, python=sys.executable, timeout=15.0,
-                      log_path=None):
+def start_localstripe(port=None, python=sys.executable, timeout=15.0, log_path=None):
     """Start localstripe on 127.0.0.1:<port>; returns (Popen, base_url)."""
     port = port or free_port()
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [python, "-P", PLUGIN, "--port", str(port), "--from-scratch"],
-        stdout=log, stderr=subprocess.STDOUT)
+        [python, "-P", PLUGIN, "--port", str(port), "--from-scratch"], stdout=log, stderr=subprocess.STDOUT
+    )
     if log_path:
         log.close()  # the child keeps its own descriptor
     base = f"http://127.0.0.1:{port}"
@@ -78,9 +78,12 @@ def flush_localstripe(base_url):
 
 def set_shape(base_url, shape, api_version=None):
     """Make localstripe answer in the current API shape ("current") or its own ("old")."""
-    req = urllib.request.Request(base_url + "/_config/shape", method="POST",
-                                 data=json.dumps({"shape": shape, "api_version": api_version}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        base_url + "/_config/shape",
+        method="POST",
+        data=json.dumps({"shape": shape, "api_version": api_version}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with _no_proxy_open(req) as r:
         assert r.status == 200
 
@@ -92,9 +95,11 @@ def register_webhook(base_url, hook_id, url, secret, events=None):
     if events is not None:
         body["events"] = list(events)
     req = urllib.request.Request(
-        f"{base_url}/_config/webhooks/{hook_id}", method="POST",
+        f"{base_url}/_config/webhooks/{hook_id}",
+        method="POST",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json"},
+    )
     with _no_proxy_open(req) as r:
         assert r.status == 200
 
@@ -121,8 +126,7 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 
     def wait_for(self, predicate, timeout=5.0):
@@ -152,8 +156,11 @@ def lists_asked(base_url):
 
 def backdate(base_url, object_id, created: int):
     """Make an object look as if Stripe made it at ``created`` (seconds)."""
-    req = urllib.request.Request(f"{base_url}/_config/created/{object_id}", method="POST",
-                                 data=json.dumps({"created": created}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{base_url}/_config/created/{object_id}",
+        method="POST",
+        data=json.dumps({"created": created}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with _no_proxy_open(req) as r:
         assert r.status == 200

@@ -21,6 +21,7 @@ localstripe speaks an old API version. This plugin patches it where the suite ne
   current shape (an invoice without top-level ``subscription``, ``payment_intent`` and ``charge``;
   PaymentIntents and charges without ``invoice``; events of version V) until ``{"shape": "old"}``.
 """
+
 import secrets
 import sys
 
@@ -30,8 +31,11 @@ r.Store.dump_to_disk = lambda self: None
 r.Store.try_load_from_disk = lambda self: None
 
 SHAPE = {"current": False, "api_version": None}
-REMOVED_IN_CURRENT = {"invoice": ("subscription", "payment_intent", "charge"),
-                      "payment_intent": ("invoice",), "charge": ("invoice",)}
+REMOVED_IN_CURRENT = {
+    "invoice": ("subscription", "payment_intent", "charge"),
+    "payment_intent": ("invoice",),
+    "charge": ("invoice",),
+}
 
 _update_intent_of = r.PaymentIntent._api_update.__func__
 
@@ -97,12 +101,20 @@ class _Exported:
 def _invoice_payment(invoice):
     intent = r.PaymentIntent._api_retrieve(invoice.payment_intent)
     paid = intent.status == "succeeded"
-    return {"id": "inpay_" + invoice.id[3:], "object": "invoice_payment", "invoice": invoice.id,
-            "amount_requested": invoice.amount_due, "amount_paid": invoice.amount_due if paid else None,
-            "currency": invoice.currency, "is_default": True, "livemode": False, "created": invoice.created,
-            "status": "paid" if paid else "open",
-            "payment": {"type": "payment_intent", "payment_intent": intent.id},
-            "status_transitions": {"canceled_at": None, "paid_at": invoice.status_transitions["paid_at"]}}
+    return {
+        "id": "inpay_" + invoice.id[3:],
+        "object": "invoice_payment",
+        "invoice": invoice.id,
+        "amount_requested": invoice.amount_due,
+        "amount_paid": invoice.amount_due if paid else None,
+        "currency": invoice.currency,
+        "is_default": True,
+        "livemode": False,
+        "created": invoice.created,
+        "status": "paid" if paid else "open",
+        "payment": {"type": "payment_intent", "payment_intent": intent.id},
+        "status_transitions": {"canceled_at": None, "paid_at": invoice.status_transitions["paid_at"]},
+    }
 
 
 def _list_invoice_payments(invoice=None, **params):
@@ -119,9 +131,15 @@ def _create_webhook_endpoint(url=None, enabled_events=None, api_version=None, **
 
     if not url or not enabled_events:
         raise r.UserError(400, "Bad request")
-    endpoint = {"id": "we_" + secrets.token_hex(8), "object": "webhook_endpoint", "url": url,
-                "enabled_events": enabled_events, "api_version": api_version, "status": "enabled",
-                "secret": "whsec_" + secrets.token_hex(16)}
+    endpoint = {
+        "id": "we_" + secrets.token_hex(8),
+        "object": "webhook_endpoint",
+        "url": url,
+        "enabled_events": enabled_events,
+        "api_version": api_version,
+        "status": "enabled",
+        "secret": "whsec_" + secrets.token_hex(16),
+    }
     ENDPOINTS[endpoint["id"]] = endpoint
     register_webhook(endpoint["id"], url, endpoint["secret"], None if enabled_events == ["*"] else enabled_events)
     return _Exported(endpoint)
@@ -136,11 +154,15 @@ def _retrieve_webhook_endpoint(id=None, **params):
 def _update_subscription(update):
     def with_pause(self, pause_collection=None, **data):
         if pause_collection is not None:  # "" resumes
-            if pause_collection and pause_collection.get("behavior") not in ("void", "keep_as_draft",
-                                                                             "mark_uncollectible"):
+            if pause_collection and pause_collection.get("behavior") not in (
+                "void",
+                "keep_as_draft",
+                "mark_uncollectible",
+            ):
                 raise r.UserError(400, "Bad request")
             self.pause_collection = pause_collection or None
         update(self, **data)
+
     return with_pause
 
 
@@ -185,8 +207,10 @@ def _pay_with(cls, id, payment_method=None, **params):
 r.Subscription.__init__ = _new_subscription
 r.Subscription._create_invoice = _new_invoice
 r.Invoice._api_pay_invoice = classmethod(_pay_with)
-r.extra_apis[:] = [(method, url, r.Invoice._api_pay_invoice if url == "/v1/invoices/{id}/pay" else func)
-                   for method, url, func in r.extra_apis]
+r.extra_apis[:] = [
+    (method, url, r.Invoice._api_pay_invoice if url == "/v1/invoices/{id}/pay" else func)
+    for method, url, func in r.extra_apis
+]
 
 LISTS = []  # what the app listed, for the tests
 
@@ -197,8 +221,12 @@ def _created_filter(created):
     if not isinstance(created, dict) or not set(created) <= {"gt", "gte", "lt", "lte"}:
         raise r.UserError(400, "Bad request")
     bounds = {k: int(v) for k, v in created.items()}
-    checks = {"gt": lambda c, b: c > b, "gte": lambda c, b: c >= b, "lt": lambda c, b: c < b,
-              "lte": lambda c, b: c <= b}
+    checks = {
+        "gt": lambda c, b: c > b,
+        "gte": lambda c, b: c >= b,
+        "lt": lambda c, b: c < b,
+        "lte": lambda c, b: c <= b,
+    }
     return lambda obj: all(checks[k](obj.created, b) for k, b in bounds.items())
 
 
@@ -219,9 +247,13 @@ def _listed_since(cls):
 for _cls in (r.PaymentIntent, r.Invoice, r.Refund):
     _listed_since(_cls)
 
-r.extra_apis.extend((("GET", "/v1/invoice_payments", _list_invoice_payments),
-                     ("POST", "/v1/webhook_endpoints", _create_webhook_endpoint),
-                     ("GET", "/v1/webhook_endpoints/{id}", _retrieve_webhook_endpoint)))
+r.extra_apis.extend(
+    (
+        ("GET", "/v1/invoice_payments", _list_invoice_payments),
+        ("POST", "/v1/webhook_endpoints", _create_webhook_endpoint),
+        ("GET", "/v1/webhook_endpoints/{id}", _retrieve_webhook_endpoint),
+    )
+)
 
 import localstripe.server as s  # noqa: E402  (its routes are made from extra_apis at import)
 

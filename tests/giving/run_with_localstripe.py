@@ -6,6 +6,7 @@ webhook-endpoint`` as on real Stripe, seeds the demo (its monthly gifts become s
 there), then serves the app. localstripe keeps everything in memory, so this run uses a database of
 its own, made afresh each time. Mail is printed to the terminal (the portal's sign-in link too).
 """
+
 import os
 import re
 import signal
@@ -25,17 +26,31 @@ def main() -> None:
     database = ROOT / "instance" / "mexiles-localstripe.sqlite3"
     database.parent.mkdir(exist_ok=True)
     database.unlink(missing_ok=True)
-    proc, base = start_localstripe(port=int(os.environ.get("LOCALSTRIPE_PORT", "8420")),
-                                   log_path=str(ROOT / "instance" / "localstripe.log"))
-    env = dict(os.environ, STRIPE_SECRET_KEY="sk_test_localstripe", STRIPE_PUBLISHABLE_KEY="pk_test_localstripe",
-               STRIPE_API_BASE=base, STRIPE_JS_URL=f"{base}/js.stripe.com/v3/", STRIPE_CSP_SCRIPT_SRC=base,
-               STRIPE_CSP_FRAME_SRC=base, STRIPE_CSP_CONNECT_SRC=base, DATABASE_URL=f"sqlite:///{database}",
-               NO_PROXY="127.0.0.1,localhost")
+    proc, base = start_localstripe(
+        port=int(os.environ.get("LOCALSTRIPE_PORT", "8420")), log_path=str(ROOT / "instance" / "localstripe.log")
+    )
+    env = dict(
+        os.environ,
+        STRIPE_SECRET_KEY="sk_test_localstripe",
+        STRIPE_PUBLISHABLE_KEY="pk_test_localstripe",
+        STRIPE_API_BASE=base,
+        STRIPE_JS_URL=f"{base}/js.stripe.com/v3/",
+        STRIPE_CSP_SCRIPT_SRC=base,
+        STRIPE_CSP_FRAME_SRC=base,
+        STRIPE_CSP_CONNECT_SRC=base,
+        DATABASE_URL=f"sqlite:///{database}",
+        NO_PROXY="127.0.0.1,localhost",
+    )
     try:
         subprocess.run([*FLASK, "db", "upgrade"], env=env, cwd=ROOT, check=True)
-        endpoint = subprocess.run([*FLASK, "giving", "webhook-endpoint", "--url",
-                                   f"http://{HOST}:{PORT}/give/stripe/webhook"],
-                                  env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        endpoint = subprocess.run(
+            [*FLASK, "giving", "webhook-endpoint", "--url", f"http://{HOST}:{PORT}/give/stripe/webhook"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         print(endpoint, end="")
         env["STRIPE_WEBHOOK_SECRET"] = re.search(r"STRIPE_WEBHOOK_SECRET=(\S+)", endpoint).group(1)
         subprocess.run([*FLASK, "demo", "seed"], env=env, cwd=ROOT, check=True)

@@ -1,4 +1,5 @@
 """Sign arbitrary Stripe event payloads exactly like Stripe (and localstripe)."""
+
 import hashlib
 import hmac
 import json
@@ -9,13 +10,13 @@ import time
 def sign_payload(payload: str, secret: str, timestamp: int | None = None) -> str:
     """Return the Stripe-Signature header value for raw body `payload`."""
     t = int(time.time()) if timestamp is None else int(timestamp)
-    mac = hmac.new(secret.encode(), f"{t}.{payload}".encode(),
-                   hashlib.sha256).hexdigest()
+    mac = hmac.new(secret.encode(), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
 
 
-def make_event(event_type: str, obj: dict, *, api_version="2017-08-15",
-               created: int | None = None, previous_attributes=None) -> dict:
+def make_event(
+    event_type: str, obj: dict, *, api_version="2017-08-15", created: int | None = None, previous_attributes=None
+) -> dict:
     """A minimal v1 snapshot event envelope around `obj`."""
     data = {"object": obj}
     if previous_attributes is not None:

@@ -1,6 +1,7 @@
 """Giving in Debian's chromium on a phone-sized screen, through the real app (in a thread, on its
 own migrated SQLite file), localstripe's Stripe.js stand-in, and SMTP: a gift, a monthly gift
 managed in the portal, and the donate page when Stripe.js is blocked."""
+
 import re
 import socket
 import threading
@@ -20,8 +21,13 @@ from .conftest import WEBHOOK_SECRET
 from .localstripe import flush_localstripe, register_webhook
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -35,15 +41,27 @@ def live_app(tmp_path, localstripe_url, mailbox):
     """The app served for real; the test's rolled-back session is set aside while it runs."""
     test_session = db.session
     db.session = db._make_scoped_session(dict(SESSION_OPTIONS))
-    served = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}", "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_BACKEND": "smtp", "MAIL_SERVER": mailbox.host, "MAIL_PORT": mailbox.port,
-        "STRIPE_SECRET_KEY": "sk_test_browser", "STRIPE_PUBLISHABLE_KEY": "pk_test_browser",
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET, "STRIPE_API_BASE": localstripe_url,
-        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/", "STRIPE_CSP_SCRIPT_SRC": localstripe_url,
-        "STRIPE_CSP_FRAME_SRC": localstripe_url, "STRIPE_CSP_CONNECT_SRC": localstripe_url,
-        "ORG_ADDRESS": "Apartado 17, El Paso, TX 79901", "ORG_CONTACT_EMAIL": "gifts@mexiles.example",
-        "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 64})
+    served = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAIL_BACKEND": "smtp",
+            "MAIL_SERVER": mailbox.host,
+            "MAIL_PORT": mailbox.port,
+            "STRIPE_SECRET_KEY": "sk_test_browser",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_browser",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": localstripe_url,
+            "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+            "STRIPE_CSP_SCRIPT_SRC": localstripe_url,
+            "STRIPE_CSP_FRAME_SRC": localstripe_url,
+            "STRIPE_CSP_CONNECT_SRC": localstripe_url,
+            "ORG_ADDRESS": "Apartado 17, El Paso, TX 79901",
+            "ORG_CONTACT_EMAIL": "gifts@mexiles.example",
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 64,
+        }
+    )
     with served.app_context():
         upgrade()
         db.session.add(Fund(code="counseling", name_en="Trauma counseling", name_es="Terapia de trauma"))
@@ -51,8 +69,7 @@ def live_app(tmp_path, localstripe_url, mailbox):
     flush_localstripe(localstripe_url)
     port = _free_port()
     server = make_server("127.0.0.1", port, served, threaded=True)
-    register_webhook(localstripe_url, "mexiles-browser", f"http://127.0.0.1:{port}/give/stripe/webhook",
-                     WEBHOOK_SECRET)
+    register_webhook(localstripe_url, "mexiles-browser", f"http://127.0.0.1:{port}/give/stripe/webhook", WEBHOOK_SECRET)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -73,16 +90,22 @@ def phone(locale):
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                          locale=locale)
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale=locale
+            )
             yield context.new_page()
         finally:
             browser.close()
 
 
 def _fill_card(page, number="4242424242424242"):
-    for placeholder, value in ((("number", number), ("exp_month", "12"), ("exp_year", "30"), ("cvc", "123"),
-                                ("postal_code", "79901"))):
+    for placeholder, value in (
+        ("number", number),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "79901"),
+    ):
         page.get_by_placeholder(placeholder, exact=True).fill(value)
 
 
@@ -103,8 +126,9 @@ def test_when_stripe_js_is_blocked_the_page_says_so_and_offers_other_ways(live_a
 
 
 def test_a_monthly_gift_from_a_phone_then_paused_and_cancelled_in_the_portal(live_app, localstripe_url, mailbox):
-    stripe_api = stripe.StripeClient("sk_test_browser", base_addresses={"api": localstripe_url},
-                                     max_network_retries=0).v1
+    stripe_api = stripe.StripeClient(
+        "sk_test_browser", base_addresses={"api": localstripe_url}, max_network_retries=0
+    ).v1
     with phone("en-US") as page:
         page.on("dialog", lambda dialog: dialog.accept())  # "Cancel your monthly gift?"
         page.goto(f"{live_app}/give/")
@@ -121,7 +145,9 @@ def test_a_monthly_gift_from_a_phone_then_paused_and_cancelled_in_the_portal(liv
         page.goto(f"{live_app}/give/portal/signin")
         page.get_by_label("Email").fill("quinn@example.org")
         page.get_by_role("button", name="Send me a sign-in link").click()
-        link = re.search(r"https?://\S+/give/portal/signin/\S+", body(mailbox.wait_for("quinn@example.org", timeout=15)))
+        link = re.search(
+            r"https?://\S+/give/portal/signin/\S+", body(mailbox.wait_for("quinn@example.org", timeout=15))
+        )
         page.goto(link.group(0))
         page.get_by_role("button", name="Sign in to see my gifts").click()
         monthly = page.locator("section.monthly")
@@ -151,8 +177,10 @@ def test_a_monthly_gift_from_a_phone_then_paused_and_cancelled_in_the_portal(liv
 def test_a_gift_from_a_phone_reaches_stripe_and_the_receipt_arrives(live_app, localstripe_url, mailbox):
     with phone("es-MX") as page:
         blocked = []
-        page.on("console", lambda message: blocked.append(message.text)
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         response = page.goto(f"{live_app}/give/")
         policy = response.headers["content-security-policy"]
         assert localstripe_url in policy

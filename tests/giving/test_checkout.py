@@ -1,5 +1,6 @@
 """Gifts through the real stripe library against localstripe: one-time, declined, monthly, renewals,
 cancellation, refund."""
+
 import threading
 
 import pytest
@@ -20,13 +21,20 @@ def _gifts(app, **where):
         return list(db.session.scalars(query))
 
 
-def test_a_one_time_gift_is_charged_recorded_and_receipted(stripe_app, client, funds, card, mailbox, forward,
-                                                           monkeypatch):
+def test_a_one_time_gift_is_charged_recorded_and_receipted(
+    stripe_app, client, funds, card, mailbox, forward, monkeypatch
+):
     from mexiles.tours import services as tours
+
     # The tours domain says which events are public; here event 7 is, and no other.
     monkeypatch.setattr(tours, "public_event", lambda event_id: object() if event_id == 7 else None)
-    form = gift_form(payment_method=card(), event="7", tribute_kind="memory", tribute_name="Abuela Demo",
-                     tribute_email="family@example.org")
+    form = gift_form(
+        payment_method=card(),
+        event="7",
+        tribute_kind="memory",
+        tribute_name="Abuela Demo",
+        tribute_email="family@example.org",
+    )
     response = client.post("/give/pay", data=form)
     assert response.status_code == 200, response.json
     assert response.json["status"] == "succeeded"
@@ -78,18 +86,21 @@ def test_a_declined_card_gets_a_clear_message_and_a_retry_charges_once(stripe_ap
 
 
 def test_spanish_donors_get_spanish_messages_and_receipts(stripe_app, client, funds, card, mailbox):
-    declined = client.post("/give/pay", data=gift_form(payment_method=card(DECLINE_ON_CHARGE)),
-                           headers={"Accept-Language": "es"})
+    declined = client.post(
+        "/give/pay", data=gift_form(payment_method=card(DECLINE_ON_CHARGE)), headers={"Accept-Language": "es"}
+    )
     assert "Su tarjeta fue rechazada" in declined.json["message"]
-    client.post("/give/pay", data=gift_form(payment_method=card(), email="rocio@example.org"),
-                headers={"Accept-Language": "es"})
+    client.post(
+        "/give/pay", data=gift_form(payment_method=card(), email="rocio@example.org"), headers={"Accept-Language": "es"}
+    )
     receipt = mailbox.wait_for("rocio@example.org")
     assert "No se proporcionaron bienes ni servicios" in body(receipt)
 
 
 def test_bad_input_is_refused_with_messages_per_field(stripe_app, client, funds):
-    response = client.post("/give/pay", data=gift_form(amount="other", other_amount="1", email="not-an-email",
-                                                      payment_method="pm_x"))
+    response = client.post(
+        "/give/pay", data=gift_form(amount="other", other_amount="1", email="not-an-email", payment_method="pm_x")
+    )
     assert response.status_code == 400
     errors = response.json["errors"]
     assert "other_amount" in errors and "email" in errors
@@ -105,8 +116,9 @@ def test_bad_input_is_refused_with_messages_per_field(stripe_app, client, funds)
 def test_payment_endpoints_are_rate_limited_per_address(stripe_app, client, funds):
     stripe_app.config["DONATION_RATE_LIMIT"] = "3 per minute"
     try:
-        codes = [client.post("/give/pay", data=gift_form(amount="other", other_amount="1")).status_code
-                 for _ in range(4)]
+        codes = [
+            client.post("/give/pay", data=gift_form(amount="other", other_amount="1")).status_code for _ in range(4)
+        ]
     finally:
         stripe_app.config["DONATION_RATE_LIMIT"] = "10 per minute;40 per hour"
     assert codes == [400, 400, 400, 429]
@@ -114,8 +126,7 @@ def test_payment_endpoints_are_rate_limited_per_address(stripe_app, client, fund
         assert "rate_limited" in set(db.session.scalars(select(RefusedAttempt.reason)))
 
 
-def test_a_monthly_gift_and_its_renewals_are_each_a_gift(stripe_app, client, funds, card, stripe_api, forward,
-                                                        mailbox):
+def test_a_monthly_gift_and_its_renewals_are_each_a_gift(stripe_app, client, funds, card, stripe_api, forward, mailbox):
     response = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     assert response.json["status"] == "succeeded", response.json
     with stripe_app.app_context():
@@ -139,8 +150,9 @@ def test_a_monthly_gift_and_its_renewals_are_each_a_gift(stripe_app, client, fun
     assert len(mailbox.to("avery@example.org")) == 2
 
     # A second donor choosing the same amount reuses the same plan.
-    again = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
-                                                   email="blanca@example.org"))
+    again = client.post(
+        "/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(), email="blanca@example.org")
+    )
     assert again.json["status"] == "succeeded"
     assert len(stripe_api.plans.list().data) == 1
 
@@ -152,15 +164,23 @@ def test_a_cancelled_subscription_stays_cancelled(stripe_app, client, funds, car
     stripe_api.subscriptions.cancel(subscription)
     forward("customer.subscription.deleted", subscription)
     # A late "updated: active" event sent before the cancellation does not bring it back.
-    post_event(event={"id": "evt_late", "object": "event", "type": "customer.subscription.updated", "created": 1,
-                      "data": {"object": {"id": subscription, "object": "subscription", "status": "active"}}})
+    post_event(
+        event={
+            "id": "evt_late",
+            "object": "event",
+            "type": "customer.subscription.updated",
+            "created": 1,
+            "data": {"object": {"id": subscription, "object": "subscription", "status": "active"}},
+        }
+    )
     with stripe_app.app_context():
         recurring = db.session.scalar(select(RecurringGift))
         assert recurring.status == "canceled" and recurring.canceled_at is not None
 
 
-def test_staff_refund_goes_through_stripe_and_the_net_follows(stripe_app, client, funds, card, auth, make_user,
-                                                             post_event, stripe_api):
+def test_staff_refund_goes_through_stripe_and_the_net_follows(
+    stripe_app, client, funds, card, auth, make_user, post_event, stripe_api
+):
     client.post("/give/pay", data=gift_form(payment_method=card()))
     [gift] = _gifts(stripe_app)
     auth.login(make_user("admin"))
@@ -173,8 +193,14 @@ def test_staff_refund_goes_through_stripe_and_the_net_follows(stripe_app, client
     [refund] = stripe_api.refunds.list(params={"payment_intent": gift.stripe_payment_intent_id}).data
     assert refund.amount == 2000
     # Stripe's charge.refunded for the same refund changes nothing.
-    charge = {"id": gift.stripe_charge_id, "object": "charge", "payment_intent": gift.stripe_payment_intent_id,
-              "amount": 5000, "amount_refunded": 2000, "refunds": {"data": [{"id": refund.id, "amount": 2000}]}}
+    charge = {
+        "id": gift.stripe_charge_id,
+        "object": "charge",
+        "payment_intent": gift.stripe_payment_intent_id,
+        "amount": 5000,
+        "amount_refunded": 2000,
+        "refunds": {"data": [{"id": refund.id, "amount": 2000}]},
+    }
     assert outcome(stripe_app, post_event("charge.refunded", charge)) == "processed"
     [gift] = _gifts(stripe_app)
     assert gift.refunded_cents == 2000
@@ -192,8 +218,11 @@ def test_a_card_that_needs_authentication_is_finished_by_the_page(stripe_app, cl
     assert gift.status == "pending"
     # What Stripe.js's confirmCardPayment does when the donor completes 3-D Secure.
     intent = first["client_secret"].split("_secret_")[0]
-    answer = requests.post(f"{localstripe_url}/v1/payment_intents/{intent}/_authenticate", params={"success": "true"},
-                           json={"client_secret": first["client_secret"], "key": "pk_test_mexiles"})
+    answer = requests.post(
+        f"{localstripe_url}/v1/payment_intents/{intent}/_authenticate",
+        params={"success": "true"},
+        json={"client_secret": first["client_secret"], "key": "pk_test_mexiles"},
+    )
     assert answer.status_code == 200
     finished = client.post("/give/pay/confirm", data={"attempt": form["attempt"]}).json
     assert finished["status"] == "succeeded"
@@ -201,8 +230,9 @@ def test_a_card_that_needs_authentication_is_finished_by_the_page(stripe_app, cl
     assert gift.status == "succeeded"
 
 
-def test_a_network_error_says_so_and_the_retry_charges_once(stripe_app, client, funds, card, localstripe_url,
-                                                           stripe_api):
+def test_a_network_error_says_so_and_the_retry_charges_once(
+    stripe_app, client, funds, card, localstripe_url, stripe_api
+):
     form = gift_form(payment_method=card())
     stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
     try:
@@ -248,11 +278,13 @@ def test_a_retry_after_a_decline_reuses_the_payment_intent(stripe_app, client, f
     [gift] = _gifts(stripe_app)
     assert gift.stripe_payment_intent_id == declined.stripe_payment_intent_id
     assert [(i.id, i.status) for i in stripe_api.payment_intents.list().data] == [
-        (gift.stripe_payment_intent_id, "succeeded")]
+        (gift.stripe_payment_intent_id, "succeeded")
+    ]
 
 
 def _existing_donor(app, **fields):
     from mexiles.giving.models import Donor
+
     with app.app_context():
         donor = Donor(email_key="avery@example.org", locale="en", **fields)
         db.session.add(donor)
@@ -262,6 +294,7 @@ def _existing_donor(app, **fields):
 
 def test_a_gift_from_the_public_form_never_rewrites_an_existing_donor(stripe_app, client, funds, card, mailbox):
     from mexiles.giving.models import Donor
+
     donor_id = _existing_donor(stripe_app, name="Avery Demo-Donor", listed=False)
     form = gift_form(payment_method=card(), name="Someone Else", address="9 Elsewhere Rd", listed="y")
     assert client.post("/give/pay", data=form).json["status"] == "succeeded"
@@ -278,11 +311,14 @@ def test_a_gift_from_the_public_form_never_rewrites_an_existing_donor(stripe_app
         assert db.session.get(Donor, donor_id).address == "9 Elsewhere Rd"
 
 
-def test_a_monthly_gift_from_the_public_form_never_changes_the_donors_card(stripe_app, client, funds, card,
-                                                                          stripe_api):
+def test_a_monthly_gift_from_the_public_form_never_changes_the_donors_card(stripe_app, client, funds, card, stripe_api):
     first_card = card()
-    assert client.post("/give/pay", data=gift_form(frequency="monthly", amount="25",
-                                                   payment_method=first_card)).json["status"] == "succeeded"
+    assert (
+        client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=first_card)).json[
+            "status"
+        ]
+        == "succeeded"
+    )
     stranger = gift_form(frequency="monthly", amount="30", payment_method=card(), anonymous="y", name="Not Avery")
     assert client.post("/give/pay", data=stranger).json["status"] == "succeeded"
     with stripe_app.app_context():
@@ -298,18 +334,21 @@ def test_a_monthly_gift_from_the_public_form_never_changes_the_donors_card(strip
 
 def test_a_gift_is_credited_only_to_a_public_tour_event(stripe_app, client, funds, card, monkeypatch):
     from mexiles.tours import services as tours
+
     monkeypatch.setattr(tours, "public_event", lambda event_id: object() if event_id == 7 else None)
     assert client.post("/give/pay", data=gift_form(payment_method=card(), event="8")).json["status"] == "succeeded"
     assert [g.tour_event_id for g in _gifts(stripe_app)] == [None]
 
 
 def test_failed_monthly_attempts_do_not_pile_up_on_the_donor(stripe_app, client, funds, card, stripe_api, forward):
-    declined = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25",
-                                                      payment_method=card(DECLINE_ON_CHARGE)))
+    declined = client.post(
+        "/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(DECLINE_ON_CHARGE))
+    )
     assert declined.status_code == 402, declined.json
     # The page reloaded (a new attempt), same gift, another card: the unfinished subscription is paid.
-    reloaded = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25",
-                                                      payment_method=card(DECLINE_ON_CHARGE)))
+    reloaded = client.post(
+        "/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(DECLINE_ON_CHARGE))
+    )
     assert reloaded.status_code == 402
     with stripe_app.app_context():
         [recurring] = db.session.scalars(select(RecurringGift)).all()
@@ -322,7 +361,9 @@ def test_failed_monthly_attempts_do_not_pile_up_on_the_donor(stripe_app, client,
         assert (recurring.status, recurring.amount_cents) == ("active", 3000)
         assert recurring.stripe_subscription_id != first_subscription
     assert stripe_api.subscriptions.retrieve(first_subscription).status == "canceled"
-    assert [s.id for s in stripe_api.subscriptions.list(params={"limit": 10}).data] == [recurring.stripe_subscription_id]
+    assert [s.id for s in stripe_api.subscriptions.list(params={"limit": 10}).data] == [
+        recurring.stripe_subscription_id
+    ]
     # Stripe's word that the unpaid one ended does not end the monthly gift.
     answer, _event = forward("customer.subscription.deleted", first_subscription)
     assert answer.status_code == 200
@@ -332,16 +373,25 @@ def test_failed_monthly_attempts_do_not_pile_up_on_the_donor(stripe_app, client,
     assert (gift.amount_cents, gift.recurring_gift_id) == (3000, recurring.id)
 
 
-def test_the_news_of_a_paid_subscriptions_creation_does_not_make_it_incomplete(stripe_app, client, funds, card,
-                                                                               post_event):
+def test_the_news_of_a_paid_subscriptions_creation_does_not_make_it_incomplete(
+    stripe_app, client, funds, card, post_event
+):
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     with stripe_app.app_context():
         recurring = db.session.scalar(select(RecurringGift))
         assert recurring.status == "active"
     # Created with default_incomplete, the subscription's "created" event says incomplete; it may
     # arrive after the checkout saw the first invoice paid, stamped the same second or later.
-    post_event(event={"id": "evt_created_late", "object": "event", "type": "customer.subscription.created",
-                      "created": 4102444800, "data": {"object": {"id": recurring.stripe_subscription_id,
-                                                                 "object": "subscription", "status": "incomplete"}}})
+    post_event(
+        event={
+            "id": "evt_created_late",
+            "object": "event",
+            "type": "customer.subscription.created",
+            "created": 4102444800,
+            "data": {
+                "object": {"id": recurring.stripe_subscription_id, "object": "subscription", "status": "incomplete"}
+            },
+        }
+    )
     with stripe_app.app_context():
         assert db.session.get(RecurringGift, recurring.id).status == "active"

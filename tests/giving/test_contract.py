@@ -1,4 +1,5 @@
 """What other domains rely on: totals per tour event, net raised per month per fund."""
+
 import datetime as dt
 
 from mexiles.extensions import db
@@ -7,8 +8,16 @@ from mexiles.giving.models import Donor, Gift
 
 
 def _gift(donor, fund_id, cents, when, status="succeeded", event=None, fee=0, refunded=0):
-    gift = Gift(donor_id=donor.id, fund_id=fund_id, amount_cents=cents, fee_cents=fee, refunded_cents=refunded,
-                status=status, received_at=when, tour_event_id=event)
+    gift = Gift(
+        donor_id=donor.id,
+        fund_id=fund_id,
+        amount_cents=cents,
+        fee_cents=fee,
+        refunded_cents=refunded,
+        status=status,
+        received_at=when,
+        tour_event_id=event,
+    )
     gift.settle()
     db.session.add(gift)
 

@@ -1,7 +1,6 @@
 """Monthly gifts against localstripe answering in the shape of the API version the app speaks: no
 invoice names its subscription or payment at the top level, webhooks leave out an invoice's
 payments, and the first invoice's client secret is its confirmation_secret."""
-import datetime as dt
 
 import pytest
 import requests
@@ -10,7 +9,6 @@ from sqlalchemy import select
 from mexiles.extensions import db
 from mexiles.giving.models import Gift, RecurringGift, Refund
 from mexiles.giving.services.stripe_gateway import API_VERSION
-
 from tests.conftest import org_today
 
 from .conftest import REQUIRES_3DS, gift_form, outcome
@@ -30,8 +28,9 @@ def _monthly(app):
         return recurring.id, recurring.donor.stripe_customer_id, recurring.stripe_subscription_id
 
 
-def test_renewals_refunds_and_reconcile_in_the_current_shape(current_shape, stripe_app, client, funds, card,
-                                                            stripe_api, forward, runner, mailbox):
+def test_renewals_refunds_and_reconcile_in_the_current_shape(
+    current_shape, stripe_app, client, funds, card, stripe_api, forward, runner, mailbox
+):
     answer = client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     assert answer.json["status"] == "succeeded", answer.json
     recurring_id, customer, subscription = _monthly(stripe_app)
@@ -66,14 +65,18 @@ def test_renewals_refunds_and_reconcile_in_the_current_shape(current_shape, stri
     assert "Nothing to repair." in again.output
 
 
-def test_a_first_monthly_charge_that_needs_authentication(current_shape, stripe_app, client, funds, card,
-                                                         localstripe_url):
+def test_a_first_monthly_charge_that_needs_authentication(
+    current_shape, stripe_app, client, funds, card, localstripe_url
+):
     form = gift_form(frequency="monthly", amount="25", payment_method=card(REQUIRES_3DS))
     first = client.post("/give/pay", data=form).json
     assert first["status"] == "requires_action" and "_secret_" in first["client_secret"]
     intent = first["client_secret"].split("_secret_")[0]
-    answer = requests.post(f"{localstripe_url}/v1/payment_intents/{intent}/_authenticate", params={"success": "true"},
-                           json={"client_secret": first["client_secret"], "key": "pk_test_mexiles"})
+    answer = requests.post(
+        f"{localstripe_url}/v1/payment_intents/{intent}/_authenticate",
+        params={"success": "true"},
+        json={"client_secret": first["client_secret"], "key": "pk_test_mexiles"},
+    )
     assert answer.status_code == 200
     assert client.post("/give/pay/confirm", data={"attempt": form["attempt"]}).json["status"] == "succeeded"
     with stripe_app.app_context():

@@ -8,8 +8,9 @@ def test_without_stripe_keys_the_page_says_giving_is_not_set_up(client):
     assert "no están configuradas" in page
 
 
-def test_the_donate_page_is_rendered_once_per_variant_and_each_visitor_gets_a_token(stripe_app, funds,
-                                                                                   count_queries, make_campaign):
+def test_the_donate_page_is_rendered_once_per_variant_and_each_visitor_gets_a_token(
+    stripe_app, funds, count_queries, make_campaign
+):
     from mexiles.giving.views import public as views
 
     make_campaign()
@@ -32,10 +33,13 @@ def test_the_donate_page_is_rendered_once_per_variant_and_each_visitor_gets_a_to
 def test_only_the_normalised_address_is_rendered_and_nothing_typed_is_echoed(stripe_app, funds, make_campaign):
     make_campaign()
     visitor = stripe_app.test_client()
-    for query, target in (("?utm=%22%3E%3Cscript%3E", "/give/"), ("?event=abc", "/give/"),
-                          ("?event=999", "/give/"),  # no such public tour event
-                          ("?campaign=nope", "/give/"),
-                          ("?event=x&campaign=safe-homes&ref=%3Cb%3E", "/give/?campaign=safe-homes")):
+    for query, target in (
+        ("?utm=%22%3E%3Cscript%3E", "/give/"),
+        ("?event=abc", "/give/"),
+        ("?event=999", "/give/"),  # no such public tour event
+        ("?campaign=nope", "/give/"),
+        ("?event=x&campaign=safe-homes&ref=%3Cb%3E", "/give/?campaign=safe-homes"),
+    ):
         response = visitor.get("/give/" + query)
         assert (response.status_code, response.headers["Location"]) == (302, target), query
     page = visitor.get("/give/?campaign=safe-homes").data.decode()
@@ -72,7 +76,11 @@ def test_first_time_visitors_are_answered_from_memory(stripe_app, funds, count_q
     from mexiles.giving.models import Fund
 
     page = stripe_app.test_client().get("/give/")
-    assert "X-Mexiles-Page-Cache" not in page.headers and "Set-Cookie" not in page.headers and "Trauma counseling" in page.data.decode()
+    assert (
+        "X-Mexiles-Page-Cache" not in page.headers
+        and "Set-Cookie" not in page.headers
+        and "Trauma counseling" in page.data.decode()
+    )
     with stripe_app.app_context():
         db.session.execute(update(Fund).where(Fund.code == "counseling").values(name_en="Counseling renamed"))
         db.session.commit()
@@ -124,8 +132,9 @@ def test_a_form_posted_without_javascript_gets_a_page_never_json(stripe_app, cli
         assert "gifts@mexiles.example" in text and "{" not in text.split("<main", 1)[-1].split("</main>")[0]
         invalid = client.post("/give/pay", data=gift_form(email="nope", payment_method="pm_x"), headers=BROWSER_POST)
         assert invalid.status_code == 400 and invalid.mimetype == "text/html"
-        spanish = client.post("/give/pay", data=gift_form(attempt=None),
-                              headers={**BROWSER_POST, "Accept-Language": "es"})
+        spanish = client.post(
+            "/give/pay", data=gift_form(attempt=None), headers={**BROWSER_POST, "Accept-Language": "es"}
+        )
         assert "no se ejecutó en su navegador" in spanish.data.decode()
         # The page's script still gets JSON.
         scripted = client.post("/give/pay", data=gift_form(attempt=None), headers={"X-Requested-With": "fetch"})
@@ -143,8 +152,9 @@ def test_an_expired_form_gets_the_donate_pages_own_answer(stripe_app, funds):
         page = client.post("/give/pay", data=gift_form(payment_method="pm_x"), headers=BROWSER_POST)
         assert page.status_code == 400 and page.mimetype == "text/html"
         assert "This page has expired. Nothing was charged" in page.data.decode()
-        scripted = client.post("/give/pay", data=gift_form(payment_method="pm_x"),
-                               headers={"X-Requested-With": "fetch"})
+        scripted = client.post(
+            "/give/pay", data=gift_form(payment_method="pm_x"), headers={"X-Requested-With": "fetch"}
+        )
         assert scripted.json["status"] == "error" and "expired" in scripted.json["message"]
         no_script = client.post("/give/pay", data=gift_form(attempt=None), headers=BROWSER_POST)
         assert no_script.status_code == 400 and "The card form did not run" in no_script.data.decode()

@@ -1,4 +1,5 @@
 """Covering the fee: the organisation nets the intended amount, never less, with the least extra."""
+
 from mexiles.giving.services import fees
 
 

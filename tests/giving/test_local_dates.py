@@ -1,5 +1,6 @@
 """A gift made at 8 pm on 31 December in El Paso (03:00 UTC on 1 January) is a 31 December gift on
 every page, email and PDF that shows it, in both languages (ORG_TIME_ZONE, mexiles.timeutil)."""
+
 import datetime as dt
 
 import pytest
@@ -15,8 +16,9 @@ NEW_YEARS_DAY = {"en": "January 1, 2026", "es": "1 de enero de 2026"}
 
 
 @pytest.mark.parametrize("locale", ["en", "es"])
-def test_a_new_years_eve_gift_shows_its_local_date_everywhere(app, client, auth, make_user, funds, runner, mailbox,
-                                                             locale):
+def test_a_new_years_eve_gift_shows_its_local_date_everywhere(
+    app, client, auth, make_user, funds, runner, mailbox, locale
+):
     donor_user = make_user("donor", email=f"eve-{locale}@example.org", locale=locale)
     staff = make_user("coordinator", locale=locale)
     with app.app_context():
@@ -24,8 +26,13 @@ def test_a_new_years_eve_gift_shows_its_local_date_everywhere(app, client, auth,
         donor = Donor(email_key=donor_user.email, name="Eve Nochevieja", locale=locale, user_id=donor_user.id)
         db.session.add(donor)
         db.session.flush()
-        gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=7500, status="succeeded",
-                    received_at=dt.datetime(2026, 1, 1, 3, 0))  # 8 pm MST on 31 December 2025
+        gift = Gift(
+            donor_id=donor.id,
+            fund_id=funds.general,
+            amount_cents=7500,
+            status="succeeded",
+            received_at=dt.datetime(2026, 1, 1, 3, 0),
+        )  # 8 pm MST on 31 December 2025
         gift.settle()
         db.session.add(gift)
         db.session.commit()

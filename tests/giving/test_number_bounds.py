@@ -1,12 +1,12 @@
 """The numbers of the issue that answered 500 (or were stored on SQLite), each refused with a message."""
+
 import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
 
 from mexiles.extensions import db
-from mexiles.giving.models import Campaign, Donor, Fund, Gift, Refund, RecurringGift
-
+from mexiles.giving.models import Campaign, Donor, Fund, Gift, RecurringGift, Refund
 from tests.conftest import org_today
 
 from .conftest import gift_form
@@ -40,8 +40,15 @@ def test_a_fund_position_beyond_the_column_is_refused(app, client, admin, funds,
 def test_a_goal_beyond_ten_million_is_refused_and_not_stored(app, client, admin, funds, make_campaign, goal):
     campaign_id = make_campaign()
     today = org_today(app)
-    data = {"slug": "too-big", "title_en": "Big", "title_es": "Grande", "goal": goal,
-            "starts_on": today.isoformat(), "ends_on": (today + dt.timedelta(days=9)).isoformat(), "fund": 0}
+    data = {
+        "slug": "too-big",
+        "title_en": "Big",
+        "title_es": "Grande",
+        "goal": goal,
+        "starts_on": today.isoformat(),
+        "ends_on": (today + dt.timedelta(days=9)).isoformat(),
+        "fund": 0,
+    }
     for url in ("/give/staff/campaigns/new", f"/give/staff/campaigns/{campaign_id}"):
         response = client.post(url, data=data)
         assert response.status_code == 200 and TOO_MUCH in response.data.decode()
@@ -54,9 +61,18 @@ def test_a_goal_beyond_ten_million_is_refused_and_not_stored(app, client, admin,
 
 
 def test_an_offline_gift_beyond_ten_million_is_refused(app, client, admin, funds):
-    response = client.post("/give/staff/gifts/new", data={
-        "email": "big@example.org", "source": "check", "amount": "10000000.01", "fund": funds.housing,
-        "campaign": 0, "received_on": org_today(app).isoformat(), "locale": "en"})
+    response = client.post(
+        "/give/staff/gifts/new",
+        data={
+            "email": "big@example.org",
+            "source": "check",
+            "amount": "10000000.01",
+            "fund": funds.housing,
+            "campaign": 0,
+            "received_on": org_today(app).isoformat(),
+            "locale": "en",
+        },
+    )
     assert response.status_code == 200
     assert "Give an amount between $0.01 and $10,000,000.00." in response.data.decode()
     with app.app_context():
@@ -65,9 +81,18 @@ def test_an_offline_gift_beyond_ten_million_is_refused(app, client, admin, funds
 
 @pytest.mark.parametrize("fund", ["2147483648", "999999"])
 def test_an_offline_gift_for_a_fund_that_is_not_there_is_refused(app, client, admin, funds, fund):
-    response = client.post("/give/staff/gifts/new", data={
-        "email": "big@example.org", "source": "check", "amount": "10", "fund": fund,
-        "campaign": 0, "received_on": org_today(app).isoformat(), "locale": "en"})
+    response = client.post(
+        "/give/staff/gifts/new",
+        data={
+            "email": "big@example.org",
+            "source": "check",
+            "amount": "10",
+            "fund": fund,
+            "campaign": 0,
+            "received_on": org_today(app).isoformat(),
+            "locale": "en",
+        },
+    )
     assert response.status_code == 200 and "Choose from the list." in response.data.decode()
     with app.app_context():
         assert _count(Gift) == 0
@@ -110,26 +135,34 @@ def test_a_huge_new_monthly_amount_in_the_portal_is_refused(app, client, make_us
         donor = Donor(email_key=user.email, user_id=user.id)
         db.session.add(donor)
         db.session.flush()
-        monthly = RecurringGift(donor_id=donor.id, fund_id=funds.general, amount_cents=2500, status="active",
-                                stripe_subscription_id="sub_walk")
+        monthly = RecurringGift(
+            donor_id=donor.id,
+            fund_id=funds.general,
+            amount_cents=2500,
+            status="active",
+            stripe_subscription_id="sub_walk",
+        )
         db.session.add(monthly)
         db.session.commit()
         monthly_id = monthly.id
     auth.login(user)
-    response = client.post(f"/give/portal/monthly/{monthly_id}/amount", data={"amount": amount},
-                           follow_redirects=True)
+    response = client.post(f"/give/portal/monthly/{monthly_id}/amount", data={"amount": amount}, follow_redirects=True)
     assert response.status_code == 200 and "Give an amount of at most $10,000,000.00." in response.data.decode()
     with app.app_context():
         assert db.session.get(RecurringGift, monthly_id).amount_cents == 2500
 
 
-@pytest.mark.parametrize("field, value", [("other_amount", "1e308"), ("other_amount", "10000000.01"),
-                                          ("other_amount", "9" * 5000), ("amount", "9" * 5000)])
+@pytest.mark.parametrize(
+    "field, value",
+    [("other_amount", "1e308"), ("other_amount", "10000000.01"), ("other_amount", "9" * 5000), ("amount", "9" * 5000)],
+)
 def test_the_donate_form_refuses_huge_amounts_with_its_message(stripe_app, client, funds, field, value):
     data = gift_form(**{"amount": "other", field: value})
     response = client.post("/give/pay", data=data)
     assert response.status_code == 400 and response.json["status"] == "invalid"
-    assert response.json["errors"]["other_amount"] in (["For a gift this large, please contact us."],
-                                                       ["Choose an amount or type one."])
+    assert response.json["errors"]["other_amount"] in (
+        ["For a gift this large, please contact us."],
+        ["Choose an amount or type one."],
+    )
     with stripe_app.app_context():
         assert _count(Gift) == 0

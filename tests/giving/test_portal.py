@@ -1,4 +1,5 @@
 """The donor portal: emailed single-use sign-in, own gifts only, statements, monthly gift changes."""
+
 import re
 
 from sqlalchemy import select
@@ -48,10 +49,12 @@ def test_unknown_addresses_get_the_same_answer(client):
 
 
 def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_elses(
-        stripe_app, client, funds, card, mailbox, stripe_api, post_event):
+    stripe_app, client, funds, card, mailbox, stripe_api, post_event
+):
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
-    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
-                                           email="other@example.org"))
+    client.post(
+        "/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(), email="other@example.org")
+    )
     with stripe_app.app_context():
         mine, theirs = db.session.scalars(select(RecurringGift.id).order_by(RecurringGift.id)).all()
     client.post(_signin(client, mailbox, "avery@example.org"))
@@ -59,7 +62,7 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_el
     assert client.post(f"/give/portal/monthly/{theirs}/amount", data={"amount": "40"}).status_code == 404
     client.post(f"/give/portal/monthly/{mine}/amount", data={"amount": "40"})
     paused = client.post(f"/give/portal/monthly/{mine}/do/pause", follow_redirects=True).data.decode()
-    assert "paused" in paused, paused[paused.find("flash"):][:300]
+    assert "paused" in paused, paused[paused.find("flash") :][:300]
     with stripe_app.app_context():
         recurring = db.session.get(RecurringGift, mine)
         assert (recurring.amount_cents, recurring.status) == (4000, "paused")
@@ -67,8 +70,15 @@ def test_a_donor_changes_pauses_and_cancels_their_monthly_gift_but_not_anyone_el
         assert subscription.plan.amount == 4000
         assert subscription.pause_collection.behavior == "void" and not subscription.cancel_at_period_end
     # A subscription event older than the donor's pause does not undo it.
-    post_event(event={"id": "evt_old", "object": "event", "type": "customer.subscription.updated", "created": 1000,
-                      "data": {"object": {"id": subscription.id, "object": "subscription", "status": "active"}}})
+    post_event(
+        event={
+            "id": "evt_old",
+            "object": "event",
+            "type": "customer.subscription.updated",
+            "created": 1000,
+            "data": {"object": {"id": subscription.id, "object": "subscription", "status": "active"}},
+        }
+    )
     with stripe_app.app_context():
         assert db.session.get(RecurringGift, mine).status == "paused"
     client.post(f"/give/portal/monthly/{mine}/do/resume")
@@ -108,8 +118,8 @@ def test_a_donor_updates_email_and_language(stripe_app, client, funds, card, mai
 
 def test_staff_get_no_sign_in_link_and_a_link_for_them_is_refused(app, client, funds, make_user, mailbox):
     from mexiles.accounts import services as accounts
-    from mexiles.giving.services import signin
     from mexiles.giving.models import Donor
+    from mexiles.giving.services import signin
 
     admin = make_user("admin", email="boss@example.org")
     with app.app_context():
@@ -133,8 +143,10 @@ def test_sign_in_links_are_limited_per_address(app, client, funds, mailbox):
         db.session.commit()
     app.config["LOGIN_RATE_LIMIT"] = "100 per minute"  # this test is about the address, not the connection
     try:
-        codes = [client.post("/give/portal/signin", data={"email": "Avery@Example.org"}, buffered=True).status_code
-                 for _ in range(4)]
+        codes = [
+            client.post("/give/portal/signin", data={"email": "Avery@Example.org"}, buffered=True).status_code
+            for _ in range(4)
+        ]
         other = client.post("/give/portal/signin", data={"email": "nobody@example.org"}, buffered=True).status_code
     finally:
         app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
@@ -142,8 +154,7 @@ def test_sign_in_links_are_limited_per_address(app, client, funds, mailbox):
     assert len(mailbox.to("avery@example.org")) == 3
 
 
-def test_a_monthly_gift_stripe_no_longer_knows_is_shown_as_ended(stripe_app, client, funds, card, mailbox,
-                                                                 stripe_api):
+def test_a_monthly_gift_stripe_no_longer_knows_is_shown_as_ended(stripe_app, client, funds, card, mailbox, stripe_api):
     client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card()))
     with stripe_app.app_context():
         recurring = db.session.scalar(select(RecurringGift))
@@ -165,8 +176,13 @@ def test_without_stripe_a_monthly_gift_is_not_offered_for_change(app, client, fu
         donor = Donor(email_key="avery@example.org", name="Avery Demo")
         db.session.add(donor)
         db.session.flush()
-        recurring = RecurringGift(donor_id=donor.id, fund_id=funds.housing, amount_cents=3500, status="active",
-                                  stripe_subscription_id="sub_demo_1")
+        recurring = RecurringGift(
+            donor_id=donor.id,
+            fund_id=funds.housing,
+            amount_cents=3500,
+            status="active",
+            stripe_subscription_id="sub_demo_1",
+        )
         db.session.add(recurring)
         db.session.commit()
     client.post(_signin(client, mailbox, "avery@example.org"))
@@ -177,8 +193,9 @@ def test_without_stripe_a_monthly_gift_is_not_offered_for_change(app, client, fu
     assert "Write to us and we will make the change." in refused and "could not reach" not in refused
 
 
-def test_with_stripe_keys_the_demos_monthly_gifts_are_subscriptions_at_stripe(stripe_app, runner, client, mailbox,
-                                                                            stripe_api):
+def test_with_stripe_keys_the_demos_monthly_gifts_are_subscriptions_at_stripe(
+    stripe_app, runner, client, mailbox, stripe_api
+):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     with stripe_app.app_context():

@@ -1,4 +1,5 @@
 """A donor's new email address takes effect only through a link sent to it (the pre-hijack)."""
+
 import datetime as dt
 import re
 import secrets
@@ -18,6 +19,7 @@ VICTIM = "valentina.victim@example.org"
 @pytest.fixture
 def give(app):
     """A cash gift entered by staff, for ``email``; returns the gift id."""
+
     def record(email, name, cents=5000, address=None):
         from mexiles.accounts import services as accounts
         from mexiles.giving import services as giving
@@ -29,9 +31,19 @@ def give(app):
                 db.session.add(fund)
                 db.session.flush()
             cashier = accounts.create_user(f"cashier-{secrets.token_hex(4)}@example.org", ["admin"])
-            return giving.record_offline_gift({"email": email, "name": name, "address": address, "fund_id": fund.id,
-                                               "amount_cents": cents, "source": "cash",
-                                               "received_on": dt.date(2026, 11, 2)}, actor=cashier).id
+            return giving.record_offline_gift(
+                {
+                    "email": email,
+                    "name": name,
+                    "address": address,
+                    "fund_id": fund.id,
+                    "amount_cents": cents,
+                    "source": "cash",
+                    "received_on": dt.date(2026, 11, 2),
+                },
+                actor=cashier,
+            ).id
+
     return record
 
 

@@ -1,5 +1,6 @@
 """Races that only PostgreSQL shows (SQLite serialises writers), each in 20 rounds of real
 concurrent requests through separate test clients."""
+
 import threading
 
 import pytest
@@ -41,21 +42,37 @@ def test_the_newest_subscription_update_wins_whatever_the_order(stripe_app, fund
         db.session.add(donor)
         db.session.flush()
         for round_ in range(ROUNDS):
-            db.session.add(RecurringGift(donor_id=donor.id, fund_id=funds.housing, amount_cents=2500,
-                                         status="incomplete", stripe_subscription_id=f"sub_race_{round_}"))
+            db.session.add(
+                RecurringGift(
+                    donor_id=donor.id,
+                    fund_id=funds.housing,
+                    amount_cents=2500,
+                    status="incomplete",
+                    stripe_subscription_id=f"sub_race_{round_}",
+                )
+            )
         db.session.commit()
     lost = []
     for round_ in range(ROUNDS):
         subscription = f"sub_race_{round_}"
-        events = [make_event("customer.subscription.updated", {"id": subscription, "object": "subscription",
-                                                               "status": status}, created=created)
-                  for status, created in (("past_due", 1767225600), ("active", 1767225601))]
-        answers = _all_at_once(stripe_app, [("/give/stripe/webhook", *signed_request(event, WEBHOOK_SECRET))
-                                            for event in events])
+        events = [
+            make_event(
+                "customer.subscription.updated",
+                {"id": subscription, "object": "subscription", "status": status},
+                created=created,
+            )
+            for status, created in (("past_due", 1767225600), ("active", 1767225601))
+        ]
+        answers = _all_at_once(
+            stripe_app, [("/give/stripe/webhook", *signed_request(event, WEBHOOK_SECRET)) for event in events]
+        )
         assert answers == [(200, {"received": "queued"})] * 2, answers
         with stripe_app.app_context():  # each request's job applied its event as it ended
-            outcomes = sorted(db.session.scalars(select(StripeEvent.outcome).where(
-                StripeEvent.event_id.in_([event["id"] for event in events]))))
+            outcomes = sorted(
+                db.session.scalars(
+                    select(StripeEvent.outcome).where(StripeEvent.event_id.in_([event["id"] for event in events]))
+                )
+            )
             assert outcomes in (["processed", "superseded"], ["processed", "processed"]), outcomes
             recurring = db.session.scalar(select(RecurringGift).filter_by(stripe_subscription_id=subscription))
             if (recurring.status, recurring.status_at) != ("active", 1767225601):
@@ -75,8 +92,10 @@ def test_first_gifts_of_a_new_donor_paid_at_once_make_one_account(stripe_app, fu
     failures = []
     for round_ in range(ROUNDS):
         email = f"new-donor-{round_}@example.org"
-        gifts = [("/give/pay", gift_form(email=email, payment_method=card(), amount="25"),
-                  {"X-Requested-With": "fetch"}) for _ in range(3)]
+        gifts = [
+            ("/give/pay", gift_form(email=email, payment_method=card(), amount="25"), {"X-Requested-With": "fetch"})
+            for _ in range(3)
+        ]
         answers = _all_at_once(stripe_app, gifts)
         if [(code, (json or {}).get("status")) for code, json in answers] != [(200, "succeeded")] * 3:
             failures.append((round_, answers))

@@ -1,4 +1,5 @@
 """The rate limiter's keys: bounded, and no typed address kept in its store."""
+
 from mexiles.extensions import limiter
 
 

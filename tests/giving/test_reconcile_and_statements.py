@@ -1,4 +1,5 @@
 """Reconciliation repairs what lost webhooks missed, once; statements by CLI and receipts by SMTP."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -12,11 +13,14 @@ from .conftest import gift_form
 from .localstripe import backdate, lists_asked
 
 
-def test_reconcile_repairs_lost_webhooks_and_a_second_run_changes_nothing(stripe_app, client, funds, card, runner,
-                                                                        stripe_api, mailbox):
+def test_reconcile_repairs_lost_webhooks_and_a_second_run_changes_nothing(
+    stripe_app, client, funds, card, runner, stripe_api, mailbox
+):
     client.post("/give/pay", data=gift_form(payment_method=card()))
-    client.post("/give/pay", data=gift_form(frequency="monthly", amount="25", payment_method=card(),
-                                           email="monthly@example.org"))
+    client.post(
+        "/give/pay",
+        data=gift_form(frequency="monthly", amount="25", payment_method=card(), email="monthly@example.org"),
+    )
     with stripe_app.app_context():
         one_time = db.session.scalar(select(Gift).where(Gift.recurring_gift_id.is_(None)))
         # Lose what the webhooks would have told us: the payment looks pending again.
@@ -49,8 +53,7 @@ def test_reconcile_repairs_lost_webhooks_and_a_second_run_changes_nothing(stripe
         assert len(db.session.scalars(select(Gift)).all()) == 3
 
 
-def test_reconcile_asks_stripe_only_for_what_was_made_since(stripe_app, client, funds, card, runner,
-                                                           localstripe_url):
+def test_reconcile_asks_stripe_only_for_what_was_made_since(stripe_app, client, funds, card, runner, localstripe_url):
     for email in ("old@example.org", "new@example.org"):
         client.post("/give/pay", data=gift_form(payment_method=card(), email=email))
     with stripe_app.app_context():
@@ -77,13 +80,19 @@ def test_reconcile_asks_stripe_only_for_what_was_made_since(stripe_app, client, 
 
 def test_statements_by_cli_in_each_donors_language(app, funds, runner, mailbox):
     from mexiles.giving.models import Donor
+
     with app.app_context():
         for email, locale in (("ana@example.org", "es"), ("bo@example.org", "en")):
             donor = Donor(email_key=email, name="Demo " + locale, locale=locale)
             db.session.add(donor)
             db.session.flush()
-            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=10000, status="succeeded",
-                        received_at=dt.datetime(2026, 5, 1))
+            gift = Gift(
+                donor_id=donor.id,
+                fund_id=funds.general,
+                amount_cents=10000,
+                status="succeeded",
+                received_at=dt.datetime(2026, 5, 1),
+            )
             gift.settle()
             db.session.add(gift)
         db.session.commit()
@@ -97,15 +106,21 @@ def test_statements_by_cli_in_each_donors_language(app, funds, runner, mailbox):
 
 
 def test_a_gift_at_11_pm_in_el_paso_on_new_years_eve_belongs_to_that_year(app, funds, runner, mailbox):
-    from mexiles.giving.services import reports
     from mexiles.giving.models import Donor
+    from mexiles.giving.services import reports
+
     with app.app_context():
         donor = Donor(email_key="eve@example.org", name="Eve Demo", locale="en")
         db.session.add(donor)
         db.session.flush()
         # 11 pm on 31 December 2025 in El Paso (MST, UTC-7) is 6 am on 1 January 2026 in UTC.
-        gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=10000, status="succeeded",
-                    received_at=dt.datetime(2026, 1, 1, 6))
+        gift = Gift(
+            donor_id=donor.id,
+            fund_id=funds.counseling,
+            amount_cents=10000,
+            status="succeeded",
+            received_at=dt.datetime(2026, 1, 1, 6),
+        )
         gift.settle()
         db.session.add(gift)
         db.session.commit()
@@ -117,6 +132,7 @@ def test_a_gift_at_11_pm_in_el_paso_on_new_years_eve_belongs_to_that_year(app, f
     assert "Statements sent: 1" in runner.invoke(args=["giving", "statements", "--year", "2025"]).output
     assert "from January 1, 2025 to December 31, 2025" in body(mailbox.wait_for("eve@example.org"))
     from mexiles.giving.services import receipts
+
     with app.test_request_context():
         facts = dict(receipts._gift_facts(db.session.scalar(select(Gift))))
         assert facts["Date of the gift"] == "December 31, 2025"
@@ -126,6 +142,7 @@ def _pdf_text(data: bytes) -> str:
     """The text drawn in a PDF made by fpdf2 (its page streams are zlib-compressed)."""
     import re
     import zlib
+
     chunks = []
     for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
         try:
@@ -137,6 +154,7 @@ def _pdf_text(data: bytes) -> str:
 
 def test_missing_receipts_are_sent_by_the_cli_once(app, funds, runner, mailbox):
     from mexiles.giving.models import Donor
+
     with app.app_context():
         donor = Donor(email_key="late@example.org", name="Late Demo", locale="en")
         db.session.add(donor)
@@ -153,6 +171,7 @@ def test_missing_receipts_are_sent_by_the_cli_once(app, funds, runner, mailbox):
 
 def test_the_receipt_of_a_refunded_gift_says_so(app, client, auth, make_user, funds):
     from mexiles.giving.models import Donor
+
     user = make_user("donor", email="back@example.org")
     with app.app_context():
         donor = Donor(email_key="back@example.org", name="Back Demo", user_id=user.id)
@@ -160,8 +179,9 @@ def test_the_receipt_of_a_refunded_gift_says_so(app, client, auth, make_user, fu
         db.session.flush()
         ids = []
         for refunded in (5000, 2000):
-            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=5000, status="succeeded",
-                        refunded_cents=refunded)
+            gift = Gift(
+                donor_id=donor.id, fund_id=funds.general, amount_cents=5000, status="succeeded", refunded_cents=refunded
+            )
             gift.settle()
             db.session.add(gift)
             db.session.flush()
@@ -179,6 +199,7 @@ def test_taking_gifts_in_production_without_an_ein_is_refused():
 
     from mexiles import create_app
     from mexiles.settings import ConfigurationError
+
     with pytest.raises(ConfigurationError, match="ORG_EIN"):
         create_app({"ENV_NAME": "production", "STRIPE_SECRET_KEY": "sk_live_x", "ORG_EIN": ""})
     assert create_app({"ENV_NAME": "production", "STRIPE_SECRET_KEY": "sk_live_x", "ORG_EIN": "12-3456789"})
@@ -186,13 +207,13 @@ def test_taking_gifts_in_production_without_an_ein_is_refused():
 
 def test_a_receipt_states_what_the_donor_gave_not_what_reached_us(app, client, auth, make_user, funds):
     from mexiles.giving.models import Donor
+
     user = make_user("donor", email="gross@example.org")
     with app.app_context():
         donor = Donor(email_key="gross@example.org", name="Gross Demo", user_id=user.id)
         db.session.add(donor)
         db.session.flush()
-        gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=5000, fee_cents=175,
-                    status="succeeded")
+        gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=5000, fee_cents=175, status="succeeded")
         gift.settle()
         db.session.add(gift)
         db.session.commit()

@@ -1,4 +1,5 @@
 """Staff: funds and campaigns, donors and merge, offline gifts, reports, exports, constant query counts."""
+
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -17,20 +18,33 @@ def _fill(app, funds, donors, gifts_each, campaign_id=None):
             db.session.add(donor)
             db.session.flush()
             for k in range(gifts_each):
-                gift = Gift(donor_id=donor.id, fund_id=funds.counseling if k % 2 else funds.housing,
-                            campaign_id=campaign_id, amount_cents=1000 * (k + 1), status="succeeded",
-                            source="online" if k % 3 else "check", received_at=dt.datetime(2026, 1 + k % 12, 3))
+                gift = Gift(
+                    donor_id=donor.id,
+                    fund_id=funds.counseling if k % 2 else funds.housing,
+                    campaign_id=campaign_id,
+                    amount_cents=1000 * (k + 1),
+                    status="succeeded",
+                    source="online" if k % 3 else "check",
+                    received_at=dt.datetime(2026, 1 + k % 12, 3),
+                )
                 gift.settle()
                 db.session.add(gift)
         db.session.commit()
 
 
-def test_list_and_report_pages_run_a_constant_number_of_queries(app, client, auth, make_user, funds, count_queries,
-                                                               make_campaign):
+def test_list_and_report_pages_run_a_constant_number_of_queries(
+    app, client, auth, make_user, funds, count_queries, make_campaign
+):
     auth.login(make_user("admin"))
     campaign_id = make_campaign()
-    paths = ("/give/staff/donors", "/give/staff/gifts", "/give/staff/reports?year=2026", "/give/staff/",
-             "/give/campaign/safe-homes", "/give/impact")
+    paths = (
+        "/give/staff/donors",
+        "/give/staff/gifts",
+        "/give/staff/reports?year=2026",
+        "/give/staff/",
+        "/give/campaign/safe-homes",
+        "/give/impact",
+    )
     counts = []
     for size in (2, 12):
         _fill(app, funds, size, 3, campaign_id)
@@ -45,18 +59,28 @@ def test_list_and_report_pages_run_a_constant_number_of_queries(app, client, aut
 
 def test_reports_show_totals_retention_and_the_median(app, client, auth, make_user, funds):
     with app.app_context():
-        for email, years in (("new@example.org", [2026]), ("kept@example.org", [2025, 2026]),
-                             ("lybunt@example.org", [2025]), ("sybunt@example.org", [2023])):
+        for email, years in (
+            ("new@example.org", [2026]),
+            ("kept@example.org", [2025, 2026]),
+            ("lybunt@example.org", [2025]),
+            ("sybunt@example.org", [2023]),
+        ):
             donor = Donor(email_key=email)
             db.session.add(donor)
             db.session.flush()
             for year in years:
-                gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=1000 * year % 7000 + 1000,
-                            status="succeeded", received_at=dt.datetime(year, 6, 1))
+                gift = Gift(
+                    donor_id=donor.id,
+                    fund_id=funds.counseling,
+                    amount_cents=1000 * year % 7000 + 1000,
+                    status="succeeded",
+                    received_at=dt.datetime(year, 6, 1),
+                )
                 gift.settle()
                 db.session.add(gift)
         db.session.commit()
         from mexiles.giving.services import reports
+
         assert reports.donor_retention(2026) == {"new": 1, "retained": 1, "lybunt": 1, "sybunt": 1}
     auth.login(make_user("coordinator", locale="es"))
     page = client.get("/give/staff/reports?year=2026").data.decode()
@@ -66,19 +90,50 @@ def test_reports_show_totals_retention_and_the_median(app, client, auth, make_us
 def test_offline_gift_with_receipt_then_merge_and_audited_exports(app, client, auth, make_user, funds, mailbox):
     admin = make_user("admin")
     auth.login(admin)
-    response = client.post("/give/staff/gifts/new", data={
-        "email": "check@example.org", "name": "Check Giver", "locale": "es", "source": "in_kind", "amount": "120",
-        "fund": funds.housing, "campaign": 0, "received_on": "2026-03-04", "description": ""})
+    response = client.post(
+        "/give/staff/gifts/new",
+        data={
+            "email": "check@example.org",
+            "name": "Check Giver",
+            "locale": "es",
+            "source": "in_kind",
+            "amount": "120",
+            "fund": funds.housing,
+            "campaign": 0,
+            "received_on": "2026-03-04",
+            "description": "",
+        },
+    )
     assert "Describe the in-kind gift" in response.data.decode() and 'value="Check Giver"' in response.data.decode()
-    client.post("/give/staff/gifts/new", data={
-        "email": "check@example.org", "name": "Check Giver", "locale": "es", "source": "in_kind", "amount": "120",
-        "fund": funds.housing, "campaign": 0, "received_on": "2026-03-04", "description": "Two beds"})
+    client.post(
+        "/give/staff/gifts/new",
+        data={
+            "email": "check@example.org",
+            "name": "Check Giver",
+            "locale": "es",
+            "source": "in_kind",
+            "amount": "120",
+            "fund": funds.housing,
+            "campaign": 0,
+            "received_on": "2026-03-04",
+            "description": "Two beds",
+        },
+    )
     receipt = body(mailbox.wait_for("check@example.org"))
     assert "Two beds" in receipt and "No se proporcionaron" in receipt
     assert "120" not in receipt  # an in-kind gift is described, never given a dollar amount
-    client.post("/give/staff/gifts/new", data={
-        "email": "CHECK.giver@example.org", "source": "cash", "amount": "20", "fund": funds.housing, "campaign": 0,
-        "received_on": "2026-03-05", "locale": "en"})
+    client.post(
+        "/give/staff/gifts/new",
+        data={
+            "email": "CHECK.giver@example.org",
+            "source": "cash",
+            "amount": "20",
+            "fund": funds.housing,
+            "campaign": 0,
+            "received_on": "2026-03-05",
+            "locale": "en",
+        },
+    )
     with app.app_context():
         first, duplicate = db.session.scalars(select(Donor.id).order_by(Donor.id)).all()
     assert client.post(f"/give/staff/donors/{duplicate}", data={"into": first}).status_code == 302
@@ -93,15 +148,29 @@ def test_offline_gift_with_receipt_then_merge_and_audited_exports(app, client, a
         assert {"gift.export", "donor.export", "donor.merge", "gift.offline"} <= actions
 
 
-def test_admins_manage_funds_and_campaigns_and_the_public_page_follows(app, client, auth, make_user, funds,
-                                                                      time_machine):
+def test_admins_manage_funds_and_campaigns_and_the_public_page_follows(
+    app, client, auth, make_user, funds, time_machine
+):
     time_machine.move_to(dt.datetime(2026, 11, 1, 12), tick=False)
     auth.login(make_user("admin"))
-    client.post("/give/staff/funds", data={"code": "legal", "name_en": "Legal aid", "name_es": "Ayuda legal",
-                                           "position": 5, "active": "y"})
-    response = client.post("/give/staff/campaigns/new", data={
-        "slug": "winter", "title_en": "Winter shelter", "title_es": "Refugio de invierno", "story_en": "Cold nights.",
-        "story_es": "Noches frías.", "goal": "1000", "starts_on": "2026-10-01", "ends_on": "2026-11-30", "fund": 0})
+    client.post(
+        "/give/staff/funds",
+        data={"code": "legal", "name_en": "Legal aid", "name_es": "Ayuda legal", "position": 5, "active": "y"},
+    )
+    response = client.post(
+        "/give/staff/campaigns/new",
+        data={
+            "slug": "winter",
+            "title_en": "Winter shelter",
+            "title_es": "Refugio de invierno",
+            "story_en": "Cold nights.",
+            "story_es": "Noches frías.",
+            "goal": "1000",
+            "starts_on": "2026-10-01",
+            "ends_on": "2026-11-30",
+            "fund": 0,
+        },
+    )
     assert response.status_code == 302
     _fill_campaign(app, funds)
     page = client.get("/give/campaign/winter").data.decode()
@@ -113,13 +182,15 @@ def test_admins_manage_funds_and_campaigns_and_the_public_page_follows(app, clie
 
 def _fill_campaign(app, funds):
     from mexiles.giving.models import Campaign
+
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "winter"))
         donor = Donor(email_key="w@example.org", name="Listed Donor", listed=True)
         db.session.add(donor)
         db.session.flush()
-        gift = Gift(donor_id=donor.id, fund_id=funds.general, campaign_id=campaign.id, amount_cents=50000,
-                    status="succeeded")
+        gift = Gift(
+            donor_id=donor.id, fund_id=funds.general, campaign_id=campaign.id, amount_cents=50000, status="succeeded"
+        )
         gift.settle()
         db.session.add(gift)
         db.session.commit()
@@ -127,13 +198,17 @@ def _fill_campaign(app, funds):
 
 def test_the_impact_page_names_only_donors_who_asked(app, client, funds):
     with app.app_context():
-        for email, listed, anonymous in (("yes@example.org", True, False), ("no@example.org", False, False),
-                                         ("anon@example.org", True, True)):
+        for email, listed, anonymous in (
+            ("yes@example.org", True, False),
+            ("no@example.org", False, False),
+            ("anon@example.org", True, True),
+        ):
             donor = Donor(email_key=email, name=email.split("@")[0].title() + " Demo", listed=listed)
             db.session.add(donor)
             db.session.flush()
-            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=1000, status="succeeded",
-                        anonymous=anonymous)
+            gift = Gift(
+                donor_id=donor.id, fund_id=funds.general, amount_cents=1000, status="succeeded", anonymous=anonymous
+            )
             gift.settle()
             db.session.add(gift)
         db.session.commit()
@@ -184,8 +259,13 @@ def _gifts_in(app, funds, amounts, year):
         db.session.add(donor)
         db.session.flush()
         for cents in amounts:
-            gift = Gift(donor_id=donor.id, fund_id=funds.general, amount_cents=cents, status="succeeded",
-                        received_at=dt.datetime(year, 6, 1, 18))
+            gift = Gift(
+                donor_id=donor.id,
+                fund_id=funds.general,
+                amount_cents=cents,
+                status="succeeded",
+                received_at=dt.datetime(year, 6, 1, 18),
+            )
             gift.settle()
             db.session.add(gift)
         db.session.commit()
@@ -193,6 +273,7 @@ def _gifts_in(app, funds, amounts, year):
 
 def test_the_median_and_average_of_uneven_gifts(app, funds):
     from mexiles.giving.services import reports
+
     _gifts_in(app, funds, [9000, 1000, 2500], 2026)  # odd count: the middle one
     _gifts_in(app, funds, [1000, 9000, 4000, 2500], 2025)  # even count: halfway between the middle two
     with app.app_context():
@@ -202,8 +283,9 @@ def test_the_median_and_average_of_uneven_gifts(app, funds):
 
 
 def test_recurring_revenue_counts_only_active_monthly_gifts(app, funds):
-    from mexiles.giving.services import reports
     from mexiles.giving.models import RecurringGift
+    from mexiles.giving.services import reports
+
     with app.app_context():
         donor = Donor(email_key="monthly@example.org")
         db.session.add(donor)
@@ -215,16 +297,24 @@ def test_recurring_revenue_counts_only_active_monthly_gifts(app, funds):
 
 
 def test_a_merge_keeps_the_customer_the_duplicates_monthly_gift_bills(app, client, auth, make_user, funds):
-    from mexiles.giving.services import portal
     from mexiles.giving.models import RecurringGift
+    from mexiles.giving.services import portal
+
     with app.app_context():
         ids = []
         for email, customer in (("one@example.org", "cus_one"), ("two@example.org", "cus_two")):
             donor = Donor(email_key=email, stripe_customer_id=customer)
             db.session.add(donor)
             db.session.flush()
-            db.session.add(RecurringGift(donor_id=donor.id, fund_id=funds.general, amount_cents=2500,
-                                         status="active", stripe_subscription_id=f"sub_{customer}"))
+            db.session.add(
+                RecurringGift(
+                    donor_id=donor.id,
+                    fund_id=funds.general,
+                    amount_cents=2500,
+                    status="active",
+                    stripe_subscription_id=f"sub_{customer}",
+                )
+            )
             ids.append(donor.id)
         db.session.commit()
     auth.login(make_user("admin"))

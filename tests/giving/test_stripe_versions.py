@@ -1,5 +1,6 @@
 """Signed events built from Stripe's published objects, in the API version the app speaks and in the
 older shape: each is recorded, and what cannot be placed, or comes in another version, is shown to staff."""
+
 import pytest
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ def post(post_event, webhook_app):
         answer = post_event(event=make_event(event_type, obj, api_version=version, created=created))
         assert answer.status_code == 200 and answer.json["received"] == "queued", answer.data
         return outcome(webhook_app, answer)
+
     return send
 
 
@@ -41,8 +43,13 @@ def _donor(app, email="rosa@example.org") -> int:
 def _one_time_gift(app, funds, intent="pi_versions_1") -> int:
     donor_id = _donor(app)
     with app.app_context():
-        gift = Gift(donor_id=donor_id, fund_id=funds.counseling, amount_cents=5000, status="pending",
-                    stripe_payment_intent_id=intent)
+        gift = Gift(
+            donor_id=donor_id,
+            fund_id=funds.counseling,
+            amount_cents=5000,
+            status="pending",
+            stripe_payment_intent_id=intent,
+        )
         db.session.add(gift)
         db.session.commit()
         return gift.id
@@ -51,8 +58,13 @@ def _one_time_gift(app, funds, intent="pi_versions_1") -> int:
 def _monthly_gift(app, funds, subscription="sub_versions_1") -> int:
     donor_id = _donor(app)
     with app.app_context():
-        recurring = RecurringGift(donor_id=donor_id, fund_id=funds.housing, amount_cents=2500, status="active",
-                                  stripe_subscription_id=subscription)
+        recurring = RecurringGift(
+            donor_id=donor_id,
+            fund_id=funds.housing,
+            amount_cents=2500,
+            status="active",
+            stripe_subscription_id=subscription,
+        )
         db.session.add(recurring)
         db.session.commit()
         return recurring.id
@@ -77,11 +89,17 @@ def test_an_invoice_paid_for_a_renewal_is_a_gift(version, webhook_app, funds, po
 
 def test_a_payment_intent_succeeded_pays_a_one_time_gift(version, webhook_app, funds, post):
     gift_id = _one_time_gift(webhook_app, funds)
-    assert post(version, "payment_intent.succeeded", published.payment_intent(version, "pi_versions_1", 5000, 175)) \
+    assert (
+        post(version, "payment_intent.succeeded", published.payment_intent(version, "pi_versions_1", 5000, 175))
         == "processed"
+    )
     gift = _gift(webhook_app, id=gift_id)
     assert (gift.status, gift.fee_cents, gift.net_cents, gift.stripe_charge_id) == (
-        "succeeded", 175, 4825, "ch_pi_versions_1")
+        "succeeded",
+        175,
+        4825,
+        "ch_pi_versions_1",
+    )
 
 
 def test_refunds_change_the_net(version, webhook_app, funds, post):
@@ -99,8 +117,10 @@ def test_refunds_change_the_net(version, webhook_app, funds, post):
 def test_a_dispute_flags_the_gift(version, webhook_app, funds, post):
     gift_id = _one_time_gift(webhook_app, funds)
     post(version, "payment_intent.succeeded", published.payment_intent(version, "pi_versions_1", 5000, 175))
-    assert post(version, "charge.dispute.created", published.dispute(version, "dp_v1", "pi_versions_1", 5000)) \
+    assert (
+        post(version, "charge.dispute.created", published.dispute(version, "dp_v1", "pi_versions_1", 5000))
         == "processed"
+    )
     assert _gift(webhook_app, id=gift_id).disputed
     with webhook_app.app_context():
         assert db.session.scalar(select(Dispute.status)) == "needs_response"
@@ -119,8 +139,10 @@ def test_what_the_ledger_cannot_place_is_shown_to_staff(version, webhook_app, cl
     """An invoice of no subscription, a payment nobody knows: kept for staff, never 'processed'."""
     lone = published.invoice(version, "in_lone", None, 900)
     assert post(version, "invoice.paid", lone) == "unplaced"
-    assert post(version, "payment_intent.succeeded",
-                published.payment_intent(version, "pi_stranger", 900, 50)) == "deferred"
+    assert (
+        post(version, "payment_intent.succeeded", published.payment_intent(version, "pi_stranger", 900, 50))
+        == "deferred"
+    )
     with webhook_app.app_context():
         rows = {row.type: row for row in db.session.scalars(select(StripeEvent))}
         assert rows["invoice.paid"].note == "invoice of no subscription" and rows["invoice.paid"].payload

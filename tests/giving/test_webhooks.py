@@ -1,5 +1,6 @@
 """The webhook: signature, each event once (also concurrently on PostgreSQL), any order, and the
 events localstripe never sends (disputes, partial refunds, failed renewals), posted signed."""
+
 import threading
 
 import pytest
@@ -25,18 +26,34 @@ def _pending_gift(app, funds, intent="pi_test_1", email="avery@example.org", **e
         donor = Donor(email_key=email, name="Avery Demo", locale="en")
         db.session.add(donor)
         db.session.flush()
-        gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=5000, status="pending",
-                    stripe_payment_intent_id=intent, **extra)
+        gift = Gift(
+            donor_id=donor.id,
+            fund_id=funds.counseling,
+            amount_cents=5000,
+            status="pending",
+            stripe_payment_intent_id=intent,
+            **extra,
+        )
         db.session.add(gift)
         db.session.commit()
         return gift.id
 
 
 def _intent(intent="pi_test_1", amount=5000, fee=175):
-    return {"id": intent, "object": "payment_intent", "amount": amount, "amount_received": amount,
-            "status": "succeeded", "created": 1767225600, "metadata": {},
-            "latest_charge": {"id": "ch_" + intent, "object": "charge",
-                              "balance_transaction": {"id": "txn_1", "fee": fee, "net": amount - fee}}}
+    return {
+        "id": intent,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_received": amount,
+        "status": "succeeded",
+        "created": 1767225600,
+        "metadata": {},
+        "latest_charge": {
+            "id": "ch_" + intent,
+            "object": "charge",
+            "balance_transaction": {"id": "txn_1", "fee": fee, "net": amount - fee},
+        },
+    }
 
 
 def _gift(app, gift_id):
@@ -70,12 +87,20 @@ def test_unsupported_events_are_stored_and_ignored(webhook_app, post_event):
 def test_partial_then_full_refund_change_the_net(webhook_app, funds, post_event):
     gift_id = _pending_gift(webhook_app, funds)
     post_event("payment_intent.succeeded", _intent())
-    charge = {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_test_1", "amount": 5000,
-              "amount_refunded": 1000, "refunds": {"data": [{"id": "re_1", "amount": 1000}]}}
+    charge = {
+        "id": "ch_pi_test_1",
+        "object": "charge",
+        "payment_intent": "pi_test_1",
+        "amount": 5000,
+        "amount_refunded": 1000,
+        "refunds": {"data": [{"id": "re_1", "amount": 1000}]},
+    }
     post_event("charge.refunded", charge)
     gift = _gift(webhook_app, gift_id)
     assert (gift.refunded_cents, gift.net_cents, gift.status) == (1000, 3825, "succeeded")
-    charge.update(amount_refunded=5000, refunds={"data": [{"id": "re_1", "amount": 1000}, {"id": "re_2", "amount": 4000}]})
+    charge.update(
+        amount_refunded=5000, refunds={"data": [{"id": "re_1", "amount": 1000}, {"id": "re_2", "amount": 4000}]}
+    )
     post_event("charge.refunded", charge)
     gift = _gift(webhook_app, gift_id)
     assert (gift.refunded_cents, gift.status) == (5000, "refunded")
@@ -84,15 +109,30 @@ def test_partial_then_full_refund_change_the_net(webhook_app, funds, post_event)
 def test_events_out_of_order_wait_for_the_payment(webhook_app, funds, post_event):
     """A refund and a dispute that arrive before the payment are applied once the payment is known."""
     gift_id = _pending_gift(webhook_app, funds)
-    refund = post_event("charge.refunded", {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_unknown",
-                                            "amount": 5000, "amount_refunded": 500,
-                                            "refunds": {"data": [{"id": "re_9", "amount": 500}]}})
+    refund = post_event(
+        "charge.refunded",
+        {
+            "id": "ch_pi_test_1",
+            "object": "charge",
+            "payment_intent": "pi_unknown",
+            "amount": 5000,
+            "amount_refunded": 500,
+            "refunds": {"data": [{"id": "re_9", "amount": 500}]},
+        },
+    )
     assert outcome(webhook_app, refund) == "deferred"
     with webhook_app.app_context():  # the payment is ours after all, under another id
         db.session.get(Gift, gift_id).stripe_payment_intent_id = "pi_unknown"
         db.session.commit()
-    dispute = {"id": "dp_1", "object": "dispute", "charge": "ch_pi_unknown", "payment_intent": "pi_unknown",
-               "amount": 5000, "reason": "fraudulent", "status": "needs_response"}
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "charge": "ch_pi_unknown",
+        "payment_intent": "pi_unknown",
+        "amount": 5000,
+        "reason": "fraudulent",
+        "status": "needs_response",
+    }
     post_event("payment_intent.succeeded", _intent("pi_unknown"))
     gift = _gift(webhook_app, gift_id)
     assert (gift.status, gift.refunded_cents) == ("succeeded", 500)
@@ -104,16 +144,32 @@ def test_events_out_of_order_wait_for_the_payment(webhook_app, funds, post_event
 
 
 def test_a_failed_monthly_charge_is_not_counted_and_the_donor_is_asked_to_update_the_card(
-        webhook_app, funds, post_event, mailbox):
+    webhook_app, funds, post_event, mailbox
+):
     with webhook_app.app_context():
         donor = Donor(email_key="monthly@example.org", name="Monthly Demo", locale="es")
         db.session.add(donor)
         db.session.flush()
-        db.session.add(RecurringGift(donor_id=donor.id, fund_id=funds.housing, amount_cents=2500, status="active",
-                                     stripe_subscription_id="sub_1"))
+        db.session.add(
+            RecurringGift(
+                donor_id=donor.id,
+                fund_id=funds.housing,
+                amount_cents=2500,
+                status="active",
+                stripe_subscription_id="sub_1",
+            )
+        )
         db.session.commit()
-    invoice = {"id": "in_1", "object": "invoice", "subscription": "sub_1", "amount_due": 2500, "amount_paid": 0,
-               "currency": "usd", "created": 1767225600, "status": "open"}
+    invoice = {
+        "id": "in_1",
+        "object": "invoice",
+        "subscription": "sub_1",
+        "amount_due": 2500,
+        "amount_paid": 0,
+        "currency": "usd",
+        "created": 1767225600,
+        "status": "open",
+    }
     post_event("invoice.payment_failed", invoice)
     post_event("invoice.payment_failed", dict(invoice))  # Stripe retries: one email only
     with webhook_app.app_context():
@@ -153,8 +209,9 @@ def test_the_same_event_delivered_twice_at_the_same_moment_records_one_gift(webh
     assert len(mailbox.to("avery@example.org")) == 1
 
 
-def test_a_second_payment_for_a_paid_gift_is_flagged_never_overwritten(webhook_app, client, funds, post_event,
-                                                                     mailbox, auth, make_user):
+def test_a_second_payment_for_a_paid_gift_is_flagged_never_overwritten(
+    webhook_app, client, funds, post_event, mailbox, auth, make_user
+):
     gift_id = _pending_gift(webhook_app, funds)
     post_event("payment_intent.succeeded", _intent())
     other = dict(_intent("pi_test_2"), metadata={"gift_id": str(gift_id)})
@@ -162,7 +219,10 @@ def test_a_second_payment_for_a_paid_gift_is_flagged_never_overwritten(webhook_a
     post_event("payment_intent.succeeded", other)  # Stripe redelivers under a new event id: one flag
     gift = _gift(webhook_app, gift_id)
     assert (gift.stripe_payment_intent_id, gift.stripe_charge_id, gift.amount_cents) == (
-        "pi_test_1", "ch_pi_test_1", 5000)
+        "pi_test_1",
+        "ch_pi_test_1",
+        5000,
+    )
     assert len(mailbox.to("avery@example.org")) == 1
     with webhook_app.app_context():
         [flag] = db.session.scalars(select(RefusedAttempt)).all()
@@ -176,15 +236,30 @@ def _monthly_donor(app, funds, subscription="sub_1"):
         donor = Donor(email_key="monthly@example.org", name="Monthly Demo", locale="en")
         db.session.add(donor)
         db.session.flush()
-        db.session.add(RecurringGift(donor_id=donor.id, fund_id=funds.housing, amount_cents=2500, status="active",
-                                     stripe_subscription_id=subscription))
+        db.session.add(
+            RecurringGift(
+                donor_id=donor.id,
+                fund_id=funds.housing,
+                amount_cents=2500,
+                status="active",
+                stripe_subscription_id=subscription,
+            )
+        )
         db.session.commit()
 
 
 def test_a_zero_dollar_invoice_is_never_a_gift(webhook_app, funds, post_event, mailbox):
     _monthly_donor(webhook_app, funds)
-    invoice = {"id": "in_0", "object": "invoice", "subscription": "sub_1", "amount_due": 0, "amount_paid": 0,
-               "currency": "usd", "created": 1767225600, "status": "paid"}
+    invoice = {
+        "id": "in_0",
+        "object": "invoice",
+        "subscription": "sub_1",
+        "amount_due": 0,
+        "amount_paid": 0,
+        "currency": "usd",
+        "created": 1767225600,
+        "status": "paid",
+    }
     assert outcome(webhook_app, post_event("invoice.payment_succeeded", invoice)) == "processed"
     post_event("invoice.payment_failed", dict(invoice, id="in_00", status="open"))
     with webhook_app.app_context():
@@ -197,12 +272,27 @@ def test_a_failed_refund_no_longer_counts_even_if_an_older_event_arrives_late(we
 
     gift_id = _pending_gift(webhook_app, funds)
     post_event("payment_intent.succeeded", _intent())
-    charge = {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_test_1", "amount": 5000,
-              "amount_refunded": 1000, "refunds": {"data": [{"id": "re_1", "amount": 1000, "status": "pending"}]}}
+    charge = {
+        "id": "ch_pi_test_1",
+        "object": "charge",
+        "payment_intent": "pi_test_1",
+        "amount": 5000,
+        "amount_refunded": 1000,
+        "refunds": {"data": [{"id": "re_1", "amount": 1000, "status": "pending"}]},
+    }
     post_event("charge.refunded", charge)
     assert _gift(webhook_app, gift_id).net_cents == 3825
-    post_event("refund.failed", {"id": "re_1", "object": "refund", "amount": 1000, "charge": "ch_pi_test_1",
-                                 "payment_intent": "pi_test_1", "status": "failed"})
+    post_event(
+        "refund.failed",
+        {
+            "id": "re_1",
+            "object": "refund",
+            "amount": 1000,
+            "charge": "ch_pi_test_1",
+            "payment_intent": "pi_test_1",
+            "status": "failed",
+        },
+    )
     gift = _gift(webhook_app, gift_id)
     assert (gift.refunded_cents, gift.net_cents, gift.status) == (0, 4825, "succeeded")
     post_event("charge.refunded", charge)  # the older snapshot, delivered late
@@ -216,12 +306,27 @@ def test_a_lost_dispute_after_a_partial_refund_then_funds_reinstated(webhook_app
 
     gift_id = _pending_gift(webhook_app, funds, tour_event_id=5)
     post_event("payment_intent.succeeded", _intent())
-    post_event("charge.refunded", {"id": "ch_pi_test_1", "object": "charge", "payment_intent": "pi_test_1",
-                                   "amount": 5000, "amount_refunded": 2000,
-                                   "refunds": {"data": [{"id": "re_1", "amount": 2000, "status": "succeeded"}]}})
-    dispute = {"id": "dp_1", "object": "dispute", "charge": "ch_pi_test_1", "payment_intent": "pi_test_1",
-               "amount": 3000, "reason": "fraudulent", "status": "lost",
-               "balance_transactions": [{"id": "txn_d1", "amount": -3000, "fee": 1500}]}
+    post_event(
+        "charge.refunded",
+        {
+            "id": "ch_pi_test_1",
+            "object": "charge",
+            "payment_intent": "pi_test_1",
+            "amount": 5000,
+            "amount_refunded": 2000,
+            "refunds": {"data": [{"id": "re_1", "amount": 2000, "status": "succeeded"}]},
+        },
+    )
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "charge": "ch_pi_test_1",
+        "payment_intent": "pi_test_1",
+        "amount": 3000,
+        "reason": "fraudulent",
+        "status": "lost",
+        "balance_transactions": [{"id": "txn_d1", "amount": -3000, "fee": 1500}],
+    }
     post_event("charge.dispute.closed", dispute)
     gift = _gift(webhook_app, gift_id)
     assert (gift.refunded_cents, gift.dispute_lost_cents, gift.dispute_fee_cents) == (2000, 3000, 1500)
@@ -231,10 +336,18 @@ def test_a_lost_dispute_after_a_partial_refund_then_funds_reinstated(webhook_app
     # An older "needs_response" event does not reopen it; money reinstated turns it around.
     post_event("charge.dispute.updated", dict(dispute, status="needs_response", balance_transactions=[]))
     assert _gift(webhook_app, gift_id).dispute_lost_cents == 3000
-    post_event("charge.dispute.funds_reinstated", dict(dispute, status="won", balance_transactions=[
-        {"id": "txn_d1", "amount": -3000, "fee": 1500}, {"id": "txn_d2", "amount": 3000, "fee": -1500}]))
+    post_event(
+        "charge.dispute.funds_reinstated",
+        dict(
+            dispute,
+            status="won",
+            balance_transactions=[
+                {"id": "txn_d1", "amount": -3000, "fee": 1500},
+                {"id": "txn_d2", "amount": 3000, "fee": -1500},
+            ],
+        ),
+    )
     gift = _gift(webhook_app, gift_id)
-    assert (gift.dispute_lost_cents, gift.dispute_fee_cents, gift.net_cents, gift.status) == (
-        0, 0, 2825, "succeeded")
+    assert (gift.dispute_lost_cents, gift.dispute_fee_cents, gift.net_cents, gift.status) == (0, 0, 2825, "succeeded")
     with webhook_app.app_context():
         assert services.event_gift_totals([5]) == {5: (1, 5000, 2825)}

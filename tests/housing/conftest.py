@@ -1,4 +1,5 @@
 """Housing test helpers: sites, requests and placements made through the services, as plain ids."""
+
 import datetime as dt
 from types import SimpleNamespace
 
@@ -36,14 +37,35 @@ def housing(app, coordinator, make_person, frozen):
     def user(user_id=None):
         return db.session.get(User, user_id or coordinator.id)
 
-    def site(name="Refugio Prueba", capacity=2, accepts=(), kind="shelter", since=-365, until=None,
-             vetting="verified", paused=False, languages=("es",)):
+    def site(
+        name="Refugio Prueba",
+        capacity=2,
+        accepts=(),
+        kind="shelter",
+        since=-365,
+        until=None,
+        vetting="verified",
+        paused=False,
+        languages=("es",),
+    ):
         with app.app_context():
-            created = services.sites.create({
-                "name": name, "kind": kind, "capacity": capacity, "accepts": sorted(accepts),
-                "languages": sorted(languages), "available_from": day(since), "available_until": day(until),
-                "vetting_status": vetting, "home_visit_on": day(-400), "background_check_on": day(-400),
-                "paused": paused, "address": "1 Calle de Prueba"}, by=user())
+            created = services.sites.create(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "capacity": capacity,
+                    "accepts": sorted(accepts),
+                    "languages": sorted(languages),
+                    "available_from": day(since),
+                    "available_until": day(until),
+                    "vetting_status": vetting,
+                    "home_visit_on": day(-400),
+                    "background_check_on": day(-400),
+                    "paused": paused,
+                    "address": "1 Calle de Prueba",
+                },
+                by=user(),
+            )
             return created.id
 
     def request(size=1, needs=(), urgency="normal", person_id=None, alias="Invitado", by_id=None, wanted=0):
@@ -51,9 +73,11 @@ def housing(app, coordinator, make_person, frozen):
         if person_id is None:
             person_id = make_person([coordinator.id], alias=alias, household=household)
         with app.app_context():
-            req = services.waitlist.open_request(people.get(person_id), {
-                "household_size": size, "needs": sorted(needs), "urgency": urgency, "wanted_from": day(wanted)},
-                by=user(by_id))
+            req = services.waitlist.open_request(
+                people.get(person_id),
+                {"household_size": size, "needs": sorted(needs), "urgency": urgency, "wanted_from": day(wanted)},
+                by=user(by_id),
+            )
             return req.id
 
     def place(request_id, site_id, start, end, by_id=None):
@@ -70,8 +94,16 @@ def housing(app, coordinator, make_person, frozen):
     def placement(placement_id):
         with app.app_context():
             p = db.session.get(Placement, placement_id)
-            return SimpleNamespace(site_id=p.site_id, start=p.start_on, end=p.end_on, status=p.status, beds=p.beds,
-                                   destination=p.exit_destination, moved_from=p.moved_from_id, request_id=p.request_id)
+            return SimpleNamespace(
+                site_id=p.site_id,
+                start=p.start_on,
+                end=p.end_on,
+                status=p.status,
+                beds=p.beds,
+                destination=p.exit_destination,
+                moved_from=p.moved_from_id,
+                request_id=p.request_id,
+            )
 
     def person_of(request_id):
         with app.app_context():
@@ -81,5 +113,13 @@ def housing(app, coordinator, make_person, frozen):
         with app.app_context():
             return db.session.get(HousingRequest, request_id).status
 
-    return SimpleNamespace(site=site, request=request, place=place, act=act, placement=placement,
-                           request_status=request_status, person_of=person_of, coordinator=coordinator)
+    return SimpleNamespace(
+        site=site,
+        request=request,
+        place=place,
+        act=act,
+        placement=placement,
+        request_status=request_status,
+        person_of=person_of,
+        coordinator=coordinator,
+    )

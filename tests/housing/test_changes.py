@@ -1,4 +1,5 @@
 """Changes to a stay check only the nights they add: nights already held never block a guest."""
+
 import pytest
 
 from mexiles.accounts.models import User
@@ -18,8 +19,9 @@ def refusal(call, *args, **kwargs) -> str:
 
 def edit_site(app, housing, site_id, by_id=None, **changes):
     with app.app_context():
-        return services.sites.update_site(db.session.get(Site, site_id), changes,
-                                          by=db.session.get(User, by_id or housing.coordinator.id))
+        return services.sites.update_site(
+            db.session.get(Site, site_id), changes, by=db.session.get(User, by_id or housing.coordinator.id)
+        )
 
 
 def _two_leave_and_the_site_shrinks(app, housing, site, remaining_end):
@@ -49,7 +51,8 @@ def test_a_guest_can_still_extend_after_the_site_lost_beds_where_a_bed_is_free(a
     assert housing.placement(remaining).end == day(8)
     housing.place(housing.request(alias="Próxima"), site, 9, 12)
     assert "No free bed for 1 at Refugio Prueba on the night of Mar 19, 2026" in refusal(
-        housing.act, "extend", remaining, day(11))
+        housing.act, "extend", remaining, day(11)
+    )
     assert housing.placement(remaining).end == day(8)
     housing.act("extend", remaining, day(9))
 
@@ -79,15 +82,17 @@ def test_a_move_after_the_current_end_checks_the_offer_period_of_the_site_it_lea
     there = housing.site(name="Casa Siguiente")
     placement = housing.place(housing.request(), here, -10, 2)
     housing.act("move_in", placement, day(-10))
-    assert "Casa Temporal offers beds until Mar 13, 2026" in refusal(housing.act, "move", placement, there, day(5),
-                                                                     None)
+    assert "Casa Temporal offers beds until Mar 13, 2026" in refusal(
+        housing.act, "move", placement, there, day(5), None
+    )
     assert housing.placement(placement).end == day(2)
     housing.act("move", placement, there, day(3), None)
     assert housing.placement(placement).end == day(3)
 
 
-@pytest.mark.parametrize("standing, expected", [({"vetting_status": "rejected"}, "was rejected in vetting"),
-                                                ({"paused": True}, "is paused")])
+@pytest.mark.parametrize(
+    "standing, expected", [({"vetting_status": "rejected"}, "was rejected in vetting"), ({"paused": True}, "is paused")]
+)
 def test_new_nights_at_a_site_that_takes_no_placements_are_refused(app, housing, standing, expected):
     site = housing.site(name="Casa Cerrada", capacity=2)
     placement = housing.place(housing.request(), site, -5, 5)
@@ -114,8 +119,18 @@ def test_a_capacity_cut_is_judged_against_the_site_as_saved_not_as_the_form_saw_
         stale = db.session.get(Site, site_id)
         assert stale.capacity == 2
         db.session.execute(text("UPDATE housing_sites SET capacity = 5 WHERE id = :id"), {"id": site_id})
-        db.session.execute(INSERT, {"r": request, "p": housing.person_of(request), "s": site_id, "beds": 4,
-                                    "start": day(1), "end": day(6), "status": "planned"})
+        db.session.execute(
+            INSERT,
+            {
+                "r": request,
+                "p": housing.person_of(request),
+                "s": site_id,
+                "beds": 4,
+                "start": day(1),
+                "end": day(6),
+                "status": "planned",
+            },
+        )
         with pytest.raises(HousingRefused, match="4 beds are booked on the night of Mar 11, 2026"):
             services.sites.update_site(stale, {"capacity": 3}, by=db.session.get(User, housing.coordinator.id))
         assert db.session.get(Site, site_id).capacity != 3  # nothing saved

@@ -1,4 +1,5 @@
 """Two coordinators at the same moment, in real concurrent transactions (PostgreSQL only)."""
+
 import threading
 
 import pytest
@@ -51,15 +52,18 @@ def test_two_coordinators_take_the_last_bed_at_once_and_exactly_one_gets_it(app,
     housing.place(housing.request(), site, 0, 10)  # one of the two beds is taken
     first, second = housing.request(alias="Primera"), housing.request(alias="Segunda")
     for _round in range(3):  # the race is real each time; repeat to be sure no overbooking slips through
-        outcomes = _race(app, [_placing(housing.coordinator.id, first, site, 2, 6),
-                               _placing(housing.coordinator.id, second, site, 4, 8)])
+        outcomes = _race(
+            app,
+            [_placing(housing.coordinator.id, first, site, 2, 6), _placing(housing.coordinator.id, second, site, 4, 8)],
+        )
         kinds = sorted(kind for kind, _detail in outcomes)
         assert kinds == ["placed", "refused"], outcomes
         refusal = next(detail for kind, detail in outcomes if kind == "refused")
         assert "No free bed for 1 at Casa Última" in refusal
         with app.app_context():
-            placed = db.session.scalars(db.select(Placement).where(Placement.site_id == site,
-                                                                   Placement.status == "planned")).all()
+            placed = db.session.scalars(
+                db.select(Placement).where(Placement.site_id == site, Placement.status == "planned")
+            ).all()
             assert len(placed) == 2
             winner = next(p for p in placed if p.request_id in (first, second))
             services.placements.cancel(winner, by=db.session.get(User, housing.coordinator.id))
@@ -68,8 +72,13 @@ def test_two_coordinators_take_the_last_bed_at_once_and_exactly_one_gets_it(app,
 def test_two_coordinators_place_one_household_at_two_sites_at_once_and_only_one_stands(app, housing):
     here, there = housing.site(name="Casa Aquí"), housing.site(name="Casa Allá")
     request = housing.request(alias="Persona Única")
-    outcomes = _race(app, [_placing(housing.coordinator.id, request, here, 0, 10),
-                           _placing(housing.coordinator.id, request, there, 5, 15)])
+    outcomes = _race(
+        app,
+        [
+            _placing(housing.coordinator.id, request, here, 0, 10),
+            _placing(housing.coordinator.id, request, there, 5, 15),
+        ],
+    )
     assert sorted(kind for kind, _detail in outcomes) == ["placed", "refused"], outcomes
     assert "This request is no longer on the waitlist." in [d for k, d in outcomes if k == "refused"]
     with app.app_context():

@@ -1,4 +1,5 @@
 """The demo data: a month that looks real, never overbooked, and seeded once."""
+
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -21,6 +22,8 @@ def test_the_demo_month_fills_the_calendar_without_overbooking(app, runner):
         assert {cell.css for cell in cells} >= {"cal-free", "cal-some", "cal-full", "cal-off"}
         statuses = dict(db.session.execute(select(Placement.status, func.count()).group_by(Placement.status)).all())
         assert statuses["moved_in"] >= 5 and statuses["moved_out"] >= 5 and statuses["planned"] >= 3
-        assert db.session.scalar(select(func.count()).select_from(HousingRequest)
-                                 .where(HousingRequest.status == "open")) == 5
+        assert (
+            db.session.scalar(select(func.count()).select_from(HousingRequest).where(HousingRequest.status == "open"))
+            == 5
+        )
         assert db.session.scalar(select(func.count()).select_from(Site).where(Site.paused.is_(True))) == 1

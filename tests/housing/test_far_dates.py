@@ -1,4 +1,5 @@
 """Dates far from today get a clear message in the user's language, never a server error."""
+
 import pytest
 
 from .conftest import day
@@ -26,10 +27,12 @@ def test_placement_forms(client, auth, housing, far):
     placement = housing.place(housing.request(), site, -2, 5)
     housing.act("move_in", placement, day(-2))
     auth.login(housing.coordinator)
-    posts = {f"/housing/requests/{request}/place": {"site": site, "start": far, "end": ""},
-             f"/housing/placements/{placement}/extend": {"end": far},
-             f"/housing/placements/{placement}/move-out": {"on": far, "destination": "friends"},
-             f"/housing/placements/{placement}/move": {"site": other, "on": far, "end": ""}}
+    posts = {
+        f"/housing/requests/{request}/place": {"site": site, "start": far, "end": ""},
+        f"/housing/placements/{placement}/extend": {"end": far},
+        f"/housing/placements/{placement}/move-out": {"on": far, "destination": "friends"},
+        f"/housing/placements/{placement}/move": {"site": other, "on": far, "end": ""},
+    }
     for path, data in posts.items():
         response = client.post(path, data=data)
         assert response.status_code == 200 and MESSAGE in response.data.decode(), path

@@ -1,4 +1,5 @@
 """Figures for the board: nights of shelter per month, people housed, occupancy, stays and waits."""
+
 import datetime as dt
 import sqlite3
 

@@ -1,4 +1,5 @@
 """Finding a bed: sites with enough free beds on every night of the range, best fit first."""
+
 import re
 
 from .conftest import day
@@ -18,10 +19,13 @@ def test_best_fit_first_and_why_the_others_do_not_fit(client, auth, housing):
     housing.place(housing.request(size=4, needs={"children"}), busy, 3, 6)  # full on the nights 3, 4, 5
     housing.site(name="Casa Nueva", capacity=9, accepts={"families"}, vetting="new")
     auth.login(housing.coordinator)
-    page = client.get("/housing/find", query_string={"beds": 2, "start": day(0).isoformat(),
-                                                      "end": day(7).isoformat(), "needs": ["children"]}).data.decode()
-    assert _names_in_order(page, ["Casa Grande", "Casa Justa", "Casa Media", "Casa Sola", "Casa Ocupada",
-                                  "Casa Nueva"]) == ["Casa Justa", "Casa Media", "Casa Grande"]
+    page = client.get(
+        "/housing/find",
+        query_string={"beds": 2, "start": day(0).isoformat(), "end": day(7).isoformat(), "needs": ["children"]},
+    ).data.decode()
+    assert _names_in_order(
+        page, ["Casa Grande", "Casa Justa", "Casa Media", "Casa Sola", "Casa Ocupada", "Casa Nueva"]
+    ) == ["Casa Justa", "Casa Media", "Casa Grande"]
     assert "Casa Sola does not offer: Families, Children." in page
     assert "No free bed for 2 at Casa Ocupada on the night of Mar 13, 2026: 1 of 5 beds free." in page
     assert "Casa Nueva is not verified yet" in page
@@ -48,8 +52,9 @@ def test_finding_a_bed_for_a_request_offers_to_place_it_there(client, auth, hous
 
 def test_bad_search_input_is_explained(client, auth, housing):
     auth.login(housing.coordinator)
-    page = client.get("/housing/find", query_string={"beds": 0, "start": day(3).isoformat(),
-                                                      "end": day(1).isoformat()}).data.decode()
+    page = client.get(
+        "/housing/find", query_string={"beds": 0, "start": day(3).isoformat(), "end": day(1).isoformat()}
+    ).data.decode()
     assert "A household has 1 to 30 people." in page
     assert "The move-out day must come after the move-in day." in page
     assert "Sites with room" not in page

@@ -1,5 +1,6 @@
 """A move to another site planned for a later day: called off, the stay keeps its former end;
 carried out, the stay it leaves is closed on the day the household arrives."""
+
 import datetime as dt
 
 from .conftest import day
@@ -61,5 +62,6 @@ def test_arriving_late_is_refused_where_the_old_bed_was_given_away(housing, froz
     housing.place(housing.request(alias="Nueva"), here, 3, 10)
     frozen.move_to(dt.datetime(2026, 3, 15, 18, 0, tzinfo=dt.UTC), tick=False)
     assert "No free bed for 1 at Casa Aquí on the night of Mar 13, 2026" in refusal(
-        housing.act, "move_in", following, day(5))
+        housing.act, "move_in", following, day(5)
+    )
     assert housing.placement(stay).status == "moved_in"

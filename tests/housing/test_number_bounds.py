@@ -1,4 +1,5 @@
 """A site number no database integer holds, or of no site, in the place and move forms: a message."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -8,16 +9,20 @@ from mexiles.housing.models import Placement
 from .conftest import day
 
 
-@pytest.mark.parametrize("site, message", [("2147483648", "Choose from the list."), ("-1", "Choose from the list."),
-                                           ("99999", "That site does not exist.")])
+@pytest.mark.parametrize(
+    "site, message",
+    [("2147483648", "Choose from the list."), ("-1", "Choose from the list."), ("99999", "That site does not exist.")],
+)
 def test_the_place_and_move_forms_refuse_a_site_that_is_not_there(app, client, auth, housing, site, message):
     here = housing.site()
     request = housing.request()
     placement = housing.place(housing.request(), here, -2, 5)
     housing.act("move_in", placement, day(-2))
     auth.login(housing.coordinator)
-    posts = {f"/housing/requests/{request}/place": {"site": site, "start": day(1).isoformat(), "end": ""},
-             f"/housing/placements/{placement}/move": {"site": site, "on": day(1).isoformat(), "end": ""}}
+    posts = {
+        f"/housing/requests/{request}/place": {"site": site, "start": day(1).isoformat(), "end": ""},
+        f"/housing/placements/{placement}/move": {"site": site, "on": day(1).isoformat(), "end": ""},
+    }
     for path, data in posts.items():
         response = client.post(path, data=data)
         assert response.status_code in (200, 409) and message in response.data.decode(), path

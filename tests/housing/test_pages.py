@@ -1,4 +1,5 @@
 """Housing through its pages: sites kept confidential, placements step by step, exports, languages, access."""
+
 import csv
 import io
 
@@ -11,18 +12,30 @@ from mexiles.extensions import db
 from .conftest import day
 
 SITE_FORM = {
-    "name": "Casa Turquesa (host home)", "kind": "host_home", "capacity": "2", "address": "77 Calle Secreta, El Paso",
-    "host_name": "Anfitriona Prueba", "host_phone": "+1 915 555 0177", "host_email": "anfitriona@example.org",
-    "confidential_notes": "Perro en casa", "accepts": ["families", "children"], "languages": ["es", "en"],
-    "available_from": "2026-03-01", "available_until": "", "vetting_status": "verified",
-    "home_visit_on": "2026-02-20", "background_check_on": "2026-02-21",
+    "name": "Casa Turquesa (host home)",
+    "kind": "host_home",
+    "capacity": "2",
+    "address": "77 Calle Secreta, El Paso",
+    "host_name": "Anfitriona Prueba",
+    "host_phone": "+1 915 555 0177",
+    "host_email": "anfitriona@example.org",
+    "confidential_notes": "Perro en casa",
+    "accepts": ["families", "children"],
+    "languages": ["es", "en"],
+    "available_from": "2026-03-01",
+    "available_until": "",
+    "vetting_status": "verified",
+    "home_visit_on": "2026-02-20",
+    "background_check_on": "2026-02-21",
 }
 
 
 def _audit(app, action):
     with app.app_context():
-        return [(e.subject_id, e.actor_id, e.details) for e in
-                db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))]
+        return [
+            (e.subject_id, e.actor_id, e.details)
+            for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+        ]
 
 
 def test_a_sites_address_and_host_are_encrypted_and_every_view_is_recorded(app, client, auth, housing):
@@ -33,12 +46,22 @@ def test_a_sites_address_and_host_are_encrypted_and_every_view_is_recorded(app, 
     page = client.get(f"/housing/sites/{site_id}").data.decode()
     assert "77 Calle Secreta" in page and "Anfitriona Prueba" in page and "555 0177" in page
     with app.app_context():
-        raw = db.session.execute(text("SELECT address, host_name, host_phone, host_email, confidential_notes "
-                                      "FROM housing_sites WHERE id = :id"), {"id": site_id}).one()
+        raw = db.session.execute(
+            text(
+                "SELECT address, host_name, host_phone, host_email, confidential_notes "
+                "FROM housing_sites WHERE id = :id"
+            ),
+            {"id": site_id},
+        ).one()
     assert all(value and "Secreta" not in value and "Anfitriona" not in value and "555" not in value for value in raw)
     views = _audit(app, "housing.site.view")
-    assert views == [(site_id, housing.coordinator.id,
-                      {"fields": ["address", "host_name", "host_phone", "host_email", "confidential_notes"]})]
+    assert views == [
+        (
+            site_id,
+            housing.coordinator.id,
+            {"fields": ["address", "host_name", "host_phone", "host_email", "confidential_notes"]},
+        )
+    ]
     assert _audit(app, "housing.site.create")[0][0] == site_id
     # Lists and the calendar name the site only.
     for path in ("/housing/sites", "/housing/", "/housing/find?beds=1&start=2026-03-12"):
@@ -52,8 +75,9 @@ def test_a_sites_address_and_host_are_encrypted_and_every_view_is_recorded(app, 
 
 def test_bad_site_input_is_explained_and_nothing_typed_is_lost(client, auth, housing):
     auth.login(housing.coordinator)
-    page = client.post("/housing/sites/new",
-                       data=dict(SITE_FORM, capacity="0", available_until="2026-02-01")).data.decode()
+    page = client.post(
+        "/housing/sites/new", data=dict(SITE_FORM, capacity="0", available_until="2026-02-01")
+    ).data.decode()
     assert "A site has 1 to 500 beds." in page
     assert "This day must come after the first day of the offer." in page
     assert "77 Calle Secreta" in page and "Anfitriona Prueba" in page
@@ -69,38 +93,52 @@ def test_placing_a_household_step_by_step(app, client, auth, housing):
     other = housing.site(name="Casa Siguiente", capacity=1)
     request = housing.request(alias="Viajera")
     auth.login(housing.coordinator)
-    response = client.post(f"/housing/requests/{request}/place",
-                           data={"site": site, "start": day(-1).isoformat(), "end": ""})
+    response = client.post(
+        f"/housing/requests/{request}/place", data={"site": site, "start": day(-1).isoformat(), "end": ""}
+    )
     assert response.status_code == 302
     placement = response.headers["Location"].rsplit("/", 1)[-1]
     assert "Record the move-in" in client.get(f"/housing/placements/{placement}").data.decode()
 
-    refused = client.post(f"/housing/requests/{housing.request()}/place",
-                          data={"site": site, "start": day(2).isoformat(), "end": day(4).isoformat()})
+    refused = client.post(
+        f"/housing/requests/{housing.request()}/place",
+        data={"site": site, "start": day(2).isoformat(), "end": day(4).isoformat()},
+    )
     assert refused.status_code == 409
     assert "No free bed for 1 at Casa Paso on the night of Mar 12, 2026" in refused.data.decode()
 
     too_early = client.post(f"/housing/placements/{placement}/move-in", data={"on": day(3).isoformat()})
     assert too_early.status_code == 409 and "still to come" in too_early.data.decode()
     assert client.post(f"/housing/placements/{placement}/move-in", data={"on": day(-1).isoformat()}).status_code == 302
-    assert client.post(f"/housing/placements/{placement}/move",
-                       data={"site": other, "on": day(0).isoformat(), "end": day(5).isoformat()}).status_code == 302
+    assert (
+        client.post(
+            f"/housing/placements/{placement}/move",
+            data={"site": other, "on": day(0).isoformat(), "end": day(5).isoformat()},
+        ).status_code
+        == 302
+    )
     following = housing.placement(int(placement) + 1)
     assert (following.site_id, following.status, following.moved_from) == (other, "moved_in", int(placement))
-    page = client.post(f"/housing/placements/{int(placement) + 1}/move-out",
-                       data={"on": day(0).isoformat(), "destination": "friends"}).data.decode()
+    page = client.post(
+        f"/housing/placements/{int(placement) + 1}/move-out", data={"on": day(0).isoformat(), "destination": "friends"}
+    ).data.decode()
     assert "after the move-in" in page  # the same day it arrived: no night
     extended = client.post(f"/housing/placements/{int(placement) + 1}/extend", data={"end": day(9).isoformat()})
     assert extended.status_code == 302
-    actions = [a for a, in db_actions(app) if a not in ("housing.placement.view", "housing.placement.list")]
-    assert actions == ["housing.placement.create", "housing.placement.move_in", "housing.placement.move",
-                       "housing.placement.extend"]
+    actions = [a for (a,) in db_actions(app) if a not in ("housing.placement.view", "housing.placement.list")]
+    assert actions == [
+        "housing.placement.create",
+        "housing.placement.move_in",
+        "housing.placement.move",
+        "housing.placement.extend",
+    ]
 
 
 def db_actions(app):
     with app.app_context():
-        return db.session.execute(select(AuditEntry.action).where(AuditEntry.subject_type == "housing_placement")
-                                  .order_by(AuditEntry.id)).all()
+        return db.session.execute(
+            select(AuditEntry.action).where(AuditEntry.subject_type == "housing_placement").order_by(AuditEntry.id)
+        ).all()
 
 
 def test_the_move_out_form_offers_grouped_destinations(client, auth, housing):
@@ -109,8 +147,9 @@ def test_the_move_out_form_offers_grouped_destinations(client, auth, housing):
     auth.login(housing.coordinator)
     page = client.get(f"/housing/placements/{placement}").data.decode()
     assert '<optgroup label="Permanent">' in page and '<optgroup label="Institutional">' in page
-    response = client.post(f"/housing/placements/{placement}/move-out", data={"on": day(0).isoformat(),
-                                                                              "destination": "detained"})
+    response = client.post(
+        f"/housing/placements/{placement}/move-out", data={"on": day(0).isoformat(), "destination": "detained"}
+    )
     assert response.status_code == 302
     assert "Institutional: Detained" in client.get(f"/housing/placements/{placement}").data.decode()
 
@@ -126,7 +165,8 @@ def test_the_export_holds_the_users_own_cases_and_is_recorded(app, client, auth,
     assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
     rows = list(csv.DictReader(io.StringIO(response.data.decode())))
     assert [(r["placement"], r["alias"], r["site"], r["nights"]) for r in rows] == [
-        (str(mine), "'=Mía", "Casa Export", "0")]  # a formula-looking alias is quoted
+        (str(mine), "'=Mía", "Casa Export", "0")
+    ]  # a formula-looking alias is quoted
     assert [e[0] for e in _audit(app, "housing.placements.export")] == [str(mine)]
     auth.logout()
     auth.login(make_user("admin"))
@@ -152,8 +192,17 @@ def test_only_coordinators_and_admins_use_housing(client, auth, housing, make_us
     site = housing.site()
     placement = housing.place(housing.request(), site, 0, 3)
     auth.login(make_user(role))
-    for path in ("/housing/", "/housing/figures", "/housing/sites", f"/housing/sites/{site}", "/housing/waitlist",
-                 "/housing/find", "/housing/placements", f"/housing/placements/{placement}", "/housing/placements.csv"):
+    for path in (
+        "/housing/",
+        "/housing/figures",
+        "/housing/sites",
+        f"/housing/sites/{site}",
+        "/housing/waitlist",
+        "/housing/find",
+        "/housing/placements",
+        f"/housing/placements/{placement}",
+        "/housing/placements.csv",
+    ):
         assert client.get(path).status_code == 403, path
     assert client.post(f"/housing/placements/{placement}/cancel").status_code == 403
     assert "/housing/" not in client.get("/").data.decode()  # no menu entry, no tile
@@ -177,8 +226,10 @@ def test_housing_pages_in_spanish(client, auth, housing):
         assert 'lang="es"' in page
         for phrase in phrases:
             assert phrase in page, (path, phrase)
-    refused = client.post(f"/housing/requests/{housing.request()}/place",
-                          data={"site": site, "start": day(1).isoformat(), "end": day(2).isoformat()}).data.decode()
+    refused = client.post(
+        f"/housing/requests/{housing.request()}/place",
+        data={"site": site, "start": day(1).isoformat(), "end": day(2).isoformat()},
+    ).data.decode()
     assert "No hay cama libre para 1 en Casa Idioma la noche del 11 mar 2026" in refused
 
 

@@ -1,4 +1,5 @@
 """Where a person in hiding stays cannot be pieced together from the lists, and every look is recorded."""
+
 from sqlalchemy import select
 
 from mexiles.audit.models import AuditEntry
@@ -50,8 +51,10 @@ def test_a_household_in_hiding_cannot_be_located_from_the_lists(app, client, aut
 
 def _entries(app, action):
     with app.app_context():
-        return [(e.subject_id, e.details) for e in db.session.scalars(
-            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))]
+        return [
+            (e.subject_id, e.details)
+            for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+        ]
 
 
 def test_looking_at_placements_is_recorded(app, client, auth, housing, make_user, make_person):
@@ -59,8 +62,9 @@ def test_looking_at_placements_is_recorded(app, client, auth, housing, make_user
     mine = housing.place(housing.request(alias="Mía"), site, 0, 3)
     auth.login(housing.coordinator)
     assert client.get(f"/housing/placements/{mine}").status_code == 200
-    assert _entries(app, "housing.placement.view") == [(str(mine), {"person": housing.person_of(
-        housing.placement(mine).request_id)})]
+    assert _entries(app, "housing.placement.view") == [
+        (str(mine), {"person": housing.person_of(housing.placement(mine).request_id)})
+    ]
 
     client.get(f"/housing/sites/{site}")
     assert sorted(e[0] for e in _entries(app, "housing.placement.list")) == sorted([str(mine), str(hidden)])

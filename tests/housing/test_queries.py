@@ -1,8 +1,15 @@
 """The calendar and the lists run as many SQL queries for a few sites, placements and days as for many."""
+
 from .conftest import day
 
-PAGES = ("/housing/sites", "/housing/waitlist", "/housing/placements", "/housing/figures",
-         "/housing/find?beds=1&start=2026-03-12", "/housing/find?beds=1&start=2026-03-12&end=2026-04-20")
+PAGES = (
+    "/housing/sites",
+    "/housing/waitlist",
+    "/housing/placements",
+    "/housing/figures",
+    "/housing/find?beds=1&start=2026-03-12",
+    "/housing/find?beds=1&start=2026-03-12&end=2026-04-20",
+)
 
 
 def _fill(housing, sites: int, stays_per_site: int, waiting: int, first_name: int):

@@ -1,4 +1,5 @@
 """The placement rules, through the one service that enforces them, on SQLite and PostgreSQL."""
+
 import random
 
 import pytest
@@ -113,11 +114,14 @@ def test_site_restrictions_and_the_offer_period_say_why_not(housing):
     housing.place(housing.request(), seasonal, 5, 30)
 
 
-@pytest.mark.parametrize("standing, expected", [
-    ({"vetting": "new"}, "is not verified yet"),
-    ({"vetting": "rejected"}, "was rejected in vetting"),
-    ({"paused": True}, "is paused"),
-])
+@pytest.mark.parametrize(
+    "standing, expected",
+    [
+        ({"vetting": "new"}, "is not verified yet"),
+        ({"vetting": "rejected"}, "was rejected in vetting"),
+        ({"paused": True}, "is paused"),
+    ],
+)
 def test_only_verified_open_sites_take_placements(housing, standing, expected):
     site = housing.site(**standing)
     assert expected in refusal(housing.place, housing.request(), site, 0, 3)
@@ -151,8 +155,13 @@ def test_a_move_to_another_site_ends_one_placement_and_starts_the_next(housing):
     following = housing.act("move", placement, there, day(0), day(20))
     before, after = housing.placement(placement), housing.placement(following)
     assert (before.end, before.status, before.destination) == (day(0), "moved_out", "another_site")
-    assert (after.site_id, after.start, after.end, after.status, after.moved_from) == (there, day(0), day(20),
-                                                                                        "moved_in", placement)
+    assert (after.site_id, after.start, after.end, after.status, after.moved_from) == (
+        there,
+        day(0),
+        day(20),
+        "moved_in",
+        placement,
+    )
     housing.place(housing.request(), here, 0, 3)  # the bed it left is free from the move on
 
 

@@ -1,6 +1,7 @@
 """Faults as a production week brings them, on PostgreSQL, against the app under gunicorn: a mail
 server that takes messages and never answers, a process killed between the commit and the send,
 Redis gone mid-test. Nothing is lost and nothing is sent twice; requests answer fast."""
+
 from __future__ import annotations
 
 import secrets
@@ -30,19 +31,36 @@ def _pending_gift(app, funds, email="avery@example.org", intent="pi_fault_1"):
         donor = Donor(email_key=email, name="Avery Demo", locale="es")
         db.session.add(donor)
         db.session.flush()
-        gift = Gift(donor_id=donor.id, fund_id=funds.counseling, amount_cents=5000, status="pending",
-                    stripe_payment_intent_id=intent)
+        gift = Gift(
+            donor_id=donor.id,
+            fund_id=funds.counseling,
+            amount_cents=5000,
+            status="pending",
+            stripe_payment_intent_id=intent,
+        )
         db.session.add(gift)
         db.session.commit()
         return gift.id
 
 
 def _intent_succeeded(intent="pi_fault_1"):
-    return make_event("payment_intent.succeeded", {
-        "id": intent, "object": "payment_intent", "amount": 5000, "amount_received": 5000, "status": "succeeded",
-        "created": 1767225600, "metadata": {},
-        "latest_charge": {"id": "ch_" + intent, "object": "charge",
-                          "balance_transaction": {"id": "txn_1", "fee": 175, "net": 4825}}})
+    return make_event(
+        "payment_intent.succeeded",
+        {
+            "id": intent,
+            "object": "payment_intent",
+            "amount": 5000,
+            "amount_received": 5000,
+            "status": "succeeded",
+            "created": 1767225600,
+            "metadata": {},
+            "latest_charge": {
+                "id": "ch_" + intent,
+                "object": "charge",
+                "balance_transaction": {"id": "txn_1", "fee": 175, "net": 4825},
+            },
+        },
+    )
 
 
 def _jobs(app):
@@ -56,20 +74,23 @@ def _timed(call):
     return result, time.monotonic() - started
 
 
-def test_a_hung_mail_server_and_a_killed_app_lose_nothing_and_send_nothing_twice(app, runner, mailbox, make_user,
-                                                                                 funds):
+def test_a_hung_mail_server_and_a_killed_app_lose_nothing_and_send_nothing_twice(
+    app, runner, mailbox, make_user, funds
+):
     coordinator = make_user("coordinator")
     gift_id = _pending_gift(app, funds)
     # The mail server takes each message and never answers; the app would wait 30 s for it.
     mailbox.hang()
-    server = Server(child_env(app, mailbox, MAIL_TIMEOUT=30, JOBS_DISPATCH="thread",
-                              STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET))
+    server = Server(
+        child_env(app, mailbox, MAIL_TIMEOUT=30, JOBS_DISPATCH="thread", STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    )
     try:
         (status, _page), booking_took = _timed(lambda: server.client().post("/tours/book", BOOKING))
         assert status == 302
         body, headers = signed_request(_intent_succeeded(), WEBHOOK_SECRET)
-        (status, answer), webhook_took = _timed(lambda: server.client().post("/give/stripe/webhook", body=body,
-                                                                             headers=headers))
+        (status, answer), webhook_took = _timed(
+            lambda: server.client().post("/give/stripe/webhook", body=body, headers=headers)
+        )
         assert status == 200 and "queued" in answer
         assert booking_took < 5 and webhook_took < 5  # neither waited on SMTP nor on the PDF
         mailbox.wait_until_hung()  # a delivery is inside the SMTP conversation now...
@@ -100,7 +121,8 @@ def test_a_hung_mail_server_and_a_killed_app_lose_nothing_and_send_nothing_twice
 
 
 def test_a_real_rq_worker_delivers_the_jobs_and_a_redelivered_queue_entry_sends_nothing_twice(
-        app, client, runner, mailbox, make_user, monkeypatch):
+    app, client, runner, mailbox, make_user, monkeypatch
+):
     name = f"mexiles-test-{secrets.token_hex(4)}"
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
     monkeypatch.setitem(app.config, "JOBS_QUEUE", name)
@@ -123,6 +145,7 @@ def test_a_real_rq_worker_delivers_the_jobs_and_a_redelivered_queue_entry_sends_
         assert all(j.status == "done" for j in _jobs(app))
 
         from mexiles.jobs.services import queue as job_queue
+
         with app.app_context():
             job_queue.push([j.id for j in _jobs(app)])  # Redis hands the same jobs out again
         runner.invoke(args=["worker", "--burst"])
@@ -184,16 +207,24 @@ class RedisProxy:
                 pass
 
 
-def test_with_redis_stopped_sign_in_giving_and_booking_keep_working(app, mailbox, make_user, funds,
-                                                                    localstripe_url):
+def test_with_redis_stopped_sign_in_giving_and_booking_keep_working(app, mailbox, make_user, funds, localstripe_url):
     import stripe
 
     proxy = RedisProxy()
     url = f"redis://127.0.0.1:{proxy.port}/0"
     user = make_user("donor")
-    server = Server(child_env(app, mailbox, REDIS_URL=url, JOBS_QUEUE=f"mexiles-test-{secrets.token_hex(4)}",
-                              STRIPE_SECRET_KEY="sk_test_mexiles", STRIPE_PUBLISHABLE_KEY="pk_test_mexiles",
-                              STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_API_BASE=localstripe_url))
+    server = Server(
+        child_env(
+            app,
+            mailbox,
+            REDIS_URL=url,
+            JOBS_QUEUE=f"mexiles-test-{secrets.token_hex(4)}",
+            STRIPE_SECRET_KEY="sk_test_mexiles",
+            STRIPE_PUBLISHABLE_KEY="pk_test_mexiles",
+            STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            STRIPE_API_BASE=localstripe_url,
+        )
+    )
     try:
         assert '"redis":"ok"' in server.get("/readyz")[1].replace(" ", "")
         with socket.create_connection(("127.0.0.1", proxy.port), timeout=1):
@@ -203,20 +234,36 @@ def test_with_redis_stopped_sign_in_giving_and_booking_keep_working(app, mailbox
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", proxy.port), timeout=1)
 
-        signed_in, took = _timed(lambda: server.client().post("/account/login", {"email": user.email,
-                                                                                 "password": user.password}))
+        signed_in, took = _timed(
+            lambda: server.client().post("/account/login", {"email": user.email, "password": user.password})
+        )
         assert signed_in[0] == 302 and took < 5
         assert server.client().post("/account/reset", {"email": user.email})[0] == 302
         donor_email = f"avery-{secrets.token_hex(3)}@example.org"  # its sign-in link limit is counted per address
         assert server.client().post("/give/portal/signin", {"email": donor_email})[0] == 302
         assert server.get("/give/")[0] == 200
-        card = stripe.StripeClient("sk_test_mexiles", base_addresses={"api": localstripe_url},
-                                   max_network_retries=0).v1.payment_methods.create(params={
-                                       "type": "card", "card": {"number": "4242424242424242", "exp_month": 12,
-                                                                "exp_year": 2030, "cvc": "123"}}).id
-        status, answer = server.client().post("/give/pay", {
-            "amount": "50", "frequency": "once", "fund": "counseling", "name": "Avery Demo-Donor",
-            "email": "avery@example.org", "attempt": secrets.token_hex(16), "payment_method": card})
+        card = (
+            stripe.StripeClient("sk_test_mexiles", base_addresses={"api": localstripe_url}, max_network_retries=0)
+            .v1.payment_methods.create(
+                params={
+                    "type": "card",
+                    "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+                }
+            )
+            .id
+        )
+        status, answer = server.client().post(
+            "/give/pay",
+            {
+                "amount": "50",
+                "frequency": "once",
+                "fund": "counseling",
+                "name": "Avery Demo-Donor",
+                "email": "avery@example.org",
+                "attempt": secrets.token_hex(16),
+                "payment_method": card,
+            },
+        )
         assert status == 200 and '"succeeded"' in answer
         assert server.client().post("/tours/book", BOOKING)[0] == 302
         # Jobs fell back to the app's own threads: the booking's and the gift's mail arrive.

@@ -1,5 +1,6 @@
 """The outbox through the app: jobs written with the change, retried, given up, sent again by an
 admin, swept by ``flask jobs run`` once; /readyz tells the truth. (Faults on PostgreSQL: test_faults.)"""
+
 import datetime as dt
 from types import SimpleNamespace
 
@@ -44,8 +45,9 @@ def test_a_waiting_mail_is_unreadable_in_the_table(app, client, frozen, mailbox)
     assert "robin@example.org" not in raw and "Robin" not in raw and "Demo Valley College" not in raw
 
 
-def test_a_refused_mail_is_retried_with_backoff_and_the_sweep_sends_it_once(app, client, runner, frozen, mailbox,
-                                                                           time_machine):
+def test_a_refused_mail_is_retried_with_backoff_and_the_sweep_sends_it_once(
+    app, client, runner, frozen, mailbox, time_machine
+):
     mailbox.refuse("robin@example.org")
     assert client.post("/tours/book", data=BOOKING).status_code == 302  # the booking is kept all the same
     [job] = _jobs(app)
@@ -71,8 +73,9 @@ def _dead_booking_mail(app, client, mailbox, monkeypatch):
     return job
 
 
-def test_a_job_that_fails_every_attempt_waits_on_the_admin_page_for_its_retry(app, client, auth, frozen, mailbox,
-                                                                             make_user, monkeypatch):
+def test_a_job_that_fails_every_attempt_waits_on_the_admin_page_for_its_retry(
+    app, client, auth, frozen, mailbox, make_user, monkeypatch
+):
     job = _dead_booking_mail(app, client, mailbox, monkeypatch)
     admin = make_user("admin")
     auth.login(admin)
@@ -105,6 +108,7 @@ def test_only_admins_see_the_dead_letters(client, auth, make_user):
 
 def test_one_reason_reaches_one_person_once(app, mailbox):
     from mexiles import mail
+
     with app.test_request_context():
         assert mail.send("ana@example.org", "Hello", TEMPLATE, key="test.hello", **CONTEXT) is True
         assert mail.send("Ana@Example.org ", "Hello", TEMPLATE, key="test.hello", **CONTEXT) is False
@@ -117,6 +121,7 @@ def test_one_reason_reaches_one_person_once(app, mailbox):
 
 def test_a_rolled_back_change_sends_nothing(app, mailbox):
     from mexiles import mail
+
     with app.test_request_context():
         mail.send("gone@example.org", "Hello", TEMPLATE, key="test.gone", **CONTEXT)
         db.session.rollback()
@@ -128,8 +133,12 @@ def test_readyz_reports_the_database_redis_and_the_queue(app, client, frozen, ma
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json == {"status": "ok", "database": "ok", "redis": "not configured",
-                          "jobs": {"pending": 0, "dead": 0}}
+    assert ready.json == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+        "jobs": {"pending": 0, "dead": 0},
+    }
     mailbox.refuse()
     client.post("/tours/book", data=BOOKING)
     assert client.get("/readyz").json["jobs"] == {"pending": 1, "dead": 0}
@@ -150,11 +159,14 @@ def test_readyz_says_503_when_the_database_is_unreachable_while_healthz_stays_up
 
     from tests.fault_server import ROOT, child_env, free_port
 
-    env = child_env(app, mailbox, DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/gone",
-                    DATABASE_CONNECT_TIMEOUT=2)
-    probe = ("from mexiles import create_app; import json; client = create_app().test_client(); "
-             "print(json.dumps([client.get('/healthz').status_code, client.get('/readyz').status_code, "
-             "client.get('/readyz').json]))")
+    env = child_env(
+        app, mailbox, DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/gone", DATABASE_CONNECT_TIMEOUT=2
+    )
+    probe = (
+        "from mexiles import create_app; import json; client = create_app().test_client(); "
+        "print(json.dumps([client.get('/healthz').status_code, client.get('/readyz').status_code, "
+        "client.get('/readyz').json]))"
+    )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     healthz, readyz, report = json.loads(done.stdout.strip().splitlines()[-1])
     assert (healthz, readyz) == (200, 503)

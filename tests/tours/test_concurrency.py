@@ -1,4 +1,5 @@
 """Coordinators booking one speaker at the same moment, in real concurrent requests (PostgreSQL only)."""
+
 import datetime as dt
 import threading
 
@@ -53,17 +54,28 @@ def test_coordinators_booking_one_speaker_at_once_save_exactly_one_event(app, fr
     for round_ in range(ROUNDS):
         day = (dt.date(2030, 11, 10) + dt.timedelta(days=round_)).isoformat()
         # Each coordinator's talk overlaps every other's: they start a minute apart within the hour.
-        forms = [dict(EVENT_FORM, speaker_id=speaker.id, day=day, starts=f"19:{n:02d}", ends="20:30",
-                      title=f"Round {round_} talk {n}") for n in range(COORDINATORS)]
+        forms = [
+            dict(
+                EVENT_FORM,
+                speaker_id=speaker.id,
+                day=day,
+                starts=f"19:{n:02d}",
+                ends="20:30",
+                title=f"Round {round_} talk {n}",
+            )
+            for n in range(COORDINATORS)
+        ]
         responses = _all_at_once(clients, forms)
         codes = sorted(r.status_code for r in responses)
         assert codes == [302] + [409] * (COORDINATORS - 1), (round_, codes)
         for n, response in enumerate(responses):
             if response.status_code == 409:
-                assert ("ya tiene un compromiso a esa hora" if n % 2 else "is already booked at that time") \
-                    in response.data.decode()
+                assert (
+                    "ya tiene un compromiso a esa hora" if n % 2 else "is already booked at that time"
+                ) in response.data.decode()
         with app.app_context():
-            saved = db.session.scalar(select(func.count()).select_from(TourEvent).where(
-                TourEvent.title.like(f"Round {round_} talk %")))
+            saved = db.session.scalar(
+                select(func.count()).select_from(TourEvent).where(TourEvent.title.like(f"Round {round_} talk %"))
+            )
             assert saved == 1, round_
             db.session.remove()

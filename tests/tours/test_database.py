@@ -1,4 +1,5 @@
 """What the database enforces by itself, whatever the code above it does."""
+
 import datetime as dt
 
 import pytest
@@ -19,8 +20,14 @@ def test_the_database_refuses_a_speaker_held_twice_at_once(app, frozen, make_spe
     event_id = make_event(make_speaker(), steps=steps)
     with app.app_context():
         event = db.session.get(TourEvent, event_id)
-        db.session.add(_copy(event, status="requested", starts_at=event.ends_at - dt.timedelta(minutes=1),
-                             ends_at=event.ends_at + dt.timedelta(minutes=30)))
+        db.session.add(
+            _copy(
+                event,
+                status="requested",
+                starts_at=event.ends_at - dt.timedelta(minutes=1),
+                ends_at=event.ends_at + dt.timedelta(minutes=30),
+            )
+        )
         with pytest.raises(IntegrityError, match="ex_tour_events_speaker_busy"):
             db.session.flush()
         db.session.rollback()
@@ -30,8 +37,9 @@ def test_the_database_lets_one_talk_begin_as_the_last_ends(app, frozen, make_spe
     event_id = make_event(make_speaker(), steps=("offered", "accepted"))
     with app.app_context():
         event = db.session.get(TourEvent, event_id)
-        db.session.add(_copy(event, status="requested", starts_at=event.ends_at,
-                             ends_at=event.ends_at + dt.timedelta(minutes=30)))
+        db.session.add(
+            _copy(event, status="requested", starts_at=event.ends_at, ends_at=event.ends_at + dt.timedelta(minutes=30))
+        )
         db.session.flush()
         db.session.rollback()
 
@@ -68,8 +76,9 @@ def test_the_end_must_follow_the_start(app, frozen, make_speaker, make_event):
         db.session.rollback()
 
 
-def test_a_booking_that_slips_past_the_check_is_refused_with_a_message(app, frozen, monkeypatch, make_speaker,
-                                                                       make_event, coordinator):
+def test_a_booking_that_slips_past_the_check_is_refused_with_a_message(
+    app, frozen, monkeypatch, make_speaker, make_event, coordinator
+):
     """Should the conflict check ever miss a booking saved at the same moment, the database stops it."""
     from mexiles.accounts.models import User
     from mexiles.tours.services import events as services

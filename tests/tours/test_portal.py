@@ -1,4 +1,5 @@
 """The speaker's portal: only their own events, their answers, unavailable days and calendar feed."""
+
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
@@ -19,15 +20,24 @@ def test_a_speaker_sees_only_their_own_events(app, client, auth, frozen, make_sp
     portal = client.get("/tours/me/").data.decode()
     assert "My own talk" in portal and "Someone else" not in portal
     assert client.get(f"/tours/me/events/{my_event}").status_code == 200
-    for url in (f"/tours/me/events/{other_event}", f"/tours/me/events/{other_event}.ics",
-                f"/tours/poster/{other_event}", f"/tours/poster/{other_event}/qr.svg"):
+    for url in (
+        f"/tours/me/events/{other_event}",
+        f"/tours/me/events/{other_event}.ics",
+        f"/tours/poster/{other_event}",
+        f"/tours/poster/{other_event}/qr.svg",
+    ):
         assert client.get(url).status_code == 404, url
     response = client.post(f"/tours/me/events/{other_event}/respond", data={"decision": "accepted"})
     assert response.status_code == 404
     from tests.tours.conftest import event_status
+
     assert event_status(app, other_event) == "offered"
-    for url in ("/tours/manage/events", f"/tours/manage/events/{other_event}", "/tours/manage/requests",
-                "/tours/manage/speakers"):
+    for url in (
+        "/tours/manage/events",
+        f"/tours/manage/events/{other_event}",
+        "/tours/manage/requests",
+        "/tours/manage/speakers",
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -63,8 +73,7 @@ def test_unavailable_days_are_the_speakers_own(app, client, auth, frozen, make_s
     auth.login(mine.user)
     page = client.post("/tours/me/unavailable", data={"first_day": "2030-12-10", "last_day": "2030-12-01"})
     assert "cannot come before the first" in page.data.decode()
-    client.post("/tours/me/unavailable", data={"first_day": "2030-12-01", "last_day": "2030-12-10",
-                                               "note": "Court"})
+    client.post("/tours/me/unavailable", data={"first_day": "2030-12-01", "last_day": "2030-12-10", "note": "Court"})
     with app.app_context():
         rows = {r.speaker_id: r.id for r in db.session.scalars(select(Unavailability))}
     assert "Court" in client.get("/tours/me/unavailable").data.decode()
@@ -74,8 +83,9 @@ def test_unavailable_days_are_the_speakers_own(app, client, auth, frozen, make_s
         assert [r.speaker_id for r in db.session.scalars(select(Unavailability))] == [theirs.id]
 
 
-def test_the_feed_needs_its_secret_and_a_reset_invalidates_the_old_address(app, client, auth, frozen, make_speaker,
-                                                                           make_event):
+def test_the_feed_needs_its_secret_and_a_reset_invalidates_the_old_address(
+    app, client, auth, frozen, make_speaker, make_event
+):
     speaker = make_speaker()
     make_event(speaker, steps=("offered",))
     auth.login(speaker.user)
@@ -92,19 +102,22 @@ def test_the_feed_needs_its_secret_and_a_reset_invalidates_the_old_address(app, 
     assert client.get(second).status_code == 200
     with app.app_context():
         from mexiles.tours.models import Speaker
+
         stored = db.session.get(Speaker, speaker.id).feed_token_hash
         assert stored not in second and len(stored) == 64  # only a hash is kept
 
 
-def test_the_feed_parses_with_local_times_across_the_clock_change(app, client, auth, frozen, make_speaker,
-                                                                  make_event):
+def test_the_feed_parses_with_local_times_across_the_clock_change(app, client, auth, frozen, make_speaker, make_event):
     speaker = make_speaker()
-    before = make_event(speaker, day=dt.date(2030, 11, 2), steps=("offered", "accepted", "confirmed"),
-                        title="Before the change")
-    after = make_event(speaker, day=dt.date(2030, 11, 4), steps=("offered", "accepted", "confirmed"),
-                       title="After the change")
-    cancelled = make_event(speaker, day=dt.date(2030, 11, 20), steps=("offered", "accepted", "cancelled"),
-                           title="Called off")
+    before = make_event(
+        speaker, day=dt.date(2030, 11, 2), steps=("offered", "accepted", "confirmed"), title="Before the change"
+    )
+    after = make_event(
+        speaker, day=dt.date(2030, 11, 4), steps=("offered", "accepted", "confirmed"), title="After the change"
+    )
+    cancelled = make_event(
+        speaker, day=dt.date(2030, 11, 20), steps=("offered", "accepted", "cancelled"), title="Called off"
+    )
     auth.login(speaker.user)
     url = feed_url(client)
     auth.logout()
@@ -128,7 +141,9 @@ def test_the_feed_parses_with_local_times_across_the_clock_change(app, client, a
     uids = {title: str(e["UID"]) for title, e in events.items()}
     assert uids["Before the change"] == f"tour-event-{before}@mexiles"
     assert all(e.get("DTSTAMP") and e.get("SEQUENCE") is not None for e in events.values())
-    assert events["Called off"]["SEQUENCE"] > 0 and str(events["Called off"]["UID"]) == f"tour-event-{cancelled}@mexiles"
+    assert (
+        events["Called off"]["SEQUENCE"] > 0 and str(events["Called off"]["UID"]) == f"tour-event-{cancelled}@mexiles"
+    )
     # Fetched again, the UIDs stay the same so calendars update rather than duplicate.
     again = Calendar.from_ical(client.get(url).data)
     assert {str(e["UID"]) for e in again.walk("VEVENT")} == set(uids.values())
@@ -155,10 +170,18 @@ def test_a_speaker_edits_their_own_public_name_but_not_the_legal_name(app, clien
     page = client.post("/tours/me/profile", data={"name_choice": "alias", "alias": "", "time_zone": "Mars/Base"})
     text = page.data.decode()
     assert "Give the alias to use in public" in text and "Use a time zone name such as" in text
-    client.post("/tours/me/profile", data={"name_choice": "alias", "alias": "La Cronista",
-                                           "time_zone": "America/Chicago", "legal_name": "Someone Else"})
+    client.post(
+        "/tours/me/profile",
+        data={
+            "name_choice": "alias",
+            "alias": "La Cronista",
+            "time_zone": "America/Chicago",
+            "legal_name": "Someone Else",
+        },
+    )
     with app.app_context():
         from mexiles.tours.models import Speaker
+
         profile = db.session.get(Speaker, speaker.id)
         assert profile.alias == "La Cronista" and profile.time_zone == "America/Chicago"
         assert profile.legal_name == "Evangelina Quetzalli Ruvalcaba Ocampo"
@@ -172,8 +195,9 @@ def test_the_portal_in_spanish(client, auth, frozen, make_speaker, make_event):
     assert "Mis charlas" in page and "Esperando su respuesta" in page
 
 
-def test_a_deactivated_or_demoted_speakers_feed_stops_working(app, client, auth, frozen, make_user, make_speaker,
-                                                              make_event):
+def test_a_deactivated_or_demoted_speakers_feed_stops_working(
+    app, client, auth, frozen, make_user, make_speaker, make_event
+):
     from mexiles.accounts import services as accounts
     from mexiles.accounts.models import User
 
@@ -195,8 +219,9 @@ def test_a_deactivated_or_demoted_speakers_feed_stops_working(app, client, auth,
     assert client.get(urls["Demoted"]).status_code == 404
 
 
-def test_a_speaker_prints_the_qr_code_only_for_their_own_accepted_events(client, auth, frozen, make_speaker,
-                                                                          make_event):
+def test_a_speaker_prints_the_qr_code_only_for_their_own_accepted_events(
+    client, auth, frozen, make_speaker, make_event
+):
     speaker = make_speaker()
     draft = make_event(speaker, title="Not yet offered")
     offered = make_event(speaker, day=dt.date(2030, 11, 9), steps=("offered",))
@@ -209,8 +234,9 @@ def test_a_speaker_prints_the_qr_code_only_for_their_own_accepted_events(client,
     assert client.get(f"/tours/poster/{confirmed}/qr.svg").status_code == 200
 
 
-def test_after_start_again_the_decliner_no_longer_sees_the_event(app, client, auth, frozen, coordinator,
-                                                                 make_speaker, make_event):
+def test_after_start_again_the_decliner_no_longer_sees_the_event(
+    app, client, auth, frozen, coordinator, make_speaker, make_event
+):
     speaker = make_speaker()
     event_id = make_event(speaker, title="Declined talk", steps=("offered", "declined"))
     auth.login(speaker.user)
@@ -220,6 +246,7 @@ def test_after_start_again_the_decliner_no_longer_sees_the_event(app, client, au
     auth.login(coordinator)
     client.post(f"/tours/manage/events/{event_id}/step", data={"to": "requested"})
     from tests.tours.conftest import event_status
+
     assert event_status(app, event_id) == "requested"
     auth.logout()
     auth.login(speaker.user)

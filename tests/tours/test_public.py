@@ -1,4 +1,5 @@
 """The public side: the tour page, event pages and booking requests from hosts."""
+
 import datetime as dt
 import re
 
@@ -11,13 +12,13 @@ from tests.tours.conftest import LEGAL_NAME, feed_url
 from tests.tours.public_data import BOOKING
 
 
-
 def test_the_tour_page_lists_confirmed_events_in_local_time_by_public_name(client, frozen, make_speaker, make_event):
     speaker = make_speaker("alias", alias="La Voz")
     make_event(speaker, steps=("offered", "accepted", "confirmed"), title="Listed talk")
     make_event(speaker, day=dt.date(2030, 11, 9), steps=("offered",), title="Only offered")
-    make_event(speaker, day=dt.date(2030, 11, 16), steps=("offered", "accepted", "confirmed"), title="Unlisted",
-               listed=False)
+    make_event(
+        speaker, day=dt.date(2030, 11, 16), steps=("offered", "accepted", "confirmed"), title="Unlisted", listed=False
+    )
     page = client.get("/tours/").data.decode()
     assert "Listed talk" in page and "La Voz" in page
     assert "7:00\u202fPM" in page or "7:00 PM" in page  # local time in Denver, not UTC (01:00)
@@ -25,15 +26,18 @@ def test_the_tour_page_lists_confirmed_events_in_local_time_by_public_name(clien
     assert "Only offered" not in page and "Unlisted" not in page
 
 
-def test_an_alias_speakers_legal_name_appears_nowhere_public(app, client, auth, frozen, mailbox, make_speaker,
-                                                             make_event):
+def test_an_alias_speakers_legal_name_appears_nowhere_public(
+    app, client, auth, frozen, mailbox, make_speaker, make_event
+):
     speaker = make_speaker("alias", alias="La Voz")
     event_id = make_event(speaker, steps=("offered", "accepted", "confirmed"), host_email="host-alias@example.org")
     pages = [client.get("/tours/").data.decode(), client.get(f"/tours/events/{event_id}").data.decode()]
     assert "La Voz" in pages[1]
     confirmation = mailbox.wait_for("host-alias@example.org")
-    texts = [body(confirmation)] + [part.get_content() if isinstance(part.get_content(), str)
-                                    else part.get_content().decode() for part in confirmation.iter_attachments()]
+    texts = [body(confirmation)] + [
+        part.get_content() if isinstance(part.get_content(), str) else part.get_content().decode()
+        for part in confirmation.iter_attachments()
+    ]
     assert "La Voz" in texts[0] and "BEGIN:VCALENDAR" in texts[1]
     auth.login(speaker.user)
     texts.append(client.get(f"/tours/me/events/{event_id}.ics").data.decode())
@@ -66,8 +70,7 @@ def test_events_not_confirmed_have_no_public_page(client, frozen, make_speaker, 
     assert client.get("/tours/events/999999").status_code == 404
 
 
-def test_a_booking_request_is_kept_confirmed_by_email_and_in_the_inbox(app, client, auth, frozen, mailbox,
-                                                                       coordinator):
+def test_a_booking_request_is_kept_confirmed_by_email_and_in_the_inbox(app, client, auth, frozen, mailbox, coordinator):
     response = client.post("/tours/book", data=BOOKING, headers={"Accept-Language": "es"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/tours/book/thanks")
     with app.app_context():
@@ -92,8 +95,9 @@ def test_the_honeypot_keeps_the_request_aside_and_sends_nothing(app, client, aut
     assert 'autocomplete="off"' in trap and 'tabindex="-1"' in trap
     assert re.search(r'<div class="trap" aria-hidden="true">[^<]*<label for="fax_number_confirm"', form)
     assert 'name="website"' not in form  # browsers autofill that one with a real person's site
-    response = client.post("/tours/book", data=dict(BOOKING, fax_number_confirm="555-0199",
-                                                    organisation="Robot Widgets Inc"))
+    response = client.post(
+        "/tours/book", data=dict(BOOKING, fax_number_confirm="555-0199", organisation="Robot Widgets Inc")
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/tours/book/thanks")
     with app.app_context():
         booking = db.session.scalar(select(BookingRequest))
@@ -109,9 +113,15 @@ def test_the_honeypot_keeps_the_request_aside_and_sends_nothing(app, client, aut
 
 
 def test_the_confirmation_repeats_no_free_text_but_the_organisation(app, client, frozen, mailbox):
-    data = dict(BOOKING, contact_name="Cheap pills at spam.example", venue="Visit spam.example now",
-                topic="Buy at spam.example", message="spam.example", other_dates="spam.example",
-                city="spam.example City")
+    data = dict(
+        BOOKING,
+        contact_name="Cheap pills at spam.example",
+        venue="Visit spam.example now",
+        topic="Buy at spam.example",
+        message="spam.example",
+        other_dates="spam.example",
+        city="spam.example City",
+    )
     assert client.post("/tours/book", data=data).status_code == 302
     text = body(mailbox.wait_for("robin@example.org"))
     assert "Demo Valley College" in text and "spam.example" not in text
@@ -144,8 +154,9 @@ def test_a_time_skipped_by_the_clock_change_is_refused(client, frozen):
 
 
 def test_booking_errors_in_spanish(client, frozen):
-    page = client.post("/tours/book", data=dict(BOOKING, day="2030-08-01", ends="18:00"),
-                       headers={"Accept-Language": "es"}).data.decode()
+    page = client.post(
+        "/tours/book", data=dict(BOOKING, day="2030-08-01", ends="18:00"), headers={"Accept-Language": "es"}
+    ).data.decode()
     assert 'lang="es"' in page
     assert "Esta fecha ya pasó" in page and "El final debe ser después del inicio" in page
 
@@ -164,8 +175,9 @@ def test_a_far_future_date_gets_a_message_not_an_error(app, client, frozen):
     response = client.post("/tours/book", data=dict(BOOKING, day="9999-12-31", starts="22:00", ends="23:00"))
     assert response.status_code == 200
     assert "Choose a date within the next 5 years" in response.data.decode()
-    page = client.post("/tours/book", data=dict(BOOKING, day="2036-01-01"),
-                       headers={"Accept-Language": "es"}).data.decode()
+    page = client.post(
+        "/tours/book", data=dict(BOOKING, day="2036-01-01"), headers={"Accept-Language": "es"}
+    ).data.decode()
     assert "Elija una fecha dentro de los próximos 5 años" in page
     with app.app_context():
         assert db.session.scalar(select(BookingRequest)) is None
@@ -201,8 +213,11 @@ def test_reading_a_request_is_audited(app, client, auth, frozen, coordinator):
         from mexiles.audit.models import AuditEntry
 
         (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "tour_booking_request.view")).all()
-        assert (entry.subject_type, entry.subject_id, entry.actor_id) == ("tour_booking_request", str(booking_id),
-                                                                          coordinator.id)
+        assert (entry.subject_type, entry.subject_id, entry.actor_id) == (
+            "tour_booking_request",
+            str(booking_id),
+            coordinator.id,
+        )
         assert "robin" not in str(entry.details)
 
 

@@ -1,4 +1,5 @@
 """List pages run the same number of SQL statements however many events or requests there are."""
+
 import datetime as dt
 
 import pytest
@@ -9,13 +10,18 @@ from tests.tours.public_data import BOOKING
 def _events(make_speaker, make_event, count, first_day):
     for n in range(count):
         speaker = make_speaker(alias=f"Voz {first_day}-{n}")
-        make_event(speaker, day=dt.date(2030, 11, first_day) + dt.timedelta(days=n), title=f"Talk {first_day}-{n}",
-                   steps=("offered", "accepted", "confirmed"))
+        make_event(
+            speaker,
+            day=dt.date(2030, 11, first_day) + dt.timedelta(days=n),
+            title=f"Talk {first_day}-{n}",
+            steps=("offered", "accepted", "confirmed"),
+        )
 
 
 @pytest.mark.parametrize("url", ["/tours/manage/events", "/tours/"])
-def test_event_lists_do_not_grow_with_the_events(client, auth, frozen, coordinator, make_speaker, make_event,
-                                                 count_queries, url):
+def test_event_lists_do_not_grow_with_the_events(
+    client, auth, frozen, coordinator, make_speaker, make_event, count_queries, url
+):
     _events(make_speaker, make_event, 1, 1)
     auth.login(coordinator)
     client.get(url)

@@ -1,12 +1,44 @@
 """Accounts' public API: the only part of accounts other domains import."""
-from .users import (SUBJECT, AccountError, normalise_email, set_password, find_by_email, authenticate,
-                    password_matches, count_failure, is_locked, sign_out, renew_session_token, set_locale,
-                    make_token, token_id, token_claims, user_for_token, reset_max_age, invite_max_age,
-                    RESET_JOB, request_password_reset, send_password_reset, complete_password_reset,
-                    change_settings, change_password, check_current_password, create_user, invite, set_roles,
-                    set_active, staff_page, view_user, get_user, load_user, users_with_role, users_by_ids)
-from .email_change import (apply_change, pending_change, request_change)
+
+from .email_change import apply_change, pending_change, request_change
 from .sessions import start_sign_in
+from .users import (
+    RESET_JOB,
+    SUBJECT,
+    AccountError,
+    authenticate,
+    change_password,
+    change_settings,
+    check_current_password,
+    complete_password_reset,
+    count_failure,
+    create_user,
+    find_by_email,
+    get_user,
+    invite,
+    invite_max_age,
+    is_locked,
+    load_user,
+    make_token,
+    normalise_email,
+    password_matches,
+    renew_session_token,
+    request_password_reset,
+    reset_max_age,
+    send_password_reset,
+    set_active,
+    set_locale,
+    set_password,
+    set_roles,
+    sign_out,
+    staff_page,
+    token_claims,
+    token_id,
+    user_for_token,
+    users_by_ids,
+    users_with_role,
+    view_user,
+)
 
 __all__ = [
     "SUBJECT",

@@ -4,6 +4,7 @@ Nothing changes until the link is followed; the old address is then told. Whethe
 is already taken is never said to the one asking: the new address gets a mail either way (a link,
 or word that it is in use), and merging two accounts stays a staff task.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from ... import mail
 from ...audit import services as audit
 from ...extensions import db
-from . import users as services
 from ..models import User
+from . import users as services
 
 STAFF = "email-change"
 
@@ -31,9 +32,13 @@ def _taken_by_another(user: User, email: str, also_taken: Callable[[str], bool])
     return (holder is not None and holder.id != user.id) or also_taken(email)
 
 
-def request_change(user: User, new_email: str, purpose: str = STAFF,
-                   confirm_endpoint: str = "accounts.confirm_email",
-                   also_taken: Callable[[str], bool] = lambda email: False) -> bool:
+def request_change(
+    user: User,
+    new_email: str,
+    purpose: str = STAFF,
+    confirm_endpoint: str = "accounts.confirm_email",
+    also_taken: Callable[[str], bool] = lambda email: False,
+) -> bool:
     """Mail the new address; False when it is already the user's own (nothing to do).
 
     ``also_taken`` lets a domain with addresses of its own (giving's donors) refuse them too."""
@@ -44,12 +49,24 @@ def request_change(user: User, new_email: str, purpose: str = STAFF,
     token = services.make_token(user, purpose, session_bound=False, e=new)
     key = f"{purpose}:{services.token_id(token)}"
     if taken:
-        mail.send(new, _l("This address already has a mexiles account"), "accounts/email/email_taken.txt",
-                  locale=user.locale, key=key)
+        mail.send(
+            new,
+            _l("This address already has a mexiles account"),
+            "accounts/email/email_taken.txt",
+            locale=user.locale,
+            key=key,
+        )
     else:
         link = url_for(confirm_endpoint, token=token, _external=True)
-        mail.send(new, _l("Confirm your new email address"), "accounts/email/confirm_email.txt",
-                  locale=user.locale, link=link, hours=current_app.config["EMAIL_CHANGE_HOURS"], key=key)
+        mail.send(
+            new,
+            _l("Confirm your new email address"),
+            "accounts/email/confirm_email.txt",
+            locale=user.locale,
+            link=link,
+            hours=current_app.config["EMAIL_CHANGE_HOURS"],
+            key=key,
+        )
     audit.record("user.email_change_requested", services.SUBJECT, user.id, actor=user, taken=taken)
     db.session.commit()
     return True
@@ -67,8 +84,9 @@ def pending_change(token: str, purpose: str = STAFF) -> tuple[User, str]:
 def apply_change(user: User, new_email: str, also_taken: Callable[[str], bool] = lambda email: False) -> str:
     """Give the account its new address (the caller commits, with its own changes); the old
     address is told. Returns the old address."""
-    refused = services.AccountError(_l("That address now belongs to another account, so nothing was changed. "
-                                       "Write to us if both are yours."))
+    refused = services.AccountError(
+        _l("That address now belongs to another account, so nothing was changed. Write to us if both are yours.")
+    )
     if _taken_by_another(user, new_email, also_taken):
         raise refused
     old = user.email
@@ -79,8 +97,15 @@ def apply_change(user: User, new_email: str, also_taken: Callable[[str], bool] =
     except IntegrityError:
         user.email = old
         raise refused from None
-    mail.send(old, _l("Your mexiles email address was changed"), "accounts/email/email_changed.txt",
-              locale=user.locale, old=old, new=new_email, key=f"email-changed:{services.token_id(f'{user.id}:{old}:{new_email}')}")
+    mail.send(
+        old,
+        _l("Your mexiles email address was changed"),
+        "accounts/email/email_changed.txt",
+        locale=user.locale,
+        old=old,
+        new=new_email,
+        key=f"email-changed:{services.token_id(f'{user.id}:{old}:{new_email}')}",
+    )
     audit.record("user.email_changed", services.SUBJECT, user.id, actor=user)
     return old
 

@@ -5,6 +5,7 @@ enrolled is asked for it. A wrong code counts towards the sign-in lock-out. A de
 remembered for at most 30 days by a signed cookie bound to the user and to their enrolment, so
 that resetting the second factor forgets every device.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,8 @@ from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
 from ...timeutil import utcnow
-from . import users as services
 from ..models import RecoveryCode, User
+from . import users as services
 
 SUBJECT = services.SUBJECT
 RECOVERY_CODE_COUNT = 10
@@ -48,6 +49,7 @@ def needed(user: User) -> bool:
 
 
 # --- Enrolment ----------------------------------------------------------------------------
+
 
 def begin_enrolment(user: User) -> str:
     """The secret to enrol, kept (encrypted) until a first code confirms it."""
@@ -90,7 +92,7 @@ def _new_recovery_codes(user: User) -> list[str]:
 def _recovery_code() -> str:
     # 80 random bits, in four groups that are easy to copy by hand.
     raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(16))
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def _digest(code: str) -> str:
@@ -98,6 +100,7 @@ def _digest(code: str) -> str:
 
 
 # --- Sign-in ------------------------------------------------------------------------------
+
 
 def check(user: User, code: str) -> str:
     """Accept an authenticator code or an unused recovery code; "totp" or "recovery".
@@ -133,8 +136,15 @@ def _take_totp(user: User, code: str) -> bool:
     for step in (now - 1, now, now + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             # In SQL, so that two requests cannot both spend the same code.
-            taken = cast(CursorResult, db.session.execute(update(User).where(User.id == user.id, User.mfa_last_step < step)
-                                       .values(mfa_last_step=step))).rowcount == 1
+            taken = (
+                cast(
+                    CursorResult,
+                    db.session.execute(
+                        update(User).where(User.id == user.id, User.mfa_last_step < step).values(mfa_last_step=step)
+                    ),
+                ).rowcount
+                == 1
+            )
             if taken:
                 set_committed_value(user, "mfa_last_step", step)  # the object knows what SQL did
             return taken
@@ -145,20 +155,33 @@ def _take_recovery_code(user: User, code: str | None) -> bool:
     normalised = re.sub(r"[^a-z2-7]", "", (code or "").lower())
     if len(normalised) != 16:
         return False
-    spelled = "-".join(normalised[i:i + 4] for i in range(0, 16, 4))
-    taken = cast(CursorResult, db.session.execute(update(RecoveryCode)
-                               .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _digest(spelled),
-                                      RecoveryCode.used_at.is_(None))
-                               .values(used_at=utcnow()))).rowcount
+    spelled = "-".join(normalised[i : i + 4] for i in range(0, 16, 4))
+    taken = cast(
+        CursorResult,
+        db.session.execute(
+            update(RecoveryCode)
+            .where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == _digest(spelled),
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=utcnow())
+        ),
+    ).rowcount
     return taken == 1
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id,
-                                                                      RecoveryCode.used_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 # --- Reset --------------------------------------------------------------------------------
+
 
 def reset(user: User, actor: User, recovery_code: str | None = None) -> None:
     """Remove the second factor (the user enrols again at their next sign-in). An admin resets
@@ -178,6 +201,7 @@ def reset(user: User, actor: User, recovery_code: str | None = None) -> None:
 
 
 # --- Remembered devices -------------------------------------------------------------------
+
 
 def _device_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="mexiles.mfa-device")

@@ -5,6 +5,7 @@ token, is gone). A user who needs a second factor is only *held* after their pas
 names them as pending, Flask-Login does not know them, and no page but the second-factor step opens
 until the code is given.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,7 +13,8 @@ import time
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from . import second_factor, users as services
+from . import second_factor
+from . import users as services
 
 PENDING = "mfa_pending"
 PASSED = "mfa_passed"
@@ -42,8 +44,12 @@ def hold(user, remember: bool = False, next_url: str | None = None) -> None:
     if current_user.is_authenticated:
         logout_user()
     session.clear()
-    session[PENDING] = {"token": user.session_token, "remember": bool(remember), "next": next_url or "",
-                        "since": int(time.time())}
+    session[PENDING] = {
+        "token": user.session_token,
+        "remember": bool(remember),
+        "next": next_url or "",
+        "since": int(time.time()),
+    }
 
 
 def pending():
@@ -67,9 +73,14 @@ def finish_sign_in(user, remember_device: bool = False, response=None):
     begin_session(user, remember, second_factor_passed=True)
     if remember_device and response is not None:
         config = current_app.config
-        response.set_cookie(second_factor.DEVICE_COOKIE, second_factor.device_token(user),
-                            max_age=second_factor.remember_days() * 24 * 3600, httponly=True,
-                            secure=config["SESSION_COOKIE_SECURE"], samesite="Lax")
+        response.set_cookie(
+            second_factor.DEVICE_COOKIE,
+            second_factor.device_token(user),
+            max_age=second_factor.remember_days() * 24 * 3600,
+            httponly=True,
+            secure=config["SESSION_COOKIE_SECURE"],
+            samesite="Lax",
+        )
     return response
 
 

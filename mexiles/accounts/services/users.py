@@ -1,4 +1,5 @@
 """Accounts: passwords, sign-in with lock-out, emailed single-use tokens, staff and roles."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,9 @@ from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
 from ...jobs import services as jobs
+from ...refusals import Refusal
 from ...timeutil import utcnow
 from ..models import RoleGrant, User, new_session_token
-from ...refusals import Refusal
 
 SUBJECT = "user"
 
@@ -49,8 +50,9 @@ def set_password(user: User, password: str) -> None:
 
 def find_by_email(email: str) -> User | None:
     # Roles load only if asked for: a known address then costs the one statement an unknown does.
-    return db.session.scalar(select(User).where(User.email == normalise_email(email))
-                             .options(lazyload(User.role_grants)))
+    return db.session.scalar(
+        select(User).where(User.email == normalise_email(email)).options(lazyload(User.role_grants))
+    )
 
 
 def authenticate(email: str, password: str) -> User:
@@ -114,9 +116,15 @@ def _count_failure(email: str, now) -> None:
     Incremented in SQL, so that parallel attempts cannot slip past the limit; by address, so that
     a refusal for an unknown address runs the very same statement as for a known one."""
     counted = db.session.execute(
-        update(User).where(User.email == normalise_email(email), User.active,
-                           or_(User.locked_until.is_(None), User.locked_until <= now))
-        .values(failed_logins=User.failed_logins + 1).returning(User.id, User.failed_logins)).first()
+        update(User)
+        .where(
+            User.email == normalise_email(email),
+            User.active,
+            or_(User.locked_until.is_(None), User.locked_until <= now),
+        )
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.id, User.failed_logins)
+    ).first()
     if counted and counted.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
         lock_until = now + dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
         db.session.execute(update(User).where(User.id == counted.id).values(failed_logins=0, locked_until=lock_until))
@@ -158,6 +166,7 @@ def set_locale(user: User, locale: str, commit: bool = True) -> None:
 # A token names the user and a fingerprint of their password, address and (unless the token must
 # survive signing out, as an email change does) session; setting a password or changing the
 # address changes it, so a token works once, and expires anyway.
+
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"mexiles.{purpose}")
@@ -227,9 +236,16 @@ def send_password_reset(email: str, request_id: str) -> None:
         return
     token = make_token(user, "reset")
     link = url_for("accounts.reset_password", token=token, _external=True)
-    if mail.send(user.email, _l("Reset your mexiles password"), "accounts/email/reset_password.txt",
-                 locale=user.locale, user=user, link=link, hours=current_app.config["PASSWORD_RESET_HOURS"],
-                 key=f"password-reset:{request_id}"):
+    if mail.send(
+        user.email,
+        _l("Reset your mexiles password"),
+        "accounts/email/reset_password.txt",
+        locale=user.locale,
+        user=user,
+        link=link,
+        hours=current_app.config["PASSWORD_RESET_HOURS"],
+        key=f"password-reset:{request_id}",
+    ):
         audit.record("user.reset_sent", SUBJECT, user.id, actor=user)
     db.session.commit()
 
@@ -262,8 +278,10 @@ def check_current_password(user: User, password: str) -> None:
 
 # --- Staff administration -----------------------------------------------------------------
 
-def create_user(email: str, roles, full_name: str | None = None, password: str | None = None,
-                locale: str = "en", actor=None) -> User:
+
+def create_user(
+    email: str, roles, full_name: str | None = None, password: str | None = None, locale: str = "en", actor=None
+) -> User:
     email = normalise_email(email)
     if find_by_email(email):
         raise AccountError(_l("An account with this email already exists."))
@@ -280,8 +298,16 @@ def create_user(email: str, roles, full_name: str | None = None, password: str |
 def invite(email: str, roles, full_name: str | None, locale: str, actor) -> User:
     user = create_user(email, roles, full_name=full_name, locale=locale, actor=actor)
     link = url_for("accounts.accept_invite", token=make_token(user, "invite"), _external=True)
-    mail.send(user.email, _l("You are invited to mexiles"), "accounts/email/invite.txt", key=f"accounts.invite:{user.id}",
-              locale=user.locale, user=user, link=link, days=current_app.config["INVITE_DAYS"])
+    mail.send(
+        user.email,
+        _l("You are invited to mexiles"),
+        "accounts/email/invite.txt",
+        key=f"accounts.invite:{user.id}",
+        locale=user.locale,
+        user=user,
+        link=link,
+        days=current_app.config["INVITE_DAYS"],
+    )
     db.session.commit()
     return user
 
@@ -291,11 +317,13 @@ def set_roles(user: User, roles, actor) -> None:
     if user.id == actor.id and Role.ADMIN not in wanted:
         raise AccountError(_l("You cannot take the admin role from yourself."))
     before = user.roles
-    user.role_grants = [g for g in user.role_grants if g.role in wanted] + \
-                       [RoleGrant(role=r) for r in sorted(wanted - before)]
+    user.role_grants = [g for g in user.role_grants if g.role in wanted] + [
+        RoleGrant(role=r) for r in sorted(wanted - before)
+    ]
     if before != wanted:
-        audit.record("user.roles", SUBJECT, user.id, actor=actor, added=sorted(wanted - before),
-                     removed=sorted(before - wanted))
+        audit.record(
+            "user.roles", SUBJECT, user.id, actor=actor, added=sorted(wanted - before), removed=sorted(before - wanted)
+        )
     db.session.commit()
 
 
@@ -331,8 +359,9 @@ def load_user(session_token: str) -> User | None:
 
 
 def users_with_role(role: str) -> list[User]:
-    return list(db.session.scalars(select(User).join(RoleGrant).where(RoleGrant.role == role, User.active)
-                                   .order_by(User.email)))
+    return list(
+        db.session.scalars(select(User).join(RoleGrant).where(RoleGrant.role == role, User.active).order_by(User.email))
+    )
 
 
 def users_by_ids(ids) -> list[User]:

@@ -5,12 +5,23 @@ from flask_login import current_user, logout_user
 from ...access import Role, public, roles_required, signed_in
 from ...extensions import limiter
 from ...http import page_arg, safe_next
-from ..services import email_change, users as services, sessions
-from ..forms import (ROLE_LABELS, ConfirmForm, EmailChangeForm, InviteForm, LoginForm, PasswordChangeForm,
-                     RecoveryResetForm, RequestResetForm, RolesForm, SetPasswordForm, SettingsForm)
-from .blueprint import bp
 from ...refusals import flash_refusal
-
+from ..forms import (
+    ROLE_LABELS,
+    ConfirmForm,
+    EmailChangeForm,
+    InviteForm,
+    LoginForm,
+    PasswordChangeForm,
+    RecoveryResetForm,
+    RequestResetForm,
+    RolesForm,
+    SetPasswordForm,
+    SettingsForm,
+)
+from ..services import email_change, sessions
+from ..services import users as services
+from .blueprint import bp
 
 
 def _login_limit() -> str:
@@ -88,10 +99,13 @@ def accept_invite(token):
 
 
 def _settings_page(form=None, email_form=None, password_form=None):
-    return render_template("accounts/settings.html", form=form or SettingsForm(obj=current_user),
-                           email_form=email_form or EmailChangeForm(formdata=None),
-                           password_form=password_form or PasswordChangeForm(formdata=None),
-                           reset_form=RecoveryResetForm(formdata=None))
+    return render_template(
+        "accounts/settings.html",
+        form=form or SettingsForm(obj=current_user),
+        email_form=email_form or EmailChangeForm(formdata=None),
+        password_form=password_form or PasswordChangeForm(formdata=None),
+        reset_form=RecoveryResetForm(formdata=None),
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -118,8 +132,13 @@ def change_email():
         else:
             if email_change.request_change(current_user, form.email.data):
                 # The same words whether or not the address is taken: nothing here tells.
-                flash(_("We sent a link to %(email)s. Your address changes when you open it.",
-                        email=services.normalise_email(form.email.data)), "success")
+                flash(
+                    _(
+                        "We sent a link to %(email)s. Your address changes when you open it.",
+                        email=services.normalise_email(form.email.data),
+                    ),
+                    "success",
+                )
             else:
                 flash(_("That is already your address."), "info")
             return redirect(url_for("accounts.settings"))
@@ -169,8 +188,7 @@ def staff():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            services.invite(form.email.data, form.roles.data, form.full_name.data, form.locale.data,
-                            actor=current_user)
+            services.invite(form.email.data, form.roles.data, form.full_name.data, form.locale.data, actor=current_user)
         except services.AccountError as refusal:
             form.email.errors.append(str(refusal))
         else:
@@ -210,4 +228,3 @@ def set_active(user_id):
         else:
             flash(_("Account reactivated.") if activate else _("Account deactivated."), "success")
     return redirect(url_for("accounts.staff_member", user_id=user.id))
-

@@ -1,4 +1,5 @@
 """The accounts blueprint; every request of the app first passes the second-factor check."""
+
 from flask import Blueprint
 
 from ..services import sessions

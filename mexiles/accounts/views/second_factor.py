@@ -1,4 +1,5 @@
 """The second-factor pages: the code after the password, enrolment, and resets."""
+
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,10 +7,11 @@ from flask_login import current_user
 from ...access import Role, public, roles_required, signed_in
 from ...extensions import limiter
 from ...http import safe_next
-from ..services import second_factor, users as services, sessions
-from ..forms import CodeForm, ConfirmForm, EnrolForm, RecoveryResetForm
-from .blueprint import bp
 from ...refusals import flash_refusal
+from ..forms import CodeForm, ConfirmForm, EnrolForm, RecoveryResetForm
+from ..services import second_factor, sessions
+from ..services import users as services
+from .blueprint import bp
 
 
 def _code_limit() -> str:
@@ -47,9 +49,14 @@ def second_factor_step():
             target = safe_next(sessions.pending_next(""), url_for("main.home"))
             response = sessions.finish_sign_in(user, form.remember_device.data, redirect(target))
             if used == "recovery":
-                flash(_("You used a recovery code; %(count)s are left. If you lost your phone, reset your "
-                        "second factor in your account settings.", count=second_factor.recovery_codes_left(user)),
-                      "info")
+                flash(
+                    _(
+                        "You used a recovery code; %(count)s are left. If you lost your phone, reset your "
+                        "second factor in your account settings.",
+                        count=second_factor.recovery_codes_left(user),
+                    ),
+                    "info",
+                )
             return response
     return render_template("accounts/second_factor.html", form=form)
 
@@ -78,8 +85,13 @@ def enrol_second_factor():
             sessions.finish_sign_in(user)
             # Shown once, in this answer only: never stored but as hashes, never in a redirect.
             return make_response(render_template("accounts/recovery_codes.html", codes=codes, next_url=target))
-    return render_template("accounts/enrol_second_factor.html", form=form, qr=second_factor.provisioning_qr(user),
-                           secret=user.mfa_secret, required=second_factor.required_of(user))
+    return render_template(
+        "accounts/enrol_second_factor.html",
+        form=form,
+        qr=second_factor.provisioning_qr(user),
+        secret=user.mfa_secret,
+        required=second_factor.required_of(user),
+    )
 
 
 @bp.route("/second-factor/reset", methods=["POST"])

@@ -1,4 +1,5 @@
 """What every part of the care services shares: refusals, day counts from settings, and who may see what."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,6 +25,7 @@ class CareError(Refusal):
 def refusals_roll_back(change):
     """A refused change leaves nothing half-done behind in the session; a change that lost a race
     with someone else's (see Referral.version) is refused too."""
+
     @wraps(change)
     def wrapper(*args, **kwargs):
         try:
@@ -33,8 +35,9 @@ def refusals_roll_back(change):
             raise
         except StaleDataError:
             db.session.rollback()
-            raise CareError(_l("Someone else changed this referral at the same moment. "
-                               "Look at it again and retry.")) from None
+            raise CareError(
+                _l("Someone else changed this referral at the same moment. Look at it again and retry.")
+            ) from None
 
     return wrapper
 
@@ -44,6 +47,7 @@ def days(setting: str) -> dt.timedelta:
 
 
 # --- Who may see what ----------------------------------------------------------------------
+
 
 def counseled_provider_id(user) -> int | None:
     """The provider a counselor's account belongs to, if any."""

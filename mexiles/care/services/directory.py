@@ -1,4 +1,5 @@
 """The provider directory: who offers what, with how much room, and which counselors work there."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,15 +11,27 @@ from sqlalchemy.orm import selectinload
 from ...access import Role, is_staff
 from ...audit import services as audit
 from ...extensions import db
+from ...timeutil import today
 from ..models import CounselorMembership, Provider, ProviderFacet
 from ..vocabulary import FACETS
-from ...timeutil import today
 from .common import CareError, counseled_provider_id, days, refusals_roll_back
 
 PAGE_SIZE = 50
 SUBJECT = "care_provider"
-FIELDS = ("name", "kind", "cost_model", "fee_cents", "capacity_available", "capacity_maximum",
-          "capacity_confirmed_on", "city", "contact_name", "contact_phone", "contact_email", "active")
+FIELDS = (
+    "name",
+    "kind",
+    "cost_model",
+    "fee_cents",
+    "capacity_available",
+    "capacity_maximum",
+    "capacity_confirmed_on",
+    "city",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "active",
+)
 # Form field name -> facet.
 FACET_FIELDS = {"languages": "language", "modalities": "modality", "specialties": "specialty"}
 
@@ -52,8 +65,11 @@ def listing(criteria: DirectoryFilter, page: int = 1):
     query = select(Provider).options(selectinload(Provider.facets)).order_by(Provider.name, Provider.id)
     if not criteria.include_inactive:
         query = query.where(Provider.active)
-    for facet, code in (("language", criteria.language), ("modality", criteria.modality),
-                        ("specialty", criteria.specialty)):
+    for facet, code in (
+        ("language", criteria.language),
+        ("modality", criteria.modality),
+        ("specialty", criteria.specialty),
+    ):
         if code:
             query = query.where(_offers(facet, code))
     if criteria.open_only:
@@ -73,8 +89,11 @@ def usual_cost_cents(provider: Provider) -> int | None:
 
 
 def active_providers() -> list[Provider]:
-    return list(db.session.scalars(select(Provider).options(selectinload(Provider.facets))
-                                   .where(Provider.active).order_by(Provider.name)))
+    return list(
+        db.session.scalars(
+            select(Provider).options(selectinload(Provider.facets)).where(Provider.active).order_by(Provider.name)
+        )
+    )
 
 
 def _check_capacity(available: int, maximum: int) -> None:
@@ -109,7 +128,8 @@ def save(provider: Provider | None, data: dict, by) -> Provider:
 def _replace_facet(provider: Provider, facet: str, codes) -> None:
     wanted = {c for c in codes if c in FACETS[facet]}
     provider.facets = [f for f in provider.facets if f.facet != facet or f.code in wanted] + [
-        ProviderFacet(facet=facet, code=c) for c in sorted(wanted - set(provider.offers(facet)))]
+        ProviderFacet(facet=facet, code=c) for c in sorted(wanted - set(provider.offers(facet)))
+    ]
 
 
 @refusals_roll_back
@@ -130,9 +150,15 @@ def may_confirm_capacity(user, provider: Provider) -> bool:
 
 # --- Counselors ----------------------------------------------------------------------------
 
+
 def counselors_of(provider: Provider) -> list[CounselorMembership]:
-    return list(db.session.scalars(select(CounselorMembership).where(CounselorMembership.provider_id == provider.id)
-                                   .order_by(CounselorMembership.linked_at)))
+    return list(
+        db.session.scalars(
+            select(CounselorMembership)
+            .where(CounselorMembership.provider_id == provider.id)
+            .order_by(CounselorMembership.linked_at)
+        )
+    )
 
 
 def provider_of(user) -> Provider | None:

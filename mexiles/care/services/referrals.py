@@ -1,4 +1,5 @@
 """Making referrals and reading them: in full for the case team, the minimum for the counselor."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,6 +29,7 @@ def _loaded():
 
 # --- Making a referral ---------------------------------------------------------------------
 
+
 def referable_people(user) -> list:
     """The people this user may refer: those whose record they see in full, by alias (audited: the
     form lists them)."""
@@ -45,23 +47,39 @@ def create(data: dict, by) -> Referral:
     provider = get_provider(data["provider_id"])
     if provider is None or not provider.active:
         raise CareError(_l("Choose an active provider."))
-    referral = Referral(person_id=person.id, provider_id=provider.id, referred_by_id=by.id, status="new",
-                        **{k: data[k] for k in FIELDS if k in data})
+    referral = Referral(
+        person_id=person.id,
+        provider_id=provider.id,
+        referred_by_id=by.id,
+        status="new",
+        **{k: data[k] for k in FIELDS if k in data},
+    )
     referral.follow_up_on = referral.follow_up_on or default_follow_up(referral.urgency)
     if referral.cost_per_session_cents is None:
         # Left empty: the provider's fee, so that spending is not under-reported.
         referral.cost_per_session_cents = usual_cost_cents(provider)
     db.session.add(referral)
     db.session.flush()
-    db.session.add(ReferralEvent(referral_id=referral.id, action="created", to_status="new", actor_id=by.id,
-                                 occurred_at=referral.created_at))
-    audit.record("referral.create", SUBJECT, referral.id, actor=by, person_id=person.id, provider_id=provider.id,
-                 urgency=referral.urgency)
+    db.session.add(
+        ReferralEvent(
+            referral_id=referral.id, action="created", to_status="new", actor_id=by.id, occurred_at=referral.created_at
+        )
+    )
+    audit.record(
+        "referral.create",
+        SUBJECT,
+        referral.id,
+        actor=by,
+        person_id=person.id,
+        provider_id=provider.id,
+        urgency=referral.urgency,
+    )
     db.session.commit()
     return referral
 
 
 # --- Finding one ---------------------------------------------------------------------------
+
 
 def find(user, referral_id: int) -> ReferralAccess | None:
     """The referral as this user may handle it; ``team`` False for the provider's counselor.
@@ -69,9 +87,16 @@ def find(user, referral_id: int) -> ReferralAccess | None:
     None when there is no such referral. A ReferralAccess with ``person`` None means the user may
     not handle it at all.
     """
-    referral = db.session.get(Referral, referral_id, options=[
-        *_loaded(), selectinload(Referral.events).selectinload(ReferralEvent.actor),
-        selectinload(Referral.referred_by), selectinload(Referral.consent_override_by)])
+    referral = db.session.get(
+        Referral,
+        referral_id,
+        options=[
+            *_loaded(),
+            selectinload(Referral.events).selectinload(ReferralEvent.actor),
+            selectinload(Referral.referred_by),
+            selectinload(Referral.consent_override_by),
+        ],
+    )
     if referral is None:
         return None
     person = people.get(referral.person_id)
@@ -92,6 +117,7 @@ def view(access: ReferralAccess, by) -> None:
 
 # --- The case team's list ------------------------------------------------------------------
 
+
 @dataclass
 class ReferralRow:
     referral: Referral
@@ -100,8 +126,12 @@ class ReferralRow:
 
 def listing(user, status: str = "open", urgency: str = "", page: int = 1):
     """Referrals of the people whose records the user sees in full; open ones by default."""
-    query = (select(Referral).options(*_loaded()).where(Referral.person_id.in_(people.full_view_ids(user)))
-             .order_by(Referral.follow_up_on.is_(None), Referral.follow_up_on, Referral.id.desc()))
+    query = (
+        select(Referral)
+        .options(*_loaded())
+        .where(Referral.person_id.in_(people.full_view_ids(user)))
+        .order_by(Referral.follow_up_on.is_(None), Referral.follow_up_on, Referral.id.desc())
+    )
     if status == "open":
         query = query.where(Referral.status.in_(OPEN))
     elif status:
@@ -118,6 +148,7 @@ def listing(user, status: str = "open", urgency: str = "", page: int = 1):
 
 
 # --- What the counselor sees ---------------------------------------------------------------
+
 
 @dataclass
 class CounselorCard:
@@ -139,11 +170,20 @@ class CounselorCard:
 
 def _card(referral: Referral, person) -> CounselorCard:
     access = ReferralAccess(referral, person, team=False)
-    return CounselorCard(id=referral.id, alias=person.alias, language=person.language, urgency=referral.urgency,
-                         contact_preference=referral.contact_preference, status=referral.status,
-                         sent_at=referral.sent_at, coordinator_name=referral.referred_by.display_name,
-                         coordinator_email=referral.referred_by.email, appointments=list(referral.appointments),
-                         sessions_held=referral.sessions_held, next_steps=next_steps(access))
+    return CounselorCard(
+        id=referral.id,
+        alias=person.alias,
+        language=person.language,
+        urgency=referral.urgency,
+        contact_preference=referral.contact_preference,
+        status=referral.status,
+        sent_at=referral.sent_at,
+        coordinator_name=referral.referred_by.display_name,
+        coordinator_email=referral.referred_by.email,
+        appointments=list(referral.appointments),
+        sessions_held=referral.sessions_held,
+        next_steps=next_steps(access),
+    )
 
 
 def counselor_listing(user, page: int = 1):
@@ -151,9 +191,12 @@ def counselor_listing(user, page: int = 1):
     provider_id = counseled_provider_id(user)
     if provider_id is None:
         return None, []
-    query = (select(Referral).options(*_loaded(), selectinload(Referral.referred_by))
-             .where(Referral.provider_id == provider_id, Referral.sent_at.is_not(None))
-             .order_by(Referral.status.in_(OPEN).desc(), Referral.sent_at.desc(), Referral.id.desc()))
+    query = (
+        select(Referral)
+        .options(*_loaded(), selectinload(Referral.referred_by))
+        .where(Referral.provider_id == provider_id, Referral.sent_at.is_not(None))
+        .order_by(Referral.status.in_(OPEN).desc(), Referral.sent_at.desc(), Referral.id.desc())
+    )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     found = people.get_many(r.person_id for r in pagination.items)
     cards = [_card(r, found[r.person_id]) for r in pagination.items]
@@ -167,4 +210,3 @@ def counselor_view(access: ReferralAccess, by) -> CounselorCard:
     audit.record("referral.view", SUBJECT, access.referral.id, actor=by, level="counselor")
     db.session.commit()
     return _card(access.referral, access.person)
-

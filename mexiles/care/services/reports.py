@@ -1,4 +1,5 @@
 """Nothing falls through (the needs-attention list and its reminders) and what the referrals achieved."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,9 @@ def _attention_conditions() -> dict:
     return {
         "crisis": and_(Referral.urgency == "crisis", Referral.status.in_(("new", "sent"))),
         "overdue": and_(Referral.status.in_(OPEN), Referral.follow_up_on < today()),
-        "unanswered": and_(Referral.status == "sent",
-                           Referral.status_changed_at < utcnow() - days("CARE_UNANSWERED_DAYS")),
+        "unanswered": and_(
+            Referral.status == "sent", Referral.status_changed_at < utcnow() - days("CARE_UNANSWERED_DAYS")
+        ),
     }
 
 
@@ -49,17 +51,20 @@ class AttentionRow:
 def _attention(scope=None, limit: int | None = None) -> list[AttentionRow]:
     """Crisis first, then by follow-up date; ``limit`` keeps only the first ones."""
     conditions = _attention_conditions()
-    query = (select(Referral, *[c.label(name) for name, c in conditions.items()])
-             .options(selectinload(Referral.provider))
-             .where(or_(*conditions.values()))
-             .order_by(case((conditions["crisis"], 0), else_=1), Referral.follow_up_on, Referral.id)
-             .limit(limit))
+    query = (
+        select(Referral, *[c.label(name) for name, c in conditions.items()])
+        .options(selectinload(Referral.provider))
+        .where(or_(*conditions.values()))
+        .order_by(case((conditions["crisis"], 0), else_=1), Referral.follow_up_on, Referral.id)
+        .limit(limit)
+    )
     if scope is not None:
         query = query.where(Referral.person_id.in_(scope))
     found = db.session.execute(query).all()
     persons = people.get_many(row[0].person_id for row in found)
-    return [AttentionRow(row[0], persons.get(row[0].person_id), [n for n in conditions if getattr(row, n)])
-            for row in found]
+    return [
+        AttentionRow(row[0], persons.get(row[0].person_id), [n for n in conditions if getattr(row, n)]) for row in found
+    ]
 
 
 def needs_attention(user) -> list[AttentionRow]:
@@ -81,8 +86,12 @@ class AttentionSummary:
 def attention_summary(user, limit: int = HOME_ITEMS) -> AttentionSummary:
     """For the coordinator's home: a fixed number of queries, however many referrals wait."""
     scope = people.full_view_ids(user)
-    total = db.session.scalar(select(func.count(Referral.id)).where(
-        or_(*_attention_conditions().values()), Referral.person_id.in_(scope))) or 0
+    total = (
+        db.session.scalar(
+            select(func.count(Referral.id)).where(or_(*_attention_conditions().values()), Referral.person_id.in_(scope))
+        )
+        or 0
+    )
     rows = _attention(scope, limit=limit) if total else []
     if rows:
         audit.record_each("referrals.attention", SUBJECT, [r.referral.id for r in rows], where="home")
@@ -104,9 +113,16 @@ def remind_coordinators() -> list[tuple[str, int]]:
     queued = []
     for user_id, rows in sorted(by_coordinator.items()):
         user = coordinators[user_id]
-        if mail.send(user.email, _l("Counseling referrals that need your attention"), "care/email/attention.txt",
-                     key=f"care.attention:{today().isoformat()}:{user.id}", locale=user.locale, user=user, rows=rows,
-                     link=link):
+        if mail.send(
+            user.email,
+            _l("Counseling referrals that need your attention"),
+            "care/email/attention.txt",
+            key=f"care.attention:{today().isoformat()}:{user.id}",
+            locale=user.locale,
+            user=user,
+            rows=rows,
+            link=link,
+        ):
             audit.record_each("referrals.reminded", SUBJECT, [r.referral.id for r in rows], to_user=user.id)
             queued.append((user.email, len(rows)))
     db.session.commit()
@@ -114,6 +130,7 @@ def remind_coordinators() -> list[tuple[str, int]]:
 
 
 # --- Outcomes ------------------------------------------------------------------------------
+
 
 def _utc_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The naive UTC instants that start ``since`` and end ``until`` in the local calendar."""
@@ -130,8 +147,16 @@ def months_between(since: dt.date, until: dt.date) -> list[str]:
 
 def _paid_sessions(since: dt.date, until: dt.date) -> list[Appointment]:
     start, end = _utc_bounds(since, until)
-    return list(db.session.scalars(select(Appointment).where(
-        Appointment.held.is_(True), Appointment.paid_by_org, Appointment.starts_at >= start, Appointment.starts_at < end)))
+    return list(
+        db.session.scalars(
+            select(Appointment).where(
+                Appointment.held.is_(True),
+                Appointment.paid_by_org,
+                Appointment.starts_at >= start,
+                Appointment.starts_at < end,
+            )
+        )
+    )
 
 
 def counseling_spending_by_month(since: dt.date, until: dt.date) -> dict[str, int]:
@@ -181,9 +206,13 @@ def _cohort(since: dt.date, until: dt.date):
 def _first_sessions(referral_ids) -> dict[int, dt.datetime]:
     if not referral_ids:
         return {}
-    return dict(db.session.execute(select(Appointment.referral_id, func.min(Appointment.starts_at))
-                                   .where(Appointment.held.is_(True), Appointment.referral_id.in_(referral_ids))
-                                   .group_by(Appointment.referral_id)).all())
+    return dict(
+        db.session.execute(
+            select(Appointment.referral_id, func.min(Appointment.starts_at))
+            .where(Appointment.held.is_(True), Appointment.referral_id.in_(referral_ids))
+            .group_by(Appointment.referral_id)
+        ).all()
+    )
 
 
 def outcomes(since: dt.date, until: dt.date) -> Outcomes:
@@ -197,13 +226,19 @@ def outcomes(since: dt.date, until: dt.date) -> Outcomes:
     raised = giving.raised_by_month("counseling", since, until)
     sessions = Counter(s.local_start.strftime("%Y-%m") for s in _paid_sessions(since, until))
     return Outcomes(
-        since=since, until=until, by_status=dict(by_status), total=len(referrals), ended=len(ended),
+        since=since,
+        until=until,
+        by_status=dict(by_status),
+        total=len(referrals),
+        ended=len(ended),
         completed_share=(by_status["completed"] / len(ended)) if ended else None,
         got_care_share=(sum(1 for r in ended if r.succeeded) / len(ended)) if ended else None,
         median_days_to_first_session=round(statistics.median(waits), 1) if waits else None,
         with_first_session=len(waits),
-        months=[MonthRow(dt.date.fromisoformat(f"{m}-01"), sessions[m], cents, raised.get(m, 0))
-                for m, cents in spent.items()],
+        months=[
+            MonthRow(dt.date.fromisoformat(f"{m}-01"), sessions[m], cents, raised.get(m, 0))
+            for m, cents in spent.items()
+        ],
     )
 
 
@@ -214,29 +249,60 @@ def default_period() -> tuple[dt.date, dt.date]:
     return start, end
 
 
-CSV_COLUMNS = ("referral_id", "person_id", "provider", "urgency", "status", "created_on", "sent_on",
-               "first_session_on", "days_to_first_session", "sessions_held", "sessions_paid", "paid_usd",
-               "org_pays", "succeeded", "failure_reason", "closure_reason")
+CSV_COLUMNS = (
+    "referral_id",
+    "person_id",
+    "provider",
+    "urgency",
+    "status",
+    "created_on",
+    "sent_on",
+    "first_session_on",
+    "days_to_first_session",
+    "sessions_held",
+    "sessions_paid",
+    "paid_usd",
+    "org_pays",
+    "succeeded",
+    "failure_reason",
+    "closure_reason",
+)
 
 
 def export_rows(user, since: dt.date, until: dt.date) -> tuple[tuple[str, ...], list[list]]:
     """The referrals made in the period of the people the user sees in full (admins: everyone),
     without anything that names the person; audited, even when there is nothing to export."""
-    referrals = db.session.scalars(_cohort(since, until).options(
-        selectinload(Referral.provider), selectinload(Referral.appointments))
-        .where(Referral.person_id.in_(people.full_view_ids(user))).order_by(Referral.id)).all()
+    referrals = db.session.scalars(
+        _cohort(since, until)
+        .options(selectinload(Referral.provider), selectinload(Referral.appointments))
+        .where(Referral.person_id.in_(people.full_view_ids(user)))
+        .order_by(Referral.id)
+    ).all()
     first = _first_sessions([r.id for r in referrals])
     rows = []
     for r in referrals:
         paid = [a for a in r.appointments if a.held and a.paid_by_org]
         starts = first.get(r.id)
-        rows.append([
-            r.id, r.person_id, r.provider.name, r.urgency, r.status, r.created_at.date().isoformat(),
-            r.sent_at.date().isoformat() if r.sent_at else "", starts.date().isoformat() if starts else "",
-            round((starts - r.created_at).total_seconds() / 86400, 1) if starts else "", r.sessions_held,
-            len(paid), f"{sum(a.cost_cents or 0 for a in paid) / 100:.2f}", "yes" if r.org_pays else "no",
-            "" if r.succeeded is None else ("yes" if r.succeeded else "no"), r.failure_reason or "",
-            r.closure_reason or ""])
+        rows.append(
+            [
+                r.id,
+                r.person_id,
+                r.provider.name,
+                r.urgency,
+                r.status,
+                r.created_at.date().isoformat(),
+                r.sent_at.date().isoformat() if r.sent_at else "",
+                starts.date().isoformat() if starts else "",
+                round((starts - r.created_at).total_seconds() / 86400, 1) if starts else "",
+                r.sessions_held,
+                len(paid),
+                f"{sum(a.cost_cents or 0 for a in paid) / 100:.2f}",
+                "yes" if r.org_pays else "no",
+                "" if r.succeeded is None else ("yes" if r.succeeded else "no"),
+                r.failure_reason or "",
+                r.closure_reason or "",
+            ]
+        )
     period = {"since": since.isoformat(), "until": until.isoformat()}
     if referrals:
         audit.record_each("referrals.export", SUBJECT, [r.id for r in referrals], actor=user, **period)

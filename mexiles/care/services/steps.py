@@ -3,6 +3,7 @@
 Each change records who took it and when (a ReferralEvent), is audited, and keeps the follow-up
 date honest: an open referral always has one, an ended referral has an outcome instead.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,8 +73,13 @@ def default_follow_up(urgency: str) -> dt.date:
 
 
 def _refuse_step(referral: Referral, to: str) -> CareError:
-    return CareError(_l("A referral that is “%(current)s” cannot become “%(wanted)s”.",
-                        current=STATUSES[referral.status], wanted=STATUSES.get(to, to)))
+    return CareError(
+        _l(
+            "A referral that is “%(current)s” cannot become “%(wanted)s”.",
+            current=STATUSES[referral.status],
+            wanted=STATUSES.get(to, to),
+        )
+    )
 
 
 def check_step(access: ReferralAccess, to: str) -> None:
@@ -105,8 +111,9 @@ def move(access: ReferralAccess, to: str, by, outcome: Outcome | None = None) ->
         raise CareError(BY_APPOINTMENT[to])
     elif to == "completed":
         if not sessions_beyond_intake(referral):
-            raise CareError(_l("Record at least one session held after the intake before marking the referral "
-                               "completed."))
+            raise CareError(
+                _l("Record at least one session held after the intake before marking the referral completed.")
+            )
         _set_outcome(referral, to, Outcome(succeeded=True))
     elif to in NEEDS_OUTCOME:
         _set_outcome(referral, to, outcome or Outcome())
@@ -123,8 +130,12 @@ def _check_consent(access: ReferralAccess) -> None:
     elif referral.consent_override_reason:
         referral.consent_basis = "override"
     else:
-        raise CareError(_l("The person has not consented to share their details with counseling providers. "
-                           "Record their consent on their record, or ask an admin to record an override."))
+        raise CareError(
+            _l(
+                "The person has not consented to share their details with counseling providers. "
+                "Record their consent on their record, or ask an admin to record an override."
+            )
+        )
 
 
 def _set_outcome(referral: Referral, to: str, outcome: Outcome) -> None:
@@ -133,8 +144,12 @@ def _set_outcome(referral: Referral, to: str, outcome: Outcome) -> None:
             raise CareError(_l("Say whether the person got care."))
         succeeded = outcome.succeeded
     elif outcome.succeeded:
-        raise CareError(_l("The person got care through this referral only if at least one appointment took "
-                           "place. Record it first, or say why they did not get care."))
+        raise CareError(
+            _l(
+                "The person got care through this referral only if at least one appointment took "
+                "place. Record it first, or say why they did not get care."
+            )
+        )
     else:
         succeeded = False  # declined, or no appointment took place: no care came of it
     if not succeeded and outcome.failure_reason not in FAILURE_REASONS:
@@ -158,18 +173,28 @@ def _step(referral: Referral, to: str, by) -> None:
         referral.follow_up_on = max(referral.follow_up_on or today(), default_follow_up(referral.urgency))
     else:
         referral.follow_up_on = None
-        outcome = dict(succeeded=referral.succeeded, failure_reason=referral.failure_reason,
-                       closure_reason=referral.closure_reason)
+        outcome = dict(
+            succeeded=referral.succeeded, failure_reason=referral.failure_reason, closure_reason=referral.closure_reason
+        )
     _event(referral, "step", by, before, to)
     audit.record("referral.step", SUBJECT, referral.id, actor=by, from_status=before, to_status=to, **outcome)
 
 
 def _event(referral: Referral, action: str, by, before: str | None = None, after: str | None = None) -> None:
-    db.session.add(ReferralEvent(referral_id=referral.id, action=action, from_status=before, to_status=after,
-                                 actor_id=by.id, occurred_at=utcnow()))
+    db.session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            action=action,
+            from_status=before,
+            to_status=after,
+            actor_id=by.id,
+            occurred_at=utcnow(),
+        )
+    )
 
 
 # --- Appointments and sessions -------------------------------------------------------------
+
 
 def takes_appointments(status: str) -> bool:
     return any(status in statuses for statuses in APPOINTMENT_STATUSES.values())
@@ -241,6 +266,7 @@ def _attendance(referral: Referral, appointment: Appointment, held: bool, by) ->
 
 
 # --- What only the case team changes -------------------------------------------------------
+
 
 def _team_only(access: ReferralAccess) -> None:
     if not access.team:

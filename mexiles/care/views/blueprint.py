@@ -1,4 +1,5 @@
 """The care blueprint and its hooks: the directory, the case team's referral pages, and the counselor's pages."""
+
 from flask import Blueprint
 from flask_login import current_user
 

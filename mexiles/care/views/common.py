@@ -1,4 +1,5 @@
 """What the care pages share: finding a referral for its case team or counselor."""
+
 from flask import abort
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """The provider directory: coordinators and admins keep it; admins link counselors to providers."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,15 +7,14 @@ from flask_login import current_user
 from ...access import Role, is_staff, roles_required, staff_only
 from ...accounts import services as accounts
 from ...forms import options
+from ...http import page_arg
 from ...money import to_dollars
+from ...refusals import flash_refusal
 from .. import services
 from ..forms import CapacityForm, DirectoryFilterForm, LinkCounselorForm, ProviderForm
 from ..services import directory
 from .blueprint import bp
-from ...http import page_arg
-from ...refusals import flash_refusal
 from .counsel import render_counsel_index
-
 
 
 def _provider_or_404(provider_id: int):
@@ -26,11 +26,19 @@ def _provider_or_404(provider_id: int):
 def providers():
     form = DirectoryFilterForm(request.args)
     form.validate()
-    wanted = {name: form[name].data for name in ("language", "modality", "specialty", "open_only", "include_inactive")
-              if not form[name].errors}
+    wanted = {
+        name: form[name].data
+        for name in ("language", "modality", "specialty", "open_only", "include_inactive")
+        if not form[name].errors
+    }
     page, rows = directory.listing(directory.DirectoryFilter(**wanted), page_arg())
-    return render_template("care/providers/index.html", form=form, page=page, rows=rows,
-                           filters={k: v for k, v in request.args.items() if k != "page"})
+    return render_template(
+        "care/providers/index.html",
+        form=form,
+        page=page,
+        rows=rows,
+        filters={k: v for k, v in request.args.items() if k != "page"},
+    )
 
 
 @bp.route("/providers/new", methods=["GET", "POST"])
@@ -52,12 +60,18 @@ def _render_provider(provider, capacity_form=None, link_form=None, status=200):
     if link_form is None and current_user.has_role(Role.ADMIN):
         link_form = LinkCounselorForm()
     if link_form is not None:
-        link_form.user_id.choices = options((u.id, f"{u.display_name} <{u.email}>")
-                                            for u in accounts.users_with_role(Role.COUNSELOR))
+        link_form.user_id.choices = options(
+            (u.id, f"{u.display_name} <{u.email}>") for u in accounts.users_with_role(Role.COUNSELOR)
+        )
     capacity_form = capacity_form or CapacityForm(obj=provider)
-    return render_template("care/providers/detail.html", provider=provider, stale=directory.is_stale(provider),
-                           counselors=directory.counselors_of(provider), capacity_form=capacity_form,
-                           link_form=link_form), status
+    return render_template(
+        "care/providers/detail.html",
+        provider=provider,
+        stale=directory.is_stale(provider),
+        counselors=directory.counselors_of(provider),
+        capacity_form=capacity_form,
+        link_form=link_form,
+    ), status
 
 
 @bp.route("/providers/<int:provider_id>")
@@ -71,8 +85,13 @@ def provider_detail(provider_id):
 def provider_edit(provider_id):
     provider = _provider_or_404(provider_id)
     if request.method == "GET":
-        form = ProviderForm(obj=provider, fee=to_dollars(provider.fee_cents), languages=provider.languages,
-                            modalities=provider.modalities, specialties=provider.specialties)
+        form = ProviderForm(
+            obj=provider,
+            fee=to_dollars(provider.fee_cents),
+            languages=provider.languages,
+            modalities=provider.modalities,
+            specialties=provider.specialties,
+        )
     else:
         form = ProviderForm()
     if form.validate_on_submit():
@@ -97,14 +116,16 @@ def provider_capacity(provider_id):
     form = CapacityForm()
     if form.validate_on_submit():
         try:
-            directory.confirm_capacity(provider, form.capacity_available.data, form.capacity_maximum.data,
-                                       by=current_user)
+            directory.confirm_capacity(
+                provider, form.capacity_available.data, form.capacity_maximum.data, by=current_user
+            )
         except services.CareError as refusal:
             flash_refusal(refusal)
         else:
             flash(_("Capacity confirmed for today."), "success")
-        return redirect(url_for("care.provider_detail", provider_id=provider.id) if staff
-                        else url_for("care.counsel_index"))
+        return redirect(
+            url_for("care.provider_detail", provider_id=provider.id) if staff else url_for("care.counsel_index")
+        )
     if staff:
         return _render_provider(provider, capacity_form=form)
     return render_counsel_index(capacity_form=form)

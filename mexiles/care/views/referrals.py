@@ -1,4 +1,5 @@
 """Referral pages of the case team, the steps both parties take, and the overview pages."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -6,15 +7,24 @@ from flask_login import current_user
 
 from ...access import Role, roles_required, staff_only
 from ...forms import options
+from ...http import csv_response, id_arg, page_arg
 from ...money import to_cents, to_dollars
+from ...refusals import flash_refusal
 from .. import services
-from ..forms import (AppointmentForm, AttendanceForm, CostForm, FollowUpForm, OverrideForm, PeriodForm,
-                     ReferralFilterForm, ReferralForm, StepForm)
+from ..forms import (
+    AppointmentForm,
+    AttendanceForm,
+    CostForm,
+    FollowUpForm,
+    OverrideForm,
+    PeriodForm,
+    ReferralFilterForm,
+    ReferralForm,
+    StepForm,
+)
 from ..services import directory
 from ..vocabulary import STATUSES
 from .blueprint import bp
-from ...http import csv_response, id_arg, page_arg
-from ...refusals import flash_refusal
 from .common import find_or_abort, outcome_form
 from .counsel import render_counsel_detail
 
@@ -37,19 +47,35 @@ def render_referral(access, refusal=None, status=200, **forms):
     forms.setdefault("step_form", StepForm(formdata=None))
     forms.setdefault("decline_form", outcome_form(access, "declined", formdata=None))
     forms.setdefault("close_form", outcome_form(access, "closed", formdata=None))
-    forms.setdefault("appointment_form", AppointmentForm(prefix="appt", formdata=None,
-                                                         kind=services.next_appointment_kind(referral.status)))
+    forms.setdefault(
+        "appointment_form",
+        AppointmentForm(prefix="appt", formdata=None, kind=services.next_appointment_kind(referral.status)),
+    )
     forms.setdefault("follow_up_form", FollowUpForm(prefix="follow", formdata=None, day=referral.follow_up_on))
-    forms.setdefault("cost_form", CostForm(prefix="cost", formdata=None, org_pays=referral.org_pays,
-                                           cost_per_session=to_dollars(referral.cost_per_session_cents)))
+    forms.setdefault(
+        "cost_form",
+        CostForm(
+            prefix="cost",
+            formdata=None,
+            org_pays=referral.org_pays,
+            cost_per_session=to_dollars(referral.cost_per_session_cents),
+        ),
+    )
     if current_user.has_role(Role.ADMIN):
         forms.setdefault("override_form", OverrideForm(prefix="override", formdata=None))
-    return render_template("care/referrals/detail.html", referral=referral, person=access.person,
-                           next_steps=services.next_steps(access), refusal=refusal,
-                           takes_appointments=services.takes_appointments(referral.status), **forms), status
+    return render_template(
+        "care/referrals/detail.html",
+        referral=referral,
+        person=access.person,
+        next_steps=services.next_steps(access),
+        refusal=refusal,
+        takes_appointments=services.takes_appointments(referral.status),
+        **forms,
+    ), status
 
 
 # --- Lists and making a referral -----------------------------------------------------------
+
 
 @bp.route("/referrals/")
 @staff_only
@@ -58,26 +84,38 @@ def referrals():
     form.validate()
     status = form.status.data if not form.status.errors else "open"
     urgency = form.urgency.data if not form.urgency.errors else ""
-    page, rows = services.listing(current_user, status=status, urgency=urgency,
-                                  page=page_arg())
-    return render_template("care/referrals/index.html", form=form, page=page, rows=rows, today=services.today(),
-                           filters={"status": status, "urgency": urgency})
+    page, rows = services.listing(current_user, status=status, urgency=urgency, page=page_arg())
+    return render_template(
+        "care/referrals/index.html",
+        form=form,
+        page=page,
+        rows=rows,
+        today=services.today(),
+        filters={"status": status, "urgency": urgency},
+    )
 
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
 @staff_only
 def referral_create():
     if request.method == "GET":
-        form = ReferralForm(formdata=None, person_id=id_arg("person") or 0,
-                            provider_id=id_arg("provider") or 0)
+        form = ReferralForm(formdata=None, person_id=id_arg("person") or 0, provider_id=id_arg("provider") or 0)
     else:
         form = ReferralForm()
     people = services.referable_people(current_user)
     form.person_id.choices = options([(0, "—")] + [(p.id, p.alias) for p in people])
-    form.provider_id.choices = options([(0, "—")] + [
-        (p.id, ngettext("%(name)s (%(num)s open place)", "%(name)s (%(num)s open places)", p.capacity_available,
-                        name=p.name))
-        for p in directory.active_providers()])
+    form.provider_id.choices = options(
+        [(0, "—")]
+        + [
+            (
+                p.id,
+                ngettext(
+                    "%(name)s (%(num)s open place)", "%(name)s (%(num)s open places)", p.capacity_available, name=p.name
+                ),
+            )
+            for p in directory.active_providers()
+        ]
+    )
     if form.validate_on_submit():
         try:
             referral = services.create(form.referral_data(), by=current_user)
@@ -99,6 +137,7 @@ def referral_detail(referral_id):
 
 
 # --- Steps (case team and counselor) -------------------------------------------------------
+
 
 @bp.route("/referrals/<int:referral_id>/step", methods=["POST"])
 @either_party
@@ -182,6 +221,7 @@ def referral_attendance(referral_id, appointment_id):
 
 # --- What only the case team changes -------------------------------------------------------
 
+
 def _team_or_403(referral_id: int):
     access = find_or_abort(referral_id)
     if not access.team:
@@ -232,6 +272,7 @@ def referral_override(referral_id):
 
 
 # --- Overviews -----------------------------------------------------------------------------
+
 
 @bp.route("/attention")
 @staff_only

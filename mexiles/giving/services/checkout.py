@@ -4,6 +4,7 @@ The page makes an *attempt token* when it loads (and a new one when the donor ed
 Every Stripe write is keyed by it, and the gift row is found by it, so a retry after a network
 error or a double click resumes the same payment instead of charging twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ...audit import services as audit
 from ...extensions import db
-from . import donors, ledger, webhooks
 from ..models import Gift, RecurringGift, RefusedAttempt
+from . import donors, ledger, webhooks
 from .stripe_gateway import CardError, InvalidRequestError, NetworkError, StripeError, field, idempotent, v1
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,14 @@ class Result:
 
 def refuse(reason: str, amount_cents: int | None = None, detail: str | None = None) -> None:
     """Log a refused attempt for staff (card testing shows up here)."""
-    db.session.add(RefusedAttempt(ip_address=request.remote_addr if has_request_context() else None,
-                                  reason=reason[:32], amount_cents=amount_cents, detail=(detail or "")[:200] or None))
+    db.session.add(
+        RefusedAttempt(
+            ip_address=request.remote_addr if has_request_context() else None,
+            reason=reason[:32],
+            amount_cents=amount_cents,
+            detail=(detail or "")[:200] or None,
+        )
+    )
     db.session.commit()
 
 
@@ -47,8 +54,9 @@ DECLINE_MESSAGES = {
     "incorrect_cvc": lambda: _("The security code is not right. Nothing was charged. Check it and try again."),
     "insufficient_funds": lambda: _("Your card was declined. Nothing was charged. Try another card."),
     "processing_error": lambda: _("The card could not be processed. Nothing was charged. Try again."),
-    "payment_intent_authentication_failure": lambda: _("Your bank could not confirm it was you. Nothing was "
-                                                       "charged. Try again or use another card."),
+    "payment_intent_authentication_failure": lambda: _(
+        "Your bank could not confirm it was you. Nothing was charged. Try again or use another card."
+    ),
 }
 
 
@@ -59,12 +67,15 @@ def _declined(error_code: str | None, amount: int) -> Result:
 
 
 def _network() -> Result:
-    return Result("error", _("We could not reach the card processor. You were not charged twice: "
-                             "press Give again to finish."))
+    return Result(
+        "error", _("We could not reach the card processor. You were not charged twice: press Give again to finish.")
+    )
 
 
 def _failure() -> Result:
-    return Result("error", _("Something went wrong with the payment. Nothing was charged twice: try again in a moment."))
+    return Result(
+        "error", _("Something went wrong with the payment. Nothing was charged twice: try again in a moment.")
+    )
 
 
 def _finish(outcome: ledger.Outcome, gift_id: int | None) -> Result:
@@ -75,8 +86,14 @@ def _finish(outcome: ledger.Outcome, gift_id: int | None) -> Result:
 
 
 def _new_donor(data: dict):
-    return donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"),
-                                 listed=bool(data.get("listed")), trusted=bool(data.get("own_donor")))
+    return donors.find_or_create(
+        data["email"],
+        data.get("name"),
+        data.get("address"),
+        data.get("locale", "en"),
+        listed=bool(data.get("listed")),
+        trusted=bool(data.get("own_donor")),
+    )
 
 
 def _insert_once(row, model, attempt: str):
@@ -92,12 +109,18 @@ def _insert_once(row, model, attempt: str):
 
 
 def _gift_terms(data: dict) -> dict:
-    return dict(fund_id=data["fund_id"], campaign_id=data.get("campaign_id"), tour_event_id=data.get("tour_event_id"),
-                covered_fee_cents=data.get("covered_fee_cents", 0), currency=data["currency"],
-                anonymous=data.get("anonymous", False))
+    return dict(
+        fund_id=data["fund_id"],
+        campaign_id=data.get("campaign_id"),
+        tour_event_id=data.get("tour_event_id"),
+        covered_fee_cents=data.get("covered_fee_cents", 0),
+        currency=data["currency"],
+        anonymous=data.get("anonymous", False),
+    )
 
 
 # --- One-time gifts -----------------------------------------------------------------------
+
 
 def give_once(data: dict, attempt: str, payment_method: str) -> Result:
     """Charge one attempt once. The gift row stays locked (PostgreSQL) from here until the end of
@@ -106,15 +129,26 @@ def give_once(data: dict, attempt: str, payment_method: str) -> Result:
     gift = db.session.scalar(select(Gift).where(Gift.attempt_token == attempt))
     if gift is None:
         donor = _new_donor(data)
-        gift = _insert_once(Gift(donor_id=donor.id, amount_cents=data["amount_cents"], source="online",
-                                 status="pending", attempt_token=attempt, tribute_kind=data.get("tribute_kind"),
-                                 tribute_name=data.get("tribute_name"),
-                                 tribute_notify_email=data.get("tribute_notify_email"),
-                                 donor_name=data.get("name") or None, donor_address=data.get("address") or None,
-                                 **_gift_terms(data)),
-                            Gift, attempt)
-    gift = db.session.scalars(select(Gift).where(Gift.id == gift.id).with_for_update(of=Gift)
-                              .execution_options(populate_existing=True)).one()
+        gift = _insert_once(
+            Gift(
+                donor_id=donor.id,
+                amount_cents=data["amount_cents"],
+                source="online",
+                status="pending",
+                attempt_token=attempt,
+                tribute_kind=data.get("tribute_kind"),
+                tribute_name=data.get("tribute_name"),
+                tribute_notify_email=data.get("tribute_notify_email"),
+                donor_name=data.get("name") or None,
+                donor_address=data.get("address") or None,
+                **_gift_terms(data),
+            ),
+            Gift,
+            attempt,
+        )
+    gift = db.session.scalars(
+        select(Gift).where(Gift.id == gift.id).with_for_update(of=Gift).execution_options(populate_existing=True)
+    ).one()
     try:
         return _charge_once(gift, attempt, payment_method)
     finally:
@@ -134,19 +168,28 @@ def _charge_once(gift: Gift, attempt: str, payment_method: str) -> Result:
             if intent.status == "requires_action":
                 return Result("requires_action", client_secret=intent.client_secret, gift_id=gift.id)
             if intent.status == "requires_payment_method":
-                intent = stripe.payment_intents.update(intent.id, params={"payment_method": payment_method},
-                                                       options=idempotent(f"gift-{attempt}-card-{payment_method}"))
+                intent = stripe.payment_intents.update(
+                    intent.id,
+                    params={"payment_method": payment_method},
+                    options=idempotent(f"gift-{attempt}-card-{payment_method}"),
+                )
         else:
             intent = stripe.payment_intents.create(
-                params={"amount": gift.amount_cents, "currency": gift.currency, "payment_method": payment_method,
-                        "payment_method_types": ["card"],
-                        "metadata": {"gift_id": str(gift.id), "attempt": attempt}},
-                options=idempotent(f"gift-{attempt}"))
+                params={
+                    "amount": gift.amount_cents,
+                    "currency": gift.currency,
+                    "payment_method": payment_method,
+                    "payment_method_types": ["card"],
+                    "metadata": {"gift_id": str(gift.id), "attempt": attempt},
+                },
+                options=idempotent(f"gift-{attempt}"),
+            )
             gift.stripe_payment_intent_id = intent.id
             db.session.flush()
         if intent.status == "requires_confirmation":
-            intent = stripe.payment_intents.confirm(intent.id,
-                                                    options=idempotent(f"gift-{attempt}-confirm-{payment_method}"))
+            intent = stripe.payment_intents.confirm(
+                intent.id, options=idempotent(f"gift-{attempt}-confirm-{payment_method}")
+            )
     except CardError as error:
         ledger.payment_failed({"id": gift.stripe_payment_intent_id, "last_payment_error": {"code": error.code}})
         return _declined(error.code, gift.amount_cents)
@@ -190,8 +233,9 @@ def after_authentication(attempt: str) -> Result:
     recurring = db.session.scalar(select(RecurringGift).where(RecurringGift.attempt_token == attempt))
     if recurring is not None and recurring.stripe_subscription_id:
         try:
-            subscription = v1().subscriptions.retrieve(recurring.stripe_subscription_id,
-                                                       params={"expand": FIRST_INVOICE})
+            subscription = v1().subscriptions.retrieve(
+                recurring.stripe_subscription_id, params={"expand": FIRST_INVOICE}
+            )
             return _subscription_result(subscription, recurring)
         except NetworkError:
             return _network()
@@ -207,6 +251,7 @@ def after_authentication(attempt: str) -> Result:
 # to authenticate (an invoice no longer names its PaymentIntent: see ledger.invoice_payment).
 FIRST_INVOICE = ["latest_invoice.confirmation_secret"]
 
+
 def monthly_plan_id(amount_cents: int, currency: str) -> str:
     return f"mexiles-monthly-{currency}-{amount_cents}"
 
@@ -221,15 +266,25 @@ def plan_for(amount_cents: int, currency: str) -> str:
         if getattr(error, "http_status", None) != 404:
             raise
         name = f"{current_app.config['ORG_NAME']} monthly gift {amount_cents / 100:.2f} {currency.upper()}"
-        stripe.plans.create(params={"id": plan_id, "amount": amount_cents, "currency": currency, "interval": "month",
-                                    "product": {"name": name}}, options=idempotent(f"plan-{plan_id}"))
+        stripe.plans.create(
+            params={
+                "id": plan_id,
+                "amount": amount_cents,
+                "currency": currency,
+                "interval": "month",
+                "product": {"name": name},
+            },
+            options=idempotent(f"plan-{plan_id}"),
+        )
     return plan_id
 
 
 def customer_for(donor) -> str:
     if not donor.stripe_customer_id:
-        customer = v1().customers.create(params={"email": donor.email_key, "metadata": {"donor_id": str(donor.id)}},
-                                         options=idempotent(f"donor-{donor.id}-customer"))
+        customer = v1().customers.create(
+            params={"email": donor.email_key, "metadata": {"donor_id": str(donor.id)}},
+            options=idempotent(f"donor-{donor.id}-customer"),
+        )
         donor.stripe_customer_id = customer.id
         db.session.commit()
     return donor.stripe_customer_id
@@ -243,9 +298,12 @@ def _subscription_customer(recurring: RecurringGift, attempt: str, trusted: bool
         donor = recurring.donor
         if donor.stripe_customer_id and not trusted:
             customer = v1().customers.create(
-                params={"email": donor.email_key, "metadata": {"donor_id": str(donor.id),
-                                                                "recurring_gift_id": str(recurring.id)}},
-                options=idempotent(f"monthly-{attempt}-customer"))
+                params={
+                    "email": donor.email_key,
+                    "metadata": {"donor_id": str(donor.id), "recurring_gift_id": str(recurring.id)},
+                },
+                options=idempotent(f"monthly-{attempt}-customer"),
+            )
             recurring.stripe_customer_id = customer.id
         else:
             recurring.stripe_customer_id = customer_for(donor)
@@ -257,8 +315,11 @@ def set_default_card(customer: str, payment_method: str, key: str) -> None:
     """Make this card (a PaymentMethod from Stripe.js) the one the customer's monthly charges use."""
     stripe = v1()
     stripe.payment_methods.attach(payment_method, params={"customer": customer}, options=idempotent(f"{key}-attach"))
-    stripe.customers.update(customer, params={"invoice_settings": {"default_payment_method": payment_method}},
-                            options=idempotent(f"{key}-default"))
+    stripe.customers.update(
+        customer,
+        params={"invoice_settings": {"default_payment_method": payment_method}},
+        options=idempotent(f"{key}-default"),
+    )
 
 
 def _monthly_attempt(data: dict, attempt: str) -> RecurringGift:
@@ -268,16 +329,33 @@ def _monthly_attempt(data: dict, attempt: str) -> RecurringGift:
     it still fits (see ``_open_subscription``)."""
     donor = _new_donor(data)
     unfinished = db.session.scalar(
-        select(RecurringGift).where(RecurringGift.donor_id == donor.id, RecurringGift.status == "incomplete")
-        .order_by(RecurringGift.id.desc()).limit(1).with_for_update(of=RecurringGift))
+        select(RecurringGift)
+        .where(RecurringGift.donor_id == donor.id, RecurringGift.status == "incomplete")
+        .order_by(RecurringGift.id.desc())
+        .limit(1)
+        .with_for_update(of=RecurringGift)
+    )
     if unfinished is None:
-        return _insert_once(RecurringGift(donor_id=donor.id, amount_cents=data["amount_cents"], status="incomplete",
-                                          attempt_token=attempt, donor_name=data.get("name") or None,
-                                          donor_address=data.get("address") or None, **_gift_terms(data)),
-                            RecurringGift, attempt)
-    for name, value in dict(amount_cents=data["amount_cents"], attempt_token=attempt,
-                            donor_name=data.get("name") or None, donor_address=data.get("address") or None,
-                            **_gift_terms(data)).items():
+        return _insert_once(
+            RecurringGift(
+                donor_id=donor.id,
+                amount_cents=data["amount_cents"],
+                status="incomplete",
+                attempt_token=attempt,
+                donor_name=data.get("name") or None,
+                donor_address=data.get("address") or None,
+                **_gift_terms(data),
+            ),
+            RecurringGift,
+            attempt,
+        )
+    for name, value in dict(
+        amount_cents=data["amount_cents"],
+        attempt_token=attempt,
+        donor_name=data.get("name") or None,
+        donor_address=data.get("address") or None,
+        **_gift_terms(data),
+    ).items():
         setattr(unfinished, name, value)
     if not data.get("own_donor"):
         unfinished.stripe_customer_id = None  # chosen again: someone else's card never bills the donor's customer
@@ -322,10 +400,15 @@ def give_monthly(data: dict, attempt: str, payment_method: str) -> Result:
             recurring.stripe_plan_id = plan_for(recurring.amount_cents, recurring.currency)
             # The first invoice waits for us to pay it with this card, below (default_incomplete).
             subscription = stripe.subscriptions.create(
-                params={"customer": customer, "items": [{"plan": recurring.stripe_plan_id}],
-                        "payment_behavior": "default_incomplete",
-                        "metadata": {"recurring_gift_id": str(recurring.id)}, "expand": FIRST_INVOICE},
-                options=idempotent(f"monthly-{attempt}-subscription"))
+                params={
+                    "customer": customer,
+                    "items": [{"plan": recurring.stripe_plan_id}],
+                    "payment_behavior": "default_incomplete",
+                    "metadata": {"recurring_gift_id": str(recurring.id)},
+                    "expand": FIRST_INVOICE,
+                },
+                options=idempotent(f"monthly-{attempt}-subscription"),
+            )
             recurring.stripe_subscription_id = subscription.id
             db.session.commit()
             if replaced:

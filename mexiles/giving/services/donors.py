@@ -1,4 +1,5 @@
 """Donors: one per email address, found or created on each gift, merged when staff find duplicates."""
+
 from __future__ import annotations
 
 from flask import abort
@@ -10,8 +11,8 @@ from ...access import Role
 from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
-from ..models import Donor, Gift, RecurringGift
 from ...refusals import Refusal
+from ..models import Donor, Gift, RecurringGift
 
 PAGE_SIZE = 50
 
@@ -32,8 +33,14 @@ def get_or_404(donor_id: int) -> Donor:
     return get(donor_id) or abort(404)
 
 
-def find_or_create(email: str, name: str | None = None, address: str | None = None, locale: str = "en",
-                   listed: bool | None = None, trusted: bool = True) -> Donor:
+def find_or_create(
+    email: str,
+    name: str | None = None,
+    address: str | None = None,
+    locale: str = "en",
+    listed: bool | None = None,
+    trusted: bool = True,
+) -> Donor:
     """The donor with this email, created if new.
 
     ``trusted`` (staff, or the donor signed in as themselves) updates an existing donor's name,
@@ -42,8 +49,9 @@ def find_or_create(email: str, name: str | None = None, address: str | None = No
     """
     donor = find(email)
     if donor is None:
-        donor = Donor(email_key=email_key(email), name=name or None, address=address or None, locale=locale,
-                      listed=bool(listed))
+        donor = Donor(
+            email_key=email_key(email), name=name or None, address=address or None, locale=locale, listed=bool(listed)
+        )
         try:
             with db.session.begin_nested():  # two first gifts at once: the second finds the first
                 db.session.add(donor)
@@ -82,8 +90,9 @@ def lock_unlinked(donor: Donor) -> None:
     such waits deadlock."""
     if donor.user_id is None:
         with db.session.no_autoflush:
-            db.session.scalar(select(Donor).where(Donor.id == donor.id).with_for_update()
-                              .execution_options(populate_existing=True))
+            db.session.scalar(
+                select(Donor).where(Donor.id == donor.id).with_for_update().execution_options(populate_existing=True)
+            )
 
 
 def ensure_account(donor: Donor):
@@ -94,8 +103,7 @@ def ensure_account(donor: Donor):
     if user is None:
         try:
             with db.session.begin_nested():  # two first gifts paid at once: the second finds the first's
-                user = accounts.create_user(donor.email_key, [Role.DONOR], full_name=donor.name,
-                                            locale=donor.locale)
+                user = accounts.create_user(donor.email_key, [Role.DONOR], full_name=donor.name, locale=donor.locale)
         except (IntegrityError, accounts.AccountError):
             user = accounts.find_by_email(donor.email_key)
             if user is None:  # not the other gift's account that stood in the way
@@ -115,21 +123,40 @@ def listing(page: int, query: str, actor):
     ids = [d.id for d in found.items]
     audit.record_each("donors.search" if query else "donors.list", "donor", ids, actor=actor)
     db.session.commit()
-    totals = {row[0]: row[1:] for row in db.session.execute(
-        select(Gift.donor_id, func.count(Gift.id), func.coalesce(func.sum(Gift.net_cents), 0),
-               func.max(Gift.received_at))
-        .where(Gift.status == "succeeded", Gift.donor_id.in_(ids)).group_by(Gift.donor_id))} if ids else {}
+    totals = (
+        {
+            row[0]: row[1:]
+            for row in db.session.execute(
+                select(
+                    Gift.donor_id,
+                    func.count(Gift.id),
+                    func.coalesce(func.sum(Gift.net_cents), 0),
+                    func.max(Gift.received_at),
+                )
+                .where(Gift.status == "succeeded", Gift.donor_id.in_(ids))
+                .group_by(Gift.donor_id)
+            )
+        }
+        if ids
+        else {}
+    )
     return found, totals
 
 
 def history(donor: Donor) -> list[Gift]:
-    return list(db.session.scalars(select(Gift).where(Gift.donor_id == donor.id)
-                                   .order_by(Gift.received_at.desc(), Gift.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Gift).where(Gift.donor_id == donor.id).order_by(Gift.received_at.desc(), Gift.id.desc())
+        )
+    )
 
 
 def recurring_of(donor: Donor) -> list[RecurringGift]:
-    return list(db.session.scalars(select(RecurringGift).where(RecurringGift.donor_id == donor.id)
-                                   .order_by(RecurringGift.id.desc())))
+    return list(
+        db.session.scalars(
+            select(RecurringGift).where(RecurringGift.donor_id == donor.id).order_by(RecurringGift.id.desc())
+        )
+    )
 
 
 def view(donor: Donor, actor) -> None:
@@ -147,9 +174,11 @@ def merge(duplicate: Donor, into: Donor, actor) -> None:
         raise MergeError("same donor")
     if duplicate.stripe_customer_id:
         # Its subscriptions go on billing the duplicate's Stripe customer (and card): they keep it.
-        db.session.execute(update(RecurringGift).where(RecurringGift.donor_id == duplicate.id,
-                                                       RecurringGift.stripe_customer_id.is_(None))
-                           .values(stripe_customer_id=duplicate.stripe_customer_id))
+        db.session.execute(
+            update(RecurringGift)
+            .where(RecurringGift.donor_id == duplicate.id, RecurringGift.stripe_customer_id.is_(None))
+            .values(stripe_customer_id=duplicate.stripe_customer_id)
+        )
     for model in (Gift, RecurringGift):
         db.session.execute(update(model).where(model.donor_id == duplicate.id).values(donor_id=into.id))
     into.name = into.name or duplicate.name
@@ -175,6 +204,7 @@ def _taken_by_another_donor(donor: Donor):
     def taken(email: str) -> bool:
         holder = find(email)
         return holder is not None and holder.id != donor.id
+
     return taken
 
 
@@ -199,8 +229,9 @@ def update_profile(donor: Donor, email: str, locale: str, listed: bool, actor) -
     db.session.commit()
     if user is None or email_key(email) == donor.email_key:
         return False
-    return accounts.request_change(user, email, DONOR_EMAIL_CHANGE, "giving.portal_confirm_email",
-                                       also_taken=_taken_by_another_donor(donor))
+    return accounts.request_change(
+        user, email, DONOR_EMAIL_CHANGE, "giving.portal_confirm_email", also_taken=_taken_by_another_donor(donor)
+    )
 
 
 def pending_email_change(token: str) -> tuple[Donor, str]:
@@ -224,6 +255,7 @@ def confirm_email_change(token: str) -> Donor:
         db.session.commit()
     except IntegrityError:  # another donor took the address a moment ago
         db.session.rollback()
-        raise accounts.AccountError(_l("That address now belongs to another account, so nothing was changed. "
-                                       "Write to us if both are yours.")) from None
+        raise accounts.AccountError(
+            _l("That address now belongs to another account, so nothing was changed. Write to us if both are yours.")
+        ) from None
     return donor

@@ -1,4 +1,5 @@
 """Processing fees: what to add so that the organisation nets the gift the donor intended."""
+
 from __future__ import annotations
 
 import math

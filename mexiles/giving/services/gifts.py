@@ -2,11 +2,12 @@
 
 Other domains use ``event_gift_totals`` (tours) and ``raised_by_month`` (counseling, housing).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeGuard
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from flask import abort
 from sqlalchemy import ColumnElement, func, select
@@ -15,8 +16,8 @@ from ... import timeutil
 from ...audit import services as audit
 from ...extensions import db
 from ...refusals import Refusal
-from . import donors, ledger, localtime, receipts
 from ..models import Campaign, Dispute, Fund, Gift, RefusedAttempt
+from . import donors, ledger, localtime, receipts
 from .stripe_gateway import field, idempotent, v1
 
 COUNTED = Gift.status == "succeeded"
@@ -24,15 +25,21 @@ COUNTED = Gift.status == "succeeded"
 
 # --- The contract with other domains ---------------------------------------------------------
 
+
 def event_gift_totals(event_ids: list[int]) -> dict[int, tuple[int, int, int]]:
     """{tour event id: (gift count, gross cents, net cents)} of counted gifts, in one query."""
     if not event_ids:
         return {}
     rows = db.session.execute(
         select(Gift.tour_event_id, func.count(Gift.id), func.sum(Gift.amount_cents), func.sum(Gift.net_cents))
-        .where(COUNTED, Gift.tour_event_id.in_(list(event_ids))).group_by(Gift.tour_event_id))
-    return {event_id: (count, int(gross or 0), int(net or 0)) for event_id, count, gross, net in rows
-            if event_id is not None}  # never None: the IN leaves gifts without an event out
+        .where(COUNTED, Gift.tour_event_id.in_(list(event_ids)))
+        .group_by(Gift.tour_event_id)
+    )
+    return {
+        event_id: (count, int(gross or 0), int(net or 0))
+        for event_id, count, gross, net in rows
+        if event_id is not None
+    }  # never None: the IN leaves gifts without an event out
 
 
 def raised_by_month(fund_code: str, since: dt.date, until: dt.date) -> dict[str, int]:
@@ -40,13 +47,17 @@ def raised_by_month(fund_code: str, since: dt.date, until: dt.date) -> dict[str,
     month: ColumnElement[str] = localtime.month_of(Gift.received_at, since, until)
     start, end = localtime.bounds(since, until)
     rows = db.session.execute(
-        select(month, func.sum(Gift.net_cents)).join(Fund, Fund.id == Gift.fund_id)
+        select(month, func.sum(Gift.net_cents))
+        .join(Fund, Fund.id == Gift.fund_id)
         .where(COUNTED, Fund.code == fund_code, Gift.received_at >= start, Gift.received_at < end)
-        .group_by(month).order_by(month))
+        .group_by(month)
+        .order_by(month)
+    )
     return {key: int(total or 0) for key, total in rows}
 
 
 # --- Funds and campaigns ---------------------------------------------------------------------
+
 
 def funds(active_only: bool = True) -> list[Fund]:
     query = select(Fund).order_by(Fund.position, Fund.id)
@@ -115,11 +126,19 @@ class Progress:
 def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progress:
     today = today or timeutil.today()
     raised, donor_count, gift_count = db.session.execute(
-        select(func.coalesce(func.sum(Gift.net_cents), 0), func.count(func.distinct(Gift.donor_id)),
-               func.count(Gift.id)).where(Gift.campaign_id == campaign.id, COUNTED)).one()
-    return Progress(raised_cents=int(raised), donors=donor_count, gifts=gift_count, goal_cents=campaign.goal_cents,
-                    days_left=max(0, (campaign.ends_on - today).days), ended=today > campaign.ends_on,
-                    started=today >= campaign.starts_on)
+        select(
+            func.coalesce(func.sum(Gift.net_cents), 0), func.count(func.distinct(Gift.donor_id)), func.count(Gift.id)
+        ).where(Gift.campaign_id == campaign.id, COUNTED)
+    ).one()
+    return Progress(
+        raised_cents=int(raised),
+        donors=donor_count,
+        gifts=gift_count,
+        goal_cents=campaign.goal_cents,
+        days_left=max(0, (campaign.ends_on - today).days),
+        ended=today > campaign.ends_on,
+        started=today >= campaign.starts_on,
+    )
 
 
 def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> TypeGuard[Campaign]:
@@ -128,6 +147,7 @@ def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> Ty
 
 
 # --- Gifts for staff -------------------------------------------------------------------------
+
 
 def get_gift(gift_id: int) -> Gift:
     return db.session.get(Gift, gift_id) or abort(404)
@@ -142,10 +162,19 @@ def view_gift(gift: Gift, actor) -> None:
 def record_offline_gift(data: dict, actor) -> Gift:
     """A check, cash or in-kind gift entered by staff, receipted at once."""
     donor = donors.find_or_create(data["email"], data.get("name"), data.get("address"), data.get("locale", "en"))
-    gift = Gift(donor_id=donor.id, fund_id=data["fund_id"], campaign_id=data.get("campaign_id"),
-                tour_event_id=data.get("tour_event_id"), amount_cents=data["amount_cents"], source=data["source"], status="succeeded",
-                description=data.get("description"), anonymous=data.get("anonymous", False),
-                received_at=localtime.utc_noon(data["received_on"]), recorded_by_id=actor.id)
+    gift = Gift(
+        donor_id=donor.id,
+        fund_id=data["fund_id"],
+        campaign_id=data.get("campaign_id"),
+        tour_event_id=data.get("tour_event_id"),
+        amount_cents=data["amount_cents"],
+        source=data["source"],
+        status="succeeded",
+        description=data.get("description"),
+        anonymous=data.get("anonymous", False),
+        received_at=localtime.utc_noon(data["received_on"]),
+        recorded_by_id=actor.id,
+    )
     gift.settle()
     db.session.add(gift)
     db.session.flush()
@@ -167,11 +196,16 @@ def refund(gift: Gift, amount_cents: int, reason: str | None, actor) -> None:
         raise RefundError(left)
     refund_id, status = None, "succeeded"
     if gift.source == "online":
-        target = ({"payment_intent": gift.stripe_payment_intent_id} if gift.stripe_payment_intent_id
-                  else {"charge": gift.stripe_charge_id})
+        target = (
+            {"payment_intent": gift.stripe_payment_intent_id}
+            if gift.stripe_payment_intent_id
+            else {"charge": gift.stripe_charge_id}
+        )
         # Always name the amount: without it Stripe refunds the whole charge again.
-        made = v1().refunds.create(params={**target, "amount": amount_cents},
-                                   options=idempotent(f"refund-{gift.id}-{gift.refunded_cents}-{amount_cents}"))
+        made = v1().refunds.create(
+            params={**target, "amount": amount_cents},
+            options=idempotent(f"refund-{gift.id}-{gift.refunded_cents}-{amount_cents}"),
+        )
         refund_id, status = made.id, field(made, "status", "pending")
     ledger.record_refund(gift, refund_id, amount_cents, reason, by=actor, status=status)
     audit.record("gift.refund", "gift", gift.id, actor=actor, amount_cents=amount_cents)
@@ -192,13 +226,19 @@ def gifts_page(page: int, filters: dict, actor):
 
 
 def open_disputes() -> list[Dispute]:
-    return list(db.session.scalars(select(Dispute).where(Dispute.status.notin_(("won", "lost")))
-                                   .order_by(Dispute.created_at.desc()).limit(50)))
+    return list(
+        db.session.scalars(
+            select(Dispute).where(Dispute.status.notin_(("won", "lost"))).order_by(Dispute.created_at.desc()).limit(50)
+        )
+    )
 
 
 def refused_attempts(limit: int = 100) -> list[RefusedAttempt]:
-    return list(db.session.scalars(select(RefusedAttempt).order_by(RefusedAttempt.occurred_at.desc(),
-                                                                   RefusedAttempt.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(RefusedAttempt).order_by(RefusedAttempt.occurred_at.desc(), RefusedAttempt.id.desc()).limit(limit)
+        )
+    )
 
 
 # --- Public impact ---------------------------------------------------------------------------
@@ -212,14 +252,20 @@ def impact() -> dict:
 
     sums = select(Gift.fund_id, func.sum(Gift.net_cents).label("net")).where(COUNTED).group_by(Gift.fund_id).subquery()
     net: ColumnElement[int | None] = sums.c.net
-    by_fund = db.session.execute(select(Fund, net).join(sums, sums.c.fund_id == Fund.id)
-                                 .order_by(Fund.position, Fund.id)).all()
+    by_fund = db.session.execute(
+        select(Fund, net).join(sums, sums.c.fund_id == Fund.id).order_by(Fund.position, Fund.id)
+    ).all()
     raised = sum(int(net or 0) for _fund, net in by_fund)
     # Donors with a counted gift: one index probe per donor beats grouping every gift.
     gave = select(Gift.id).where(Gift.donor_id == Donor.id, COUNTED).exists()
     donor_count = db.session.scalar(select(func.count(Donor.id)).where(gave))
     named = select(Gift.id).where(Gift.donor_id == Donor.id, COUNTED, Gift.anonymous.is_(False)).exists()
-    listed = db.session.scalars(select(Donor.name).where(Donor.listed, named).order_by(Donor.id.desc())
-                                .limit(PUBLIC_NAMES))
-    return {"raised_cents": int(raised), "donors": donor_count, "by_fund": by_fund,
-            "names": sorted(name for name in listed if name)}
+    listed = db.session.scalars(
+        select(Donor.name).where(Donor.listed, named).order_by(Donor.id.desc()).limit(PUBLIC_NAMES)
+    )
+    return {
+        "raised_cents": int(raised),
+        "donors": donor_count,
+        "by_fund": by_fund,
+        "names": sorted(name for name in listed if name),
+    }

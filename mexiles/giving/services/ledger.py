@@ -9,18 +9,20 @@ the older shape (localstripe's, or an endpoint left on an old version): an invoi
 subscription under ``parent.subscription_details`` (formerly at the top) and its PaymentIntent in
 its ``payments`` (formerly ``payment_intent`` and ``charge`` at the top).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from sqlalchemy import Integer, case, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ..models import REFUND_STATUSES, REFUND_VOID, Dispute, Gift, RecurringGift, Refund, RefusedAttempt
 from . import donors
-from ..models import REFUND_STATUSES, REFUND_VOID, Dispute, Gift, RecurringGift, RefusedAttempt, Refund
 from .stripe_gateway import StripeError, balance_fee, configured, field, object_id, v1
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,11 @@ class Outcome:
 
 
 def stripe_time(seconds) -> dt.datetime:
-    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).replace(tzinfo=None) if seconds else \
-        dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return (
+        dt.datetime.fromtimestamp(int(seconds), dt.UTC).replace(tzinfo=None)
+        if seconds
+        else dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    )
 
 
 def _locked(statement):
@@ -54,10 +59,14 @@ def _locked(statement):
     return db.session.scalar(statement.with_for_update(of=Gift).execution_options(populate_existing=True))
 
 
-def gift_for(payment_intent: str | None = None, charge: str | None = None, invoice: str | None = None,
-             gift_id=None) -> Gift | None:
-    for column, value in ((Gift.stripe_charge_id, charge), (Gift.stripe_payment_intent_id, payment_intent),
-                          (Gift.stripe_invoice_id, invoice)):
+def gift_for(
+    payment_intent: str | None = None, charge: str | None = None, invoice: str | None = None, gift_id=None
+) -> Gift | None:
+    for column, value in (
+        (Gift.stripe_charge_id, charge),
+        (Gift.stripe_payment_intent_id, payment_intent),
+        (Gift.stripe_invoice_id, invoice),
+    ):
         if value:
             gift = _locked(select(Gift).where(column == value))
             if gift:
@@ -70,6 +79,7 @@ def gift_for(payment_intent: str | None = None, charge: str | None = None, invoi
 def recurring_for(subscription: str | None, recurring_id=None, lock: bool = False) -> RecurringGift | None:
     """The monthly gift of a subscription; ``lock`` holds its row (PostgreSQL) until the commit,
     so that two events about it are decided one after the other, each seeing the other's change."""
+
     def one(statement):
         if lock:
             statement = statement.with_for_update(of=RecurringGift).execution_options(populate_existing=True)
@@ -105,8 +115,9 @@ def invoice_subscription(invoice) -> str | None:
 def _invoice_recurring_id(invoice):
     """Our monthly gift's id: the subscription's metadata, copied onto the invoice when it was made."""
     details = field(field(invoice, "parent"), "subscription_details")
-    return (field(field(details, "metadata"), "recurring_gift_id")
-            or field(field(invoice, "metadata"), "recurring_gift_id"))
+    return field(field(details, "metadata"), "recurring_gift_id") or field(
+        field(invoice, "metadata"), "recurring_gift_id"
+    )
 
 
 def _listed_payments(invoice_id: str | None):
@@ -209,8 +220,12 @@ DUPLICATE_PAYMENT = "duplicate_payment"
 def flag_duplicate_payment(gift: Gift, intent_id: str, amount) -> None:
     """A second successful charge for a gift, listed for staff with the refused attempts (once)."""
     detail = f"gift {gift.id} paid by {gift.stripe_payment_intent_id}; {intent_id} also paid: refund it"[:200]
-    if db.session.scalar(select(RefusedAttempt.id).where(RefusedAttempt.reason == DUPLICATE_PAYMENT,
-                                                         RefusedAttempt.detail == detail)) is None:
+    if (
+        db.session.scalar(
+            select(RefusedAttempt.id).where(RefusedAttempt.reason == DUPLICATE_PAYMENT, RefusedAttempt.detail == detail)
+        )
+        is None
+    ):
         db.session.add(RefusedAttempt(reason=DUPLICATE_PAYMENT, amount_cents=int(amount or 0) or None, detail=detail))
 
 
@@ -220,8 +235,12 @@ def payment_failed(payment_intent) -> Outcome:
     if gift is None:
         intent_id = field(payment_intent, "id")
         return Outcome(waits_for=intent_id, unplaced=None if intent_id else "payment without an id")
-    if (gift is not None and not gift.recurring_gift_id and gift.status in ("pending", "failed")
-            and gift.stripe_payment_intent_id in (None, field(payment_intent, "id"))):
+    if (
+        gift is not None
+        and not gift.recurring_gift_id
+        and gift.status in ("pending", "failed")
+        and gift.stripe_payment_intent_id in (None, field(payment_intent, "id"))
+    ):
         gift.status = "failed"
         gift.failure_code = field(field(payment_intent, "last_payment_error"), "code", "failed")[:64]
     return Outcome()
@@ -233,12 +252,23 @@ def _invoice_gift(invoice, recurring: RecurringGift, status: str, amount: int) -
     gift = gift_for(invoice=invoice_id)
     if gift is not None:
         return gift, False
-    gift = Gift(donor_id=recurring.donor_id, fund_id=recurring.fund_id, campaign_id=recurring.campaign_id,
-                tour_event_id=recurring.tour_event_id, recurring_gift_id=recurring.id, amount_cents=amount,
-                covered_fee_cents=recurring.covered_fee_cents, currency=field(invoice, "currency", recurring.currency),
-                anonymous=recurring.anonymous, source="online", status=status, stripe_invoice_id=invoice_id,
-                donor_name=recurring.donor_name, donor_address=recurring.donor_address,
-                received_at=stripe_time(field(invoice, "created")))
+    gift = Gift(
+        donor_id=recurring.donor_id,
+        fund_id=recurring.fund_id,
+        campaign_id=recurring.campaign_id,
+        tour_event_id=recurring.tour_event_id,
+        recurring_gift_id=recurring.id,
+        amount_cents=amount,
+        covered_fee_cents=recurring.covered_fee_cents,
+        currency=field(invoice, "currency", recurring.currency),
+        anonymous=recurring.anonymous,
+        source="online",
+        status=status,
+        stripe_invoice_id=invoice_id,
+        donor_name=recurring.donor_name,
+        donor_address=recurring.donor_address,
+        received_at=stripe_time(field(invoice, "created")),
+    )
     donors.lock_unlinked(recurring.donor)
     try:
         with db.session.begin_nested():  # the donate page and the webhook may both get here
@@ -320,28 +350,46 @@ def invoice_failed(invoice) -> Outcome:
 def _apply_refund_total(gift: Gift, at_least: int = 0) -> None:
     """The gift's refunded amount: its refunds that went through (a failed or canceled one gives
     nothing back), or what the charge says when it came without its list of refunds."""
-    recorded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0))
-                                 .where(Refund.gift_id == gift.id, Refund.status.notin_(REFUND_VOID))) or 0
+    recorded = (
+        db.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+                Refund.gift_id == gift.id, Refund.status.notin_(REFUND_VOID)
+            )
+        )
+        or 0
+    )
     gift.refunded_cents = max(recorded, at_least)
     gift.settle()
 
 
-def record_refund(gift: Gift, refund_id: str | None, amount: int, reason: str | None = None, by=None,
-                  status: str | None = None) -> None:
+def record_refund(
+    gift: Gift, refund_id: str | None, amount: int, reason: str | None = None, by=None, status: str | None = None
+) -> None:
     status = status if status in REFUND_STATUSES else "succeeded"
     row = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_id)) if refund_id else None
     if row is not None:
         # A refund's status only moves forward: pending, then succeeded or failed/canceled.
-        if row.status != status and row.status not in REFUND_VOID and (status in REFUND_VOID or
-                                                                        row.status == "pending"):
+        if (
+            row.status != status
+            and row.status not in REFUND_VOID
+            and (status in REFUND_VOID or row.status == "pending")
+        ):
             row.status = status
             db.session.flush()
             _apply_refund_total(gift)
         return
     if amount <= 0:
         return
-    db.session.add(Refund(gift_id=gift.id, stripe_refund_id=refund_id, amount_cents=amount, status=status,
-                          reason=(reason or None) and reason[:200], by_user_id=getattr(by, "id", None)))
+    db.session.add(
+        Refund(
+            gift_id=gift.id,
+            stripe_refund_id=refund_id,
+            amount_cents=amount,
+            status=status,
+            reason=(reason or None) and reason[:200],
+            by_user_id=getattr(by, "id", None),
+        )
+    )
     db.session.flush()
     _apply_refund_total(gift)
 
@@ -349,16 +397,24 @@ def record_refund(gift: Gift, refund_id: str | None, amount: int, reason: str | 
 def charge_refunded(charge) -> Outcome:
     """Full or partial refunds of a charge: the gift's net amount follows."""
     outcome = Outcome()
-    gift = gift_for(charge=field(charge, "id"), payment_intent=object_id(field(charge, "payment_intent")),
-                    invoice=object_id(field(charge, "invoice")))
+    gift = gift_for(
+        charge=field(charge, "id"),
+        payment_intent=object_id(field(charge, "payment_intent")),
+        invoice=object_id(field(charge, "invoice")),
+    )
     if gift is None:
         outcome.waits_for = object_id(field(charge, "payment_intent")) or field(charge, "id")
         outcome.unplaced = None if outcome.waits_for else "charge without an id"
         return outcome
     refunds = field(field(charge, "refunds"), "data") or []
     for refund in refunds:
-        record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"),
-                      status=field(refund, "status"))
+        record_refund(
+            gift,
+            field(refund, "id"),
+            int(field(refund, "amount", 0)),
+            field(refund, "reason"),
+            status=field(refund, "status"),
+        )
     _apply_refund_total(gift, at_least=0 if refunds else int(field(charge, "amount_refunded", 0)))
     return outcome
 
@@ -367,14 +423,20 @@ def refund_seen(refund) -> Outcome:
     """A refund object (refund.created/updated/failed, or one listed by reconciliation); a failed
     or canceled refund is kept, marked, and no longer counts."""
     outcome = Outcome()
-    gift = gift_for(charge=object_id(field(refund, "charge")),
-                    payment_intent=object_id(field(refund, "payment_intent")))
+    gift = gift_for(
+        charge=object_id(field(refund, "charge")), payment_intent=object_id(field(refund, "payment_intent"))
+    )
     if gift is None:
         outcome.waits_for = object_id(field(refund, "payment_intent")) or object_id(field(refund, "charge"))
         outcome.unplaced = None if outcome.waits_for else "refund of no payment"
         return outcome
-    record_refund(gift, field(refund, "id"), int(field(refund, "amount", 0)), field(refund, "reason"),
-                  status=field(refund, "status"))
+    record_refund(
+        gift,
+        field(refund, "id"),
+        int(field(refund, "amount", 0)),
+        field(refund, "reason"),
+        status=field(refund, "status"),
+    )
     return outcome
 
 
@@ -385,8 +447,9 @@ def dispute_seen(dispute, reinstated: bool = False) -> Outcome:
     """A dispute flags the gift for staff. A lost one takes its amount back (kept apart from
     refunds) and Stripe's dispute fee; a won one, or funds reinstated, gives both back."""
     outcome = Outcome()
-    gift = gift_for(charge=object_id(field(dispute, "charge")),
-                    payment_intent=object_id(field(dispute, "payment_intent")))
+    gift = gift_for(
+        charge=object_id(field(dispute, "charge")), payment_intent=object_id(field(dispute, "payment_intent"))
+    )
     if gift is None:
         outcome.waits_for = object_id(field(dispute, "payment_intent")) or object_id(field(dispute, "charge"))
         outcome.unplaced = None if outcome.waits_for else "dispute of no payment"
@@ -395,8 +458,13 @@ def dispute_seen(dispute, reinstated: bool = False) -> Outcome:
     row = db.session.scalar(select(Dispute).where(Dispute.stripe_dispute_id == dispute_id))
     status = "won" if reinstated else field(dispute, "status", "needs_response")
     if row is None:
-        row = Dispute(gift_id=gift.id, stripe_dispute_id=dispute_id, amount_cents=int(field(dispute, "amount", 0)),
-                      reason=field(dispute, "reason"), status=status)
+        row = Dispute(
+            gift_id=gift.id,
+            stripe_dispute_id=dispute_id,
+            amount_cents=int(field(dispute, "amount", 0)),
+            reason=field(dispute, "reason"),
+            status=status,
+        )
         db.session.add(row)
     # A closed dispute is not reopened by an older event; only money reinstated turns lost into won.
     if row.status not in DISPUTE_CLOSED or (status == "won" and row.status == "lost"):
@@ -409,23 +477,35 @@ def dispute_seen(dispute, reinstated: bool = False) -> Outcome:
     db.session.flush()
     gift.disputed = True
     lost, fees = db.session.execute(
-        select(func.coalesce(func.sum(type_coerce(case((Dispute.status == "lost", Dispute.amount_cents), else_=0),
-                                                  Integer)), 0),
-               func.coalesce(func.sum(Dispute.fee_cents), 0)).where(Dispute.gift_id == gift.id)).one()
+        select(
+            func.coalesce(
+                func.sum(type_coerce(case((Dispute.status == "lost", Dispute.amount_cents), else_=0), Integer)), 0
+            ),
+            func.coalesce(func.sum(Dispute.fee_cents), 0),
+        ).where(Dispute.gift_id == gift.id)
+    ).one()
     gift.dispute_lost_cents, gift.dispute_fee_cents = int(lost), max(0, int(fees))
     gift.settle()
     return outcome
 
 
-STATUS_FROM_STRIPE = {"active": "active", "trialing": "active", "past_due": "past_due", "unpaid": "past_due",
-                      "canceled": "canceled", "incomplete_expired": "canceled", "incomplete": "incomplete"}
+STATUS_FROM_STRIPE = {
+    "active": "active",
+    "trialing": "active",
+    "past_due": "past_due",
+    "unpaid": "past_due",
+    "canceled": "canceled",
+    "incomplete_expired": "canceled",
+    "incomplete": "incomplete",
+}
 
 
 def subscription_changed(subscription, at: int, deleted: bool = False) -> Outcome:
     """A monthly gift's status, applied only if newer than the last one applied (out-of-order events)."""
     outcome = Outcome()
-    recurring = recurring_for(field(subscription, "id"), field(field(subscription, "metadata", {}),
-                                                              "recurring_gift_id"), lock=True)
+    recurring = recurring_for(
+        field(subscription, "id"), field(field(subscription, "metadata", {}), "recurring_gift_id"), lock=True
+    )
     if recurring is None:
         if deleted or STATUS_FROM_STRIPE.get(field(subscription, "status")) == "canceled":
             outcome.superseded = True  # the end of a subscription we no longer know: nothing to wait for

@@ -4,6 +4,7 @@ bounds on stored (naive UTC) times.
 A gift made at 11 pm on 31 December in El Paso belongs to that year's statement, and a campaign
 ending "on the 30th" is open until midnight there, not at 6 pm.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -7,11 +7,12 @@ first time: no cookie, no account, the same page per language. A view marks such
 and answers the next identical request without running the app. Anything with a cookie, any other
 method or path, and any response that sets a cookie or is not a 200 goes through the app as usual.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any
 from collections import OrderedDict
+from typing import Any
 
 from flask import current_app
 from werkzeug.datastructures import LanguageAccept
@@ -59,14 +60,24 @@ class AnonymousPageCache:
         self.entries = LRU()
 
     def _key(self, environ) -> tuple | None:
-        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in self.paths
-                or environ.get("HTTP_COOKIE") or environ.get("HTTP_AUTHORIZATION")
-                or not self.config.get("GIVING_PAGE_CACHE_SECONDS")):
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("PATH_INFO") not in self.paths
+            or environ.get("HTTP_COOKIE")
+            or environ.get("HTTP_AUTHORIZATION")
+            or not self.config.get("GIVING_PAGE_CACHE_SECONDS")
+        ):
             return None
         languages = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
         locale = languages.best_match(self.config["LANGUAGES"]) or self.config["BABEL_DEFAULT_LOCALE"]
-        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_X_FORWARDED_PROTO"), environ.get("HTTP_HOST"),
-                environ.get("PATH_INFO"), environ.get("QUERY_STRING"), locale)
+        return (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_X_FORWARDED_PROTO"),
+            environ.get("HTTP_HOST"),
+            environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING"),
+            locale,
+        )
 
     def __call__(self, environ, start_response):
         key = self._key(environ)

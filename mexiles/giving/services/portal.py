@@ -3,6 +3,7 @@
 Every function takes the signed-in donor and only ever touches that donor's records; a gift or
 monthly gift of someone else is "not found" (404), never shown.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,11 +13,12 @@ from sqlalchemy import select
 
 from ...audit import services as audit
 from ...extensions import db
-from ...timeutil import utcnow
 from ...refusals import Refusal
-from . import checkout, donors, receipts
+from ...timeutil import utcnow
 from ..models import Donor, Gift, RecurringGift
+from . import checkout, donors, receipts
 from .stripe_gateway import InvalidRequestError, configured, idempotent, v1
+
 
 def donor_or_404(user) -> Donor:
     return donors.for_user(user) or abort(404)
@@ -37,14 +39,23 @@ def own_recurring(donor: Donor, recurring_id: int) -> RecurringGift:
 
 
 def gifts(donor: Donor) -> list[Gift]:
-    return list(db.session.scalars(select(Gift).where(Gift.donor_id == donor.id, Gift.status != "pending")
-                                   .order_by(Gift.received_at.desc(), Gift.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Gift)
+            .where(Gift.donor_id == donor.id, Gift.status != "pending")
+            .order_by(Gift.received_at.desc(), Gift.id.desc())
+        )
+    )
 
 
 def monthly_gifts(donor: Donor) -> list[RecurringGift]:
-    return list(db.session.scalars(select(RecurringGift).where(RecurringGift.donor_id == donor.id,
-                                                               RecurringGift.status != "incomplete")
-                                   .order_by(RecurringGift.id.desc())))
+    return list(
+        db.session.scalars(
+            select(RecurringGift)
+            .where(RecurringGift.donor_id == donor.id, RecurringGift.status != "incomplete")
+            .order_by(RecurringGift.id.desc())
+        )
+    )
 
 
 def statement(donor: Donor, since: dt.date, until: dt.date) -> bytes:
@@ -85,8 +96,11 @@ def change_amount(recurring: RecurringGift, amount_cents: int, actor) -> None:
         subscription = stripe.subscriptions.retrieve(recurring.stripe_subscription_id)
         plan = checkout.plan_for(amount_cents, recurring.currency)
         item = subscription["items"].data[0].id
-        stripe.subscriptions.update(recurring.stripe_subscription_id, params={"items": [{"id": item, "plan": plan}]},
-                                    options=idempotent(f"monthly-{recurring.id}-amount-{amount_cents}-{item}"))
+        stripe.subscriptions.update(
+            recurring.stripe_subscription_id,
+            params={"items": [{"id": item, "plan": plan}]},
+            options=idempotent(f"monthly-{recurring.id}-amount-{amount_cents}-{item}"),
+        )
         return plan
 
     recurring.stripe_plan_id = _at_stripe(recurring, change)

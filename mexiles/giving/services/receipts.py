@@ -4,6 +4,7 @@ The PDF uses fpdf2's built-in Helvetica, so nothing but PyPI is needed; that fon
 which holds all of Spanish. Anything outside it (a name in another script) is transliterated or
 replaced rather than failing the receipt.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,12 +18,12 @@ from fpdf import FPDF
 from sqlalchemy import select
 
 from ... import mail
-from ...jobs import services as jobs
 from ...extensions import db
+from ...jobs import services as jobs
 from ...money import money
 from ...timeutil import local_date, utcnow
-from . import localtime
 from ..models import Donor, Gift
+from . import localtime
 
 
 def receipt_number(gift: Gift) -> str:
@@ -39,8 +40,12 @@ def _latin1(text: str) -> str:
 
 def legal_lines() -> list[str]:
     config = current_app.config
-    lines = [_("%(org)s is a tax-exempt organization under section 501(c)(3) of the Internal Revenue Code.",
-               org=config["ORG_NAME"])]
+    lines = [
+        _(
+            "%(org)s is a tax-exempt organization under section 501(c)(3) of the Internal Revenue Code.",
+            org=config["ORG_NAME"],
+        )
+    ]
     if config["ORG_EIN"]:
         lines.append(_("Federal tax ID (EIN): %(ein)s", ein=config["ORG_EIN"]))
     lines.append(_("No goods or services were provided in exchange for this contribution."))
@@ -77,8 +82,7 @@ class _Document(FPDF):
 
 
 def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
-    facts = [(_("Receipt number"), receipt_number(gift)),
-             (_("Date of the gift"), local_date(gift.received_at, "long"))]
+    facts = [(_("Receipt number"), receipt_number(gift)), (_("Date of the gift"), local_date(gift.received_at, "long"))]
     if gift.source == "in_kind":
         # The donor values goods given; the receipt describes them and states no dollar amount.
         facts.append((_("Description of the in-kind gift"), gift.description or ""))
@@ -87,9 +91,16 @@ def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
         if gift.taken_back_cents >= gift.amount_cents:
             facts.append((_("Refunded"), _("in full: this gift is no longer a deductible contribution")))
         elif gift.taken_back_cents:
-            facts.append((_("Refunded"), _("%(refunded)s; the deductible amount is %(left)s",
-                                           refunded=money(gift.taken_back_cents, gift.currency),
-                                           left=money(deductible_cents(gift), gift.currency))))
+            facts.append(
+                (
+                    _("Refunded"),
+                    _(
+                        "%(refunded)s; the deductible amount is %(left)s",
+                        refunded=money(gift.taken_back_cents, gift.currency),
+                        left=money(deductible_cents(gift), gift.currency),
+                    ),
+                )
+            )
     facts.append((_("Designated to"), gift.fund.name(_locale())))
     if gift.campaign:
         facts.append((_("Campaign"), gift.campaign.title(_locale())))
@@ -103,6 +114,7 @@ def _gift_facts(gift: Gift) -> list[tuple[str, str]]:
 
 def _locale() -> str:
     from flask_babel import get_locale
+
     return str(get_locale() or "en")
 
 
@@ -129,25 +141,39 @@ def deductible_cents(gift: Gift) -> int:
 def statement_gifts(donor: Donor, since: dt.date, until: dt.date) -> list[Gift]:
     """The donor's counted gifts on the local days ``since`` to ``until``."""
     start, end = localtime.bounds(since, until)
-    return list(db.session.scalars(
-        select(Gift).where(Gift.donor_id == donor.id, Gift.status == "succeeded", Gift.received_at >= start,
-                           Gift.received_at < end)
-        .order_by(Gift.received_at, Gift.id)))
+    return list(
+        db.session.scalars(
+            select(Gift)
+            .where(
+                Gift.donor_id == donor.id, Gift.status == "succeeded", Gift.received_at >= start, Gift.received_at < end
+            )
+            .order_by(Gift.received_at, Gift.id)
+        )
+    )
 
 
 def statement_pdf(donor: Donor, since: dt.date, until: dt.date, gifts: list[Gift]) -> bytes:
-    document = _Document(_("Statement of gifts, %(since)s to %(until)s",
-                           since=local_date(since, "long"), until=local_date(until, "long")))
+    document = _Document(
+        _(
+            "Statement of gifts, %(since)s to %(until)s",
+            since=local_date(since, "long"),
+            until=local_date(until, "long"),
+        )
+    )
     document.line_of(_("Donor: %(name)s", name=donor.display_name))
     if donor.address:
         document.line_of(donor.address)
     document.ln(3)
     for gift in gifts:
         # The deductible amount is what the donor kept given: refunds are taken off.
-        value = (_("In kind: %(description)s", description=gift.description or "") if gift.source == "in_kind"
-                 else money(deductible_cents(gift), gift.currency))
-        document.line_of(f"{local_date(gift.received_at, 'long')}   {receipt_number(gift)}   "
-                         f"{value}   {gift.fund.name(_locale())}")
+        value = (
+            _("In kind: %(description)s", description=gift.description or "")
+            if gift.source == "in_kind"
+            else money(deductible_cents(gift), gift.currency)
+        )
+        document.line_of(
+            f"{local_date(gift.received_at, 'long')}   {receipt_number(gift)}   {value}   {gift.fund.name(_locale())}"
+        )
     total = sum(deductible_cents(g) for g in gifts)
     document.ln(2)
     document.line_of(_("Total: %(total)s", total=money(total)), bold=True)
@@ -183,9 +209,17 @@ def _receipt_payload(gift: Gift) -> dict:
     donor = gift.donor
     with force_locale(donor.locale):
         facts, legal = _gift_facts(gift), legal_lines()
-    subject, body = mail.render(_l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
-                                "giving/email/receipt.txt", donor.locale, donor=donor, name=gift.receipt_name,
-                                gift=gift, facts=facts, legal=legal, link=portal_link())
+    subject, body = mail.render(
+        _l("Your receipt from %(org)s", org=current_app.config["ORG_NAME"]),
+        "giving/email/receipt.txt",
+        donor.locale,
+        donor=donor,
+        name=gift.receipt_name,
+        gift=gift,
+        facts=facts,
+        legal=legal,
+        link=portal_link(),
+    )
     return {"gift_id": gift.id, "to": donor.email_key, "subject": subject, "body": body}
 
 
@@ -196,8 +230,12 @@ def _deliver_receipt(payload: dict) -> None:
         return  # gone, or sent by an earlier delivery of this job
     with force_locale(gift.donor.locale):
         pdf = receipt_pdf(gift)
-    mail.deliver(payload["to"], payload["subject"], payload["body"],
-                 [(f"receipt-{receipt_number(gift)}.pdf", pdf, "application/pdf")])
+    mail.deliver(
+        payload["to"],
+        payload["subject"],
+        payload["body"],
+        [(f"receipt-{receipt_number(gift)}.pdf", pdf, "application/pdf")],
+    )
     gift.receipt_sent_at = utcnow()  # committed with the job: sent exactly when SMTP took it
 
 
@@ -205,8 +243,11 @@ def resend_missing() -> list[int]:
     """Make every paid gift without a sent receipt have its receipt due in the outbox now: queued
     if it never was, tried again now if it waits for a retry or was given up. Returns the job ids;
     the caller commits. A receipt job marks its gift, so none is sent twice."""
-    missing = list(db.session.scalars(select(Gift).where(Gift.status == "succeeded", Gift.receipt_sent_at.is_(None))
-                                      .order_by(Gift.id)))
+    missing = list(
+        db.session.scalars(
+            select(Gift).where(Gift.status == "succeeded", Gift.receipt_sent_at.is_(None)).order_by(Gift.id)
+        )
+    )
     now, due = utcnow(), []
     for gift in missing:
         job = jobs.by_key(receipt_key(gift))
@@ -225,9 +266,15 @@ def resend_missing() -> list[int]:
 def _queue_tribute_notice(gift: Gift) -> None:
     if not (gift.tribute_kind and gift.tribute_notify_email and gift.tribute_name):
         return
-    mail.send(gift.tribute_notify_email, _l("A gift was made in tribute"), "giving/email/tribute.txt",
-              key=f"giving.tribute:{gift.id}", locale=gift.donor.locale, gift=gift,
-              giver=_("An anonymous donor") if gift.anonymous else gift.receipt_name)
+    mail.send(
+        gift.tribute_notify_email,
+        _l("A gift was made in tribute"),
+        "giving/email/tribute.txt",
+        key=f"giving.tribute:{gift.id}",
+        locale=gift.donor.locale,
+        gift=gift,
+        giver=_("An anonymous donor") if gift.anonymous else gift.receipt_name,
+    )
 
 
 def queue_statement(donor: Donor, since: dt.date, until: dt.date):
@@ -238,12 +285,29 @@ def queue_statement(donor: Donor, since: dt.date, until: dt.date):
         return None
     with force_locale(donor.locale):
         legal = legal_lines()
-    subject, body = mail.render(_l("Your statement of gifts to %(org)s", org=current_app.config["ORG_NAME"]),
-                                "giving/email/statement.txt", donor.locale, donor=donor, since=since, until=until,
-                                count=len(gifts), total=sum(deductible_cents(g) for g in gifts), legal=legal)
-    return jobs.enqueue(STATEMENT, {"donor_id": donor.id, "since": since.isoformat(), "until": until.isoformat(),
-                                    "to": donor.email_key, "subject": subject, "body": body},
-                        key=f"{STATEMENT}:{donor.id}:{since.isoformat()}:{until.isoformat()}")
+    subject, body = mail.render(
+        _l("Your statement of gifts to %(org)s", org=current_app.config["ORG_NAME"]),
+        "giving/email/statement.txt",
+        donor.locale,
+        donor=donor,
+        since=since,
+        until=until,
+        count=len(gifts),
+        total=sum(deductible_cents(g) for g in gifts),
+        legal=legal,
+    )
+    return jobs.enqueue(
+        STATEMENT,
+        {
+            "donor_id": donor.id,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "to": donor.email_key,
+            "subject": subject,
+            "body": body,
+        },
+        key=f"{STATEMENT}:{donor.id}:{since.isoformat()}:{until.isoformat()}",
+    )
 
 
 @jobs.handler(STATEMENT)
@@ -252,18 +316,34 @@ def _deliver_statement(payload: dict) -> None:
     since, until = dt.date.fromisoformat(payload["since"]), dt.date.fromisoformat(payload["until"])
     with force_locale(donor.locale):
         pdf = statement_pdf(donor, since, until, statement_gifts(donor, since, until))
-    mail.deliver(payload["to"], payload["subject"], payload["body"],
-                 [(f"statement-{since.isoformat()}-{until.isoformat()}.pdf", pdf, "application/pdf")])
+    mail.deliver(
+        payload["to"],
+        payload["subject"],
+        payload["body"],
+        [(f"statement-{since.isoformat()}-{until.isoformat()}.pdf", pdf, "application/pdf")],
+    )
 
 
 def donors_who_gave(since: dt.date, until: dt.date) -> list[Donor]:
     start, end = localtime.bounds(since, until)
-    ids = select(Gift.donor_id).where(Gift.status == "succeeded", Gift.received_at >= start,
-                                      Gift.received_at < end).distinct()
+    ids = (
+        select(Gift.donor_id)
+        .where(Gift.status == "succeeded", Gift.received_at >= start, Gift.received_at < end)
+        .distinct()
+    )
     return list(db.session.scalars(select(Donor).where(Donor.id.in_(ids)).order_by(Donor.id)))
 
 
 def queue_card_failed(gift: Gift, link: str) -> None:
     donor = gift.donor
-    mail.send(donor.email_key, _l("Your monthly gift could not be charged"), "giving/email/card_failed.txt",
-              key=f"giving.card_failed:{gift.id}", locale=donor.locale, donor=donor, gift=gift, amount=money(gift.amount_cents, gift.currency), link=link)
+    mail.send(
+        donor.email_key,
+        _l("Your monthly gift could not be charged"),
+        "giving/email/card_failed.txt",
+        key=f"giving.card_failed:{gift.id}",
+        locale=donor.locale,
+        donor=donor,
+        gift=gift,
+        amount=money(gift.amount_cents, gift.currency),
+        link=link,
+    )

@@ -4,6 +4,7 @@ Stripe is asked only for what was made since ``--since`` (``created[gte]`` on ea
 the account's whole history. Recording goes through the same idempotent ledger as
 the webhook, so a second run finds nothing to do.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,8 @@ from sqlalchemy import select
 
 from ...audit import services as audit
 from ...extensions import db
-from . import ledger, receipts, webhooks
 from ..models import REFUND_VOID, Refund
+from . import ledger, receipts, webhooks
 from .stripe_gateway import field, v1
 
 

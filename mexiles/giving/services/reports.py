@@ -1,12 +1,13 @@
 """Staff reports. Each figure is one aggregate query over counted gifts (succeeded, not fully refunded),
 so the page costs the same number of queries whatever the number of gifts."""
+
 from __future__ import annotations
 
 import datetime as dt
 import statistics
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, func, select
 
@@ -43,8 +44,12 @@ def _in_year(year: int):
 
 
 def _totals(*columns):
-    return (*columns, func.count(Gift.id), func.coalesce(func.sum(Gift.amount_cents), 0),
-            func.coalesce(func.sum(Gift.net_cents), 0))
+    return (
+        *columns,
+        func.count(Gift.id),
+        func.coalesce(func.sum(Gift.amount_cents), 0),
+        func.coalesce(func.sum(Gift.net_cents), 0),
+    )
 
 
 def _year_rows(year: int) -> list:
@@ -52,8 +57,9 @@ def _year_rows(year: int) -> list:
     totals by each of them are summed from these few rows."""
     month = localtime.month_of(Gift.received_at, dt.date(year, 1, 1), dt.date(year, 12, 31))
     groups = (month, Gift.fund_id, Gift.campaign_id, Gift.source)
-    return [tuple(row) for row in db.session.execute(
-        select(*_totals(*groups)).where(*_in_year(year)).group_by(*groups))]
+    return [
+        tuple(row) for row in db.session.execute(select(*_totals(*groups)).where(*_in_year(year)).group_by(*groups))
+    ]
 
 
 def _sum_by(rows, index: int) -> dict:
@@ -68,17 +74,20 @@ def _sum_by(rows, index: int) -> dict:
 def _with(model, totals: dict, order) -> list:
     if not totals:
         return []
-    found: Sequence[Any] = db.session.scalars(select(model).where(model.id.in_([k for k in totals if k is not None]))
-                               .order_by(*order)).all()
+    found: Sequence[Any] = db.session.scalars(
+        select(model).where(model.id.in_([k for k in totals if k is not None])).order_by(*order)
+    ).all()
     return [(item, *totals[item.id]) for item in found]
 
 
 def recurring_revenue() -> tuple[int, int]:
     """(active monthly gifts, their monthly total in cents): not those whose last charge failed
     (past due), paused or ended."""
-    count, total = db.session.execute(select(func.count(RecurringGift.id),
-                                             func.coalesce(func.sum(RecurringGift.amount_cents), 0))
-                                      .where(RecurringGift.status == "active")).one()
+    count, total = db.session.execute(
+        select(func.count(RecurringGift.id), func.coalesce(func.sum(RecurringGift.amount_cents), 0)).where(
+            RecurringGift.status == "active"
+        )
+    ).one()
     return count, int(total)
 
 
@@ -87,30 +96,41 @@ def donor_retention(year: int) -> dict:
     SYBUNT (Some Year But Unfortunately Not This, nor last year)."""
     this_start, next_start = _window(year)
     last_start = _window(year - 1)[0]
-    per_donor = (select(
-        func.max(case((Gift.received_at >= this_start, 1), else_=0)).label("this"),
-        func.max(case(((Gift.received_at >= last_start) & (Gift.received_at < this_start), 1), else_=0)).label("last"),
-        func.min(Gift.received_at).label("first"))
-        .where(COUNTED, Gift.received_at < next_start).group_by(Gift.donor_id).subquery())
-    row = db.session.execute(select(
-        func.coalesce(func.sum(case(((per_donor.c.this == 1) & (per_donor.c.first >= this_start), 1), else_=0)), 0),
-        func.coalesce(func.sum(case(((per_donor.c.this == 1) & (per_donor.c.last == 1), 1), else_=0)), 0),
-        func.coalesce(func.sum(case(((per_donor.c.this == 0) & (per_donor.c.last == 1), 1), else_=0)), 0),
-        func.coalesce(func.sum(case(((per_donor.c.this == 0) & (per_donor.c.last == 0), 1), else_=0)), 0),
-    )).one()
+    per_donor = (
+        select(
+            func.max(case((Gift.received_at >= this_start, 1), else_=0)).label("this"),
+            func.max(case(((Gift.received_at >= last_start) & (Gift.received_at < this_start), 1), else_=0)).label(
+                "last"
+            ),
+            func.min(Gift.received_at).label("first"),
+        )
+        .where(COUNTED, Gift.received_at < next_start)
+        .group_by(Gift.donor_id)
+        .subquery()
+    )
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(case(((per_donor.c.this == 1) & (per_donor.c.first >= this_start), 1), else_=0)), 0),
+            func.coalesce(func.sum(case(((per_donor.c.this == 1) & (per_donor.c.last == 1), 1), else_=0)), 0),
+            func.coalesce(func.sum(case(((per_donor.c.this == 0) & (per_donor.c.last == 1), 1), else_=0)), 0),
+            func.coalesce(func.sum(case(((per_donor.c.this == 0) & (per_donor.c.last == 0), 1), else_=0)), 0),
+        )
+    ).one()
     return {"new": int(row[0]), "retained": int(row[1]), "lybunt": int(row[2]), "sybunt": int(row[3])}
 
 
 def average_and_median(year: int, count: int | None = None, total: int | None = None) -> tuple[int, int, int]:
     """(gift count, average, median) in cents; pass count and total when already summed."""
     if count is None or total is None:
-        count, total = db.session.execute(select(func.count(Gift.id), func.coalesce(func.sum(Gift.amount_cents), 0))
-                                          .where(*_in_year(year))).one()
+        count, total = db.session.execute(
+            select(func.count(Gift.id), func.coalesce(func.sum(Gift.amount_cents), 0)).where(*_in_year(year))
+        ).one()
     if not count:
         return 0, 0, 0
     if db.engine.dialect.name == "postgresql":
-        median: float = db.session.execute(select(func.percentile_cont(0.5).within_group(Gift.amount_cents))
-                                    .where(*_in_year(year))).scalar_one()
+        median: float = db.session.execute(
+            select(func.percentile_cont(0.5).within_group(Gift.amount_cents)).where(*_in_year(year))
+        ).scalar_one()
     else:
         middle = select(Gift.amount_cents).where(*_in_year(year)).order_by(Gift.amount_cents)
         values = list(db.session.scalars(middle.offset((count - 1) // 2).limit(2 - count % 2)))
@@ -133,13 +153,23 @@ def build(year: int) -> Report:
     by_campaign = _with(Campaign, _sum_by(rows, 2), (Campaign.id,))
     months = sorted(_sum_by(rows, 0).items())
     sources = sorted(_sum_by(rows, 3).items())
-    programme = {code: _monthly(rows, fund_id) for code, fund_id in
-                 ((f.code, f.id) for f, *_ in by_fund if f.code in ("counseling", "housing"))}
-    return Report(year=year, by_fund=by_fund, by_campaign=by_campaign,
-                  by_month=[(m, *t) for m, t in months], by_source=[(s, *t) for s, t in sources],
-                  recurring=recurring_revenue(), donors=donor_retention(year), average_cents=average,
-                  median_cents=median, count=count,
-                  programme_months={code: programme.get(code, {}) for code in ("counseling", "housing")})
+    programme = {
+        code: _monthly(rows, fund_id)
+        for code, fund_id in ((f.code, f.id) for f, *_ in by_fund if f.code in ("counseling", "housing"))
+    }
+    return Report(
+        year=year,
+        by_fund=by_fund,
+        by_campaign=by_campaign,
+        by_month=[(m, *t) for m, t in months],
+        by_source=[(s, *t) for s, t in sources],
+        recurring=recurring_revenue(),
+        donors=donor_retention(year),
+        average_cents=average,
+        median_cents=median,
+        count=count,
+        programme_months={code: programme.get(code, {}) for code in ("counseling", "housing")},
+    )
 
 
 def _monthly(rows, fund_id: int) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """The donor's way in: a single-use sign-in link, mailed on request or carried by an email (the
 card-update link of a failed monthly payment), that only a donor-only account may use."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,8 @@ from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
 from ...jobs import services as jobs
-from . import donors
 from ..models import Donor
+from . import donors
 
 PURPOSE = "donor-signin"
 
@@ -36,8 +37,9 @@ def signin_link(donor: Donor, next_endpoint: str = "giving.portal") -> str | Non
     db.session.commit()
     if not donor_only(user):
         return None
-    return url_for("giving.portal_signin", token=accounts.make_token(user, PURPOSE),
-                   next=url_for(next_endpoint), _external=True)
+    return url_for(
+        "giving.portal_signin", token=accounts.make_token(user, PURPOSE), next=url_for(next_endpoint), _external=True
+    )
 
 
 def card_update_link(donor: Donor) -> str:
@@ -66,9 +68,19 @@ def send_signin_link(email: str, request_id: str) -> None:
     once per request, however often the job runs."""
     donor = donors.find(email)
     link = signin_link(donor) if donor is not None else None
-    if link is not None and mail.send(donor.email_key, _l("Your sign-in link"), "giving/email/signin.txt",
-                                      locale=donor.locale, link=link, hours=current_app.config["DONOR_LINK_HOURS"],
-                                      key=f"donor-signin:{request_id}"):
+    if (
+        donor is not None
+        and link is not None
+        and mail.send(
+            donor.email_key,
+            _l("Your sign-in link"),
+            "giving/email/signin.txt",
+            locale=donor.locale,
+            link=link,
+            hours=current_app.config["DONOR_LINK_HOURS"],
+            key=f"donor-signin:{request_id}",
+        )
+    ):
         audit.record("donor.signin_link", "donor", donor.id)
     db.session.commit()
 

@@ -4,6 +4,7 @@ The app speaks one Stripe API version, ``API_VERSION``: the one the pinned ``str
 (16.x) is generated for. Every request names it, and so does the webhook endpoint that
 ``flask giving webhook-endpoint`` creates, so that Stripe sends every object in that version's shape.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,8 +36,13 @@ def client() -> stripe.StripeClient:
     # A hung Stripe must fail well inside a web worker's timeout, so that the donor gets our own
     # message. A retry after a network error is safe: every write carries an idempotency key.
     http_client = stripe.new_default_http_client(timeout=config["STRIPE_TIMEOUT_SECONDS"])
-    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], stripe_version=API_VERSION, http_client=http_client,
-                               max_network_retries=config["STRIPE_NETWORK_RETRIES"], **options)
+    return stripe.StripeClient(
+        config["STRIPE_SECRET_KEY"],
+        stripe_version=API_VERSION,
+        http_client=http_client,
+        max_network_retries=config["STRIPE_NETWORK_RETRIES"],
+        **options,
+    )
 
 
 def v1():
@@ -49,8 +55,9 @@ def idempotent(key: str) -> dict:
 
 def verify_signature(payload: bytes, signature: str) -> None:
     """Raises SignatureError unless Stripe signed this body (and recently)."""
-    stripe.WebhookSignature.verify_header(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"],
-                                          stripe.Webhook.DEFAULT_TOLERANCE)
+    stripe.WebhookSignature.verify_header(
+        payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"], stripe.Webhook.DEFAULT_TOLERANCE
+    )
 
 
 def field(obj, name: str, default=None):

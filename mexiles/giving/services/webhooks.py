@@ -8,6 +8,7 @@ one the ledger cannot place at all is kept ``unplaced``, and one older than what
 ``superseded``. Staff see the deferred and unplaced ones, and any event of another API version.
 A signed body that is no Stripe event is refused (400), never half-read.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,16 +20,17 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from ...extensions import db
 from ...jobs import services as jobs
-from . import ledger, receipts, signin
 from ..models import Gift, StripeEvent
+from . import ledger, receipts, signin
 from .stripe_gateway import API_VERSION, SignatureError, field, verify_signature
 
 log = logging.getLogger(__name__)
 
 
 def _subscription_handler(event_type: str):
-    return lambda obj, event: ledger.subscription_changed(obj, int(field(event, "created", 0)),
-                                                          deleted=event_type.endswith(".deleted"))
+    return lambda obj, event: ledger.subscription_changed(
+        obj, int(field(event, "created", 0)), deleted=event_type.endswith(".deleted")
+    )
 
 
 HANDLERS = {
@@ -137,8 +139,13 @@ def _settle(row: StripeEvent, outcome: ledger.Outcome, event: dict) -> None:
 
 def apply(event: dict) -> str:
     handler = HANDLERS.get(event["type"])
-    row = StripeEvent(event_id=event["id"], type=event["type"], stripe_created=event.get("created") or 0,
-                      api_version=event.get("api_version"), outcome="processed" if handler else "ignored")
+    row = StripeEvent(
+        event_id=event["id"],
+        type=event["type"],
+        stripe_created=event.get("created") or 0,
+        api_version=event.get("api_version"),
+        outcome="processed" if handler else "ignored",
+    )
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -162,9 +169,13 @@ def replay_waiting(stripe_ids) -> ledger.Outcome:
     total = ledger.Outcome()
     ids = [i for i in stripe_ids if i]
     while ids:
-        waiting = list(db.session.scalars(select(StripeEvent).where(StripeEvent.outcome == "deferred",
-                                                                    StripeEvent.waits_for.in_(ids))
-                                          .order_by(StripeEvent.stripe_created, StripeEvent.id)))
+        waiting = list(
+            db.session.scalars(
+                select(StripeEvent)
+                .where(StripeEvent.outcome == "deferred", StripeEvent.waits_for.in_(ids))
+                .order_by(StripeEvent.stripe_created, StripeEvent.id)
+            )
+        )
         ids = []
         for row in waiting:
             event = row.payload
@@ -182,10 +193,20 @@ def replay_waiting(stripe_ids) -> ledger.Outcome:
 def needing_attention(limit: int = 50) -> list[StripeEvent]:
     """For the staff page: events still waiting, events the ledger could not place, and events
     in another API version than the one the app speaks (their objects may be shaped otherwise)."""
-    return list(db.session.scalars(
-        select(StripeEvent).where(or_(StripeEvent.outcome.in_(("deferred", "unplaced")),
-                                      StripeEvent.api_version.is_(None), StripeEvent.api_version != API_VERSION))
-        .order_by(StripeEvent.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(StripeEvent)
+            .where(
+                or_(
+                    StripeEvent.outcome.in_(("deferred", "unplaced")),
+                    StripeEvent.api_version.is_(None),
+                    StripeEvent.api_version != API_VERSION,
+                )
+            )
+            .order_by(StripeEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def queue_mail(outcome: ledger.Outcome) -> None:

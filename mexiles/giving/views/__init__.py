@@ -1,4 +1,5 @@
 """The giving pages: public (donate, pay, the webhook), the donor portal, the staff pages."""
+
 from . import portal, public, staff  # noqa: F401  (their routes register on bp)
 from .blueprint import bp
 

@@ -1,5 +1,6 @@
 """The giving blueprint and what applies to all its pages: the payment pages' policy, the page
 cache, the configuration a receipt needs, the vocabulary its templates label codes with."""
+
 from flask import Blueprint, current_app
 
 from ...security import CONTENT_SECURITY_POLICY
@@ -24,9 +25,12 @@ class _WithStripe:
 # Only the pages that take a card load Stripe.js; every other page keeps the strict policy.
 # Stripe's documented sources: Stripe.js from js.stripe.com, its frames from js.stripe.com and
 # hooks.stripe.com (3-D Secure), its calls to api.stripe.com.
-PAYMENT_PAGE_POLICY = {**CONTENT_SECURITY_POLICY, "script-src": _WithStripe("STRIPE_CSP_SCRIPT_SRC", "'self'"),
-                       "frame-src": _WithStripe("STRIPE_CSP_FRAME_SRC"),
-                       "connect-src": _WithStripe("STRIPE_CSP_CONNECT_SRC", "'self'")}
+PAYMENT_PAGE_POLICY = {
+    **CONTENT_SECURITY_POLICY,
+    "script-src": _WithStripe("STRIPE_CSP_SCRIPT_SRC", "'self'"),
+    "frame-src": _WithStripe("STRIPE_CSP_FRAME_SRC"),
+    "connect-src": _WithStripe("STRIPE_CSP_CONNECT_SRC", "'self'"),
+}
 
 
 bp.record_once(page_cache.install)

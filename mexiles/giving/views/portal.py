@@ -1,4 +1,5 @@
 """The donor portal: sign in by emailed link, see one's own gifts, manage one's monthly gift."""
+
 import datetime as dt
 import hashlib
 
@@ -13,9 +14,9 @@ from ...accounts.services import AccountError
 from ...extensions import limiter, talisman
 from ...money import money, to_cents
 from ...refusals import flash_refusal
+from ..forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm
 from ..services import donors, signin
 from ..services import portal as donor_portal
-from ..forms import EMAIL_MAX, AmountForm, ConfirmForm, ProfileForm, SigninRequestForm, StatementForm
 from ..services.stripe_gateway import StripeError, configured
 from .blueprint import PAYMENT_PAGE_POLICY, bp
 
@@ -25,8 +26,11 @@ def _signin_limit() -> str:
 
 
 def _pdf(body: bytes, filename: str) -> Response:
-    return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
+    )
 
 
 def _link_limit() -> str:
@@ -84,14 +88,21 @@ def portal_home():
 def portal():
     donor = portal_donor()
     year = timeutil.today().year
-    statement_form = StatementForm(data={"since": dt.date(year - 1, 1, 1), "until": dt.date(year - 1, 12, 31)},
-                                   meta={"csrf": False})
+    statement_form = StatementForm(
+        data={"since": dt.date(year - 1, 1, 1), "until": dt.date(year - 1, 12, 31)}, meta={"csrf": False}
+    )
     profile_form = ProfileForm(data={"email": donor.email_key, "locale": donor.locale, "listed": donor.listed})
-    return render_template("giving/portal/home.html", donor=donor, gifts=donor_portal.gifts(donor),
-                           monthly=donor_portal.monthly_gifts(donor), statement_form=statement_form,
-                           profile_form=profile_form, amount_form=AmountForm(), confirm=ConfirmForm(),
-                           stripe_ready=configured())
-
+    return render_template(
+        "giving/portal/home.html",
+        donor=donor,
+        gifts=donor_portal.gifts(donor),
+        monthly=donor_portal.monthly_gifts(donor),
+        statement_form=statement_form,
+        profile_form=profile_form,
+        amount_form=AmountForm(),
+        confirm=ConfirmForm(),
+        stripe_ready=configured(),
+    )
 
 
 def portal_donor():
@@ -116,8 +127,10 @@ def portal_statement():
     if not form.validate() or form.until.data < form.since.data:
         flash(_("Choose a start date and an end date after it."), "error")
         return redirect(url_for("giving.portal"))
-    return _pdf(donor_portal.statement(donor, form.since.data, form.until.data),
-                f"statement-{form.since.data}-{form.until.data}.pdf")
+    return _pdf(
+        donor_portal.statement(donor, form.since.data, form.until.data),
+        f"statement-{form.since.data}-{form.until.data}.pdf",
+    )
 
 
 @bp.route("/portal/profile", methods=["POST"])
@@ -130,8 +143,13 @@ def portal_profile():
         flash(_("Changes saved."), "success")
         if mailed:
             # The same words whether or not another donor has the address: nothing here tells.
-            flash(_("We sent a link to %(email)s. Your address changes when you open it.",
-                    email=donors.email_key(form.email.data)), "info")
+            flash(
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    email=donors.email_key(form.email.data),
+                ),
+                "info",
+            )
     else:
         flash(" ".join(str(m) for errors in form.errors.values() for m in errors), "error")
     return redirect(url_for("giving.portal"))
@@ -167,9 +185,10 @@ def portal_monthly_amount(recurring_id):
     if not form.validate_on_submit():
         flash(" ".join(str(m) for errors in form.errors.values() for m in errors), "error")
         return redirect(url_for("giving.portal"))
-    return _stripe_step(lambda: donor_portal.change_amount(recurring, to_cents(form.amount.data), current_user),
-                        _("Your monthly gift is now %(amount)s.",
-                                                      amount=money(to_cents(form.amount.data), recurring.currency)))
+    return _stripe_step(
+        lambda: donor_portal.change_amount(recurring, to_cents(form.amount.data), current_user),
+        _("Your monthly gift is now %(amount)s.", amount=money(to_cents(form.amount.data), recurring.currency)),
+    )
 
 
 @bp.route("/portal/monthly/<int:recurring_id>/do/<action>", methods=["POST"])
@@ -180,8 +199,11 @@ def portal_monthly_action(recurring_id, action):
     recurring = _monthly(recurring_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    messages = {"pause": _("Your monthly gift is paused."), "resume": _("Your monthly gift goes on again."),
-                "cancel": _("Your monthly gift is cancelled. Thank you for all you gave.")}
+    messages = {
+        "pause": _("Your monthly gift is paused."),
+        "resume": _("Your monthly gift goes on again."),
+        "cancel": _("Your monthly gift is cancelled. Thank you for all you gave."),
+    }
     operation = getattr(donor_portal, action)
     return _stripe_step(lambda: operation(recurring, current_user), messages[action])
 
@@ -191,8 +213,7 @@ def _stripe_step(operation, success: str):
         operation()
     except donor_portal.MonthlyError as refusal:
         if refusal.args[0] == "offline":
-            flash(_("Monthly gifts cannot be changed online here. Write to us and we will make the change."),
-                  "error")
+            flash(_("Monthly gifts cannot be changed online here. Write to us and we will make the change."), "error")
         else:
             flash(_("This monthly gift has ended and cannot be changed."), "error")
     except StripeError:

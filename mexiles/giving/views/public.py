@@ -1,22 +1,23 @@
 """Public giving pages: donate, pay, the Stripe webhook, campaign pages and the impact page."""
+
 import time
 from typing import Any
 
-from flask import (abort, current_app, jsonify, make_response, redirect, render_template, request,
-                   session, url_for)
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from ... import timeutil
 from ...access import public
 from ...errors import expired_form_page
 from ...extensions import csrf, limiter, talisman
-from ..services import checkout, donors, fees, page_cache, gifts as services, webhooks
-from ..forms import DonateForm
 from ...money import money, to_cents
 from ...tours import services as tours
+from ..forms import DonateForm
+from ..services import checkout, donors, fees, page_cache, webhooks
+from ..services import gifts as services
 from ..services.stripe_gateway import configured
 from .blueprint import PAYMENT_PAGE_POLICY, bp
 
@@ -28,8 +29,10 @@ def payment_rate_limit() -> str:
 def _wants_page() -> bool:
     """A form posted by the browser itself (no script ran), rather than by the donate page's script
     (which says so with X-Requested-With)."""
-    return (not request.headers.get("X-Requested-With")
-            and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html")
+    return (
+        not request.headers.get("X-Requested-With")
+        and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    )
 
 
 def _answer(payload: dict, code: int = 200):
@@ -39,21 +42,25 @@ def _answer(payload: dict, code: int = 200):
         return jsonify(payload), code
     if payload.get("status") == "succeeded":
         return redirect(url_for("giving.thanks"))
-    return render_template("giving/pay_result.html", message=payload.get("message", ""),
-                           errors=payload.get("errors", {}), other_ways=True), code
+    return render_template(
+        "giving/pay_result.html", message=payload.get("message", ""), errors=payload.get("errors", {}), other_ways=True
+    ), code
 
 
 def _no_card_form():
     """The form was posted by a browser in which the card form never ran (no JavaScript, or
     Stripe.js blocked): the page says so and offers the other ways to give."""
-    return _answer(dict(status="error", message=_("The card form did not run in your browser, so nothing was "
-                                                  "charged.")), 400)
+    return _answer(
+        dict(status="error", message=_("The card form did not run in your browser, so nothing was charged.")), 400
+    )
 
 
 def _rate_limited(limit):
     checkout.refuse("rate_limited", detail=str(limit.limit))
-    return _answer(dict(status="error", message=_("Too many attempts from your connection. Wait a few minutes "
-                                                  "and try again.")), 429)
+    return _answer(
+        dict(status="error", message=_("Too many attempts from your connection. Wait a few minutes and try again.")),
+        429,
+    )
 
 
 def _fund_choices():
@@ -81,6 +88,8 @@ def _donate_form(campaign=None) -> DonateForm:
 # known campaign, a public tour event, nothing else): any other query string is redirected to it,
 # so that nothing a visitor typed in the address is echoed into a page kept for everyone.
 CSRF_PLACEHOLDER = "__mexiles_csrf_token__"
+
+
 @bp.route("/")
 @talisman(content_security_policy=PAYMENT_PAGE_POLICY)
 @public
@@ -151,8 +160,14 @@ def _render_donate(slug, event_id) -> str:
     form = _donate_form(campaign)
     form.campaign.data = campaign.slug if campaign else ""
     form.event.data = str(event_id) if event_id else ""
-    return render_template("giving/donate.html", configured=configured(), form=form, campaign=campaign,
-                           event_id=event_id, csrf_token=lambda: CSRF_PLACEHOLDER)
+    return render_template(
+        "giving/donate.html",
+        configured=configured(),
+        form=form,
+        campaign=campaign,
+        event_id=event_id,
+        csrf_token=lambda: CSRF_PLACEHOLDER,
+    )
 
 
 @bp.route("/fee")
@@ -163,8 +178,15 @@ def fee():
     if cents <= 0 or cents > 100_000_00:
         return jsonify(added=0, text="")
     added = fees.fee_added(cents)
-    return jsonify(added=added, text=_("Adds %(fee)s: we receive %(net)s, your card is charged %(total)s.",
-                                       fee=money(added), net=money(cents), total=money(cents + added)))
+    return jsonify(
+        added=added,
+        text=_(
+            "Adds %(fee)s: we receive %(net)s, your card is charged %(total)s.",
+            fee=money(added),
+            net=money(cents),
+            total=money(cents + added),
+        ),
+    )
 
 
 def _gift_data(form: DonateForm) -> dict:
@@ -175,14 +197,24 @@ def _gift_data(form: DonateForm) -> dict:
     covered = fees.fee_added(cents) if form.cover_fee.data else 0
     campaign = services.campaign_by_slug(form.campaign.data)
     tribute = form.tribute_kind.data or None
-    return {"amount_cents": cents + covered, "covered_fee_cents": covered, "fund_id": fund.id,
-            "campaign_id": campaign.id if services.campaign_open(campaign) else None,
-            "tour_event_id": valid_event(form.event.data),
-            "currency": current_app.config["GIVING_CURRENCY"], "anonymous": form.anonymous.data,
-            "tribute_kind": tribute, "tribute_name": (form.tribute_name.data or "").strip() if tribute else None,
-            "tribute_notify_email": (form.tribute_email.data or "").strip() if tribute else None,
-            "name": form.name.data.strip(), "email": form.email.data, "address": (form.address.data or "").strip(),
-            "locale": str(get_locale()), "listed": form.listed.data, "own_donor": _own_donor(form.email.data)}
+    return {
+        "amount_cents": cents + covered,
+        "covered_fee_cents": covered,
+        "fund_id": fund.id,
+        "campaign_id": campaign.id if services.campaign_open(campaign) else None,
+        "tour_event_id": valid_event(form.event.data),
+        "currency": current_app.config["GIVING_CURRENCY"],
+        "anonymous": form.anonymous.data,
+        "tribute_kind": tribute,
+        "tribute_name": (form.tribute_name.data or "").strip() if tribute else None,
+        "tribute_notify_email": (form.tribute_email.data or "").strip() if tribute else None,
+        "name": form.name.data.strip(),
+        "email": form.email.data,
+        "address": (form.address.data or "").strip(),
+        "locale": str(get_locale()),
+        "listed": form.listed.data,
+        "own_donor": _own_donor(form.email.data),
+    }
 
 
 def _own_donor(email: str) -> bool:
@@ -208,9 +240,14 @@ def pay():
     if not form.validate_on_submit():
         if "other_amount" in form.errors:
             checkout.refuse("invalid_amount", form.chosen_cents())
-        return _answer(dict(status="invalid", errors={k: [str(m) for m in v] for k, v in form.errors.items()},
-                            message=_("Please correct the fields marked below. Nothing you typed has been lost.")),
-                       400)
+        return _answer(
+            dict(
+                status="invalid",
+                errors={k: [str(m) for m in v] for k, v in form.errors.items()},
+                message=_("Please correct the fields marked below. Nothing you typed has been lost."),
+            ),
+            400,
+        )
     if not form.payment_method.data:
         return _answer(dict(status="error", message=_("Enter your card details.")), 400)
     data = _gift_data(form)
@@ -240,8 +277,10 @@ def _expired(error):
         return expired_form_page()
     if _wants_page() and not request.form.get("payment_method"):
         return _no_card_form()  # a page from the cache, whose script never fetched its token
-    return _answer(dict(status="error", message=_("This page has expired. Nothing was charged: reload the page "
-                                                  "and give again.")), 400)
+    return _answer(
+        dict(status="error", message=_("This page has expired. Nothing was charged: reload the page and give again.")),
+        400,
+    )
 
 
 @bp.route("/thanks")

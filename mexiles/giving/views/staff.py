@@ -1,4 +1,5 @@
 """Giving for staff: funds and campaigns (admins), donors, gifts, refunds, reports, exports."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -6,10 +7,11 @@ from flask_login import current_user
 
 from ... import timeutil
 from ...access import Role, roles_required, staff_only
-from ...money import money, to_cents, to_dollars
 from ...http import page_arg
-from ..services import donors, exports, reports, gifts as services, webhooks
+from ...money import money, to_cents, to_dollars
 from ..forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm
+from ..services import donors, exports, reports, webhooks
+from ..services import gifts as services
 from ..services.stripe_gateway import API_VERSION, StripeError
 from .blueprint import bp
 
@@ -23,12 +25,17 @@ def _locale() -> str:
 @bp.route("/staff/")
 @staff_only
 def staff_home():
-    return render_template("giving/staff/home.html", disputes=services.open_disputes(),
-                           refused=services.refused_attempts(50), events=webhooks.needing_attention(50),
-                           api_version=API_VERSION)
+    return render_template(
+        "giving/staff/home.html",
+        disputes=services.open_disputes(),
+        refused=services.refused_attempts(50),
+        events=webhooks.needing_attention(50),
+        api_version=API_VERSION,
+    )
 
 
 # --- Funds and campaigns (admins) ---------------------------------------------------------------
+
 
 @bp.route("/staff/funds", methods=["GET", "POST"])
 @admin_only
@@ -94,6 +101,7 @@ def campaign_edit(campaign_id=None):
 
 # --- Donors -----------------------------------------------------------------------------------
 
+
 @bp.route("/staff/donors", methods=["GET", "POST"])
 @staff_only
 def donor_list():
@@ -118,11 +126,18 @@ def donor_detail(donor_id):
             flash(_("The two donors are merged."), "success")
             return redirect(url_for("giving.donor_detail", donor_id=into.id))
     donors.view(donor, current_user)
-    return render_template("giving/staff/donor.html", donor=donor, gifts=donors.history(donor),
-                           monthly=donors.recurring_of(donor), form=form, locale=_locale())
+    return render_template(
+        "giving/staff/donor.html",
+        donor=donor,
+        gifts=donors.history(donor),
+        monthly=donors.recurring_of(donor),
+        form=form,
+        locale=_locale(),
+    )
 
 
 # --- Gifts ------------------------------------------------------------------------------------
+
 
 @bp.route("/staff/gifts")
 @staff_only
@@ -141,11 +156,18 @@ def gift_new():
     if request.method == "GET":
         form.received_on.data = timeutil.today()
     if form.validate_on_submit():
-        data = {"email": form.email.data, "name": (form.name.data or "").strip(),
-                "address": (form.address.data or "").strip(), "locale": form.locale.data, "source": form.source.data,
-                "amount_cents": to_cents(form.amount.data), "fund_id": form.fund.data,
-                "campaign_id": form.campaign.data or None, "received_on": form.received_on.data,
-                "description": (form.description.data or "").strip() or None}
+        data = {
+            "email": form.email.data,
+            "name": (form.name.data or "").strip(),
+            "address": (form.address.data or "").strip(),
+            "locale": form.locale.data,
+            "source": form.source.data,
+            "amount_cents": to_cents(form.amount.data),
+            "fund_id": form.fund.data,
+            "campaign_id": form.campaign.data or None,
+            "received_on": form.received_on.data,
+            "description": (form.description.data or "").strip() or None,
+        }
         gift = services.record_offline_gift(data, current_user)
         flash(_("Gift recorded and receipt sent."), "success")
         return redirect(url_for("giving.gift_detail", gift_id=gift.id))
@@ -161,8 +183,9 @@ def gift_detail(gift_id):
         try:
             services.refund(gift, to_cents(form.amount.data), form.reason.data, current_user)
         except services.RefundError as refusal:
-            form.amount.errors.append(_("You can refund at most %(left)s of this gift.",
-                                        left=money(int(refusal.args[0]), gift.currency)))
+            form.amount.errors.append(
+                _("You can refund at most %(left)s of this gift.", left=money(int(refusal.args[0]), gift.currency))
+            )
         except StripeError:
             form.amount.errors.append(_("Stripe did not accept the refund. Nothing was changed; try again."))
         else:
@@ -174,18 +197,25 @@ def gift_detail(gift_id):
 
 # --- Reports and exports ----------------------------------------------------------------------
 
+
 @bp.route("/staff/reports")
 @staff_only
 def report():
     year, status = request.args.get("year", timeutil.today().year, type=int), 200
     if year not in reports.years():
-        flash(_("Reports cover the years %(first)s to %(last)s.", first=reports.years()[0],
-                last=reports.years()[-1]), "error")
+        flash(
+            _("Reports cover the years %(first)s to %(last)s.", first=reports.years()[0], last=reports.years()[-1]),
+            "error",
+        )
         year, status = timeutil.today().year, 400
     built = reports.build(year)
-    return render_template("giving/staff/reports.html", report=built, years=reports.years(),
-                           fund_rows=[(f.name(_locale()), *rest) for f, *rest in built.by_fund],
-                           campaign_rows=[(c.title(_locale()), *rest) for c, *rest in built.by_campaign]), status
+    return render_template(
+        "giving/staff/reports.html",
+        report=built,
+        years=reports.years(),
+        fund_rows=[(f.name(_locale()), *rest) for f, *rest in built.by_fund],
+        campaign_rows=[(c.title(_locale()), *rest) for c, *rest in built.by_campaign],
+    ), status
 
 
 @bp.route("/staff/export/gifts.csv")

@@ -1,4 +1,5 @@
 """What every housing service shares: the refusal, how a date reads, who may act for a person."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,8 @@ from sqlalchemy import select, update
 
 from ...access import is_staff
 from ...extensions import db
-from ...refusals import Refusal
 from ...people import services as people
+from ...refusals import Refusal
 from ...timeutil import local_date
 from ..models import Site
 

@@ -1,4 +1,5 @@
 """Figures for the board and funders, the occupancy chart, and the CSV export of placements."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,10 @@ from ...audit import services as audit
 from ...extensions import db
 from ...giving import services as giving
 from ...people import services as people
+from ...timeutil import today
 from ..models import Placement, Site
 from ..vocabulary import EXIT_DESTINATIONS, HOUSED
 from . import occupancy, waitlist
-from ...timeutil import today
 from .common import may_act_for
 
 
@@ -40,9 +41,13 @@ def housing_nights_by_month(since: dt.date, until: dt.date) -> dict[str, int]:
         nights[month_key(month)] = 0
         month = next_month(month)
     stop = min(until, today())
-    rows = db.session.execute(select(Placement.start_on, Placement.end_on, Placement.beds).where(
-        Placement.status.in_(HOUSED), Placement.start_on < stop,
-        or_(Placement.end_on.is_(None), Placement.end_on > since)))
+    rows = db.session.execute(
+        select(Placement.start_on, Placement.end_on, Placement.beds).where(
+            Placement.status.in_(HOUSED),
+            Placement.start_on < stop,
+            or_(Placement.end_on.is_(None), Placement.end_on > since),
+        )
+    )
     for start, end, beds in rows:
         lo, hi = max(start, since), min(end or stop, stop)
         while lo < hi:
@@ -83,9 +88,17 @@ def figures(months: int = 12) -> Figures:
     since = tonight.replace(day=1)
     for _i in range(months - 1):
         since = (since - dt.timedelta(days=1)).replace(day=1)
-    housed = db.session.execute(select(Placement.id, Placement.moved_from_id, Placement.person_id, Placement.beds,
-                                       Placement.start_on, Placement.end_on, Placement.status)
-                                .where(Placement.status.in_(HOUSED))).all()
+    housed = db.session.execute(
+        select(
+            Placement.id,
+            Placement.moved_from_id,
+            Placement.person_id,
+            Placement.beds,
+            Placement.start_on,
+            Placement.end_on,
+            Placement.status,
+        ).where(Placement.status.in_(HOUSED))
+    ).all()
     in_period = [p for p in housed if p.start_on < tonight and (p.end_on is None or p.end_on > since)]
     beds_by_person: dict[int, int] = {}
     for p in in_period:
@@ -95,13 +108,20 @@ def figures(months: int = 12) -> Figures:
     held = occupancy.bookings(tonight, tonight + dt.timedelta(days=1))
     length, wait = waitlist.waitlist_summary(tonight)
     return Figures(
-        since=since, until=tonight, nights_by_month=housing_nights_by_month(since, tonight),
+        since=since,
+        until=tonight,
+        nights_by_month=housing_nights_by_month(since, tonight),
         raised_by_month=giving.raised_by_month("housing", since, tonight),
-        households_housed=len(beds_by_person), people_housed=sum(beds_by_person.values()),
+        households_housed=len(beds_by_person),
+        people_housed=sum(beds_by_person.values()),
         beds_taken=sum(beds for rows in held.values() for _s, _e, beds in rows),
         beds_offered=sum(occupancy.beds_offered(s, tonight, sum(b for _s, _e, b in held.get(s.id, ()))) for s in sites),
-        stays_ended=len(stays), average_stay=sum(stays) / len(stays) if stays else None, median_stay=statistics.median(stays) if stays else None,
-        waitlist_length=length, median_wait=wait)
+        stays_ended=len(stays),
+        average_stay=sum(stays) / len(stays) if stays else None,
+        median_stay=statistics.median(stays) if stays else None,
+        waitlist_length=length,
+        median_wait=wait,
+    )
 
 
 def _ended_stays(housed, since: dt.date, until: dt.date) -> list[int]:
@@ -120,6 +140,7 @@ def _ended_stays(housed, since: dt.date, until: dt.date) -> list[int]:
 
 
 # --- Charts, drawn on the server as SVG -------------------------------------------------------
+
 
 @dataclass
 class Chart:
@@ -183,24 +204,55 @@ def month_bars(nights_by_month: dict[str, int], width: int = 720, height: int = 
 
 # --- Export -----------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("placement", "request", "person", "alias", "site", "site_kind", "beds", "start", "end", "status",
-               "moved_in_on", "exit_group", "exit_destination", "nights", "moved_from")
+CSV_COLUMNS = (
+    "placement",
+    "request",
+    "person",
+    "alias",
+    "site",
+    "site_kind",
+    "beds",
+    "start",
+    "end",
+    "status",
+    "moved_in_on",
+    "exit_group",
+    "exit_destination",
+    "nights",
+    "moved_from",
+)
 
 
 def export_rows(user) -> tuple[tuple[str, ...], list[list]]:
     """The placements of the people whose case the user is on (all of them for an admin), audited."""
-    placements = db.session.scalars(select(Placement).options(selectinload(Placement.site))
-                                    .order_by(Placement.start_on, Placement.id)).all()
+    placements = db.session.scalars(
+        select(Placement).options(selectinload(Placement.site)).order_by(Placement.start_on, Placement.id)
+    ).all()
     found = people.get_many(p.person_id for p in placements)
     placements = [p for p in placements if may_act_for(user, found.get(p.person_id))]
     tonight = today()
     rows = []
     for p in placements:
         group = EXIT_DESTINATIONS[p.exit_destination][0] if p.exit_destination else ""
-        rows.append([p.id, p.request_id, p.person_id, found[p.person_id].alias, p.site.name, p.site.kind, p.beds,
-                     p.start_on.isoformat(), p.end_on.isoformat() if p.end_on else "", p.status,
-                     p.moved_in_on.isoformat() if p.moved_in_on else "", group, p.exit_destination or "",
-                     p.nights(tonight), p.moved_from_id or ""])
+        rows.append(
+            [
+                p.id,
+                p.request_id,
+                p.person_id,
+                found[p.person_id].alias,
+                p.site.name,
+                p.site.kind,
+                p.beds,
+                p.start_on.isoformat(),
+                p.end_on.isoformat() if p.end_on else "",
+                p.status,
+                p.moved_in_on.isoformat() if p.moved_in_on else "",
+                group,
+                p.exit_destination or "",
+                p.nights(tonight),
+                p.moved_from_id or "",
+            ]
+        )
     audit.record_each("housing.placements.export", "housing_placement", [p.id for p in placements])
     db.session.commit()
     return CSV_COLUMNS, rows

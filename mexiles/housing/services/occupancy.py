@@ -5,6 +5,7 @@ including, its end, so the move-out day is free for the next guest. An end of No
 Every function here reads the placements it needs in one query, whatever the number of sites,
 placements or days.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,9 @@ def overlapping(start: dt.date, end: dt.date | None):
 
 def bookings(start: dt.date, end: dt.date | None, site_ids=None, ignore=()) -> dict[int, list[Booking]]:
     """The beds held at each site during [start, end), read in one query."""
-    query = (select(Placement.site_id, Placement.start_on, Placement.end_on, Placement.beds)
-             .where(overlapping(start, end)))
+    query = select(Placement.site_id, Placement.start_on, Placement.end_on, Placement.beds).where(
+        overlapping(start, end)
+    )
     if site_ids is not None:
         query = query.where(Placement.site_id.in_(site_ids))
     if ignore:
@@ -76,6 +78,7 @@ def first_short_night(rows, start, end, capacity: int, beds: int) -> tuple[dt.da
 
 # --- Whether a site suits a household ---------------------------------------------------------
 
+
 def effective_needs(beds: int, needs) -> set[str]:
     """A household of more than one is a family, whether or not the box was ticked."""
     wanted = set(needs or ())
@@ -90,8 +93,9 @@ def mismatches(site: Site | SimpleNamespace, beds: int, needs) -> list[str]:  # 
     reasons = []
     if WOMEN_ONLY in site.accepts and WOMEN_ONLY not in wanted:
         reasons.append(_("%(site)s takes single women only.", site=site.name))
-    missing = [str(ACCEPTS[code]) for code in ACCEPTS if code in wanted and code != WOMEN_ONLY
-               and code not in site.accepts]
+    missing = [
+        str(ACCEPTS[code]) for code in ACCEPTS if code in wanted and code != WOMEN_ONLY and code not in site.accepts
+    ]
     if missing:
         reasons.append(_("%(site)s does not offer: %(needs)s.", site=site.name, needs=", ".join(missing)))
     return reasons
@@ -112,8 +116,13 @@ def period_problems(site: Site, start: dt.date, end: dt.date | None) -> list[str
     if start < site.available_from:
         reasons.append(_("%(site)s takes guests from %(date)s.", site=site.name, date=day(site.available_from)))
     if site.available_until and (end is None or end > site.available_until):
-        reasons.append(_("%(site)s offers beds until %(date)s: give an end date on or before that day.",
-                         site=site.name, date=day(site.available_until)))
+        reasons.append(
+            _(
+                "%(site)s offers beds until %(date)s: give an end date on or before that day.",
+                site=site.name,
+                date=day(site.available_until),
+            )
+        )
     return reasons
 
 
@@ -122,11 +131,20 @@ def short_of_beds(site: Site, rows, beds: int, start, end) -> list[str]:
     if short is None:
         return []
     night, free = short
-    return [_("No free bed for %(count)s at %(site)s on the night of %(date)s: %(free)s of %(capacity)s beds free.",
-              count=beds, site=site.name, date=day(night), free=free, capacity=site.capacity)]
+    return [
+        _(
+            "No free bed for %(count)s at %(site)s on the night of %(date)s: %(free)s of %(capacity)s beds free.",
+            count=beds,
+            site=site.name,
+            date=day(night),
+            free=free,
+            capacity=site.capacity,
+        )
+    ]
 
 
 # --- Finding a bed ----------------------------------------------------------------------------
+
 
 @dataclass
 class Candidate:
@@ -147,8 +165,12 @@ def find_beds(beds: int, start: dt.date, end: dt.date | None, needs=(), language
     for site in sites:
         rows = held.get(site.id, [])
         free = site.capacity - peak(rows, start, end)
-        reasons = (standing_problems(site) + mismatches(site, beds, needs) + period_problems(site, start, end)
-                   + short_of_beds(site, rows, beds, start, end))
+        reasons = (
+            standing_problems(site)
+            + mismatches(site, beds, needs)
+            + period_problems(site, start, end)
+            + short_of_beds(site, rows, beds, start, end)
+        )
         speaks = None if not language else language in (site.languages or [])
         candidate = Candidate(site, free, free - beds, reasons, speaks)
         (others if reasons else fits).append(candidate)
@@ -157,6 +179,7 @@ def find_beds(beds: int, start: dt.date, end: dt.date | None, needs=(), language
 
 
 # --- The calendar -----------------------------------------------------------------------------
+
 
 @dataclass
 class Cell:
@@ -194,8 +217,11 @@ class Calendar:
 
 
 def offered_on(site: Site, night: dt.date) -> bool:
-    return (site.takes_placements and site.available_from <= night
-            and (site.available_until is None or night < site.available_until))
+    return (
+        site.takes_placements
+        and site.available_from <= night
+        and (site.available_until is None or night < site.available_until)
+    )
 
 
 def beds_offered(site: Site, night: dt.date, taken: int) -> int:
@@ -210,14 +236,26 @@ def calendar(first: dt.date, days: int) -> Calendar:
     nights = [first + dt.timedelta(days=i) for i in range(days)]
     end = first + dt.timedelta(days=days)
     held = bookings(first, end)
-    sites = db.session.scalars(select(Site).where(or_(Site.vetting_status != "rejected", Site.id.in_(list(held))))
-                               .order_by(Site.kind, Site.name)).all()
+    sites = db.session.scalars(
+        select(Site)
+        .where(or_(Site.vetting_status != "rejected", Site.id.in_(list(held))))
+        .order_by(Site.kind, Site.name)
+    ).all()
     rows = []
     for site in sites:
         taken = taken_per_night(held.get(site.id, []), first, days)
-        rows.append(CalendarRow(site, [Cell(n, t, site.capacity, offered_on(site, n)) for n, t in zip(nights, taken, strict=True)]))
-    totals = [(sum(r.cells[i].taken for r in rows),
-               sum(beds_offered(r.site, r.cells[i].night, r.cells[i].taken) for r in rows)) for i in range(days)]
+        rows.append(
+            CalendarRow(
+                site, [Cell(n, t, site.capacity, offered_on(site, n)) for n, t in zip(nights, taken, strict=True)]
+            )
+        )
+    totals = [
+        (
+            sum(r.cells[i].taken for r in rows),
+            sum(beds_offered(r.site, r.cells[i].night, r.cells[i].taken) for r in rows),
+        )
+        for i in range(days)
+    ]
     return Calendar(nights, rows, totals)
 
 

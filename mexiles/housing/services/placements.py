@@ -8,6 +8,7 @@ the same beds happen one after the other. The database also refuses overlapping 
 person by itself (an exclusion constraint on PostgreSQL, triggers on SQLite); a change that still
 loses a race gets a clear refusal.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,6 +50,7 @@ class Guests:
     """Placements planned or under way that the user may see. Those of people in hiding whose case the
     user is not on are left out, only counted, so that where they stay, since when and with how many
     people cannot be pieced together from the lists."""
+
     rows: list[PlacementRow]
     left_out: int
 
@@ -56,8 +58,12 @@ class Guests:
 def current(user, site_id: int | None = None) -> Guests:
     """Placements planned or under way (the oldest first), in a fixed number of queries; every row
     shown is recorded in the audit trail."""
-    query = (select(Placement).options(selectinload(Placement.site))
-             .where(Placement.status.in_(CURRENT)).order_by(Placement.start_on, Placement.id))
+    query = (
+        select(Placement)
+        .options(selectinload(Placement.site))
+        .where(Placement.status.in_(CURRENT))
+        .order_by(Placement.start_on, Placement.id)
+    )
     if site_id is not None:
         query = query.where(Placement.site_id == site_id)
     placements = db.session.scalars(query).all()
@@ -70,8 +76,12 @@ def current(user, site_id: int | None = None) -> Guests:
             left_out += 1
         else:
             rows.append(PlacementRow(p, person, full))
-    audit.record_each("housing.placement.list", SUBJECT, [row.placement.id for row in rows],
-                      **({"site": site_id} if site_id is not None else {}))
+    audit.record_each(
+        "housing.placement.list",
+        SUBJECT,
+        [row.placement.id for row in rows],
+        **({"site": site_id} if site_id is not None else {}),
+    )
     db.session.commit()
     return Guests(rows, left_out)
 
@@ -82,6 +92,7 @@ def view(placement: Placement, user) -> None:
 
 
 # --- Changing placements --------------------------------------------------------------------
+
 
 def place(request: HousingRequest, site_id: int, start: dt.date, end: dt.date | None, by) -> Placement:
     """Give the request's household beds at a site for the nights [start, end)."""
@@ -94,13 +105,22 @@ def place(request: HousingRequest, site_id: int, start: dt.date, end: dt.date | 
             raise HousingRefused(_("This request is no longer on the waitlist."))
         _check_new(site, req, start, end)
         _check_nights(site, req, start, end)
-        placement = Placement(request_id=req.id, person_id=req.person_id, site_id=site.id, beds=req.household_size,
-                              start_on=start, end_on=end, status="planned", created_by_id=by.id)
+        placement = Placement(
+            request_id=req.id,
+            person_id=req.person_id,
+            site_id=site.id,
+            beds=req.household_size,
+            start_on=start,
+            end_on=end,
+            status="planned",
+            created_by_id=by.id,
+        )
         db.session.add(placement)
         db.session.flush()
         req.status, req.placed_at = "placed", req.placed_at or utcnow()
-        audit.record("housing.placement.create", SUBJECT, placement.id, request=req.id, site=site.id,
-                     person=req.person_id)
+        audit.record(
+            "housing.placement.create", SUBJECT, placement.id, request=req.id, site=site.id, person=req.person_id
+        )
         return placement
 
     return _apply(change)
@@ -119,8 +139,9 @@ def move_in(placement: Placement, on: dt.date, by) -> Placement:
         if current.status != "planned":
             raise HousingRefused(_("The move-in of this placement is already recorded."))
         if current.end_on is not None and on >= current.end_on:
-            raise HousingRefused(_("The move-in must come before the end date (%(date)s).", date=day(current.end_on)),
-                                 field="on")
+            raise HousingRefused(
+                _("The move-in must come before the end date (%(date)s).", date=day(current.end_on)), field="on"
+            )
         previous = held.get(current.moved_from_id)
         previous = previous if previous is not None and previous.awaiting_move else None
         ignore = (current.id,) + ((previous.id,) if previous else ())
@@ -128,8 +149,13 @@ def move_in(placement: Placement, on: dt.date, by) -> Placement:
             _check_added(sites[current.site_id], req, on, current.start_on, ignore=ignore, period=True, field="on")
         if previous is not None:
             if on <= previous.start_on:
-                raise HousingRefused(_("The move-in must come after the move-in at the previous site (%(date)s).",
-                                       date=day(previous.start_on)), field="on")
+                raise HousingRefused(
+                    _(
+                        "The move-in must come after the move-in at the previous site (%(date)s).",
+                        date=day(previous.start_on),
+                    ),
+                    field="on",
+                )
             if on > previous.end_on:  # they left the previous site later than planned
                 _check_added(sites[previous.site_id], req, previous.end_on, on, ignore=ignore, field="on")
         # Save in an order in which the two stays never overlap, or the database refuses.
@@ -140,8 +166,13 @@ def move_in(placement: Placement, on: dt.date, by) -> Placement:
             elif step is not None:
                 step.end_on, step.status, step.end_before_move = on, "moved_out", None
             db.session.flush()
-        audit.record("housing.placement.move_in", SUBJECT, current.id, fields=["start_on", "moved_in_on", "status"],
-                     **({"closed": previous.id} if previous else {}))
+        audit.record(
+            "housing.placement.move_in",
+            SUBJECT,
+            current.id,
+            fields=["start_on", "moved_in_on", "status"],
+            **({"closed": previous.id} if previous else {}),
+        )
         return current
 
     return _apply(change)
@@ -161,8 +192,16 @@ def extend(placement: Placement, end: dt.date | None, by) -> Placement:
         if current.end_on is not None and (end is None or end > current.end_on):
             # Only the nights added are checked: nights already held stay held, even after the site
             # lost beds or changed its offer period since.
-            _check_added(sites[current.site_id], req, current.end_on, end, ignore=(current.id,), standing=True,
-                         period=True, field="end")
+            _check_added(
+                sites[current.site_id],
+                req,
+                current.end_on,
+                end,
+                ignore=(current.id,),
+                standing=True,
+                period=True,
+                field="end",
+            )
         current.end_on = end
         audit.record("housing.placement.extend", SUBJECT, current.id, fields=["end_on"])
         return current
@@ -175,8 +214,9 @@ def move_out(placement: Placement, on: dt.date, destination: str, by) -> Placeme
     if destination not in EXIT_DESTINATIONS:
         raise HousingRefused(_("Choose where the household went."), field="destination")
     if on > today():
-        raise HousingRefused(_("A move-out cannot be recorded for a day still to come; change the end date instead."),
-                             field="on")
+        raise HousingRefused(
+            _("A move-out cannot be recorded for a day still to come; change the end date instead."), field="on"
+        )
 
     def change():
         req, sites, held = _lock(placement.request_id, [placement.site_id], placement.person_id)
@@ -184,13 +224,23 @@ def move_out(placement: Placement, on: dt.date, destination: str, by) -> Placeme
         if current.status != "moved_in":
             raise HousingRefused(_("Only a household that moved in can move out; cancel a planned placement instead."))
         if on <= current.start_on:
-            raise HousingRefused(_("The move-out must come after the move-in (%(date)s): a stay lasts at least "
-                                   "one night.", date=day(current.start_on)), field="on")
+            raise HousingRefused(
+                _(
+                    "The move-out must come after the move-in (%(date)s): a stay lasts at least one night.",
+                    date=day(current.start_on),
+                ),
+                field="on",
+            )
         if current.end_on is not None and on > current.end_on:  # they stayed longer than booked
             _check_added(sites[current.site_id], req, current.end_on, on, ignore=(current.id,), field="on")
         current.end_on, current.status, current.exit_destination = on, "moved_out", destination
-        audit.record("housing.placement.move_out", SUBJECT, current.id, fields=["end_on", "status", "exit_destination"],
-                     destination=destination)
+        audit.record(
+            "housing.placement.move_out",
+            SUBJECT,
+            current.id,
+            fields=["end_on", "status", "exit_destination"],
+            destination=destination,
+        )
         return current
 
     return _apply(change)
@@ -207,15 +257,25 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
         current = _placement(held, placement.id)
         target = _site(sites, site_id)
         if current.status != "moved_in":
-            raise HousingRefused(_("Only a household that moved in can move; change or cancel a planned "
-                                   "placement instead."))
+            raise HousingRefused(
+                _("Only a household that moved in can move; change or cancel a planned placement instead.")
+            )
         if on <= current.start_on:
-            raise HousingRefused(_("The move must come after the move-in (%(date)s).", date=day(current.start_on)),
-                                 field="on")
+            raise HousingRefused(
+                _("The move must come after the move-in (%(date)s).", date=day(current.start_on)), field="on"
+            )
         _check_new(target, req, on, end)
         if current.end_on is not None and on > current.end_on:  # they stay on here until the move
-            _check_added(sites[current.site_id], req, current.end_on, on, ignore=(current.id,), standing=True,
-                         period=True, field="on")
+            _check_added(
+                sites[current.site_id],
+                req,
+                current.end_on,
+                on,
+                ignore=(current.id,),
+                standing=True,
+                period=True,
+                field="on",
+            )
         _check_nights(target, req, on, end, ignore=(current.id,))
         arrived = on <= today()
         if not arrived:  # given back if the move is called off before it happens
@@ -225,9 +285,18 @@ def move(placement: Placement, site_id: int, on: dt.date, end: dt.date | None, b
             current.status = "moved_out"
         # The first placement must end before the next begins, or PostgreSQL sees them overlap.
         db.session.flush()
-        following = Placement(request_id=req.id, person_id=req.person_id, site_id=target.id, beds=current.beds,
-                              start_on=on, end_on=end, status="moved_in" if arrived else "planned",
-                              moved_in_on=on if arrived else None, moved_from_id=current.id, created_by_id=by.id)
+        following = Placement(
+            request_id=req.id,
+            person_id=req.person_id,
+            site_id=target.id,
+            beds=current.beds,
+            start_on=on,
+            end_on=end,
+            status="moved_in" if arrived else "planned",
+            moved_in_on=on if arrived else None,
+            moved_from_id=current.id,
+            created_by_id=by.id,
+        )
         db.session.add(following)
         db.session.flush()
         audit.record("housing.placement.move", SUBJECT, current.id, to=following.id, site=target.id)
@@ -254,11 +323,19 @@ def cancel(placement: Placement, by) -> Placement:
         db.session.flush()  # cancelled first, so that the stay given back never overlaps it
         if previous is not None and previous.awaiting_move:
             previous.end_on, previous.exit_destination, previous.end_before_move = restored, None, None
-            audit.record("housing.placement.extend", SUBJECT, previous.id, fields=["end_on", "exit_destination"],
-                         move_cancelled=current.id)
+            audit.record(
+                "housing.placement.extend",
+                SUBJECT,
+                previous.id,
+                fields=["end_on", "exit_destination"],
+                move_cancelled=current.id,
+            )
         if not any(p.status in HOLDING for p in held.values() if p.request_id == req.id and p.id != current.id):
-            waiting = db.session.scalar(select(HousingRequest.id).where(
-                HousingRequest.person_id == req.person_id, HousingRequest.status == "open"))
+            waiting = db.session.scalar(
+                select(HousingRequest.id).where(
+                    HousingRequest.person_id == req.person_id, HousingRequest.status == "open"
+                )
+            )
             # Back on the waitlist, unless the person already waits there with a newer request.
             req.status, req.placed_at = ("withdrawn", req.placed_at) if waiting else ("open", None)
         audit.record("housing.placement.cancel", SUBJECT, current.id, fields=["status"], request=req.id)
@@ -276,22 +353,35 @@ def _previous_site_id(placement: Placement) -> tuple[int, ...]:
 
 # --- The rules ------------------------------------------------------------------------------
 
+
 def _valid_range(start: dt.date, end: dt.date | None) -> None:
     if end is not None and end <= start:
-        raise HousingRefused(_("The end date must come after the start date: a stay lasts at least one night."),
-                             field="end")
+        raise HousingRefused(
+            _("The end date must come after the start date: a stay lasts at least one night."), field="end"
+        )
 
 
 def _check_new(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None) -> None:
     """A new placement: the site is verified and open, suits the household and offers those nights."""
-    problems = (occupancy.standing_problems(site) + occupancy.mismatches(site, req.household_size, req.needs)
-                + occupancy.period_problems(site, start, end))
+    problems = (
+        occupancy.standing_problems(site)
+        + occupancy.mismatches(site, req.household_size, req.needs)
+        + occupancy.period_problems(site, start, end)
+    )
     if problems:
         raise HousingRefused(*problems)
 
 
-def _check_added(site: Site, req: HousingRequest, start: dt.date, end: dt.date | None, ignore=(),
-                 standing: bool = False, period: bool = False, field: str | None = None) -> None:
+def _check_added(
+    site: Site,
+    req: HousingRequest,
+    start: dt.date,
+    end: dt.date | None,
+    ignore=(),
+    standing: bool = False,
+    period: bool = False,
+    field: str | None = None,
+) -> None:
     """Nights [start, end) that a change adds to a stay: beds free and the person nowhere else, and, when
     asked, the site still taking guests (``standing``) and offering those nights (``period``)."""
     problems = []
@@ -310,18 +400,27 @@ def _check_nights(site: Site, req: HousingRequest, start: dt.date, end: dt.date 
     rows = occupancy.bookings(start, end, site_ids=[site.id], ignore=ignored).get(site.id, [])
     problems = occupancy.short_of_beds(site, rows, req.household_size, start, end)
     clash = db.session.execute(
-        select(Placement.start_on, Placement.end_on, Site.name).join(Site, Site.id == Placement.site_id)
+        select(Placement.start_on, Placement.end_on, Site.name)
+        .join(Site, Site.id == Placement.site_id)
         .where(Placement.person_id == req.person_id, occupancy.overlapping(start, end), Placement.id.not_in(ignored))
-        .order_by(Placement.start_on).limit(1)).first()
+        .order_by(Placement.start_on)
+        .limit(1)
+    ).first()
     if clash:
-        problems.append(_("This person already has a placement at %(site)s from %(start)s to %(end)s.",
-                          site=clash.name, start=day(clash.start_on),
-                          end=day(clash.end_on) if clash.end_on else _("no set end")))
+        problems.append(
+            _(
+                "This person already has a placement at %(site)s from %(start)s to %(end)s.",
+                site=clash.name,
+                start=day(clash.start_on),
+                end=day(clash.end_on) if clash.end_on else _("no set end"),
+            )
+        )
     if problems:
         raise HousingRefused(*problems)
 
 
 # --- Locks and the transaction --------------------------------------------------------------
+
 
 def _lock(request_id: int, site_ids: list[int], person_id: int):
     """Lock, in one order, what a placement change reads: the sites, the request, the person's placements.
@@ -330,10 +429,19 @@ def _lock(request_id: int, site_ids: list[int], person_id: int):
     """
     sites = lock_sites(site_ids)
     fresh = {"populate_existing": True}
-    req = db.session.scalars(select(HousingRequest).where(HousingRequest.id == request_id)
-                             .with_for_update().execution_options(**fresh)).one()
-    held = {p.id: p for p in db.session.scalars(select(Placement).where(Placement.person_id == person_id)
-                                                .order_by(Placement.id).with_for_update().execution_options(**fresh))}
+    req = db.session.scalars(
+        select(HousingRequest).where(HousingRequest.id == request_id).with_for_update().execution_options(**fresh)
+    ).one()
+    held = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Placement)
+            .where(Placement.person_id == person_id)
+            .order_by(Placement.id)
+            .with_for_update()
+            .execution_options(**fresh)
+        )
+    }
     return req, sites, held
 
 
@@ -364,10 +472,15 @@ def _apply(change: Callable[[], Placement]) -> Placement:
         # constraint, SQLite's triggers) means a lost race; anything else is a fault to surface.
         if PERSON_NIGHTS not in str(error.orig):
             raise
-        raise HousingRefused(_("This person was placed elsewhere for some of those nights at the same moment. "
-                               "Nothing was saved; look at their placements and try again.")) from None
+        raise HousingRefused(
+            _(
+                "This person was placed elsewhere for some of those nights at the same moment. "
+                "Nothing was saved; look at their placements and try again."
+            )
+        ) from None
     except OperationalError:
         # A lock wait that timed out or a deadlock the database broke: nothing was saved.
         db.session.rollback()
-        raise HousingRefused(_("Someone else was changing these beds at the same moment. Nothing was saved; "
-                               "please try again.")) from None
+        raise HousingRefused(
+            _("Someone else was changing these beds at the same moment. Nothing was saved; please try again.")
+        ) from None

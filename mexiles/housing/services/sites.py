@@ -1,4 +1,5 @@
 """Housing sites: vetting, pausing, capacity, and who sees where a site is (every look is audited)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,16 +11,31 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ...audit import services as audit
 from ...extensions import db
+from ...timeutil import today
 from ..models import Site
 from . import guests, occupancy
-from ...timeutil import today
 from .common import HousingRefused, day, lock_sites
 
 SUBJECT = "housing_site"
 # What a form edits, in the order the audit trail names it.
-FIELDS = ("kind", "name", "capacity", "address", "host_name", "host_phone", "host_email", "confidential_notes",
-          "accepts", "languages", "available_from", "available_until", "vetting_status", "home_visit_on",
-          "background_check_on", "paused")
+FIELDS = (
+    "kind",
+    "name",
+    "capacity",
+    "address",
+    "host_name",
+    "host_phone",
+    "host_email",
+    "confidential_notes",
+    "accepts",
+    "languages",
+    "available_from",
+    "available_until",
+    "vetting_status",
+    "home_visit_on",
+    "background_check_on",
+    "paused",
+)
 CONFIDENTIAL = ("address", "host_name", "host_phone", "host_email", "confidential_notes")
 
 
@@ -29,8 +45,11 @@ def get(site_id: int) -> Site | None:
 
 def choices() -> list[Site]:
     """Sites that take placements now, for a coordinator to pick from."""
-    return list(db.session.scalars(select(Site).where(Site.vetting_status == "verified", Site.paused.is_(False))
-                                   .order_by(Site.name)))
+    return list(
+        db.session.scalars(
+            select(Site).where(Site.vetting_status == "verified", Site.paused.is_(False)).order_by(Site.name)
+        )
+    )
 
 
 @dataclass
@@ -74,8 +93,9 @@ def update_site(site: Site, data: dict, by) -> list[str]:
         site = lock_sites([site.id])[site.id]
     except OperationalError:
         db.session.rollback()
-        raise HousingRefused(_("Someone else was changing these beds at the same moment. Nothing was saved; "
-                               "please try again.")) from None
+        raise HousingRefused(
+            _("Someone else was changing these beds at the same moment. Nothing was saved; please try again.")
+        ) from None
     try:
         _check_vetting({**{k: getattr(site, k) for k in FIELDS}, **data})
         changed = [k for k in FIELDS if k in data and getattr(site, k) != data[k]]
@@ -108,11 +128,13 @@ def _check_vetting(data: dict) -> None:
     if data.get("vetting_status") != "verified":
         return
     if not data.get("home_visit_on"):
-        raise HousingRefused(_("Record the date of the home visit before marking the site verified."),
-                             field="home_visit_on")
+        raise HousingRefused(
+            _("Record the date of the home visit before marking the site verified."), field="home_visit_on"
+        )
     if data.get("kind") == "host_home" and not data.get("background_check_on"):
-        raise HousingRefused(_("A host home is verified only after a background check: record its date."),
-                             field="background_check_on")
+        raise HousingRefused(
+            _("A host home is verified only after a background check: record its date."), field="background_check_on"
+        )
 
 
 def _check_capacity_cut(site: Site, capacity: int) -> None:
@@ -121,8 +143,14 @@ def _check_capacity_cut(site: Site, capacity: int) -> None:
     rows = occupancy.bookings(tonight, None, site_ids=[site.id]).get(site.id, [])
     for night, taken in occupancy.steps(rows, tonight, None):
         if taken > capacity:
-            raise HousingRefused(_("%(taken)s beds are booked on the night of %(date)s: the site cannot have fewer "
-                                   "beds than that.", taken=taken, date=day(night)), field="capacity")
+            raise HousingRefused(
+                _(
+                    "%(taken)s beds are booked on the night of %(date)s: the site cannot have fewer beds than that.",
+                    taken=taken,
+                    date=day(night),
+                ),
+                field="capacity",
+            )
 
 
 def _flush_unique_name() -> None:

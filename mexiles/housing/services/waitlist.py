@@ -1,4 +1,5 @@
 """Housing requests and the waitlist: most urgent first, then whoever has waited longest."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,12 +37,18 @@ def person_of(req: HousingRequest):
 def open_request(person, data: dict, by) -> HousingRequest:
     if not may_act_for(by, person):
         raise PermissionError
-    waiting = db.session.scalar(select(HousingRequest.id).where(HousingRequest.person_id == person.id,
-                                                                HousingRequest.status == "open"))
+    waiting = db.session.scalar(
+        select(HousingRequest.id).where(HousingRequest.person_id == person.id, HousingRequest.status == "open")
+    )
     if waiting:
         raise HousingRefused(_("%(alias)s is already on the waitlist.", alias=person.alias))
-    req = HousingRequest(person_id=person.id, opened_by_id=by.id, status="open", opened_at=utcnow(),
-                         **{k: data[k] for k in FIELDS if k in data})
+    req = HousingRequest(
+        person_id=person.id,
+        opened_by_id=by.id,
+        status="open",
+        opened_at=utcnow(),
+        **{k: data[k] for k in FIELDS if k in data},
+    )
     db.session.add(req)
     try:
         with db.session.begin_nested():
@@ -80,12 +87,18 @@ def withdraw(req: HousingRequest, by) -> None:
 
 
 def placements_of(req: HousingRequest) -> list[Placement]:
-    return list(db.session.scalars(select(Placement).options(selectinload(Placement.site))
-                                   .where(Placement.request_id == req.id)
-                                   .order_by(Placement.start_on, Placement.id)))
+    return list(
+        db.session.scalars(
+            select(Placement)
+            .options(selectinload(Placement.site))
+            .where(Placement.request_id == req.id)
+            .order_by(Placement.start_on, Placement.id)
+        )
+    )
 
 
 # --- The waitlist ---------------------------------------------------------------------------
+
 
 @dataclass
 class WaitRow:
@@ -106,13 +119,18 @@ def waited_days(req: HousingRequest, on: dt.date) -> int:
 
 def waitlist(user, page: int = 1):
     """Open requests, most urgent first and then longest waiting, a page at a time (constant queries)."""
-    query = (select(HousingRequest).where(HousingRequest.status == "open")
-             .order_by(URGENCY_RANK, HousingRequest.opened_at, HousingRequest.id))
+    query = (
+        select(HousingRequest)
+        .where(HousingRequest.status == "open")
+        .order_by(URGENCY_RANK, HousingRequest.opened_at, HousingRequest.id)
+    )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     found = people.get_many(r.person_id for r in pagination.items)
     on = today()
-    rows = [WaitRow(r, found[r.person_id], may_act_for(user, found[r.person_id]), waited_days(r, on))
-            for r in pagination.items]
+    rows = [
+        WaitRow(r, found[r.person_id], may_act_for(user, found[r.person_id]), waited_days(r, on))
+        for r in pagination.items
+    ]
     audit.record_each("housing.waitlist", SUBJECT, [r.id for r in pagination.items], actor=user)
     db.session.commit()
     return pagination, rows

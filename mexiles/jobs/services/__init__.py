@@ -1,8 +1,31 @@
 """The outbox's public API: the only part of jobs other modules import."""
-from .outbox import (HANDLERS, COMMITTING, SUBJECT, PAGE_SIZE, EARLY_TOLERANCE, handler, enqueue, by_key,
-                     make_due, dispatch_mode, dispatch, hold_here, deliver_held, init_app, links_to, deliver,
-                     due_ids, run_due, depth, dead_letters, get, RetryRefused, retry,
-                     deliver_task)
+
+from .outbox import (
+    COMMITTING,
+    EARLY_TOLERANCE,
+    HANDLERS,
+    PAGE_SIZE,
+    SUBJECT,
+    RetryRefused,
+    by_key,
+    dead_letters,
+    deliver,
+    deliver_held,
+    deliver_task,
+    depth,
+    dispatch,
+    dispatch_mode,
+    due_ids,
+    enqueue,
+    get,
+    handler,
+    hold_here,
+    init_app,
+    links_to,
+    make_due,
+    retry,
+    run_due,
+)
 from .queue import reachable as redis_reachable
 
 __all__ = [

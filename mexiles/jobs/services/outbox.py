@@ -11,6 +11,7 @@ and marks the job done in one transaction: an effect is performed at least once,
 as far as its handler records it (a receipt is marked sent with its job). A failure is retried
 with backoff; after JOBS_MAX_ATTEMPTS the job is dead and waits for an admin on /admin/jobs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from ...audit import services as audit
 from ...extensions import db
+from ...refusals import Refusal
 from ...timeutil import utcnow
 from ..models import Job
 from . import queue
-from ...refusals import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,13 @@ def handler(kind: str, commits: bool = False):
 
     By default it must not commit: its work commits with the job's "done". One that ``commits``
     must be idempotent on its own (a second run a no-op), since a crash after its commit runs it again."""
+
     def register(function: Callable[[dict], None]):
         HANDLERS[kind] = function
         if commits:
             COMMITTING.add(kind)
         return function
+
     return register
 
 
@@ -68,9 +71,21 @@ def enqueue(kind: str, payload: dict, key: str) -> int | None:
     # waits for the first, then inserts nothing.
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
-    job_id = db.session.scalar(insert(Job).values(kind=kind, key=key, payload=payload, status="pending", attempts=0,
-                                                  run_after=now, created_at=now, updated_at=now)
-                               .on_conflict_do_nothing(index_elements=[Job.key]).returning(Job.id))
+    job_id = db.session.scalar(
+        insert(Job)
+        .values(
+            kind=kind,
+            key=key,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            run_after=now,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Job.key])
+        .returning(Job.id)
+    )
     if job_id is None:
         return None
     db.session.info.setdefault(_NEW, []).append(job_id)
@@ -90,6 +105,7 @@ def make_due(job: Job) -> None:
 
 
 # --- Dispatch after the commit ---------------------------------------------------------------
+
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_committed(session) -> None:
@@ -206,6 +222,7 @@ def links_to(site: str | None):
 
 # --- Delivery ----------------------------------------------------------------------------------
 
+
 def deliver(job_id: int) -> str | None:
     """Deliver one job if it is due and no one else holds it: "done", "pending" (to be retried),
     "dead", or None when there was nothing to do."""
@@ -265,8 +282,11 @@ def _failed(job: Job, error: Exception) -> str:
 
 
 def due_ids() -> list[int]:
-    ids = list(db.session.scalars(select(Job.id).where(Job.status == "pending", Job.run_after <= utcnow())
-                                  .order_by(Job.run_after, Job.id)))
+    ids = list(
+        db.session.scalars(
+            select(Job.id).where(Job.status == "pending", Job.run_after <= utcnow()).order_by(Job.run_after, Job.id)
+        )
+    )
     db.session.rollback()
     return ids
 
@@ -285,9 +305,11 @@ def run_due(rounds: int = 10) -> Counter:
 
 # --- Staff: depth, dead letters, retry ---------------------------------------------------------
 
+
 def depth() -> dict[str, int]:
-    counts = dict(db.session.execute(select(Job.status, func.count()).where(Job.status != "done")
-                                     .group_by(Job.status)).all())
+    counts = dict(
+        db.session.execute(select(Job.status, func.count()).where(Job.status != "done").group_by(Job.status)).all()
+    )
     return {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0)}
 
 
@@ -319,6 +341,6 @@ def retry(job: Job, actor) -> None:
 
 def deliver_task(job_id: int) -> str | None:
     """What the RQ worker runs (``queue.TASK``), inside the app context ``flask worker`` pushed."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     with app.app_context():  # a fresh session for each job
         return deliver(job_id)

@@ -1,5 +1,6 @@
 """RQ on Redis: the queue that carries job ids to ``flask worker``. The rows stay the truth; the
 queue only says "deliver job N now" (or at its retry time)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,12 @@ def connection() -> Redis:
     client = current_app.extensions.get("jobs.redis")
     if client is None:
         timeout = current_app.config["REDIS_TIMEOUT_SECONDS"]
-        client = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=timeout,
-                                socket_connect_timeout=timeout, health_check_interval=30)
+        client = Redis.from_url(
+            current_app.config["REDIS_URL"],
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            health_check_interval=30,
+        )
         current_app.extensions["jobs.redis"] = client
     return client
 
@@ -28,8 +33,11 @@ def connection() -> Redis:
 def worker_connection() -> Redis:
     """The worker waits on the queue with a blocking pop: its reads may last until RQ's own
     dequeue timeout, its connecting may not."""
-    return Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=DEFAULT_WORKER_TTL + 30,
-                          socket_connect_timeout=current_app.config["REDIS_TIMEOUT_SECONDS"])
+    return Redis.from_url(
+        current_app.config["REDIS_URL"],
+        socket_timeout=DEFAULT_WORKER_TTL + 30,
+        socket_connect_timeout=current_app.config["REDIS_TIMEOUT_SECONDS"],
+    )
 
 
 def queue(redis: Redis | None = None) -> Queue:
@@ -38,8 +46,7 @@ def queue(redis: Redis | None = None) -> Queue:
 
 def push(ids: list[int], delay: float | None = None) -> None:
     target = queue()
-    options = {"job_timeout": current_app.config["JOBS_TIMEOUT_SECONDS"], "result_ttl": 0,
-               "failure_ttl": 7 * 24 * 3600}
+    options = {"job_timeout": current_app.config["JOBS_TIMEOUT_SECONDS"], "result_ttl": 0, "failure_ttl": 7 * 24 * 3600}
     for job_id in ids:
         if delay:
             target.enqueue_in(dt.timedelta(seconds=delay), TASK, job_id, **options)

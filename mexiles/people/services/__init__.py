@@ -8,14 +8,56 @@
 - timeline: a person's whole story, gathered from each domain's own "what happened for this person"
   (other domains return ``TimelineEntry`` items).
 """
+
 from . import deadlines, feed, immigration, notes, reminders, timeline
 from .common import CaseFileRefused
 from .deadlines import agenda
-from .records import (FIELDS, PAGE_SIZE, PersonRow, SearchTooShort, create, export_rows, full_view_ids, get,
-                      get_many, listing, may_edit, may_see_full, reindex, search, set_team, update, view)
+from .records import (
+    FIELDS,
+    PAGE_SIZE,
+    PersonRow,
+    SearchTooShort,
+    create,
+    export_rows,
+    full_view_ids,
+    get,
+    get_many,
+    listing,
+    may_edit,
+    may_see_full,
+    reindex,
+    search,
+    set_team,
+    update,
+    view,
+)
 from .timeline import TimelineEntry
 
-__all__ = ["FIELDS", "PAGE_SIZE", "CaseFileRefused", "PersonRow", "SearchTooShort", "TimelineEntry", "agenda",
-           "create", "deadlines", "export_rows", "feed", "full_view_ids", "get", "get_many", "immigration",
-           "listing", "may_edit", "may_see_full", "notes", "reindex", "reminders", "search", "set_team",
-           "timeline", "update", "view"]
+__all__ = [
+    "FIELDS",
+    "PAGE_SIZE",
+    "CaseFileRefused",
+    "PersonRow",
+    "SearchTooShort",
+    "TimelineEntry",
+    "agenda",
+    "create",
+    "deadlines",
+    "export_rows",
+    "feed",
+    "full_view_ids",
+    "get",
+    "get_many",
+    "immigration",
+    "listing",
+    "may_edit",
+    "may_see_full",
+    "notes",
+    "reindex",
+    "reminders",
+    "search",
+    "set_team",
+    "timeline",
+    "update",
+    "view",
+]

@@ -1,4 +1,5 @@
 """What the case-file services share: the refusal they raise, and the audit subject."""
+
 from ...refusals import Refusal
 
 SUBJECT = "person"

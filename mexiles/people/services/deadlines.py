@@ -5,6 +5,7 @@ Where the law fixes a deadline it is derived, and kept in step with the dates it
 Immigration Appeals 30 days from a denial, each hearing and each ICE check-in. Others are made by
 hand, with a title and an owner on the case team. "Today" is the organisation's (ORG_TIME_ZONE).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,25 +73,42 @@ class Deadline:
     @property
     def remind_today(self) -> bool:
         """In the daily reminder: overdue, due within a week, or on one of its warning days."""
-        return not self.task.done_on and (self.days_left <= AGENDA_DAYS
-                                          or self.days_left in WARN_DAYS[self.task.source])
+        return not self.task.done_on and (
+            self.days_left <= AGENDA_DAYS or self.days_left in WARN_DAYS[self.task.source]
+        )
 
 
 # --- Derived deadlines ---------------------------------------------------------------------
 
+
 def recompute(person: Person, case: ImmigrationCase | None) -> None:
     """Bring the derived deadlines in line with the arrival date, the case and its dates."""
-    tasks = {t.source: t for t in db.session.scalars(select(CaseTask).where(CaseTask.person_id == person.id,
-                                                                          CaseTask.source.in_(LEGAL)))}
+    tasks = {
+        t.source: t
+        for t in db.session.scalars(select(CaseTask).where(CaseTask.person_id == person.id, CaseTask.source.in_(LEGAL)))
+    }
     arrival = person.arrival_date
-    _derive(person, tasks.get("i589"), "i589", one_year_after(arrival) if arrival else None,
-            case.i589_filed_on if case else None)
+    _derive(
+        person,
+        tasks.get("i589"),
+        "i589",
+        one_year_after(arrival) if arrival else None,
+        case.i589_filed_on if case else None,
+    )
     denied_on = case.decision_on if case is not None and case.decision == "denied" else None
-    _derive(person, tasks.get("appeal"), "appeal",
-            denied_on + dt.timedelta(days=APPEAL_DAYS) if denied_on else None,
-            case.appeal_filed_on if case is not None and denied_on else None)
-    dated = {t.case_date_id: t for t in db.session.scalars(select(CaseTask).where(
-        CaseTask.person_id == person.id, CaseTask.case_date_id.is_not(None)))}
+    _derive(
+        person,
+        tasks.get("appeal"),
+        "appeal",
+        denied_on + dt.timedelta(days=APPEAL_DAYS) if denied_on else None,
+        case.appeal_filed_on if case is not None and denied_on else None,
+    )
+    dated = {
+        t.case_date_id: t
+        for t in db.session.scalars(
+            select(CaseTask).where(CaseTask.person_id == person.id, CaseTask.case_date_id.is_not(None))
+        )
+    }
     for date in db.session.scalars(select(CaseDate).where(CaseDate.person_id == person.id)):
         task = dated.get(date.id) or CaseTask(person_id=person.id, source=date.kind, case_date_id=date.id)
         task.due_on, task.due_time = date.day, date.time_of_day
@@ -114,6 +132,7 @@ def forget_date(date: CaseDate) -> None:
 
 
 # --- Reading -------------------------------------------------------------------------------
+
 
 def _soonest_first(deadline: Deadline):
     return deadline.task.due_on, deadline.task.due_time or dt.time.min, deadline.task.id
@@ -161,8 +180,11 @@ def agenda(user) -> list[Deadline]:
 
 def for_reminder(user, on: dt.date) -> list[Deadline]:
     """What the user's daily reminder lists: the open tasks they own, and the unowned ones of their cases."""
-    tasks = db.session.scalars(select(CaseTask).where(
-        _mine(user), or_(CaseTask.owner_id == user.id, CaseTask.owner_id.is_(None)), CaseTask.done_on.is_(None)))
+    tasks = db.session.scalars(
+        select(CaseTask).where(
+            _mine(user), or_(CaseTask.owner_id == user.id, CaseTask.owner_id.is_(None)), CaseTask.done_on.is_(None)
+        )
+    )
     return sorted((d for d in _with_aliases(list(tasks), on) if d.remind_today), key=_soonest_first)
 
 
@@ -174,12 +196,20 @@ def for_feed(user) -> list[Deadline]:
 
 # --- Tasks made by hand --------------------------------------------------------------------
 
+
 def add_task(person: Person, data: dict, by) -> CaseTask:
     owner_id = data.get("owner_id")
     if owner_id and owner_id not in {u.id for u in person.team}:
         raise CaseFileRefused(_l("The owner of a task is someone on the case team."))
-    task = CaseTask(person_id=person.id, source="hand", title=data["title"], due_on=data["due_on"],
-                    due_time=data.get("due_time"), owner_id=owner_id or None, created_by_id=by.id)
+    task = CaseTask(
+        person_id=person.id,
+        source="hand",
+        title=data["title"],
+        due_on=data["due_on"],
+        due_time=data.get("due_time"),
+        owner_id=owner_id or None,
+        created_by_id=by.id,
+    )
     db.session.add(task)
     db.session.flush()
     audit.record("case_task.create", SUBJECT, person.id, task=task.id, owner=task.owner_id)

@@ -4,6 +4,7 @@ The URL holds a random secret; only its hash is kept, so a database leak gives n
 reset makes the old URL stop at once. Calendars live on phones and in other companies' clouds: an
 event names the deadline and the person's alias only, never a legal name, an address or a note.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,6 +1,7 @@
 """The immigration case beside the person: its stage, who represents them, where it is heard,
 detention, hearings and ICE check-ins. Every change is audited with what changed (field names, and
 the codes before and after; never the protected values) and moves the deadlines derived from it."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,24 @@ from ..models import CaseDate, Detention, ImmigrationCase, Person
 from . import deadlines
 from .common import SUBJECT, CaseFileRefused
 
-CASE_FIELDS = ("stage", "a_number", "attorney", "court", "hearing_location", "credible_fear_on",
-               "parole_requested_on", "parole_decision", "parole_decided_on", "removal_proceedings_on",
-               "i589_filed_on", "decision", "decision_on", "appeal_filed_on", "appeal_decided_on", "other_relief")
+CASE_FIELDS = (
+    "stage",
+    "a_number",
+    "attorney",
+    "court",
+    "hearing_location",
+    "credible_fear_on",
+    "parole_requested_on",
+    "parole_decision",
+    "parole_decided_on",
+    "removal_proceedings_on",
+    "i589_filed_on",
+    "decision",
+    "decision_on",
+    "appeal_filed_on",
+    "appeal_decided_on",
+    "other_relief",
+)
 # Codes, not protected values: the audit trail keeps them before and after.
 CODE_FIELDS = ("stage", "parole_decision", "decision")
 DETENTION_FIELDS = ("facility", "from_on", "to_on", "released_how")
@@ -62,10 +78,12 @@ def save_case(person: Person, data: dict, by) -> list[str]:
         except IntegrityError:
             # Someone else opened the case, or moved its deadlines, at the same moment.
             db.session.rollback()
-            raise CaseFileRefused(_l("Someone else saved this case at the same moment. Look at it again, then "
-                                     "save your changes.")) from None
-        audit.record("immigration.create" if created else "immigration.update", SUBJECT, person.id,
-                     fields=changed, codes=codes)
+            raise CaseFileRefused(
+                _l("Someone else saved this case at the same moment. Look at it again, then save your changes.")
+            ) from None
+        audit.record(
+            "immigration.create" if created else "immigration.update", SUBJECT, person.id, fields=changed, codes=codes
+        )
         deadlines.recompute(person, case)
     db.session.commit()
     return changed
@@ -78,14 +96,19 @@ def view(person: Person) -> None:
 
 # --- Detention -----------------------------------------------------------------------------
 
+
 def detentions_of(person: Person) -> list[Detention]:
-    return list(db.session.scalars(select(Detention).where(Detention.person_id == person.id)
-                                   .order_by(Detention.from_on.desc().nulls_last(), Detention.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Detention)
+            .where(Detention.person_id == person.id)
+            .order_by(Detention.from_on.desc().nulls_last(), Detention.id.desc())
+        )
+    )
 
 
 def get_detention(person: Person, detention_id: int) -> Detention | None:
-    return db.session.scalar(select(Detention).where(Detention.id == detention_id,
-                                                     Detention.person_id == person.id))
+    return db.session.scalar(select(Detention).where(Detention.id == detention_id, Detention.person_id == person.id))
 
 
 def save_detention(person: Person, data: dict, by, detention: Detention | None = None) -> Detention:
@@ -102,13 +125,20 @@ def save_detention(person: Person, data: dict, by, detention: Detention | None =
     for key in DETENTION_FIELDS:
         setattr(detention, key, data.get(key))
     db.session.flush()
-    audit.record("detention.create" if created else "detention.update", SUBJECT, person.id,
-                 detention=detention.id, fields=changed, codes=codes)
+    audit.record(
+        "detention.create" if created else "detention.update",
+        SUBJECT,
+        person.id,
+        detention=detention.id,
+        fields=changed,
+        codes=codes,
+    )
     db.session.commit()
     return detention
 
 
 # --- Hearings and ICE check-ins ------------------------------------------------------------
+
 
 def dates_of(person: Person) -> list[CaseDate]:
     dates = db.session.scalars(select(CaseDate).where(CaseDate.person_id == person.id))

@@ -1,5 +1,6 @@
 """Case notes: append-only and encrypted. A note is corrected by a new note that supersedes it,
 and pinned or unpinned by a new pin fact; no note row is ever changed or deleted."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,16 +34,20 @@ def pinned_of(person: Person) -> list[NoteView]:
     if not pinned:
         return []
     corrected = select(CaseNote.supersedes_id).where(CaseNote.supersedes_id.is_not(None))
-    notes = db.session.scalars(select(CaseNote).where(CaseNote.id.in_(pinned), CaseNote.id.not_in(corrected))
-                               .order_by(CaseNote.id.desc()))
+    notes = db.session.scalars(
+        select(CaseNote).where(CaseNote.id.in_(pinned), CaseNote.id.not_in(corrected)).order_by(CaseNote.id.desc())
+    )
     return [NoteView(note, True, None) for note in notes]
 
 
 def _pins(person_id: int) -> dict[int, bool]:
     """Whether each note is pinned: the latest pin fact about it decides."""
-    rows = db.session.execute(select(CaseNotePin.note_id, CaseNotePin.pinned)
-                              .join(CaseNote, CaseNote.id == CaseNotePin.note_id)
-                              .where(CaseNote.person_id == person_id).order_by(CaseNotePin.id))
+    rows = db.session.execute(
+        select(CaseNotePin.note_id, CaseNotePin.pinned)
+        .join(CaseNote, CaseNote.id == CaseNotePin.note_id)
+        .where(CaseNote.person_id == person_id)
+        .order_by(CaseNotePin.id)
+    )
     return dict(rows.all())
 
 

@@ -1,4 +1,5 @@
 """People served: who may see them, how they are found, and every change and view audited."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,9 +20,20 @@ SEARCH_LIMIT = 50
 SEARCHABLE = ("legal_name", "alias")
 SUBJECT = "person"
 # The fields a form edits, in the order the audit trail names them.
-FIELDS = ("legal_name", "alias", "phone", "email", "current_city", "state_of_origin", "language",
-          "arrival_date", "in_hiding", "safety_notes", "consent_date",
-          "consent_scopes")
+FIELDS = (
+    "legal_name",
+    "alias",
+    "phone",
+    "email",
+    "current_city",
+    "state_of_origin",
+    "language",
+    "arrival_date",
+    "in_hiding",
+    "safety_notes",
+    "consent_date",
+    "consent_scopes",
+)
 
 
 class SearchTooShort(Refusal):
@@ -29,6 +41,7 @@ class SearchTooShort(Refusal):
 
 
 # --- Who may see what ----------------------------------------------------------------------
+
 
 def may_see_full(user, person: Person) -> bool:
     """Active admins, and active coordinators on the case team, see everything; other staff see
@@ -45,6 +58,7 @@ def may_edit(user, person: Person) -> bool:
 
 
 # --- Reading -------------------------------------------------------------------------------
+
 
 @dataclass
 class PersonRow:
@@ -78,8 +92,11 @@ def full_view_ids(user):
 def listing(user, page: int = 1):
     """People for the staff list: the user's own cases first, then the most recently updated."""
     mine = select(case_team.c.person_id).where(case_team.c.user_id == user.id)
-    query = (select(Person).options(selectinload(Person.team))
-             .order_by(Person.id.in_(mine).desc(), Person.updated_at.desc(), Person.id.desc()))
+    query = (
+        select(Person)
+        .options(selectinload(Person.team))
+        .order_by(Person.id.in_(mine).desc(), Person.updated_at.desc(), Person.id.desc())
+    )
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     rows = [PersonRow(p, may_see_full(user, p)) for p in pagination.items]
     audit.record_each("people.list", SUBJECT, [row.person.id for row in rows])
@@ -104,8 +121,12 @@ def search(user, text: str) -> list[PersonRow]:
     candidates: dict[int, set[str]] = {}
     for person_id, field in hits:
         candidates.setdefault(person_id, set()).add(field)
-    people = db.session.scalars(select(Person).options(selectinload(Person.team))
-                                .where(Person.id.in_(candidates)).order_by(Person.updated_at.desc())).all()
+    people = db.session.scalars(
+        select(Person)
+        .options(selectinload(Person.team))
+        .where(Person.id.in_(candidates))
+        .order_by(Person.updated_at.desc())
+    ).all()
     rows = []
     for person in people:
         full = may_see_full(user, person)
@@ -132,6 +153,7 @@ def view(person: Person, user) -> bool:
 
 
 # --- Changing ------------------------------------------------------------------------------
+
 
 def create(data: dict, household: list[dict], by) -> Person:
     person = Person(**{k: data[k] for k in FIELDS if k in data})
@@ -187,13 +209,14 @@ def export_rows(user) -> tuple[list[str], list[list]]:
 
 
 def _household_of(person: Person) -> list[dict]:
-    return [{"name": m.name, "relationship": m.relationship_code, "birth_year": m.birth_year}
-            for m in person.household]
+    return [{"name": m.name, "relationship": m.relationship_code, "birth_year": m.birth_year} for m in person.household]
 
 
 def _replace_household(person: Person, household: list[dict]) -> None:
-    person.household = [HouseholdMember(name=m["name"], relationship_code=m["relationship"],
-                                        birth_year=m.get("birth_year")) for m in household]
+    person.household = [
+        HouseholdMember(name=m["name"], relationship_code=m["relationship"], birth_year=m.get("birth_year"))
+        for m in household
+    ]
 
 
 def reindex(person: Person) -> None:

@@ -3,6 +3,7 @@
 A digest row (unique per user and day) is claimed before the email goes, so a cron that runs twice,
 or two at once, sends nothing the second time.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,9 +35,17 @@ def remind(on: dt.date | None = None) -> int:
         already.add(user.id)
         due = deadlines.for_reminder(user, on)
         if due and _claim(user.id, on):
-            mail.send(user.email, SUBJECT, "people/email/reminder.txt", locale=user.locale or "en",
-                      key=f"people-remind:{user.id}:{on.isoformat()}", user=user, deadlines=due, day=on,
-                      case_url=lambda person_id: url_for("people.detail", person_id=person_id, _external=True))
+            mail.send(
+                user.email,
+                SUBJECT,
+                "people/email/reminder.txt",
+                locale=user.locale or "en",
+                key=f"people-remind:{user.id}:{on.isoformat()}",
+                user=user,
+                deadlines=due,
+                day=on,
+                case_url=lambda person_id: url_for("people.detail", person_id=person_id, _external=True),
+            )
             sent += 1
         db.session.commit()
     return sent

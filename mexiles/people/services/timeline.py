@@ -5,6 +5,7 @@ returning ``TimelineEntry`` items, in a fixed number of queries however long the
 views hold the list of those providers (``people/views/timeline_sources.py``), so that this module
 imports no other domain. Past ``PAGE_SIZE`` entries the story is paged.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,10 +62,11 @@ def page_of(person, viewer, providers: Sequence[Provider], page: int = 1) -> Tim
     entries = [entry for provider in providers for entry in provider(person.id, viewer, needed)]
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     start = (page - 1) * PAGE_SIZE
-    return TimelinePage(entries[start:start + PAGE_SIZE], page, len(entries) > start + PAGE_SIZE)
+    return TimelinePage(entries[start : start + PAGE_SIZE], page, len(entries) > start + PAGE_SIZE)
 
 
 # --- What the people domain itself knows ---------------------------------------------------
+
 
 def people_story(person_id: int, viewer, limit: int) -> list[TimelineEntry]:
     """Notes, deadlines met or missed, and the milestones of the immigration case: five queries."""
@@ -72,8 +74,11 @@ def people_story(person_id: int, viewer, limit: int) -> list[TimelineEntry]:
 
 
 def _notes(person_id: int, limit: int) -> list[TimelineEntry]:
-    notes = list(db.session.scalars(select(CaseNote).where(CaseNote.person_id == person_id)
-                                    .order_by(CaseNote.id.desc()).limit(limit)))
+    notes = list(
+        db.session.scalars(
+            select(CaseNote).where(CaseNote.person_id == person_id).order_by(CaseNote.id.desc()).limit(limit)
+        )
+    )
     corrected = {n.supersedes_id for n in notes if n.supersedes_id}
     # A superseded note older than the page's corrections may sit past the limit: ask once more.
     rest = {n.id for n in notes} - corrected
@@ -83,9 +88,15 @@ def _notes(person_id: int, limit: int) -> list[TimelineEntry]:
     for note in notes:
         kind = _("Correction") if note.supersedes_id else _("Note")
         author = note.author.display_name if note.author else _("from the earlier record")
-        entries.append(TimelineEntry(note.created_at, kind, f"{_short(note.body)} — {author}",
-                                     url_for("people.note", person_id=person_id, note_id=note.id),
-                                     struck=note.id in corrected))
+        entries.append(
+            TimelineEntry(
+                note.created_at,
+                kind,
+                f"{_short(note.body)} — {author}",
+                url_for("people.note", person_id=person_id, note_id=note.id),
+                struck=note.id in corrected,
+            )
+        )
     return entries
 
 
@@ -93,8 +104,11 @@ def _deadlines(person_id: int, limit: int) -> list[TimelineEntry]:
     """Deadlines met (on the day they were met) or missed (on the day they passed)."""
     # Due days are encrypted: the person's tasks are read whole (one query) and the limit applied after.
     on = today()
-    tasks = [t for t in db.session.scalars(select(CaseTask).where(CaseTask.person_id == person_id))
-             if t.done_on or t.due_on < on]
+    tasks = [
+        t
+        for t in db.session.scalars(select(CaseTask).where(CaseTask.person_id == person_id))
+        if t.done_on or t.due_on < on
+    ]
     tasks = sorted(tasks, key=lambda t: t.done_on or t.due_on, reverse=True)[:limit]
     url = url_for("people.deadlines", person_id=person_id)
     entries = []
@@ -103,8 +117,11 @@ def _deadlines(person_id: int, limit: int) -> list[TimelineEntry]:
         if task.done_on:
             entries.append(TimelineEntry(task.done_on, _("Deadline met"), name, url))
         else:
-            entries.append(TimelineEntry(task.due_on, _("Deadline missed") if task.source in ("i589", "appeal")
-                                         else _("Overdue"), name, url))
+            entries.append(
+                TimelineEntry(
+                    task.due_on, _("Deadline missed") if task.source in ("i589", "appeal") else _("Overdue"), name, url
+                )
+            )
     return entries
 
 
@@ -122,11 +139,18 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
                 elif field == "parole_decided_on" and case.parole_decision:
                     text = str(PAROLE_DECISIONS[case.parole_decision])
                 entries.append(TimelineEntry(day, _("Immigration case"), f"{label}{': ' + text if text else ''}", url))
-    for stay in db.session.scalars(select(Detention).where(Detention.person_id == person_id)
-                                   .order_by(Detention.from_on.desc().nulls_last()).limit(limit)):
+    for stay in db.session.scalars(
+        select(Detention)
+        .where(Detention.person_id == person_id)
+        .order_by(Detention.from_on.desc().nulls_last())
+        .limit(limit)
+    ):
         if stay.from_on:
-            entries.append(TimelineEntry(stay.from_on, _("Detention"),
-                                         _("Detained at %(facility)s", facility=stay.facility or "?"), url))
+            entries.append(
+                TimelineEntry(
+                    stay.from_on, _("Detention"), _("Detained at %(facility)s", facility=stay.facility or "?"), url
+                )
+            )
         if stay.to_on:
             how = RELEASES.get(stay.released_how or "") or _("Left detention")
             entries.append(TimelineEntry(stay.to_on, _("Detention"), str(how), url))
@@ -138,4 +162,4 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
 
 def _short(text: str, length: int = 160) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= length else text[:length - 1] + "…"
+    return text if len(text) <= length else text[: length - 1] + "…"

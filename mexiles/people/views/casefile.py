@@ -1,5 +1,6 @@
 """The case file's own pages: notes, the immigration case, deadlines and tasks. Only the case team
 and admins reach them (as the person record); everyone else is refused with 403."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,8 +9,16 @@ from ...access import staff_only
 from ...forms import options
 from ...refusals import flash_refusal
 from .. import services, vocabulary
-from ..forms import (CASE_FORM_FIELDS, ActionForm, CaseDateForm, CorrectionForm, DetentionForm, ImmigrationCaseForm,
-                     NoteForm, TaskForm)
+from ..forms import (
+    CASE_FORM_FIELDS,
+    ActionForm,
+    CaseDateForm,
+    CorrectionForm,
+    DetentionForm,
+    ImmigrationCaseForm,
+    NoteForm,
+    TaskForm,
+)
 from ..services import CaseFileRefused, deadlines, immigration, notes
 from .blueprint import bp
 
@@ -26,6 +35,7 @@ def _refused(refusal: CaseFileRefused) -> None:
 
 
 # --- Notes ---------------------------------------------------------------------------------
+
 
 @bp.route("/<int:person_id>/notes", methods=["POST"])
 @staff_only
@@ -48,8 +58,7 @@ def add_note(person_id):
 def note(person_id, note_id):
     person = case_file_or_abort(person_id)
     found = notes.view(person, note_id) or abort(404)
-    return render_template("people/note.html", person=person, found=found, form=CorrectionForm(),
-                           action=ActionForm())
+    return render_template("people/note.html", person=person, found=found, form=CorrectionForm(), action=ActionForm())
 
 
 @bp.route("/<int:person_id>/notes/<int:note_id>/correct", methods=["POST"])
@@ -83,6 +92,7 @@ def pin_note(person_id, note_id):
 
 # --- The immigration case ------------------------------------------------------------------
 
+
 @bp.route("/<int:person_id>/immigration", methods=["GET", "POST"], endpoint="immigration")
 @staff_only
 def immigration_case(person_id):
@@ -100,10 +110,18 @@ def immigration_case(person_id):
             return redirect(url_for("people.immigration", person_id=person.id))
         except CaseFileRefused as refusal:
             _refused(refusal)
-    return render_template("people/immigration.html", person=person, case=case, form=form,
-                           detentions=immigration.detentions_of(person), dates=immigration.dates_of(person),
-                           detention_form=DetentionForm(formdata=None), date_form=CaseDateForm(formdata=None),
-                           action=ActionForm(), vocabulary=vocabulary)
+    return render_template(
+        "people/immigration.html",
+        person=person,
+        case=case,
+        form=form,
+        detentions=immigration.detentions_of(person),
+        dates=immigration.dates_of(person),
+        detention_form=DetentionForm(formdata=None),
+        date_form=CaseDateForm(formdata=None),
+        action=ActionForm(),
+        vocabulary=vocabulary,
+    )
 
 
 @bp.route("/<int:person_id>/immigration/detentions", methods=["POST"])
@@ -143,8 +161,11 @@ def add_case_date(person_id):
     person = case_file_or_abort(person_id)
     form = CaseDateForm()
     if form.validate_on_submit():
-        immigration.add_date(person, {"kind": form.kind.data, "day": form.day.data,
-                                      "time_of_day": form.time_of_day.data}, by=current_user)
+        immigration.add_date(
+            person,
+            {"kind": form.kind.data, "day": form.day.data, "time_of_day": form.time_of_day.data},
+            by=current_user,
+        )
         flash(_("The date is added, and its deadline with it."), "success")
     else:
         flash(_("Give a date (and, if you like, a time such as 09:30)."), "error")
@@ -166,6 +187,7 @@ def remove_case_date(person_id, date_id):
 
 # --- Deadlines and tasks -------------------------------------------------------------------
 
+
 def _task_form(person):
     form = TaskForm()
     form.owner_id.choices = options([(0, _("The whole case team"))] + [(u.id, u.display_name) for u in person.team])
@@ -179,18 +201,25 @@ def deadlines_page(person_id):
     form = _task_form(person)
     if form.validate_on_submit():
         try:
-            deadlines.add_task(person, {"title": form.title.data.strip(), "due_on": form.due_on.data,
-                                        "due_time": form.due_time.data, "owner_id": form.owner_id.data},
-                               by=current_user)
+            deadlines.add_task(
+                person,
+                {
+                    "title": form.title.data.strip(),
+                    "due_on": form.due_on.data,
+                    "due_time": form.due_time.data,
+                    "owner_id": form.owner_id.data,
+                },
+                by=current_user,
+            )
             flash(_("The task is added."), "success")
             return redirect(url_for("people.deadlines", person_id=person.id))
         except CaseFileRefused as refusal:
             _refused(refusal)
     elif request.method == "GET":
         services.view(person, current_user)
-    return render_template("people/deadlines.html", person=person, form=form,
-                           found=deadlines.deadlines_of(person), action=ActionForm()), \
-        400 if form.errors else 200
+    return render_template(
+        "people/deadlines.html", person=person, form=form, found=deadlines.deadlines_of(person), action=ActionForm()
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<int:person_id>/deadlines/<int:task_id>/done", methods=["POST"])

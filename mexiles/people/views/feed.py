@@ -1,4 +1,5 @@
 """The private calendar of a user's case deadlines: a page to get or reset its address, and the feed."""
+
 from flask import Response, abort, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user

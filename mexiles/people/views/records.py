@@ -53,11 +53,19 @@ def detail(person_id):
         return render_template("people/detail.html", person=person, full=False)
     team_form = TeamForm(members=[u.id for u in person.team])
     team_form.members.choices = options((u.id, u.display_name) for u in accounts.users_with_role(Role.COORDINATOR))
-    return render_template("people/detail.html", person=person, full=True, team_form=team_form, vocabulary=vocabulary,
-                           case=services.immigration.case_of(person), pinned=services.notes.pinned_of(person),
-                           due=[d for d in services.deadlines.deadlines_of(person) if d.state != "done"],
-                           timeline=services.timeline.page_of(person, current_user, PROVIDERS, page_arg()),
-                           note_form=NoteForm(formdata=None), action=ActionForm())
+    return render_template(
+        "people/detail.html",
+        person=person,
+        full=True,
+        team_form=team_form,
+        vocabulary=vocabulary,
+        case=services.immigration.case_of(person),
+        pinned=services.notes.pinned_of(person),
+        due=[d for d in services.deadlines.deadlines_of(person) if d.state != "done"],
+        timeline=services.timeline.page_of(person, current_user, PROVIDERS, page_arg()),
+        note_form=NoteForm(formdata=None),
+        action=ActionForm(),
+    )
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
@@ -69,8 +77,9 @@ def edit(person_id):
     if request.method == "GET":
         services.view(person, current_user)
         data = {name: getattr(person, name) for name in FIELDS}
-        data["household"] = [{"name": m.name, "relationship": m.relationship_code, "birth_year": m.birth_year}
-                             for m in person.household]
+        data["household"] = [
+            {"name": m.name, "relationship": m.relationship_code, "birth_year": m.birth_year} for m in person.household
+        ]
         form = PersonForm(data=data)
         for _row in range(EXTRA_HOUSEHOLD_ROWS):
             form.household.append_entry()

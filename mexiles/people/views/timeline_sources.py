@@ -3,6 +3,7 @@
 The list lives here, in the views, so that people's services import no other domain (the other
 domains import people's). A new source is one line.
 """
+
 from ...care import services as care
 from ...housing import services as housing
 from ...tours import services as tours

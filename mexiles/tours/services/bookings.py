@@ -1,4 +1,5 @@
 """Booking requests from hosts: received through the public form, read in the coordinators' inbox."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -15,9 +16,24 @@ from ..models import BookingRequest
 
 SUBJECT = "tour_booking_request"
 PAGE_SIZE = 50
-FIELDS = ("organisation", "contact_name", "contact_email", "contact_phone", "starts_at", "ends_at", "time_zone",
-          "other_dates", "city", "venue", "expected_audience", "topic", "language", "honorarium_cents",
-          "travel_support", "message")
+FIELDS = (
+    "organisation",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "other_dates",
+    "city",
+    "venue",
+    "expected_audience",
+    "topic",
+    "language",
+    "honorarium_cents",
+    "travel_support",
+    "message",
+)
 
 
 def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> BookingRequest:
@@ -26,29 +42,46 @@ def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> Booking
     A request that looks like a robot's is kept for review but not confirmed: our mail must not carry
     anything to an address someone else typed in. The confirmation repeats none of the free text
     typed into the form (only the organisation), so that it cannot be used to relay spam."""
-    request = BookingRequest(host_locale=host_locale, flagged_spam=flagged_spam,
-                             **{k: data.get(k) for k in FIELDS})
+    request = BookingRequest(host_locale=host_locale, flagged_spam=flagged_spam, **{k: data.get(k) for k in FIELDS})
     db.session.add(request)
     db.session.flush()
     audit.record("tour_booking_request.receive", SUBJECT, request.id, flagged_spam=flagged_spam)
     if not flagged_spam:  # queued with the request: sent after the commit, never lost with SMTP down
-        mail.send(request.contact_email, _l("We received your request for a speaker"),
-                  "tours/email/request_received.txt", key=f"tours.request_received:{request.id}", locale=host_locale,
-                  request=request)
+        mail.send(
+            request.contact_email,
+            _l("We received your request for a speaker"),
+            "tours/email/request_received.txt",
+            key=f"tours.request_received:{request.id}",
+            locale=host_locale,
+            request=request,
+        )
         link = url_for("tours.booking_request", request_id=request.id, _external=True)
         for coordinator in accounts.users_with_role(Role.COORDINATOR):
-            mail.send(coordinator.email, _l("A new request for a speaker"), "tours/email/request_arrived.txt",
-                      key=f"tours.request_arrived:{request.id}", locale=coordinator.locale, request=request, link=link)
+            mail.send(
+                coordinator.email,
+                _l("A new request for a speaker"),
+                "tours/email/request_arrived.txt",
+                key=f"tours.request_arrived:{request.id}",
+                locale=coordinator.locale,
+                request=request,
+                link=link,
+            )
     db.session.commit()
     return request
 
 
 def inbox(page: int = 1, flagged_spam: bool = False):
     """New requests first, then the rest, newest first; those flagged as spam only when asked for."""
-    query = (select(BookingRequest).options(selectinload(BookingRequest.events))
-             .where(BookingRequest.flagged_spam == flagged_spam)
-             .order_by(case((BookingRequest.status == "new", 0), else_=1), BookingRequest.created_at.desc(),
-                       BookingRequest.id.desc()))
+    query = (
+        select(BookingRequest)
+        .options(selectinload(BookingRequest.events))
+        .where(BookingRequest.flagged_spam == flagged_spam)
+        .order_by(
+            case((BookingRequest.status == "new", 0), else_=1),
+            BookingRequest.created_at.desc(),
+            BookingRequest.id.desc(),
+        )
+    )
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 

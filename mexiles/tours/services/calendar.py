@@ -4,6 +4,7 @@ Times go out in the event's own zone with its VTIMEZONE; the UID stays the same 
 event and SEQUENCE grows with each change, so calendars update an event rather than duplicate it.
 A cancelled event stays in the feed marked STATUS:CANCELLED, so that calendars remove it visibly.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,15 @@ from . import timing
 from .speakers import public_name
 
 PRODID = "-//mexiles//speaking tours//EN"
-ICAL_STATUS = {"offered": "TENTATIVE", "accepted": "TENTATIVE", "confirmed": "CONFIRMED", "done": "CONFIRMED",
-               "declined": "CANCELLED", "cancelled": "CANCELLED", "requested": "TENTATIVE"}
+ICAL_STATUS = {
+    "offered": "TENTATIVE",
+    "accepted": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "done": "CONFIRMED",
+    "declined": "CANCELLED",
+    "cancelled": "CANCELLED",
+    "requested": "TENTATIVE",
+}
 
 
 def _calendar(name: str | None = None) -> Calendar:

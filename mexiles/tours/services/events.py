@@ -1,4 +1,5 @@
 """Tour events: the steps of their life, the conflicts that stop a booking, outcomes and reminders."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,14 +17,14 @@ from ...access import Role, is_staff
 from ...accounts import services as accounts
 from ...audit import services as audit
 from ...crypto import normalise
-from ...giving import services as giving
 from ...extensions import db
-from ...timeutil import utcnow
-from ...refusals import Refusal
-from . import calendar, speakers, timing
+from ...giving import services as giving
 from ...people.services import TimelineEntry
-from ..vocabulary import STATUS_LABELS
+from ...refusals import Refusal
+from ...timeutil import utcnow
 from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent, Unavailability
+from ..vocabulary import STATUS_LABELS
+from . import calendar, speakers, timing
 from .speakers import public_name
 
 SUBJECT = "tour_event"
@@ -54,8 +55,23 @@ EDITABLE = ("requested", "offered", "accepted", "confirmed", "declined")
 SPEAKER_CHANGEABLE = ("requested", "declined")
 PUBLIC_STATUSES = ("confirmed", "done")
 PRINTABLE_FOR_SPEAKER = ("accepted", "confirmed", "done")
-EVENT_FIELDS = ("speaker_id", "title", "starts_at", "ends_at", "time_zone", "city", "venue", "listed", "organisation",
-                "host_name", "host_email", "host_locale", "language", "expected_audience", "honorarium_offered_cents")
+EVENT_FIELDS = (
+    "speaker_id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "city",
+    "venue",
+    "listed",
+    "organisation",
+    "host_name",
+    "host_email",
+    "host_locale",
+    "language",
+    "expected_audience",
+    "honorarium_offered_cents",
+)
 TIMING_FIELDS = {"speaker_id", "starts_at", "ends_at", "time_zone", "city", "venue", "title"}
 # A change of these is a new event for whoever already said yes: the speaker is asked again, the host
 # of a confirmed event gets an updated invitation.
@@ -87,8 +103,16 @@ class ConflictsFound(Refusal):
 
 # --- Conflicts -----------------------------------------------------------------------------
 
-def find_conflicts(speaker, starts_at: dt.datetime, ends_at: dt.datetime, zone: str, city: str,
-                   event_id: int | None = None, check_notice: bool = True) -> list[Conflict]:
+
+def find_conflicts(
+    speaker,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    zone: str,
+    city: str,
+    event_id: int | None = None,
+    check_notice: bool = True,
+) -> list[Conflict]:
     """Everything that speaks against booking ``speaker`` from ``starts_at`` to ``ends_at`` (naive UTC)
     in ``city``: another booking at the same time, too little time to travel from or to another city,
     too little notice, or a day the speaker marked unavailable."""
@@ -96,33 +120,78 @@ def find_conflicts(speaker, starts_at: dt.datetime, ends_at: dt.datetime, zone: 
     buffer = dt.timedelta(hours=config["TOURS_TRAVEL_BUFFER_HOURS"])
     conflicts = []
     nearby = db.session.scalars(
-        select(TourEvent).where(TourEvent.speaker_id == speaker.id, TourEvent.status.in_(HOLDING),
-                                TourEvent.id != (event_id or 0), TourEvent.starts_at < ends_at + buffer,
-                                TourEvent.ends_at > starts_at - buffer).order_by(TourEvent.starts_at))
+        select(TourEvent)
+        .where(
+            TourEvent.speaker_id == speaker.id,
+            TourEvent.status.in_(HOLDING),
+            TourEvent.id != (event_id or 0),
+            TourEvent.starts_at < ends_at + buffer,
+            TourEvent.ends_at > starts_at - buffer,
+        )
+        .order_by(TourEvent.starts_at)
+    )
     for other in nearby:
         when = timing.span(other.starts_at, other.ends_at, other.time_zone)
         if other.starts_at < ends_at and other.ends_at > starts_at:
-            conflicts.append(Conflict("overlap", f"overlap:{other.id}", _l(
-                "%(speaker)s is already booked at that time: “%(title)s”, %(when)s.",
-                speaker=public_name(speaker), title=other.title, when=when)))
+            conflicts.append(
+                Conflict(
+                    "overlap",
+                    f"overlap:{other.id}",
+                    _l(
+                        "%(speaker)s is already booked at that time: “%(title)s”, %(when)s.",
+                        speaker=public_name(speaker),
+                        title=other.title,
+                        when=when,
+                    ),
+                )
+            )
         elif normalise(other.city) != normalise(city):
             gap = max(other.starts_at - ends_at, starts_at - other.ends_at)
-            conflicts.append(Conflict("travel", f"travel:{other.id}", _l(
-                "Only %(hours)s hours to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
-                "at least %(buffer)s hours are needed between cities.",
-                hours=int(gap.total_seconds() // 3600), city=city, title=other.title, other_city=other.city,
-                when=when, buffer=config["TOURS_TRAVEL_BUFFER_HOURS"])))
+            conflicts.append(
+                Conflict(
+                    "travel",
+                    f"travel:{other.id}",
+                    _l(
+                        "Only %(hours)s hours to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
+                        "at least %(buffer)s hours are needed between cities.",
+                        hours=int(gap.total_seconds() // 3600),
+                        city=city,
+                        title=other.title,
+                        other_city=other.city,
+                        when=when,
+                        buffer=config["TOURS_TRAVEL_BUFFER_HOURS"],
+                    ),
+                )
+            )
     notice_days = config["TOURS_MIN_NOTICE_DAYS"]
     if check_notice and starts_at - utcnow() < dt.timedelta(days=notice_days):
-        conflicts.append(Conflict("notice", "notice", _l(
-            "This is less than %(days)s days away; speakers need at least that much notice.", days=notice_days)))
+        conflicts.append(
+            Conflict(
+                "notice",
+                "notice",
+                _l("This is less than %(days)s days away; speakers need at least that much notice.", days=notice_days),
+            )
+        )
     first_day, last_day = timing.local_days(starts_at, ends_at, zone)
-    for row in db.session.scalars(select(Unavailability).where(
-            Unavailability.speaker_id == speaker.id, Unavailability.first_day <= last_day,
-            Unavailability.last_day >= first_day)):
-        conflicts.append(Conflict("unavailable", f"unavailable:{row.id}", _l(
-            "%(speaker)s marked %(first)s to %(last)s as unavailable.", speaker=public_name(speaker),
-            first=row.first_day.isoformat(), last=row.last_day.isoformat())))
+    for row in db.session.scalars(
+        select(Unavailability).where(
+            Unavailability.speaker_id == speaker.id,
+            Unavailability.first_day <= last_day,
+            Unavailability.last_day >= first_day,
+        )
+    ):
+        conflicts.append(
+            Conflict(
+                "unavailable",
+                f"unavailable:{row.id}",
+                _l(
+                    "%(speaker)s marked %(first)s to %(last)s as unavailable.",
+                    speaker=public_name(speaker),
+                    first=row.first_day.isoformat(),
+                    last=row.last_day.isoformat(),
+                ),
+            )
+        )
     return conflicts
 
 
@@ -140,15 +209,21 @@ def _refuse_unless_overridable(conflicts: list[Conflict], override_reason: str |
 
 def _record_override(event: TourEvent, conflicts: list[Conflict], reason: str | None, by) -> None:
     keys = [c.key for c in conflicts]  # reason is given: _refuse_unless_overridable saw to it
-    event.overrides.append(ConflictOverride(conflicts=keys, reason=(reason or "").strip(), actor_id=getattr(by, "id", None)))
+    event.overrides.append(
+        ConflictOverride(conflicts=keys, reason=(reason or "").strip(), actor_id=getattr(by, "id", None))
+    )
     audit.record("tour_event.override", SUBJECT, event.id, actor=by, conflicts=keys)
 
 
 # --- Reading -------------------------------------------------------------------------------
 
+
 def get(event_id: int) -> TourEvent | None:
-    return db.session.get(TourEvent, event_id, options=[selectinload(TourEvent.steps).joinedload(EventStep.actor),
-                                                        selectinload(TourEvent.overrides)])
+    return db.session.get(
+        TourEvent,
+        event_id,
+        options=[selectinload(TourEvent.steps).joinedload(EventStep.actor), selectinload(TourEvent.overrides)],
+    )
 
 
 def view(event: TourEvent, by) -> None:
@@ -203,9 +278,14 @@ def listing(when: str = "upcoming", status: str = "", page: int = 1):
 
 
 def public_upcoming(limit: int = 100) -> list[TourEvent]:
-    return list(db.session.scalars(
-        select(TourEvent).where(TourEvent.listed, TourEvent.status == "confirmed", TourEvent.ends_at >= utcnow())
-        .order_by(TourEvent.starts_at, TourEvent.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(TourEvent)
+            .where(TourEvent.listed, TourEvent.status == "confirmed", TourEvent.ends_at >= utcnow())
+            .order_by(TourEvent.starts_at, TourEvent.id)
+            .limit(limit)
+        )
+    )
 
 
 def public_event(event_id: int) -> TourEvent | None:
@@ -217,23 +297,35 @@ def public_event(event_id: int) -> TourEvent | None:
 
 def speaker_events(speaker) -> list[TourEvent]:
     """Everything ever offered to the speaker, soonest first, past events last."""
-    events = list(db.session.scalars(select(TourEvent).where(TourEvent.speaker_id == speaker.id,
-                                                             TourEvent.offered_at.is_not(None))
-                                     .order_by(TourEvent.starts_at, TourEvent.id)))
+    events = list(
+        db.session.scalars(
+            select(TourEvent)
+            .where(TourEvent.speaker_id == speaker.id, TourEvent.offered_at.is_not(None))
+            .order_by(TourEvent.starts_at, TourEvent.id)
+        )
+    )
     now = utcnow()
     return [e for e in events if e.ends_at >= now] + [e for e in reversed(events) if e.ends_at < now]
 
 
 def timeline_for_person(person_id: int, viewer, limit: int) -> list[TimelineEntry]:
     """The talks a person served gave or will give as a speaker, for their case file: one query."""
-    events = db.session.scalars(select(TourEvent).join(SpeakerPerson, SpeakerPerson.speaker_id == TourEvent.speaker_id)
-                                .where(SpeakerPerson.person_id == person_id,
-                                       TourEvent.status.in_(("confirmed", "done")))
-                                .order_by(TourEvent.starts_at.desc()).limit(limit))
-    return [TimelineEntry(event.starts_at, str(_l("Speaking tour")),
-                          f"{event.title} — {event.organisation}, {event.city} ({STATUS_LABELS[event.status]})",
-                          url_for("tours.event", event_id=event.id))
-            for event in events]
+    events = db.session.scalars(
+        select(TourEvent)
+        .join(SpeakerPerson, SpeakerPerson.speaker_id == TourEvent.speaker_id)
+        .where(SpeakerPerson.person_id == person_id, TourEvent.status.in_(("confirmed", "done")))
+        .order_by(TourEvent.starts_at.desc())
+        .limit(limit)
+    )
+    return [
+        TimelineEntry(
+            event.starts_at,
+            str(_l("Speaking tour")),
+            f"{event.title} — {event.organisation}, {event.city} ({STATUS_LABELS[event.status]})",
+            url_for("tours.event", event_id=event.id),
+        )
+        for event in events
+    ]
 
 
 def donation_url(event: TourEvent) -> str:
@@ -246,16 +338,19 @@ def allowed_steps(event: TourEvent, side: str) -> list[str]:
 
 # --- Creating and changing -----------------------------------------------------------------
 
-def save(event: TourEvent | None, data: dict, by, override_reason: str | None = None,
-         request: BookingRequest | None = None) -> TourEvent:
+
+def save(
+    event: TourEvent | None, data: dict, by, override_reason: str | None = None, request: BookingRequest | None = None
+) -> TourEvent:
     """Create an event (``event`` None) or change one, refusing conflicts unless overridden."""
     creating = event is None
     if event is None:
         changed = [k for k in EVENT_FIELDS if data.get(k) is not None]
     else:
         if event.status not in EDITABLE:
-            raise StepRefused(_l("A %(status)s event can no longer be changed.",
-                                 status=str(STATUS_LABELS[event.status]).lower()))
+            raise StepRefused(
+                _l("A %(status)s event can no longer be changed.", status=str(STATUS_LABELS[event.status]).lower())
+            )
         changed = [k for k in EVENT_FIELDS if k in data and getattr(event, k) != data[k]]
         if "speaker_id" in changed and event.status not in SPEAKER_CHANGEABLE:
             raise StepRefused(_l("The speaker can be changed only before the offer, or after they declined."))
@@ -266,10 +361,18 @@ def save(event: TourEvent | None, data: dict, by, override_reason: str | None = 
     conflicts = []
     if reschedule:
         _hold(speaker)
-        conflicts = _unresolved(event, find_conflicts(
-            speaker, data["starts_at"], data["ends_at"], data["time_zone"], data["city"],
-            event_id=None if event is None else event.id,
-            check_notice=creating or bool({"starts_at", "ends_at"} & set(changed))))
+        conflicts = _unresolved(
+            event,
+            find_conflicts(
+                speaker,
+                data["starts_at"],
+                data["ends_at"],
+                data["time_zone"],
+                data["city"],
+                event_id=None if event is None else event.id,
+                check_notice=creating or bool({"starts_at", "ends_at"} & set(changed)),
+            ),
+        )
         _refuse_unless_overridable(conflicts, override_reason)
     moved = not creating and bool(MOVING_FIELDS & set(changed))
     if event is None:
@@ -334,11 +437,19 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     """Take one step in the event's life, if the transition table allows it and ``by`` may take it."""
     side = TRANSITIONS.get((event.status, to))
     if side is None:
-        raise StepRefused(_l("An event that is “%(status)s” cannot become “%(to)s”.",
-                             status=STATUS_LABELS[event.status], to=STATUS_LABELS.get(to, to)))
+        raise StepRefused(
+            _l(
+                "An event that is “%(status)s” cannot become “%(to)s”.",
+                status=STATUS_LABELS[event.status],
+                to=STATUS_LABELS.get(to, to),
+            )
+        )
     if not _may_take(by, side, event):
-        raise StepRefused(_l("Only the speaker can accept or decline an offer.") if side == SPEAKER
-                          else _l("Only a coordinator can take this step."))
+        raise StepRefused(
+            _l("Only the speaker can accept or decline an offer.")
+            if side == SPEAKER
+            else _l("Only a coordinator can take this step.")
+        )
     reason = (reason or "").strip() or None
     if to in REASON_REQUIRED and not reason:
         raise StepRefused(_l("Please give a reason."))
@@ -347,8 +458,18 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     conflicts = []
     if to in CHECKED_STEPS or to == "requested":
         _hold(event.speaker)
-        conflicts = _unresolved(event, find_conflicts(event.speaker, event.starts_at, event.ends_at, event.time_zone,
-                                                      event.city, event_id=event.id, check_notice=False))
+        conflicts = _unresolved(
+            event,
+            find_conflicts(
+                event.speaker,
+                event.starts_at,
+                event.ends_at,
+                event.time_zone,
+                event.city,
+                event_id=event.id,
+                check_notice=False,
+            ),
+        )
         if to == "requested":
             # Starting again holds the time anew; what else speaks against it is weighed at the offer.
             conflicts = [c for c in conflicts if c.kind == "overlap"]
@@ -383,26 +504,61 @@ def _tell(event: TourEvent, to: str) -> None:
     speaker_user = event.speaker.user
     key = f"tours.{to}:{event.id}:{event.sequence}"
     if to == "offered":
-        mail.send(speaker_user.email, _l("A speaking event is offered to you"), "tours/email/offered.txt", key=key,
-                  locale=speaker_user.locale, event=event, link=url_for("tours.my_event", event_id=event.id,
-                                                                        _external=True))
+        mail.send(
+            speaker_user.email,
+            _l("A speaking event is offered to you"),
+            "tours/email/offered.txt",
+            key=key,
+            locale=speaker_user.locale,
+            event=event,
+            link=url_for("tours.my_event", event_id=event.id, _external=True),
+        )
     elif to in ("accepted", "declined"):
         for coordinator in _coordinators_of(event):
-            mail.send(coordinator.email, _l("The speaker answered an offer"), "tours/email/answered.txt", key=key,
-                      locale=coordinator.locale, event=event, speaker_name=public_name(event.speaker),
-                      status=STATUS_LABELS[to],
-                      link=url_for("tours.event", event_id=event.id, _external=True))
+            mail.send(
+                coordinator.email,
+                _l("The speaker answered an offer"),
+                "tours/email/answered.txt",
+                key=key,
+                locale=coordinator.locale,
+                event=event,
+                speaker_name=public_name(event.speaker),
+                status=STATUS_LABELS[to],
+                link=url_for("tours.event", event_id=event.id, _external=True),
+            )
     elif to == "confirmed":
         invite = calendar.event_file(event, for_speaker=False)
-        mail.send(event.host_email, _l("Your speaking event is confirmed"), "tours/email/confirmed_host.txt",
-                  key=key, locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
-                  speaker_name=public_name(event.speaker), donation_url=donation_url(event))
+        mail.send(
+            event.host_email,
+            _l("Your speaking event is confirmed"),
+            "tours/email/confirmed_host.txt",
+            key=key,
+            locale=event.host_locale,
+            attachments=[("event.ics", invite, "text/calendar")],
+            event=event,
+            speaker_name=public_name(event.speaker),
+            donation_url=donation_url(event),
+        )
     elif to == "cancelled":
-        mail.send(event.host_email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt", key=key,
-                  locale=event.host_locale, event=event, speaker_name=public_name(event.speaker))
+        mail.send(
+            event.host_email,
+            _l("A speaking event is cancelled"),
+            "tours/email/cancelled.txt",
+            key=key,
+            locale=event.host_locale,
+            event=event,
+            speaker_name=public_name(event.speaker),
+        )
         if event.offered_at is not None:
-            mail.send(speaker_user.email, _l("A speaking event is cancelled"), "tours/email/cancelled.txt", key=key,
-                      locale=speaker_user.locale, event=event, speaker_name=public_name(event.speaker))
+            mail.send(
+                speaker_user.email,
+                _l("A speaking event is cancelled"),
+                "tours/email/cancelled.txt",
+                key=key,
+                locale=speaker_user.locale,
+                event=event,
+                speaker_name=public_name(event.speaker),
+            )
 
 
 def _tell_moved(event: TourEvent) -> None:
@@ -412,14 +568,28 @@ def _tell_moved(event: TourEvent) -> None:
         return
     speaker_user = event.speaker.user
     key = f"tours.changed:{event.id}:{event.sequence}"
-    mail.send(speaker_user.email, _l("A speaking event has changed"), "tours/email/changed_speaker.txt", key=key,
-              locale=speaker_user.locale, event=event, ask=event.status == "offered",
-              link=url_for("tours.my_event", event_id=event.id, _external=True))
+    mail.send(
+        speaker_user.email,
+        _l("A speaking event has changed"),
+        "tours/email/changed_speaker.txt",
+        key=key,
+        locale=speaker_user.locale,
+        event=event,
+        ask=event.status == "offered",
+        link=url_for("tours.my_event", event_id=event.id, _external=True),
+    )
     if event.status == "confirmed":
         invite = calendar.event_file(event, for_speaker=False)
-        mail.send(event.host_email, _l("Your speaking event has changed"), "tours/email/changed_host.txt", key=key,
-                  locale=event.host_locale, attachments=[("event.ics", invite, "text/calendar")], event=event,
-                  speaker_name=public_name(event.speaker))
+        mail.send(
+            event.host_email,
+            _l("Your speaking event has changed"),
+            "tours/email/changed_host.txt",
+            key=key,
+            locale=event.host_locale,
+            attachments=[("event.ics", invite, "text/calendar")],
+            event=event,
+            speaker_name=public_name(event.speaker),
+        )
 
 
 def _coordinators_of(event: TourEvent) -> list:
@@ -443,6 +613,7 @@ def record_outcome(event: TourEvent, data: dict, by) -> list[str]:
 
 
 # --- Gifts credited to an event ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GiftCredit:

@@ -1,4 +1,5 @@
 """Speaker profiles: the one public name, the protected legal name, unavailable days, feed secrets."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,8 @@ from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
 from ...people import services as people
-from ..models import Speaker, SpeakerPerson, Unavailability
 from ...refusals import Refusal
+from ..models import Speaker, SpeakerPerson, Unavailability
 
 SUBJECT = "tour_speaker"
 # What a coordinator edits; a speaker edits the same but the legal name.
@@ -39,6 +40,7 @@ def bio(speaker: Speaker, locale: str) -> str | None:
 
 
 # --- Reading -------------------------------------------------------------------------------
+
 
 def get(speaker_id: int) -> Speaker | None:
     return db.session.get(Speaker, speaker_id)
@@ -82,6 +84,7 @@ def users_without_profile() -> list:
 
 
 # --- Changing ------------------------------------------------------------------------------
+
 
 class ProfileError(Refusal):
     """A refusal with a message for the user."""
@@ -129,8 +132,11 @@ def remove_unavailable(speaker: Speaker, row_id: int, by) -> bool:
 
 
 def unavailable_of(speaker: Speaker) -> list[Unavailability]:
-    return list(db.session.scalars(select(Unavailability).where(Unavailability.speaker_id == speaker.id)
-                                   .order_by(Unavailability.first_day)))
+    return list(
+        db.session.scalars(
+            select(Unavailability).where(Unavailability.speaker_id == speaker.id).order_by(Unavailability.first_day)
+        )
+    )
 
 
 def person_of(speaker: Speaker) -> int | None:
@@ -160,6 +166,7 @@ def link_person(speaker: Speaker, person_id: int | None, by) -> None:
 # --- The private calendar feed -------------------------------------------------------------
 # The URL holds a random secret; only its hash is stored, so a database leak gives no feed away.
 
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -178,8 +185,9 @@ def for_feed_token(token: str) -> Speaker | None:
     a deactivated or demoted speaker's old URL must stop giving their schedule away."""
     if not token or len(token) > 100:
         return None
-    speaker = db.session.scalar(select(Speaker).options(selectinload(Speaker.unavailable))
-                                .where(Speaker.feed_token_hash == _digest(token)))
+    speaker = db.session.scalar(
+        select(Speaker).options(selectinload(Speaker.unavailable)).where(Speaker.feed_token_hash == _digest(token))
+    )
     if speaker is None or not speaker.user.is_active or not speaker.user.has_role(Role.SPEAKER):
         return None
     return speaker

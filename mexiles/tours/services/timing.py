@@ -1,4 +1,5 @@
 """Local times: events are stored in naive UTC with the IANA zone of the place they happen."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,7 +51,7 @@ def local(utc: dt.datetime, zone: str) -> dt.datetime:
 
 
 def span(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
-    """"Saturday, November 1, 2025 · 7:00 PM – 8:30 PM MDT" in the page's language."""
+    """ "Saturday, November 1, 2025 · 7:00 PM – 8:30 PM MDT" in the page's language."""
     start, end = local(starts_at, zone), local(ends_at, zone)
     locale = str(get_locale() or "en")
     text = f"{format_date(start.date(), 'full', locale=locale)} · {format_time(start, 'short', locale=locale)}"
