@@ -16,6 +16,8 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from ..forms import MultiCheckboxField, options
 from ..timeutil import today
+from .services.immigration import CASE_FIELDS
+from .services.records import FIELDS as PERSON_FIELDS
 from .vocabulary import (
     CASE_DATE_KINDS,
     CONSENT_SCOPES,
@@ -96,21 +98,7 @@ class PersonForm(FlaskForm):
             raise ValidationError(_l("Give the date the person consented."))
 
     def person_data(self) -> dict:
-        fields = (
-            "legal_name",
-            "alias",
-            "phone",
-            "email",
-            "current_city",
-            "state_of_origin",
-            "language",
-            "arrival_date",
-            "in_hiding",
-            "safety_notes",
-            "consent_date",
-            "consent_scopes",
-        )
-        data = {name: getattr(self, name).data for name in fields}
+        data = {name: getattr(self, name).data for name in PERSON_FIELDS}
         for name, value in data.items():
             if isinstance(value, str):
                 data[name] = value.strip() or None
@@ -191,28 +179,8 @@ class ImmigrationCaseForm(FlaskForm):
             raise ValidationError(_l("Give both the decision and its date, or neither."))
 
     def case_data(self) -> dict:
-        data = {name: getattr(self, name).data for name in CASE_FORM_FIELDS}
+        data = {name: getattr(self, name).data for name in CASE_FIELDS}
         return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}
-
-
-CASE_FORM_FIELDS = (
-    "stage",
-    "a_number",
-    "attorney",
-    "court",
-    "hearing_location",
-    "credible_fear_on",
-    "parole_requested_on",
-    "parole_decision",
-    "parole_decided_on",
-    "removal_proceedings_on",
-    "i589_filed_on",
-    "decision",
-    "decision_on",
-    "appeal_filed_on",
-    "appeal_decided_on",
-    "other_relief",
-)
 
 
 class DetentionForm(FlaskForm):

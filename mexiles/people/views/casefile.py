@@ -10,7 +10,6 @@ from ...forms import options
 from ...refusals import flash_refusal
 from .. import services, vocabulary
 from ..forms import (
-    CASE_FORM_FIELDS,
     ActionForm,
     CaseDateForm,
     CorrectionForm,
@@ -100,7 +99,7 @@ def immigration_case(person_id):
     case = immigration.case_of(person)
     if request.method == "GET":
         immigration.view(person)
-        form = ImmigrationCaseForm(data={k: getattr(case, k) for k in CASE_FORM_FIELDS} if case else None)
+        form = ImmigrationCaseForm(data={k: getattr(case, k) for k in immigration.CASE_FIELDS} if case else None)
     else:
         form = ImmigrationCaseForm()
     if form.validate_on_submit():
