@@ -120,7 +120,7 @@ def test_sign_in(app, client, make_user, unlimited):
     _assert_alike(known, unknown, answers, replace=[("nobody@example.org", user.email)])
 
 
-def test_email_change(app, client, auth, make_user, unlimited):
+def test_email_change(app, client, runner, mailbox, auth, make_user, unlimited, left_to_the_worker):
     taken = make_user("donor")
     auth.login(make_user("coordinator"))
 
@@ -131,6 +131,9 @@ def test_email_change(app, client, auth, make_user, unlimited):
 
     known, unknown, answers = _compare(lambda: ask(taken.email), lambda: ask("free.address@example.org"))
     _assert_alike(known, unknown, answers, replace=[("free.address@example.org", taken.email)])
+    assert not mailbox.messages
+    runner.invoke(args=["jobs", "run"])
+    assert mailbox.to(taken.email) and mailbox.to("free.address@example.org")
 
 
 def test_failed_sign_ins_are_audited_without_what_was_typed(app, client, make_user):
