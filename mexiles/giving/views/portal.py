@@ -164,7 +164,7 @@ def portal_confirm_email(token):
     try:
         if not form.validate_on_submit():
             new = donors.pending_email_change(token)[1]
-            return render_template("giving/portal/confirm_email.html", form=form, new_email=new)
+            return render_template("accounts/confirm_email.html", form=form, new_email=new)
         donor = donors.confirm_email_change(token)
     except AccountError as refusal:
         flash_refusal(refusal)
