@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import access, crypto, errors, i18n, money, timeutil
+from . import access, crypto, errors, http, i18n, money, storage, timeutil
 from .domains import DOMAINS
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
 from .http import MAX_RECORD_ID, current_page
@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
+    app.request_class = http.Request
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
@@ -88,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
     crypto.init_app(app)
+    storage.init_app(app)
     from . import grants  # noqa: F401  (adds `flask db grant-app-role`)
 
     jobs.init_app(app)

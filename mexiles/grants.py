@@ -27,6 +27,8 @@ APP_ROLE_GRANTS = (
     # The audit trail: read and append only. The migrations' bookkeeping: read only.
     "REVOKE UPDATE, DELETE, TRUNCATE ON audit_entries FROM {role}",
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+    # Case documents are withdrawn or purged, never deleted (the triggers of migration 0015 too).
+    "REVOKE DELETE, TRUNCATE ON case_documents FROM {role}",
 )
 
 

@@ -8,9 +8,12 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from flask import Response, request
+import flask
+from flask import Response, current_app, request
 
 MAX_PAGE = 10_000
+# Room, beyond the largest file a view takes, for the other fields of its form.
+UPLOAD_FORM_ROOM = 64 * 1024
 # The largest record number a database integer holds.
 MAX_RECORD_ID = 2**31 - 1
 # Spreadsheets run cells that start with these as formulas (CSV injection).
@@ -78,3 +81,37 @@ def csv_response(header: Sequence[str], rows, filename: str) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
     )
+
+
+def takes_uploads(setting: str):
+    """A view whose form carries a file of up to ``app.config[setting]`` bytes: its requests may be
+    that much larger than MAX_CONTENT_LENGTH (see ``Request``)."""
+
+    def decorator(view):
+        view.upload_limit_setting = setting
+        return view
+
+    return decorator
+
+
+class Request(flask.Request):
+    """The app's requests. A view marked ``takes_uploads`` reads bodies up to its own limit; the
+    limit is known from the matched route, before any hook reads the form (the CSRF check does), so
+    a larger body is refused (413) before anything of it is read. Uploaded files are held in
+    memory, never spooled to a temporary file: a case document's plaintext never touches the disk."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is None and self.url_rule is not None and current_app:
+            view = current_app.view_functions.get(self.url_rule.endpoint)
+            setting = getattr(view, "upload_limit_setting", None)
+            if setting:
+                return current_app.config[setting] + UPLOAD_FORM_ROOM
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return io.BytesIO()

@@ -127,6 +127,19 @@ def from_environment(instance_path: Path) -> dict:
         # The largest request body the app reads (Flask answers 413 past it). A route that takes
         # larger uploads raises its own limit (request.max_content_length) from a setting of its own.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        # Case documents: the largest file kept (the upload page raises its own body limit to this),
+        # and where the encrypted files go: a folder (instance/documents by default) or, with a
+        # bucket named, S3-compatible object storage that gives up after the timeout and few tries.
+        "DOCUMENT_MAX_BYTES": _int("DOCUMENT_MAX_MB", 25) * 1024 * 1024,
+        "DOCUMENT_STORAGE_PATH": os.environ.get("DOCUMENT_STORAGE_PATH", ""),
+        "DOCUMENT_S3_BUCKET": os.environ.get("DOCUMENT_S3_BUCKET", ""),
+        "DOCUMENT_S3_PREFIX": os.environ.get("DOCUMENT_S3_PREFIX", "documents/"),
+        "DOCUMENT_S3_ENDPOINT_URL": os.environ.get("DOCUMENT_S3_ENDPOINT_URL", ""),
+        "DOCUMENT_S3_REGION": os.environ.get("DOCUMENT_S3_REGION", "us-east-1"),
+        "DOCUMENT_S3_ACCESS_KEY_ID": os.environ.get("DOCUMENT_S3_ACCESS_KEY_ID", ""),
+        "DOCUMENT_S3_SECRET_ACCESS_KEY": os.environ.get("DOCUMENT_S3_SECRET_ACCESS_KEY", ""),
+        "DOCUMENT_S3_TIMEOUT_SECONDS": _float("DOCUMENT_S3_TIMEOUT_SECONDS", 10.0),
+        "DOCUMENT_S3_RETRIES": _int("DOCUMENT_S3_RETRIES", 2),
         "BABEL_DEFAULT_LOCALE": "en",
         # Stored times are UTC; pages show them in the organisation's zone (tours events keep their
         # own), and "today" everywhere is the date there: the only zone setting (mexiles.timeutil).

@@ -12,6 +12,8 @@ import datetime as dt
 import os
 import re
 import secrets
+import shutil
+import tempfile
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -32,6 +34,8 @@ from mexiles.settings import database_url
 from .mailbox import Mailbox
 
 PASSWORD = "a long enough test password"
+# The document store of every app the suite makes: a folder of its own, removed at the end.
+DOCUMENTS = tempfile.mkdtemp(prefix="mexiles-test-documents-")
 
 
 def without_csrf_tokens(page: str) -> str:
@@ -132,7 +136,23 @@ def app_config(database_url_: str, mailbox) -> dict:
         "STRIPE_SECRET_KEY": "",
         "STRIPE_PUBLISHABLE_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",
+        "DOCUMENT_STORAGE_PATH": DOCUMENTS,
     }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _document_store_removed():
+    yield
+    shutil.rmtree(DOCUMENTS, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _document_store(app, tmp_path, monkeypatch):
+    """Each test its own folder of documents, as it has its own rolled-back data: a key rotation in
+    one test never meets the files another test left behind."""
+    from mexiles import storage
+
+    monkeypatch.setitem(app.extensions, "mexiles.storage", storage.LocalStore(tmp_path / "documents"))
 
 
 @pytest.fixture(scope="session")

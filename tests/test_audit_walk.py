@@ -52,6 +52,7 @@ SUBJECTS = {
     "immigration_cases": ("person", "person_id"),
     "immigration_detentions": ("person", "person_id"),
     "case_tasks": ("person", "person_id"),
+    "case_documents": ("person", "person_id"),
 }
 # Records without protected fields of their own whose audit entries name the records they show.
 NAMING = {"housing_placements": ("housing_placement", None)}
@@ -74,6 +75,7 @@ ARGUMENT_TABLES = {
     "speaker_id": "tour_speakers",
     "note_id": "case_notes",
     "detention_id": "immigration_detentions",
+    "document_id": "case_documents",
     "job_id": "jobs",
     ("housing", "request_id"): "housing_requests",
     ("tours", "request_id"): "tour_booking_requests",

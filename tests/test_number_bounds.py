@@ -265,9 +265,10 @@ def _record_ids(app) -> dict[str, list[int]]:
     }
     ids = {arg: list(db.session.scalars(select(model.id).order_by(model.id))) for arg, model in models.items()}
     from mexiles.jobs.models import Job
-    from mexiles.people.models import CaseDate, CaseNote, CaseTask, Detention
+    from mexiles.people.models import CaseDate, CaseDocument, CaseNote, CaseTask, Detention
 
     for arg, model in (
+        ("document_id", CaseDocument),
         ("job_id", Job),
         ("note_id", CaseNote),
         ("detention_id", Detention),

@@ -1,7 +1,10 @@
 import datetime as dt
+import io
 from typing import Any
 
+from fpdf import FPDF
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from ..accounts import services as accounts
 from ..extensions import db
@@ -208,6 +211,27 @@ def _denied_with_appeal_due(person, by):
         by=by,
         pinned=True,
     )
+    _document(
+        person,
+        by,
+        "court_notice",
+        "decision-IJ.pdf",
+        today() - dt.timedelta(days=12),
+        "Written decision of the immigration judge (demo)",
+    )
+    _document(
+        person, by, "letter", "carta-de-apoyo-párroco.pdf", dt.date(2024, 1, 15), "Support letter from the parish"
+    )
+
+
+def _document(person, by, kind, filename, on, description):
+    """A small invented PDF in the case file, stored (encrypted) as an upload would be."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, f"{description}.\nInvented for the demo: no real person, place or case.")
+    upload = FileStorage(io.BytesIO(bytes(pdf.output())), filename=filename)
+    services.store_document(person, upload, kind, on=on, description=description, by=by)
 
 
 def _hearing_scheduled(person, by):

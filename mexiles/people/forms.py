@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,6 +23,7 @@ from .vocabulary import (
     CASE_DATE_KINDS,
     CONSENT_SCOPES,
     DECISIONS,
+    DOCUMENT_KINDS,
     LANGUAGES,
     MEXICAN_STATES,
     PAROLE_DECISIONS,
@@ -217,3 +219,32 @@ class TaskForm(FlaskForm):
     due_on = DateField(_l("Due on"), validators=[DataRequired(), sane_year])
     due_time = TimeField(_l("Time (optional)"), validators=[Optional()])
     owner_id = SelectField(_l("Owner"), coerce=int, default=0)
+
+
+class DocumentForm(FlaskForm):
+    """What the uploader says of a file; its type and size are judged by the documents service."""
+
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(_l("Choose the file to upload."))],
+        description=_l("PDF, JPEG, PNG, HEIC (iPhone photo) or Word (DOCX)."),
+    )
+    kind = SelectField(_l("Kind of document"), choices=options(DOCUMENT_KINDS), default="evidence")
+    dated_on = DateField(
+        _l("Date of the document"),
+        validators=[DataRequired(), sane_year, not_in_future],
+        description=_l("The date it bears (a letter's date, the day a photo was taken), or the day it was received."),
+    )
+    description = StringField(
+        _l("Short description"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("For the case team: what it is and why it matters. Kept encrypted."),
+    )
+
+
+class PurgeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the document is purged"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("The file is removed for good; who purged it, when and why stay in the case file."),
+    )

@@ -117,6 +117,52 @@ class CaseNotePin(Model):
 
 APPEND_ONLY = (CaseNote, CaseNotePin)
 
+DOCUMENT_KIND_CODES = ("identity", "evidence", "court_notice", "medical", "letter", "receipt", "other")
+DOCUMENT_TYPE_CODES = ("pdf", "jpeg", "png", "heic", "docx")
+
+
+class CaseDocument(Model):
+    """A file in a person's case file. The file itself is encrypted in the store (mexiles.storage)
+    under a random key; its name, date and description are encrypted here. Never deleted (the
+    database refuses, migration 0015): withdrawn, it is hidden and kept; purged by an admin, its file
+    is gone from the store and the row stays as a tombstone that says who purged it, when and why."""
+
+    __tablename__ = "case_documents"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", DOCUMENT_KIND_CODES), name="kind_known"),
+        CheckConstraint(one_of("file_type", DOCUMENT_TYPE_CODES), name="file_type_known"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+        CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_by_id IS NULL)", name="withdrawn_by_whom"),
+        CheckConstraint("(purged_at IS NULL) = (purged_by_id IS NULL)", name="purged_by_whom"),
+        CheckConstraint(
+            "purged_at IS NULL OR (purge_reason IS NOT NULL AND withdrawn_at IS NOT NULL)", name="purge_told"
+        ),
+        CheckConstraint(
+            "purged_at IS NOT NULL OR (filename IS NOT NULL AND description IS NOT NULL)", name="described"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    dated_on: Mapped[dt.date] = mapped_column(EncryptedDate)
+    description: Mapped[str | None] = mapped_column(EncryptedString)
+    filename: Mapped[str | None] = mapped_column(EncryptedString)
+    file_type: Mapped[str] = mapped_column(String(8))
+    size_bytes: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(32), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    purged_at: Mapped[dt.datetime | None]
+    purged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    purge_reason: Mapped[str | None] = mapped_column(EncryptedString)
+
+    uploaded_by: Mapped[User | None] = relationship("User", foreign_keys=[uploaded_by_id], lazy="joined")
+    withdrawn_by: Mapped[User | None] = relationship("User", foreign_keys=[withdrawn_by_id])
+    purged_by: Mapped[User | None] = relationship("User", foreign_keys=[purged_by_id])
+
 
 class CaseRecordImmutable(RuntimeError):
     pass
@@ -127,6 +173,8 @@ def _refuse_note_changes(session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj)):
             raise CaseRecordImmutable("case notes cannot be changed or deleted")
+        if isinstance(obj, CaseDocument) and obj in session.deleted:
+            raise CaseRecordImmutable("case documents are withdrawn or purged, never deleted")
 
 
 STAGE_CODES = (

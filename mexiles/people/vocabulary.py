@@ -124,3 +124,27 @@ MILESTONES = {
     "appeal_filed_on": _l("Appeal filed"),
     "appeal_decided_on": _l("Appeal decided"),
 }
+
+# What a document in the case file is (the aid domain files payment receipts as "receipt").
+DOCUMENT_KINDS = {
+    "identity": _l("Identity document"),
+    "evidence": _l("Evidence"),
+    "court_notice": _l("Court notice"),
+    "medical": _l("Medical or psychological report"),
+    "letter": _l("Letter"),
+    "receipt": _l("Receipt"),
+    "other": _l("Other"),
+}
+
+# The kinds of file a document may be, as judged from its content: (label, media type, extension).
+DOCUMENT_FILE_TYPES = {
+    "pdf": (_l("PDF"), "application/pdf", "pdf"),
+    "jpeg": (_l("JPEG image"), "image/jpeg", "jpg"),
+    "png": (_l("PNG image"), "image/png", "png"),
+    "heic": (_l("HEIC image (iPhone photo)"), "image/heic", "heic"),
+    "docx": (
+        _l("Word document (DOCX)"),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+    ),
+}

@@ -2,6 +2,8 @@
 
 - records: who may see a person, finding and changing their record (every change and view audited);
 - notes: the append-only case notes, pinned or superseded;
+- documents: files in the case file, encrypted in the store, withdrawn or purged but never deleted
+  (``store_document`` keeps one: other domains file their receipts with it, kind "receipt");
 - immigration: the asylum case beside the person, detention, hearings and ICE check-ins;
 - deadlines: deadlines derived from the law and tasks made by hand, and the home agenda;
 - reminders: the daily email of due and overdue tasks; feed: the private calendar of deadlines;
@@ -9,9 +11,10 @@
   (other domains return ``TimelineEntry`` items).
 """
 
-from . import deadlines, feed, immigration, notes, reminders, timeline
+from . import deadlines, documents, feed, immigration, notes, reminders, timeline
 from .common import CaseFileRefused
 from .deadlines import agenda
+from .documents import DocumentRefused, store_document
 from .records import (
     FIELDS,
     PAGE_SIZE,
@@ -37,12 +40,14 @@ __all__ = [
     "FIELDS",
     "PAGE_SIZE",
     "CaseFileRefused",
+    "DocumentRefused",
     "PersonRow",
     "SearchTooShort",
     "TimelineEntry",
     "agenda",
     "create",
     "deadlines",
+    "documents",
     "export_rows",
     "feed",
     "full_view_ids",
@@ -57,6 +62,7 @@ __all__ = [
     "reminders",
     "search",
     "set_team",
+    "store_document",
     "timeline",
     "update",
     "view",

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...timeutil import org_zone, today
-from ..models import CaseDate, CaseNote, CaseTask, Detention, ImmigrationCase
-from ..vocabulary import CASE_DATE_KINDS, DEADLINES, DECISIONS, MILESTONES, PAROLE_DECISIONS, RELEASES
+from ..models import CaseDate, CaseDocument, CaseNote, CaseTask, Detention, ImmigrationCase
+from ..vocabulary import CASE_DATE_KINDS, DEADLINES, DECISIONS, DOCUMENT_KINDS, MILESTONES, PAROLE_DECISIONS, RELEASES
 
 PAGE_SIZE = 50
 
@@ -69,8 +69,13 @@ def page_of(person, viewer, providers: Sequence[Provider], page: int = 1) -> Tim
 
 
 def people_story(person_id: int, viewer, limit: int) -> list[TimelineEntry]:
-    """Notes, deadlines met or missed, and the milestones of the immigration case: five queries."""
-    return _notes(person_id, limit) + _deadlines(person_id, limit) + _milestones(person_id, limit)
+    """Notes, deadlines met or missed, the milestones of the immigration case and the documents: six queries."""
+    return (
+        _notes(person_id, limit)
+        + _deadlines(person_id, limit)
+        + _milestones(person_id, limit)
+        + _documents(person_id, limit)
+    )
 
 
 def _notes(person_id: int, limit: int) -> list[TimelineEntry]:
@@ -158,6 +163,23 @@ def _milestones(person_id: int, limit: int) -> list[TimelineEntry]:
     for date in sorted(dates, key=lambda d: d.day, reverse=True)[:limit]:
         entries.append(TimelineEntry(date.day, _("Immigration case"), str(CASE_DATE_KINDS[date.kind]), url))
     return entries
+
+
+def _documents(person_id: int, limit: int) -> list[TimelineEntry]:
+    """Documents on the day they bear (withdrawn ones are hidden); days are encrypted: sorted after reading."""
+    documents = db.session.scalars(
+        select(CaseDocument).where(CaseDocument.person_id == person_id, CaseDocument.withdrawn_at.is_(None))
+    )
+    url = url_for("people.documents", person_id=person_id)
+    return [
+        TimelineEntry(
+            document.dated_on,
+            _("Document"),
+            f"{DOCUMENT_KINDS[document.kind]}: {_short(document.description or '')}",
+            f"{url}#document-{document.id}",
+        )
+        for document in sorted(documents, key=lambda d: (d.dated_on, d.id), reverse=True)[:limit]
+    ]
 
 
 def _short(text: str, length: int = 160) -> str:
