@@ -39,6 +39,7 @@ NOT_REFUSALS = {
     "CaseRecordImmutable",
     "NoSuchLocalTime",
     "OutOfRange",
+    "StorageError",  # the document store failed (a fault, not a rule): services turn it into a refusal
 }
 
 
