@@ -37,7 +37,7 @@ class AskForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("decline", _l("Decline"))])
+    decision = SelectField(_l("Decision"), choices=options({"approve": _l("Approve"), "decline": _l("Decline")}))
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=REASON_MAX)])
     override = BooleanField(_l("Approve even though the fund holds less than this"))
     override_reason = TextAreaField(
