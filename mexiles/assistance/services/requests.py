@@ -105,7 +105,7 @@ def _locked(request: AssistanceRequest) -> AssistanceRequest:
     """Lock the request's fund, then the request itself, and read both afresh: decisions that spend
     from one fund happen one after the other, and a request is decided once."""
     giving.lock_fund(request.fund_id)
-    query = select(AssistanceRequest).where(AssistanceRequest.id == request.id).with_for_update()
+    query = select(AssistanceRequest).where(AssistanceRequest.id == request.id).with_for_update(of=AssistanceRequest)
     return db.session.scalars(query.execution_options(populate_existing=True)).one()
 
 
