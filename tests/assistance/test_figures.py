@@ -124,8 +124,15 @@ def test_a_campaign_page_shows_the_same_for_its_fund_only(app, client, aid, toda
         aid.given(aid.person(alias=f"Q{i}"), asylum, 3_00, category="food")
     with app.app_context():
         db.session.add(
-            Campaign(slug="otras-necesidades", title_en="Other needs", title_es="Otras necesidades", goal_cents=100_000,
-                     starts_on=today, ends_on=today, fund_id=general)
+            Campaign(
+                slug="otras-necesidades",
+                title_en="Other needs",
+                title_es="Otras necesidades",
+                goal_cents=100_000,
+                starts_on=today,
+                ends_on=today,
+                fund_id=general,
+            )
         )
         db.session.commit()
     page = _impact(client, "/give/campaign/otras-necesidades")
