@@ -2,4 +2,4 @@
 ARCHITECTURE.md describes: views (a blueprint ``bp``) and, optionally, models.py, cli.py
 (``commands``) and demo.py (``seed``)."""
 
-DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "tours", "jobs")
+DOMAINS = ("main", "accounts", "audit", "people", "giving", "care", "housing", "assistance", "tours", "jobs")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from sqlalchemy import case, literal
 
 
 def utcnow() -> dt.datetime:
@@ -43,6 +44,18 @@ def today() -> dt.date:
 def from_local(day: dt.date, time: dt.time) -> dt.datetime:
     """A wall-clock date and time in the organisation's zone, as the naive UTC the database keeps."""
     return dt.datetime.combine(day, time, tzinfo=org_zone()).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def month_of(column, since: dt.date, until: dt.date):
+    """The local month ('YYYY-MM') of a stored time between two dates, as SQL: one comparison per
+    month boundary, the same on PostgreSQL and SQLite (no time zone database needed in SQL)."""
+    month = dt.date(since.year, since.month, 1)
+    whens = []
+    while month <= until:
+        following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        whens.append((column < from_local(following, dt.time.min), literal(month.strftime("%Y-%m"))))
+        month = following
+    return case(*whens, else_=literal(until.strftime("%Y-%m")))
 
 
 # --- Writing dates and times (pages, emails, PDFs) -------------------------------------------

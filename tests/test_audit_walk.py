@@ -53,6 +53,7 @@ SUBJECTS = {
     "immigration_detentions": ("person", "person_id"),
     "case_tasks": ("person", "person_id"),
     "case_documents": ("person", "person_id"),
+    "assistance_requests": ("assistance_request", None),
 }
 # Records without protected fields of their own whose audit entries name the records they show.
 NAMING = {"housing_placements": ("housing_placement", None)}
@@ -79,6 +80,7 @@ ARGUMENT_TABLES = {
     "job_id": "jobs",
     ("housing", "request_id"): "housing_requests",
     ("tours", "request_id"): "tour_booking_requests",
+    ("assistance", "request_id"): "assistance_requests",
 }
 # Record numbers some pages take from their query string (to start a form from a record).
 QUERY_TABLES = {

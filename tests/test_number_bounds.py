@@ -276,8 +276,12 @@ def _record_ids(app) -> dict[str, list[int]]:
         ("task_id", CaseTask),
     ):
         ids[arg] = list(db.session.scalars(select(model.id).order_by(model.id)))
+    from mexiles.assistance.models import AssistanceRequest
+
     ids["request_id"] = sorted(
-        set(db.session.scalars(select(HousingRequest.id))) | set(db.session.scalars(select(BookingRequest.id)))
+        set(db.session.scalars(select(HousingRequest.id)))
+        | set(db.session.scalars(select(BookingRequest.id)))
+        | set(db.session.scalars(select(AssistanceRequest.id)))
     )
     return ids
 

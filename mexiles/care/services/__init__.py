@@ -13,10 +13,12 @@ from .referrals import counselor_listing, counselor_view, create, find, listing,
 from .reports import (
     attention_summary,
     counseling_spending_by_month,
+    counseling_spent,
     default_period,
     export_rows,
     needs_attention,
     outcomes,
+    paid_sessions_by_month,
     remind_coordinators,
 )
 from .steps import (
@@ -50,6 +52,8 @@ __all__ = [
     "view",
     "attention_summary",
     "counseling_spending_by_month",
+    "counseling_spent",
+    "paid_sessions_by_month",
     "default_period",
     "export_rows",
     "needs_attention",

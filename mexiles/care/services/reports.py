@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ... import mail
+from ... import mail, timeutil
 from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
@@ -166,6 +166,34 @@ def counseling_spending_by_month(since: dt.date, until: dt.date) -> dict[str, in
     for session in _paid_sessions(since, until):
         spent[session.local_start.strftime("%Y-%m")] += session.cost_cents or 0
     return spent
+
+
+PAID_SESSION = (Appointment.held.is_(True), Appointment.paid_by_org)
+
+
+def paid_sessions_by_month(since: dt.date, until: dt.date) -> dict[str, tuple[int, int, int]]:
+    """{"YYYY-MM": (sessions, cents, distinct people)} of the sessions the organisation paid for,
+    held from ``since`` to ``until`` (the organisation's months), in one aggregate query. These are
+    what the counseling fund paid for."""
+    start, end = _utc_bounds(since, until)
+    month: ColumnElement[str] = timeutil.month_of(Appointment.starts_at, since, until)
+    rows = db.session.execute(
+        select(
+            month,
+            func.count(Appointment.id),
+            func.coalesce(func.sum(Appointment.cost_cents), 0),
+            func.count(Referral.person_id.distinct()),
+        )
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(*PAID_SESSION, Appointment.starts_at >= start, Appointment.starts_at < end)
+        .group_by(month)
+    )
+    return {key: (int(sessions), int(cents or 0), int(persons)) for key, sessions, cents, persons in rows}
+
+
+def counseling_spent() -> int:
+    """Cents the organisation has paid for sessions since the beginning (the counseling fund's spending)."""
+    return int(db.session.scalar(select(func.coalesce(func.sum(Appointment.cost_cents), 0)).where(*PAID_SESSION)))
 
 
 @dataclass

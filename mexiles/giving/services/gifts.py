@@ -1,6 +1,7 @@
 """Giving's rules: funds, campaigns, offline gifts, refunds, and what other domains may ask.
 
-Other domains use ``event_gift_totals`` (tours) and ``raised_by_month`` (counseling, housing).
+Other domains use ``event_gift_totals`` (tours), ``raised_by_month`` (counseling, housing), and
+``raised_by_fund``, ``raised_by_fund_month`` and ``lock_fund`` (emergency assistance: balances).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from flask import abort
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 
 from ... import timeutil
 from ...audit import services as audit
@@ -54,6 +55,41 @@ def raised_by_month(fund_code: str, since: dt.date, until: dt.date) -> dict[str,
         .order_by(month)
     )
     return {key: int(total or 0) for key, total in rows}
+
+
+def raised_by_fund_month(since: dt.date, until: dt.date, fund_id: int | None = None) -> dict[tuple[int, str], int]:
+    """{(fund id, "YYYY-MM"): net cents} raised between two local dates (inclusive), net of fees,
+    refunds and lost disputes, as the reports count it; one aggregate over the date index."""
+    month: ColumnElement[str] = localtime.month_of(Gift.received_at, since, until)
+    start, end = localtime.bounds(since, until)
+    query = select(Gift.fund_id, month, func.sum(Gift.net_cents)).where(
+        COUNTED, Gift.received_at >= start, Gift.received_at < end
+    )
+    if fund_id is not None:
+        query = query.where(Gift.fund_id == fund_id)
+    rows = db.session.execute(query.group_by(Gift.fund_id, month))
+    return {(fund, key): int(total or 0) for fund, key, total in rows}
+
+
+def raised_by_fund(fund_ids: list[int] | None = None) -> dict[int, int]:
+    """{fund id: net cents} raised since the beginning, as the reports count it (counted gifts, net
+    of fees, refunds and lost disputes)."""
+    query = select(Gift.fund_id, func.sum(Gift.net_cents)).where(COUNTED)
+    if fund_ids is not None:
+        query = query.where(Gift.fund_id.in_(fund_ids))
+    return {fund: int(total or 0) for fund, total in db.session.execute(query.group_by(Gift.fund_id))}
+
+
+def lock_fund(fund_id: int) -> Fund | None:
+    """Lock a fund's row until the transaction ends, so that decisions that spend from it happen one
+    after the other (PostgreSQL: SELECT ... FOR UPDATE). On SQLite, which refuses a writer that read
+    first, the transaction starts afresh with a write and waits its turn (as housing locks sites)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.commit()
+        table = Fund.__table__
+        db.session.execute(update(table).where(table.c.id == fund_id).values(position=table.c.position))
+    query = select(Fund).where(Fund.id == fund_id).with_for_update()
+    return db.session.scalar(query.execution_options(populate_existing=True))
 
 
 # --- Funds and campaigns ---------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, literal
+from ...timeutil import from_local, month_of
 
-from ...timeutil import from_local
+__all__ = ["bounds", "month_of", "utc_noon", "utc_start"]
 
 
 def utc_start(day: dt.date) -> dt.datetime:
@@ -26,19 +26,3 @@ def utc_noon(day: dt.date) -> dt.datetime:
 def bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) in UTC of the local days ``since`` to ``until`` inclusive."""
     return utc_start(since), utc_start(until + dt.timedelta(days=1))
-
-
-def _month_after(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def month_of(column, since: dt.date, until: dt.date):
-    """The local month ('YYYY-MM') of a stored time between two dates, as SQL: one comparison per
-    month boundary, the same on PostgreSQL and SQLite (no time zone database needed in SQL)."""
-    month = dt.date(since.year, since.month, 1)
-    whens = []
-    while month <= until:
-        following = _month_after(month)
-        whens.append((column < utc_start(following), literal(month.strftime("%Y-%m"))))
-        month = following
-    return case(*whens, else_=literal(until.strftime("%Y-%m")))

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from ... import timeutil
 from ...access import public
+from ...assistance import services as assistance
 from ...errors import expired_form_page
 from ...extensions import csrf, limiter, talisman
 from ...money import money, to_cents
@@ -312,10 +313,27 @@ csrf.exempt(stripe_webhook)
 def campaign(slug):
     found = services.campaign_by_slug(slug) or abort(404)
     progress = services.campaign_progress(found, timeutil.today())
-    return render_template("giving/campaign.html", campaign=found, progress=progress, locale=str(get_locale()))
+    months = assistance.public_impact(found.fund_id) if found.fund_id else []
+    return render_template(
+        "giving/campaign.html",
+        campaign=found,
+        progress=progress,
+        locale=str(get_locale()),
+        impact_months=months,
+        one_fund=True,
+        public_minimum=assistance.PUBLIC_MINIMUM,
+    )
 
 
 @bp.route("/impact")
 @public
 def impact():
-    return render_template("giving/impact.html", impact=services.impact(), locale=str(get_locale()))
+    # Beside what giving knows, what each fund paid for: emergency assistance gathers it.
+    return render_template(
+        "giving/impact.html",
+        impact=services.impact(),
+        impact_months=assistance.public_impact(),
+        one_fund=False,
+        public_minimum=assistance.PUBLIC_MINIMUM,
+        locale=str(get_locale()),
+    )

@@ -7,7 +7,7 @@ from ...timeutil import local_day as local_date
 from ...timeutil import today
 from . import figures, occupancy, placements, sites, waitlist
 from .common import HousingRefused, may_act_for, may_use_housing
-from .figures import housing_nights_by_month
+from .figures import housing_nights_by_month, shelter_by_month
 from .timeline import timeline_for_person
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "may_use_housing",
     "occupancy",
     "placements",
+    "shelter_by_month",
     "sites",
     "timeline_for_person",
     "today",

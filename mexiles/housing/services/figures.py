@@ -35,26 +35,34 @@ def housing_nights_by_month(since: dt.date, until: dt.date) -> dict[str, int]:
     Only nights already spent count: those of households that moved in, and before today. Every
     month of the range is present, with 0 where nobody was housed.
     """
+    return {month: nights for month, (nights, _households) in shelter_by_month(since, until).items()}
+
+
+def shelter_by_month(since: dt.date, until: dt.date) -> dict[str, tuple[int, int]]:
+    """{"YYYY-MM": (nights of shelter, households sheltered)} from ``since`` up to ``until``, counted
+    as ``housing_nights_by_month`` counts them; these are what the housing fund paid for."""
     nights: dict[str, int] = {}
+    households: dict[str, set[int]] = {}
     month = since.replace(day=1)
     while month < until:
-        nights[month_key(month)] = 0
+        nights[month_key(month)], households[month_key(month)] = 0, set()
         month = next_month(month)
     stop = min(until, today())
     rows = db.session.execute(
-        select(Placement.start_on, Placement.end_on, Placement.beds).where(
+        select(Placement.start_on, Placement.end_on, Placement.beds, Placement.person_id).where(
             Placement.status.in_(HOUSED),
             Placement.start_on < stop,
             or_(Placement.end_on.is_(None), Placement.end_on > since),
         )
     )
-    for start, end, beds in rows:
+    for start, end, beds, person_id in rows:
         lo, hi = max(start, since), min(end or stop, stop)
         while lo < hi:
             chunk = min(hi, next_month(lo))
             nights[month_key(lo)] += beds * (chunk - lo).days
+            households[month_key(lo)].add(person_id)
             lo = chunk
-    return nights
+    return {key: (nights[key], len(households[key])) for key in nights}
 
 
 @dataclass

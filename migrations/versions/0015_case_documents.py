@@ -1,6 +1,6 @@
 """people: documents in the case file
 
-Revision ID: 0015_w15docs
+Revision ID: 0015_case_documents
 Revises: 0014_case_file
 
 ``case_documents``: one row per file of a case file; the file itself is encrypted in the document
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_w15docs'
+revision = '0015_case_documents'
 down_revision = '0014_case_file'
 branch_labels = None
 depends_on = None
