@@ -26,7 +26,6 @@ from ..forms import (
     whole_number,
 )
 from ..money import MAX_AMOUNT, money, to_cents
-from .models import APPEAL_SEGMENTS
 from .vocabulary import APPEAL_SEGMENTS as SEGMENT_LABELS
 from .vocabulary import SOURCES, STEWARDSHIP_LISTS, THANKS_METHODS
 
@@ -270,9 +269,7 @@ class AppealForm(FlaskForm):
     body_en = TextAreaField(_l("Letter in English"), validators=[DataRequired(), Length(max=20000)])
     subject_es = StringField(_l("Subject in Spanish"), validators=[DataRequired(), Length(max=200)])
     body_es = TextAreaField(_l("Letter in Spanish"), validators=[DataRequired(), Length(max=20000)])
-    segment = SelectField(
-        _l("Send to"), choices=[(code, SEGMENT_LABELS[code]) for code in APPEAL_SEGMENTS], default="opted_in"
-    )
+    segment = SelectField(_l("Send to"), choices=options(SEGMENT_LABELS), default="opted_in")
     fund = RecordField(_l("Fund (for a fund's donors)"))
 
     def validate_fund(self, field):

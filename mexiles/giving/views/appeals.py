@@ -1,9 +1,8 @@
 """Appeals: staff write, preview and send them; a donor unsubscribes from them without signing in."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ...access import public, staff_only
