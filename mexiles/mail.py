@@ -13,7 +13,9 @@ from . import crypto
 from .jobs import services as jobs
 
 
-def send(to: str, subject, template: str, *, key: str, locale: str = "en", attachments=(), **context) -> bool:
+def send(
+    to: str, subject, template: str, *, key: str, locale: str = "en", attachments=(), headers=None, **context
+) -> bool:
     """Render ``template`` and ``subject`` (a lazy string) in ``locale`` now, and queue them for ``to``.
 
     The message is a job in the current transaction: it goes once the caller commits, and never if
@@ -21,7 +23,8 @@ def send(to: str, subject, template: str, *, key: str, locale: str = "en", attac
     ``f"tours.confirmed:{event.id}:{event.sequence}"``; with the recipient's address it is the
     job's idempotency key, so one reason reaches one person once: sending again with the same key
     to the same address queues nothing and returns False. ``attachments`` holds (filename,
-    bytes, mimetype) triples. Returns True when the message was queued.
+    bytes, mimetype) triples; ``headers`` extra message headers (an appeal's List-Unsubscribe).
+    Returns True when the message was queued.
     """
     subject_text, body = render(subject, template, locale, **context)
     payload = {
@@ -31,6 +34,7 @@ def send(to: str, subject, template: str, *, key: str, locale: str = "en", attac
         "attachments": [
             [name, base64.b64encode(content).decode(), mimetype] for name, content, mimetype in attachments
         ],
+        "headers": dict(headers or {}),
     }
     return jobs.enqueue("mail", payload, key=recipient_key(key, to)) is not None
 
@@ -45,9 +49,9 @@ def recipient_key(key: str, to: str) -> str:
     return f"mail:{key}:{crypto.cipher().digest('mail-to', to.strip().casefold())}"
 
 
-def deliver(to: str, subject: str, body: str, attachments=()) -> None:
+def deliver(to: str, subject: str, body: str, attachments=(), headers=None) -> None:
     """Hand one message to the mail server now; raises unless the server accepted it."""
-    message = EmailMessage(subject=subject, body=body, to=[to])
+    message = EmailMessage(subject=subject, body=body, to=[to], headers=headers or None)
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
     message.send()
@@ -60,4 +64,5 @@ def _deliver_job(payload: dict) -> None:
         payload["subject"],
         payload["body"],
         [(name, base64.b64decode(content), mimetype) for name, content, mimetype in payload["attachments"]],
+        payload.get("headers"),  # jobs written before messages carried headers have none
     )

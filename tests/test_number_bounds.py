@@ -241,7 +241,7 @@ def _record_ids(app) -> dict[str, list[int]]:
     """Candidate values for each ``<int:…>`` argument of a route: the ids of the demo records."""
     from mexiles.accounts.models import User
     from mexiles.care.models import Appointment, Provider, Referral
-    from mexiles.giving.models import Campaign, Donor, Fund, Gift, RecurringGift
+    from mexiles.giving.models import Appeal, Campaign, Donor, Fund, Gift, RecurringGift
     from mexiles.housing.models import HousingRequest, Placement, Site
     from mexiles.people.models import Person
     from mexiles.tours.models import BookingRequest, Speaker, TourEvent, Unavailability
@@ -253,6 +253,8 @@ def _record_ids(app) -> dict[str, list[int]]:
         "fund_id": Fund,
         "campaign_id": Campaign,
         "donor_id": Donor,
+        "into_id": Donor,
+        "appeal_id": Appeal,
         "gift_id": Gift,
         "provider_id": Provider,
         "referral_id": Referral,

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from .. import timeutil
 from ..extensions import db
 from ..jobs import services as jobs
-from .services import receipts, webhooks
+from .services import appeals, donors, receipts, webhooks
 from .services.reconcile import reconcile
 from .services.stripe_gateway import API_VERSION, StripeError, v1
 
@@ -73,6 +73,20 @@ def statements_command(year, since, until):
         f"Statements sent: {outcome['done']}; not sent: {len(queued) - already - outcome['done']}; "
         f"sent before: {already} ({start} to {end})."
     )
+
+
+@giving_cli.command("bounced")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--clear", is_flag=True, help="Mail reaches these addresses again.")
+def bounced_command(emails, clear):
+    """Record that mail to these donors' addresses bounces (a mail server's report): no appeals go to them."""
+    for email in emails:
+        donor = donors.find(email)
+        if donor is None:
+            click.echo(f"No donor has the address {email}.")
+            continue
+        appeals.set_bounced(donor, not clear)
+        click.echo(f"{email}: {'bounce cleared' if clear else 'marked as bouncing'}.")
 
 
 commands = [giving_cli]

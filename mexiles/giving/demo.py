@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ..accounts import services as accounts
 from ..extensions import db
 from ..timeutil import utcnow
-from .models import Campaign, Dispute, Donor, Fund, Gift, RecurringGift, Refund
+from .models import Appeal, Campaign, Dispute, Donor, Fund, Gift, RecurringGift, Refund, Thanks
 from .services import checkout
 from .services.stripe_gateway import configured, idempotent, v1
 
@@ -183,10 +183,53 @@ def seed() -> list[str]:
         )
     )
     disputed.disputed = True
+    _stewardship(donors, gifts, funds, rng)
     return [
         f"Demo giving: {len(funds)} funds, campaign /give/campaign/{campaign.slug}, {len(donors)} donors, "
         f"{len(gifts)} gifts"
     ]
+
+
+def _stewardship(donors: list[Donor], gifts: list[Gift], funds: list[Fund], rng: random.Random) -> None:
+    """Consent to appeals, thanks already given, a donor who typed their Gmail address another way,
+    a wall of donors with some amounts shown, and an appeal written but not yet sent."""
+    for donor in donors:
+        donor.opted_in_at = utcnow() if rng.random() < 0.6 else None
+    donors[1].unsubscribed_at, donors[2].bounced_at = utcnow(), utcnow()
+    first = donors[3]
+    local, _, _host = first.email_key.partition("@")
+    twin = Donor(email_key=f"{local[:2]}.{local[2:]}+gifts@gmail.com", name=first.name, locale=first.locale)
+    first.email_key = f"{local}@gmail.com"
+    namesake = donors[4]
+    namesake.address = "1200 Calle Demo, El Paso, TX 79901"
+    moved = Donor(
+        email_key=f"new.{namesake.email_key}",
+        name=(namesake.name or "").upper(),
+        address="Apt 3, 88 Demo Street, El Paso, TX 79901-2044",
+        locale=namesake.locale,
+    )
+    db.session.add_all([twin, moved])
+    db.session.flush()
+    for made in gifts[::7]:
+        made.amount_shown = True
+    staff = accounts.find_by_email("coordinator@example.org")
+    for made in gifts[:5]:
+        db.session.add(Thanks(donor_id=made.donor_id, gift_id=made.id, method="phone", by_user_id=staff and staff.id))
+    db.session.add(
+        Appeal(
+            subject_en="Winter coats for families in the shelters",
+            subject_es="Abrigos de invierno para las familias de los albergues",
+            body_en="Dear friend,\n\nThe nights in El Paso are cold. Help us buy coats for 40 families.",
+            body_es=(
+                "Querida amiga, querido amigo:\n\n"
+                "Las noches en El Paso son frías. Ayúdenos a comprar abrigos para 40 familias."
+            ),
+            segment="fund",
+            fund_id=funds[1].id,
+            created_by_id=staff and staff.id,
+        )
+    )
+    db.session.flush()
 
 
 def _test_stripe() -> bool:

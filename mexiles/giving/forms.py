@@ -26,7 +26,8 @@ from ..forms import (
     whole_number,
 )
 from ..money import MAX_AMOUNT, money, to_cents
-from .vocabulary import SOURCES
+from .vocabulary import APPEAL_SEGMENTS as SEGMENT_LABELS
+from .vocabulary import SOURCES, STEWARDSHIP_LISTS, THANKS_METHODS
 
 LARGE_GIFT = _l("For a gift this large, please contact us.")
 FREQUENCIES = {"once": _l("One time"), "monthly": _l("Monthly")}
@@ -51,6 +52,9 @@ class DonateForm(FlaskForm):
     )
     anonymous = BooleanField(_l("Give anonymously (your name is never shown in public)"))
     listed = BooleanField(_l("List my name among our supporters on the impact page"))
+    amount_shown = BooleanField(_l("Show the amount of my gift beside my name on the campaign's wall of donors"))
+    # Consent to appeals: never ticked for the donor (the field has no default).
+    opted_in = BooleanField(_l("Send me news and appeals by email (you can stop them with one click)"))
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email, for your receipt"), validators=[DataRequired(), Email(), Length(max=254)])
     address = TextAreaField(_l("Address for the receipt (optional)"), validators=[Optional(), Length(max=400)])
@@ -236,3 +240,52 @@ class StatementForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     pass
+
+
+class StewardshipForm(FlaskForm):
+    """Which list, for which year, and from what amount a gift counts as large (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    list = SelectField(_l("List"), choices=options(STEWARDSHIP_LISTS), default="lybunt")
+    year = IntegerField(_l("Year"), validators=[Optional(), whole_number(1990, 9999)])
+    minimum = DecimalField(
+        _l("Gifts of at least (US$)"),
+        places=2,
+        default=1000,
+        validators=[Optional(), finite_amount, AmountRange(1, MAX_AMOUNT)],
+    )
+
+
+class ThanksForm(FlaskForm):
+    method = SelectField(_l("Thanked by"), choices=options(THANKS_METHODS))
+    gift = IntegerField(validators=[Optional(), whole_number(1, INT_MAX)])
+    back = HiddenField(validators=[Optional(), Length(max=500)])
+
+
+class AppealForm(FlaskForm):
+    subject_en = StringField(_l("Subject in English"), validators=[DataRequired(), Length(max=200)])
+    body_en = TextAreaField(_l("Letter in English"), validators=[DataRequired(), Length(max=20000)])
+    subject_es = StringField(_l("Subject in Spanish"), validators=[DataRequired(), Length(max=200)])
+    body_es = TextAreaField(_l("Letter in Spanish"), validators=[DataRequired(), Length(max=20000)])
+    segment = SelectField(_l("Send to"), choices=options(SEGMENT_LABELS), default="opted_in")
+    fund = RecordField(_l("Fund (for a fund's donors)"))
+
+    def validate_fund(self, field):
+        if self.segment.data == "fund" and not field.data:
+            raise ValidationError(_l("Choose a fund for an appeal to a fund's donors."))
+
+    def data_dict(self) -> dict:
+        return {
+            "subject_en": self.subject_en.data.strip(),
+            "body_en": self.body_en.data,
+            "subject_es": self.subject_es.data.strip(),
+            "body_es": self.body_es.data,
+            "segment": self.segment.data,
+            "fund_id": self.fund.data if self.segment.data == "fund" else None,
+        }
+
+
+class BounceForm(FlaskForm):
+    bounced = BooleanField()

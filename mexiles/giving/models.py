@@ -10,18 +10,31 @@ index that must match exactly would be as revealing as the address itself.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event, func
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import crypto
 from ..crypto import EncryptedJSON, EncryptedString
 from ..extensions import Model, one_of
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:  # for the annotations only: the relationship names the table's class
+    from ..accounts.models import User
 
 SOURCES = ("online", "check", "cash", "in_kind")
 GIFT_STATUSES = ("pending", "succeeded", "failed", "refunded")
 TRIBUTE_KINDS = ("honor", "memory")
 RECURRING_STATUSES = ("incomplete", "active", "past_due", "paused", "canceled")
+THANKS_METHODS = ("phone", "letter", "email", "in_person")
+APPEAL_SEGMENTS = ("fund", "lybunt", "monthly", "opted_in")
+# The free-mail hosts that ignore dots in the local part (j.smith@ is jsmith@). Elsewhere a dot may
+# tell two people apart (at an employer's domain), so only these addresses lose their dots.
+DOTLESS_HOSTS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+POSTAL_CODE = re.compile(r"\b(\d{5})(?:-\d{4})?\b")  # a US ZIP or a Mexican código postal
 
 
 class Fund(Model):
@@ -86,10 +99,46 @@ class Donor(Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    # Keys that suggest duplicates (see ``refresh_match_keys``): the address without what only
+    # tells the same mailbox apart (a +tag, Gmail's dots), and a keyed hash (blind index) of the
+    # normalised name with the postal code, so that names are matched without decrypting them.
+    email_match: Mapped[str | None] = mapped_column(String(254), index=True)
+    name_postal_key: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Appeals go only to donors who opted in, have not unsubscribed, and whose address works.
+    opted_in_at: Mapped[dt.datetime | None]
+    unsubscribed_at: Mapped[dt.datetime | None]
+    bounced_at: Mapped[dt.datetime | None]
 
     @property
     def display_name(self) -> str:
         return self.name or self.email_key
+
+    @property
+    def takes_appeals(self) -> bool:
+        return bool(self.opted_in_at and not self.unsubscribed_at and not self.bounced_at)
+
+    def refresh_match_keys(self) -> None:
+        self.email_match = mailbox_of(self.email_key)
+        postal = POSTAL_CODE.findall(self.address or "")
+        name = crypto.normalise(self.name or "")
+        self.name_postal_key = (
+            crypto.cipher().digest("donor-name-postal", f"{name}|{postal[-1]}") if name and postal else None
+        )
+
+
+def mailbox_of(email: str) -> str:
+    """The mailbox an address reaches: lowercased, without a +tag, without dots at Gmail."""
+    local, _, host = (email or "").strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if host in DOTLESS_HOSTS:
+        local, host = local.replace(".", ""), DOTLESS_HOSTS[host]
+    return f"{local}@{host}" if local else email.strip().lower()
+
+
+@event.listens_for(Donor, "before_insert")
+@event.listens_for(Donor, "before_update")
+def _match_keys(mapper, connection, donor: Donor) -> None:
+    donor.refresh_match_keys()
 
 
 class RecurringGift(Model):
@@ -111,6 +160,7 @@ class RecurringGift(Model):
     currency: Mapped[str] = mapped_column(String(3), default="usd")
     status: Mapped[str] = mapped_column(String(16), default="incomplete", index=True)
     anonymous: Mapped[bool] = mapped_column(default=False)
+    amount_shown: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     stripe_plan_id: Mapped[str | None] = mapped_column(String(255))
     # The Stripe customer this subscription bills. Usually the donor's; a monthly gift made from the
@@ -182,6 +232,8 @@ class Gift(Model):
     source: Mapped[str] = mapped_column(String(10), default="online")
     status: Mapped[str] = mapped_column(String(10), default="pending")
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # On a campaign's wall of donors, the amount shows only when the donor chose to show it.
+    amount_shown: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     tribute_kind: Mapped[str | None] = mapped_column(String(10))
     tribute_name: Mapped[str | None] = mapped_column(EncryptedString)
     tribute_notify_email: Mapped[str | None] = mapped_column(EncryptedString)
@@ -301,3 +353,49 @@ class RefusedAttempt(Model):
     reason: Mapped[str] = mapped_column(String(32))
     amount_cents: Mapped[int | None]
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class Thanks(Model):
+    """A donor thanked by staff: who, when and how; for one gift, or for their giving."""
+
+    __tablename__ = "giving_thanks"
+    __table_args__ = (CheckConstraint(one_of("method", THANKS_METHODS), name="method_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("giving_donors.id", ondelete="RESTRICT"), index=True)
+    gift_id: Mapped[int | None] = mapped_column(ForeignKey("giving_gifts.id", ondelete="RESTRICT"), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    thanked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    by_user: Mapped[User | None] = relationship("User", lazy="joined")
+
+
+class Appeal(Model):
+    """A letter to a group of donors, in both languages; sent once (each donor's message once)."""
+
+    __tablename__ = "giving_appeals"
+    __table_args__ = (
+        CheckConstraint(one_of("segment", APPEAL_SEGMENTS), name="segment_known"),
+        CheckConstraint("segment <> 'fund' OR fund_id IS NOT NULL", name="fund_segment_names_fund"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_en: Mapped[str] = mapped_column(EncryptedString)
+    subject_es: Mapped[str] = mapped_column(EncryptedString)
+    body_en: Mapped[str] = mapped_column(EncryptedString)
+    body_es: Mapped[str] = mapped_column(EncryptedString)
+    segment: Mapped[str] = mapped_column(String(10))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("giving_funds.id", ondelete="RESTRICT"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+    sent_count: Mapped[int] = mapped_column(default=0)
+
+    fund: Mapped[Fund | None] = relationship(lazy="joined")
+
+    def subject(self, locale: str) -> str:
+        return self.subject_es if str(locale) == "es" else self.subject_en
+
+    def body(self, locale: str) -> str:
+        return self.body_es if str(locale) == "es" else self.body_en

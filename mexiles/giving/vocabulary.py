@@ -36,3 +36,29 @@ EVENT_OUTCOMES = {
     "deferred": _l("Waiting for its payment"),
     "unplaced": _l("Could not be placed"),
 }
+# How staff thanked a donor (giving_thanks.method).
+THANKS_METHODS = {
+    "phone": _l("Phone call"),
+    "letter": _l("Letter"),
+    "email": _l("Email"),
+    "in_person": _l("In person"),
+}
+# The stewardship lists.
+STEWARDSHIP_LISTS = {
+    "lybunt": _l("Gave last year, not this year (LYBUNT)"),
+    "sybunt": _l("Gave some year before, not last year nor this year (SYBUNT)"),
+    "first": _l("First-time donors not yet thanked"),
+    "large": _l("Large gifts"),
+}
+# Who an appeal goes to (always only donors who opted in).
+APPEAL_SEGMENTS = {
+    "fund": _l("Donors to one fund"),
+    "lybunt": _l("Donors who gave last year, not this year"),
+    "monthly": _l("Monthly donors"),
+    "opted_in": _l("Everyone who asked for news"),
+}
+# Why two donors are suggested as one.
+DUPLICATE_REASONS = {
+    "email": _l("Same mailbox (the addresses differ only by capitals, dots or a +tag)"),
+    "name_postal": _l("Same name and postal code"),
+}

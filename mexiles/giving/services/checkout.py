@@ -92,6 +92,7 @@ def _new_donor(data: dict):
         data.get("address"),
         data.get("locale", "en"),
         listed=bool(data.get("listed")),
+        opted_in=bool(data.get("opted_in")),
         trusted=bool(data.get("own_donor")),
     )
 
@@ -116,6 +117,7 @@ def _gift_terms(data: dict) -> dict:
         covered_fee_cents=data.get("covered_fee_cents", 0),
         currency=data["currency"],
         anonymous=data.get("anonymous", False),
+        amount_shown=data.get("amount_shown", False),
     )
 
 

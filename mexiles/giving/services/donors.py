@@ -12,7 +12,8 @@ from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
 from ...refusals import Refusal
-from ..models import Donor, Gift, RecurringGift
+from ...timeutil import utcnow
+from ..models import Donor, Gift, RecurringGift, Thanks
 
 PAGE_SIZE = 50
 
@@ -40,17 +41,25 @@ def find_or_create(
     locale: str = "en",
     listed: bool | None = None,
     trusted: bool = True,
+    opted_in: bool = False,
 ) -> Donor:
     """The donor with this email, created if new.
 
     ``trusted`` (staff, or the donor signed in as themselves) updates an existing donor's name,
     address, language and listing. Anyone else typing a donor's email on the public form only
     fills what the donor left blank: their name, address and listing are theirs to change.
+    ``opted_in`` (the donate form's box) consents to appeals; only the donor themself, or a new
+    donor, can take back an unsubscribe that way.
     """
     donor = find(email)
     if donor is None:
         donor = Donor(
-            email_key=email_key(email), name=name or None, address=address or None, locale=locale, listed=bool(listed)
+            email_key=email_key(email),
+            name=name or None,
+            address=address or None,
+            locale=locale,
+            listed=bool(listed),
+            opted_in_at=utcnow() if opted_in else None,
         )
         try:
             with db.session.begin_nested():  # two first gifts at once: the second finds the first
@@ -63,6 +72,8 @@ def find_or_create(
         else:
             audit.record("donor.create", "donor", donor.id)
             return donor
+    if opted_in and (trusted or not donor.unsubscribed_at):
+        donor.opted_in_at, donor.unsubscribed_at = donor.opted_in_at or utcnow(), None
     if not trusted:
         donor.name = donor.name or name or None
         donor.address = donor.address or address or None
@@ -169,7 +180,9 @@ class MergeError(Refusal):
 
 
 def merge(duplicate: Donor, into: Donor, actor) -> None:
-    """Move every gift and monthly gift of ``duplicate`` to ``into`` and remove the duplicate."""
+    """Move every gift, monthly gift and thanks of ``duplicate`` to ``into`` and remove the duplicate.
+    The kept donor's consent to appeals stays theirs (it is their address mail goes to), and an
+    unsubscribe on either record stands."""
     if duplicate.id == into.id:
         raise MergeError("same donor")
     if duplicate.stripe_customer_id:
@@ -179,8 +192,9 @@ def merge(duplicate: Donor, into: Donor, actor) -> None:
             .where(RecurringGift.donor_id == duplicate.id, RecurringGift.stripe_customer_id.is_(None))
             .values(stripe_customer_id=duplicate.stripe_customer_id)
         )
-    for model in (Gift, RecurringGift):
+    for model in (Gift, RecurringGift, Thanks):
         db.session.execute(update(model).where(model.donor_id == duplicate.id).values(donor_id=into.id))
+    into.unsubscribed_at = into.unsubscribed_at or duplicate.unsubscribed_at
     into.name = into.name or duplicate.name
     into.address = into.address or duplicate.address
     into.listed = into.listed or duplicate.listed

@@ -17,7 +17,7 @@ from ... import timeutil
 from ...audit import services as audit
 from ...extensions import db
 from ...refusals import Refusal
-from ..models import Campaign, Dispute, Fund, Gift, RefusedAttempt
+from ..models import Campaign, Dispute, Donor, Fund, Gift, RefusedAttempt
 from . import donors, ledger, localtime, receipts
 from .stripe_gateway import field, idempotent, v1
 
@@ -177,6 +177,29 @@ def campaign_progress(campaign: Campaign, today: dt.date | None = None) -> Progr
     )
 
 
+WALL_SIZE = 60
+
+
+@dataclass
+class WallEntry:
+    name: str
+    amount_cents: int | None  # only when the donor chose to show it
+    received_at: dt.datetime
+
+
+def campaign_wall(campaign: Campaign) -> list[WallEntry]:
+    """The newest gifts to the campaign by donors who asked to be listed (never anonymous ones),
+    in one query."""
+    rows = db.session.execute(
+        select(Donor.name, Gift.amount_cents, Gift.amount_shown, Gift.received_at)
+        .join(Donor, Donor.id == Gift.donor_id)
+        .where(Gift.campaign_id == campaign.id, COUNTED, Gift.anonymous.is_(False), Donor.listed)
+        .order_by(Gift.received_at.desc(), Gift.id.desc())
+        .limit(WALL_SIZE)
+    )
+    return [WallEntry(name, amount if shown else None, at) for name, amount, shown, at in rows if name]
+
+
 def campaign_open(campaign: Campaign | None, today: dt.date | None = None) -> TypeGuard[Campaign]:
     today = today or timeutil.today()  # open until midnight of its last day, in El Paso
     return campaign is not None and campaign.starts_on <= today <= campaign.ends_on
@@ -284,8 +307,6 @@ PUBLIC_NAMES = 500
 
 def impact() -> dict:
     """Totals only; names only of donors who asked to be listed, and never for anonymous gifts."""
-    from ..models import Donor
-
     sums = select(Gift.fund_id, func.sum(Gift.net_cents).label("net")).where(COUNTED).group_by(Gift.fund_id).subquery()
     net: ColumnElement[int | None] = sums.c.net
     by_fund = db.session.execute(

@@ -262,6 +262,7 @@ def _invoice_gift(invoice, recurring: RecurringGift, status: str, amount: int) -
         covered_fee_cents=recurring.covered_fee_cents,
         currency=field(invoice, "currency", recurring.currency),
         anonymous=recurring.anonymous,
+        amount_shown=recurring.amount_shown,
         source="online",
         status=status,
         stripe_invoice_id=invoice_id,

@@ -2,6 +2,7 @@
 
 import time
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -214,6 +215,8 @@ def _gift_data(form: DonateForm) -> dict:
         "address": (form.address.data or "").strip(),
         "locale": str(get_locale()),
         "listed": form.listed.data,
+        "amount_shown": form.amount_shown.data,
+        "opted_in": form.opted_in.data,
         "own_donor": _own_donor(form.email.data),
     }
 
@@ -318,11 +321,25 @@ def campaign(slug):
         "giving/campaign.html",
         campaign=found,
         progress=progress,
+        wall=services.campaign_wall(found),
+        share=_share_links(found),
         locale=str(get_locale()),
         impact_months=months,
         one_fund=True,
         public_minimum=assistance.PUBLIC_MINIMUM,
     )
+
+
+def _share_links(campaign) -> dict[str, str]:
+    """Plain links that carry the campaign's address: no third-party script, nothing the CSP loads."""
+    address = url_for("giving.campaign", slug=campaign.slug, _external=True)
+    text = f"{campaign.title(str(get_locale()))} {address}"
+    return {
+        "address": address,
+        "email": "mailto:?" + urlencode({"subject": campaign.title(str(get_locale())), "body": text}, quote_via=quote),
+        "sms": "sms:?" + urlencode({"body": text}, quote_via=quote),
+        "whatsapp": "https://wa.me/?" + urlencode({"text": text}, quote_via=quote),
+    }
 
 
 @bp.route("/impact")

@@ -9,8 +9,17 @@ from ... import timeutil
 from ...access import Role, roles_required, staff_only
 from ...http import page_arg
 from ...money import money, to_cents, to_dollars
-from ..forms import CampaignForm, DonorSearchForm, FundForm, MergeForm, OfflineGiftForm, RefundForm
-from ..services import donors, exports, reports, webhooks
+from ..forms import (
+    BounceForm,
+    CampaignForm,
+    DonorSearchForm,
+    FundForm,
+    MergeForm,
+    OfflineGiftForm,
+    RefundForm,
+    ThanksForm,
+)
+from ..services import donors, exports, reports, stewardship, webhooks
 from ..services import gifts as services
 from ..services.stripe_gateway import API_VERSION, StripeError
 from .blueprint import bp
@@ -131,6 +140,9 @@ def donor_detail(donor_id):
         donor=donor,
         gifts=donors.history(donor),
         monthly=donors.recurring_of(donor),
+        thanks=stewardship.thanks_of(donor),
+        thanks_form=ThanksForm(),
+        bounce_form=BounceForm(),
         form=form,
         locale=_locale(),
     )
