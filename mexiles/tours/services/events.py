@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,15 +15,15 @@ from ... import mail
 from ...access import Role, is_staff
 from ...accounts import services as accounts
 from ...audit import services as audit
-from ...crypto import normalise
 from ...extensions import db
 from ...giving import services as giving
 from ...people.services import TimelineEntry
 from ...refusals import Refusal
 from ...timeutil import utcnow
-from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent, Unavailability
+from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent
 from ..vocabulary import STATUS_LABELS
-from . import calendar, speakers, timing
+from . import calendar, speakers
+from .conflicts import Conflict, ConflictsFound, find_conflicts
 from .speakers import public_name
 
 SUBJECT = "tour_event"
@@ -47,9 +46,6 @@ TRANSITIONS = {
 REASON_REQUIRED = {"declined", "cancelled"}
 # Steps that commit the speaker's time: conflicts are looked for again before them.
 CHECKED_STEPS = {"offered", "accepted", "confirmed"}
-# Events that hold the speaker's time (and so can clash with another). The database refuses two of
-# them for one speaker at once: ex_tour_events_speaker_busy (PostgreSQL) or triggers (SQLite).
-HOLDING = ("requested", "offered", "accepted", "confirmed", "done")
 BUSY_CONSTRAINT = "ex_tour_events_speaker_busy"
 EDITABLE = ("requested", "offered", "accepted", "confirmed", "declined")
 SPEAKER_CHANGEABLE = ("requested", "declined")
@@ -80,119 +76,6 @@ MOVING_FIELDS = {"starts_at", "ends_at", "time_zone", "city"}
 
 class StepRefused(Refusal):
     """A step or change that is not allowed, with a message for the user."""
-
-
-@dataclass(frozen=True)
-class Conflict:
-    kind: str  # overlap | travel | notice | unavailable
-    key: str  # identifies the conflict so that an override covers exactly it
-    message: str
-
-    @property
-    def overridable(self) -> bool:
-        # Being in two places at once cannot be waved through; the rest is a judgement call.
-        return self.kind != "overlap"
-
-
-class ConflictsFound(Refusal):
-    def __init__(self, conflicts: list[Conflict]):
-        super().__init__("conflicts")
-        self.conflicts = conflicts
-        self.overridable = all(c.overridable for c in conflicts)
-
-
-# --- Conflicts -----------------------------------------------------------------------------
-
-
-def find_conflicts(
-    speaker,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    zone: str,
-    city: str,
-    event_id: int | None = None,
-    check_notice: bool = True,
-) -> list[Conflict]:
-    """Everything that speaks against booking ``speaker`` from ``starts_at`` to ``ends_at`` (naive UTC)
-    in ``city``: another booking at the same time, too little time to travel from or to another city,
-    too little notice, or a day the speaker marked unavailable."""
-    config = current_app.config
-    buffer = dt.timedelta(hours=config["TOURS_TRAVEL_BUFFER_HOURS"])
-    conflicts = []
-    nearby = db.session.scalars(
-        select(TourEvent)
-        .where(
-            TourEvent.speaker_id == speaker.id,
-            TourEvent.status.in_(HOLDING),
-            TourEvent.id != (event_id or 0),
-            TourEvent.starts_at < ends_at + buffer,
-            TourEvent.ends_at > starts_at - buffer,
-        )
-        .order_by(TourEvent.starts_at)
-    )
-    for other in nearby:
-        when = timing.span(other.starts_at, other.ends_at, other.time_zone)
-        if other.starts_at < ends_at and other.ends_at > starts_at:
-            conflicts.append(
-                Conflict(
-                    "overlap",
-                    f"overlap:{other.id}",
-                    _l(
-                        "%(speaker)s is already booked at that time: “%(title)s”, %(when)s.",
-                        speaker=public_name(speaker),
-                        title=other.title,
-                        when=when,
-                    ),
-                )
-            )
-        elif normalise(other.city) != normalise(city):
-            gap = max(other.starts_at - ends_at, starts_at - other.ends_at)
-            conflicts.append(
-                Conflict(
-                    "travel",
-                    f"travel:{other.id}",
-                    _l(
-                        "Only %(hours)s hours to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
-                        "at least %(buffer)s hours are needed between cities.",
-                        hours=int(gap.total_seconds() // 3600),
-                        city=city,
-                        title=other.title,
-                        other_city=other.city,
-                        when=when,
-                        buffer=config["TOURS_TRAVEL_BUFFER_HOURS"],
-                    ),
-                )
-            )
-    notice_days = config["TOURS_MIN_NOTICE_DAYS"]
-    if check_notice and starts_at - utcnow() < dt.timedelta(days=notice_days):
-        conflicts.append(
-            Conflict(
-                "notice",
-                "notice",
-                _l("This is less than %(days)s days away; speakers need at least that much notice.", days=notice_days),
-            )
-        )
-    first_day, last_day = timing.local_days(starts_at, ends_at, zone)
-    for row in db.session.scalars(
-        select(Unavailability).where(
-            Unavailability.speaker_id == speaker.id,
-            Unavailability.first_day <= last_day,
-            Unavailability.last_day >= first_day,
-        )
-    ):
-        conflicts.append(
-            Conflict(
-                "unavailable",
-                f"unavailable:{row.id}",
-                _l(
-                    "%(speaker)s marked %(first)s to %(last)s as unavailable.",
-                    speaker=public_name(speaker),
-                    first=row.first_day.isoformat(),
-                    last=row.last_day.isoformat(),
-                ),
-            )
-        )
-    return conflicts
 
 
 def _unresolved(event: TourEvent | None, conflicts: list[Conflict]) -> list[Conflict]:
