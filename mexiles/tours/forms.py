@@ -90,7 +90,17 @@ class TimeSpanMixin:
         return True
 
 
+def _speaker_id(value: str | None) -> int | None:
+    """ "" is any speaker; an id that is not a number is no speaker on the list (the service says so)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isdigit() and len(value) < 10 else 0
+
+
 class BookingForm(TimeSpanMixin, FlaskForm):
+    # Choices are the public roster, given by the view; the service refuses a speaker not on it.
+    speaker = SelectField(_l("Speaker"), validate_choice=False)
     organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=200)])
     contact_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     contact_email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -112,7 +122,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
         ],
     )
     topic = StringField(_l("Topic you would like"), validators=[DataRequired(), Length(max=200)])
-    language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
+    language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))  # default: the page's
     honorarium = DecimalField(_l("Honorarium offered (US$)"), places=2, validators=money_checks)
     travel_support = SelectField(_l("Travel support offered"), choices=options(TRAVEL_SUPPORT))
     message = TextAreaField(_l("Anything else we should know"), validators=[Optional(), Length(max=4000)])
@@ -129,9 +139,27 @@ class BookingForm(TimeSpanMixin, FlaskForm):
     def is_spam(self) -> bool:
         return bool((self.fax_number_confirm.data or "").strip())
 
+    @staticmethod
+    def chosen(args, locale: str) -> dict:
+        """What a link from the tour page's free days fills in: speaker, day, zone, language, topic;
+        the talk's language is the page's unless the link says otherwise."""
+        data: dict = {"language": args.get("language") if args.get("language") in LANGUAGES else locale}
+        if (speaker := _speaker_id(args.get("speaker"))) is not None:
+            data["speaker"] = str(speaker)
+        try:
+            data["day"] = dt.date.fromisoformat(args.get("day", ""))
+        except ValueError:
+            pass
+        if args.get("time_zone") in HOST_ZONES:
+            data["time_zone"] = args["time_zone"]
+        if topic := (args.get("topic") or "").strip()[:200]:
+            data["topic"] = topic
+        return data
+
     def booking_data(self) -> dict:
         starts_at, ends_at = self.span_utc()
         return {
+            "speaker_id": _speaker_id(self.speaker.data),
             "organisation": self.organisation.data.strip(),
             "contact_name": self.contact_name.data.strip(),
             "contact_email": self.contact_email.data.strip(),
@@ -149,6 +177,25 @@ class BookingForm(TimeSpanMixin, FlaskForm):
             "travel_support": self.travel_support.data,
             "message": (self.message.data or "").strip() or None,
         }
+
+
+class AvailabilityForm(FlaskForm):
+    """The tour page's choice of whose free days to show; choices of speaker and topic from the view."""
+
+    class Meta:
+        csrf = False
+
+    speaker = SelectField(_l("Speaker"), validate_choice=False)
+    language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
+    topic = SelectField(_l("Topic"), validate_choice=False)
+    time_zone = SelectField(_l("Time zone"), choices=options(HOST_ZONES), default="America/Denver")
+
+    def choice(self, locale: str) -> tuple[int | None, str, str | None, str]:
+        """Speaker id (None: any), language, topic (None: any) and zone; what is not on the lists
+        falls back to any speaker, the page's language, any topic, the default zone."""
+        language = self.language.data if self.language.data in LANGUAGES else locale
+        zone = self.time_zone.data if self.time_zone.data in HOST_ZONES else self.time_zone.default
+        return _speaker_id(self.speaker.data), language, (self.topic.data or "").strip()[:200] or None, zone
 
 
 class SpeakerForm(FlaskForm):
@@ -170,6 +217,11 @@ class SpeakerForm(FlaskForm):
     topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)], description=_l("Separated by commas."))
     languages = MultiCheckboxField(lazy_pgettext("speaker", "Languages spoken"), choices=options(LANGUAGES))
     home_city = StringField(_l("Home city"), validators=[Optional(), Length(max=120)])
+    public_city = StringField(
+        _l("City shown in public"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("On the public tour page, beside the public name. Leave empty to show no city."),
+    )
     time_zone = StringField(
         _l("Time zone"),
         default="America/Denver",
@@ -184,7 +236,17 @@ class SpeakerForm(FlaskForm):
     def profile_data(self) -> dict:
         data = {
             name: getattr(self, name).data
-            for name in ("legal_name", "name_choice", "alias", "bio_en", "bio_es", "topics", "home_city", "time_zone")
+            for name in (
+                "legal_name",
+                "name_choice",
+                "alias",
+                "bio_en",
+                "bio_es",
+                "topics",
+                "home_city",
+                "public_city",
+                "time_zone",
+            )
             if name in self._fields
         }
         data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in data.items()}

@@ -42,6 +42,7 @@ class Speaker(Model):
     topics: Mapped[str | None] = mapped_column(String(300))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     home_city: Mapped[str | None] = mapped_column(EncryptedString)  # where someone at risk lives
+    public_city: Mapped[str | None] = mapped_column(String(120))  # what the public page says, if anything
     time_zone: Mapped[str] = mapped_column(String(64))
     # SHA-256 of the secret in the speaker's calendar-feed URL; the secret itself is never stored.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -95,6 +96,8 @@ class BookingRequest(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(12), default="new")
+    # The speaker the host asked for on the public page; None for "any speaker".
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("tour_speakers.id", ondelete="SET NULL"), index=True)
     organisation: Mapped[str] = mapped_column(String(200))
     contact_name: Mapped[str] = mapped_column(EncryptedString)
     contact_email: Mapped[str] = mapped_column(EncryptedString)
@@ -116,6 +119,7 @@ class BookingRequest(Model):
     flagged_spam: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
+    speaker: Mapped[Speaker | None] = relationship()
     events: Mapped[list[TourEvent]] = relationship(back_populates="request", order_by="TourEvent.id")
 
 

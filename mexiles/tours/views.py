@@ -10,6 +10,7 @@ from ..http import id_arg, page_arg
 from ..money import to_dollars
 from ..refusals import flash_refusal
 from .forms import (
+    AvailabilityForm,
     BookingForm,
     EventFilterForm,
     EventForm,
@@ -21,7 +22,7 @@ from .forms import (
     StepForm,
     UnavailableForm,
 )
-from .services import bookings, calendar, speakers, timing
+from .services import availability, bookings, calendar, speakers, timing
 from .services import events as services
 from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, STATUS_LABELS, STEP_LABELS, TRAVEL_SUPPORT
 
@@ -63,7 +64,26 @@ def _ics(body: bytes, filename: str) -> Response:
 @bp.route("/")
 @public
 def tour():
-    return render_template("tours/tour.html", events=services.public_upcoming())
+    locale = str(get_locale())
+    form = AvailabilityForm(request.args)
+    speaker_id, language, topic, zone = form.choice(locale)
+    found = availability.for_page(speaker_id, language, topic, zone)
+    form.speaker.choices = options(
+        [("", _("Any speaker"))] + [(str(s.id), speakers.public_name(s)) for s in found.roster]
+    )
+    form.topic.choices = options([("", _("Any topic"))] + [(t, t) for t in found.topics])
+    form.language.data, form.time_zone.data = language, zone
+    form.speaker.data = str(found.chosen.id) if found.chosen else ""
+    return render_template(
+        "tours/tour.html",
+        events=services.public_upcoming(),
+        form=form,
+        found=found,
+        language=language,
+        topic=topic,
+        topics_of=availability.topics_of,
+        talk_hours=availability.TALK_HOURS,
+    )
 
 
 @bp.route("/events/<int:event_id>")
@@ -87,12 +107,20 @@ def public_event(event_id):
 )
 @public
 def book():
-    form = BookingForm()
+    locale = str(get_locale())
+    form = BookingForm() if request.method == "POST" else BookingForm(data=BookingForm.chosen(request.args, locale))
+    form.speaker.choices = options(
+        [("", _("Any speaker"))] + [(str(s.id), speakers.public_name(s)) for s in availability.public_speakers()]
+    )
+    refusal, status = None, 200
     if form.validate_on_submit() and form.check_clock():
-        # A robot is thanked like anyone; its request is kept aside for review, and nothing is sent.
-        bookings.receive(form.booking_data(), host_locale=str(get_locale()), flagged_spam=form.is_spam())
-        return redirect(url_for("tours.booked"))
-    return render_template("tours/book.html", form=form)
+        try:
+            # A robot is thanked like anyone; its request is kept aside for review, and nothing is sent.
+            bookings.receive(form.booking_data(), host_locale=locale, flagged_spam=form.is_spam())
+            return redirect(url_for("tours.booked"))
+        except availability.NotFree as refused:
+            refusal, status = refused, 409  # the form comes back with everything typed in
+    return render_template("tours/book.html", form=form, refusal=refusal), status
 
 
 @bp.route("/book/thanks")

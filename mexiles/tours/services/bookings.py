@@ -13,10 +13,12 @@ from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
 from ..models import BookingRequest
+from . import availability
 
 SUBJECT = "tour_booking_request"
 PAGE_SIZE = 50
 FIELDS = (
+    "speaker_id",
     "organisation",
     "contact_name",
     "contact_email",
@@ -41,7 +43,9 @@ def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> Booking
 
     A request that looks like a robot's is kept for review but not confirmed: our mail must not carry
     anything to an address someone else typed in. The confirmation repeats none of the free text
-    typed into the form (only the organisation), so that it cannot be used to relay spam."""
+    typed into the form (only the organisation), so that it cannot be used to relay spam.
+    A time no speaker asked for can take is refused (availability.NotFree), nothing kept."""
+    availability.check_request(data)
     request = BookingRequest(host_locale=host_locale, flagged_spam=flagged_spam, **{k: data.get(k) for k in FIELDS})
     db.session.add(request)
     db.session.flush()

@@ -20,7 +20,18 @@ from ..models import Speaker, SpeakerPerson, Unavailability
 
 SUBJECT = "tour_speaker"
 # What a coordinator edits; a speaker edits the same but the legal name.
-FIELDS = ("legal_name", "name_choice", "alias", "bio_en", "bio_es", "topics", "languages", "home_city", "time_zone")
+FIELDS = (
+    "legal_name",
+    "name_choice",
+    "alias",
+    "bio_en",
+    "bio_es",
+    "topics",
+    "languages",
+    "home_city",
+    "public_city",
+    "time_zone",
+)
 OWN_FIELDS = tuple(f for f in FIELDS if f != "legal_name")
 
 
