@@ -223,6 +223,7 @@ def new_event():
         )
         form = EventForm(
             data={
+                "speaker_id": booking.speaker_id or 0,
                 "title": booking.topic,
                 "day": start.date(),
                 "starts": start.time(),

@@ -221,3 +221,33 @@ def test_the_tour_page_does_not_grow_with_the_speakers_and_events(
         page = client.get(url).data.decode()
     assert "Voz 5" in page
     assert len(many) == len(few), "\n".join(many.statements)
+
+
+def test_a_speaker_chooses_the_city_the_public_page_shows(app, client, auth, frozen, make_speaker):
+    speaker = make_speaker(alias="Voz Propia", home_city="Secret Home Town")
+    assert "Secret Home Town" not in client.get("/tours/").data.decode()
+    auth.login(speaker.user)
+    data = {"name_choice": "alias", "alias": "Voz Propia", "time_zone": "America/Denver", "languages": ["es"]}
+    client.post("/tours/me/profile", data=dict(data, public_city="Southern New Mexico"))
+    auth.logout()
+    page = client.get("/tours/").data.decode()
+    assert "Southern New Mexico" in page and "Secret Home Town" not in page
+
+
+def test_the_event_made_from_a_request_starts_with_the_speaker_asked_for(app, client, auth, coordinator, busy_speakers):
+    _, beto, _ = busy_speakers
+    client.post("/tours/book", data=dict(BOOKING, speaker=str(beto.id), day="2030-09-25"))
+    with app.app_context():
+        booking_id = db.session.scalar(select(BookingRequest.id))
+    auth.login(coordinator)
+    form = client.get(f"/tours/manage/events/new?request={booking_id}").data.decode()
+    assert re.search(rf'<option selected value="{beto.id}">Voz Beto</option>', form)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?speaker=abc", "?speaker=99999999999999", "?language=xx&time_zone=Mars/Base", "?topic=" + "x" * 5000],
+)
+def test_odd_choices_fall_back_and_never_fail(client, busy_speakers, query):
+    assert client.get("/tours/" + query).status_code == 200
+    assert client.get("/tours/book" + query + "&day=2030-99-99").status_code == 200
