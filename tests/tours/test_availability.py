@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from mexiles.accounts.models import User
 from mexiles.extensions import db
 from mexiles.tours.models import BookingRequest, Speaker
-from mexiles.tours.services import availability, speakers
+from mexiles.tours.services import availability, speakers, timing
 from mexiles.tours.services.events import find_conflicts
 from tests.tours.conftest import LEGAL_NAME
 from tests.tours.public_data import BOOKING
@@ -76,6 +76,13 @@ def test_the_free_days_shown_are_the_days_the_conflict_check_finds_nothing_again
     shown = free_days_on_page(page)
     for day in WINDOW:
         assert (day in shown) == coordinator_finds_nothing(app, [ana.id], day), day
+    # A free day is free for a real talk at any time of it, in a real city: the earliest and the latest.
+    with app.app_context():
+        profile = db.session.get(Speaker, ana.id)
+        for day in shown:
+            for start, end in ((dt.time(8), dt.time(9, 30)), (dt.time(20, 30), dt.time(22))):
+                starts_at, ends_at = timing.to_utc(day, start, ZONE), timing.to_utc(day, end, ZONE)
+                assert find_conflicts(profile, starts_at, ends_at, ZONE, "Santa Fe, NM") == [], (day, start)
     # The rules are in play: the notice, a booking and its travel buffer on both sides, an offer in
     # another zone, unavailable days; a day between bookings stays free.
     assert not shown & set(WINDOW[:14])
@@ -194,6 +201,22 @@ def test_the_public_profiles_never_show_a_legal_name_or_home_city(app, client, c
         assert "Secretville" not in page
         for part in LEGAL_NAME.split():
             assert part not in page
+
+
+def test_a_deactivated_or_demoted_speaker_is_not_offered(app, client, frozen, make_user, make_speaker):
+    from mexiles.accounts import services as accounts
+
+    admin = make_user("admin")
+    gone, demoted = make_speaker(alias="Gone"), make_speaker(alias="Demoted")
+    make_speaker(alias="Staying")
+    with app.app_context():
+        by = db.session.get(User, admin.id)
+        accounts.set_active(db.session.get(User, gone.user.id), False, actor=by)
+        accounts.set_roles(db.session.get(User, demoted.user.id), [], actor=by)
+        db.session.commit()
+    page = client.get("/tours/").data.decode()
+    assert "Staying" in page and "Gone" not in page and "Demoted" not in page
+    assert client.post("/tours/book", data=dict(BOOKING, speaker=str(gone.id))).status_code == 409
 
 
 def test_with_no_speaker_who_fits_the_request_goes_to_the_coordinators(app, client, frozen):
