@@ -4,6 +4,7 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -55,3 +56,7 @@ def recent_past(form, field):
 class PayForm(FlaskForm):
     paid_on = DateField(_l("Paid on"), validators=[InputRequired(message=_l("Give a date.")), recent_past])
     method = SelectField(_l("How it was paid"), choices=options(METHODS))
+    receipt = FileField(
+        _l("Receipt (optional)"),
+        description=_l("A photo or scan: PDF, JPEG, PNG, HEIC or Word (DOCX). It goes to the case file, encrypted."),
+    )

@@ -1,15 +1,16 @@
 """Emergency assistance pages: parse the request, call a service, render. Staff only; the case team
 and admins see a request, admins decide and pay."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import staff_only
 from ..forms import options
 from ..giving import services as giving
-from ..http import csv_response
+from ..http import csv_response, takes_uploads
 from ..people import services as people
 from ..refusals import flash_refusal
 from . import services, vocabulary
@@ -104,6 +105,7 @@ def decide(request_id):
 
 @bp.route("/<int:request_id>/pay", methods=["POST"])
 @staff_only
+@takes_uploads("DOCUMENT_MAX_BYTES")
 def pay(request_id):
     if not services.may_decide(current_user):
         abort(403)
@@ -111,7 +113,9 @@ def pay(request_id):
     form = PayForm()
     if form.validate_on_submit():
         try:
-            services.requests.pay(page.request, current_user, form.paid_on.data, form.method.data)
+            services.requests.pay(
+                page.request, current_user, form.paid_on.data, form.method.data, receipt=form.receipt.data
+            )
         except AssistanceRefused as refusal:
             _refused(form, refusal)
         else:
@@ -119,6 +123,22 @@ def pay(request_id):
             return redirect(url_for("assistance.detail", request_id=request_id))
     page = _page(request_id)
     return render_template("assistance/detail.html", page=page, decide_form=DecideForm(), pay_form=form), 400
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def receipt_too_large(error):
+    """A receipt past the upload limit is refused before any of it is read (nothing is paid, nothing
+    stored); an admin gets the request's page again with the reason, anyone else the plain error page."""
+    request_id = (request.view_args or {}).get("request_id")
+    found = services.requests.get(request_id) if request_id and current_user.is_authenticated else None
+    page = services.requests.view(found, current_user) if found and services.may_decide(current_user) else None
+    if request.endpoint != "assistance.pay" or page is None:
+        return render_template("errors/error.html", code=413, title=_("That upload is too large"), advice=""), 413
+    form = PayForm(formdata=None)
+    form.receipt.errors = [people.documents.too_large_message()]
+    return render_template(
+        "assistance/detail.html", page=page, decide_form=DecideForm(formdata=None), pay_form=form
+    ), 413
 
 
 @bp.route("/figures")
