@@ -14,7 +14,7 @@ from ..http import csv_response, takes_uploads
 from ..people import services as people
 from ..refusals import flash_refusal
 from . import services, vocabulary
-from .forms import AskForm, DecideForm, PayForm
+from .forms import AskForm, DecideForm, FiguresPeriodForm, PayForm
 from .services import AssistanceRefused
 
 bp = Blueprint("assistance", __name__, url_prefix="/assistance")
@@ -141,14 +141,25 @@ def receipt_too_large(error):
     ), 413
 
 
+def _period(form: FiguresPeriodForm):
+    """The dates asked for, or none (the last twelve months) when the form has errors."""
+    return (form.since.data, form.until.data) if form.validate() else (None, None)
+
+
 @bp.route("/figures")
 @staff_only
 def figures():
-    return render_template("assistance/figures.html", figures=services.figures.staff_figures(current_user))
+    form = FiguresPeriodForm(request.args)
+    figures = services.figures.staff_figures(current_user, *_period(form))
+    if not form.errors:
+        form.since.data, form.until.data = figures.since, figures.until  # show the period the figures cover
+    return render_template(
+        "assistance/figures.html", figures=figures, form=form, public_minimum=services.PUBLIC_MINIMUM
+    )
 
 
 @bp.route("/figures.csv")
 @staff_only
 def export():
-    header, rows = services.figures.export_rows(current_user)
+    header, rows = services.figures.export_rows(current_user, *_period(FiguresPeriodForm(request.args)))
     return csv_response(list(header), rows, "fund-figures.csv")

@@ -2,6 +2,7 @@
 to the cent (run on SQLite and on PostgreSQL); no public cell is about fewer than five people."""
 
 import csv
+import datetime as dt
 import io
 
 from sqlalchemy import select
@@ -159,3 +160,76 @@ def test_the_list_and_figures_pages_keep_their_number_of_queries(app, client, au
             aid.pay(request_id)
     assert [counted(u) for u in ("/assistance/", "/assistance/unpaid", "/assistance/figures")] == before
     assert counted("/give/impact") == public_before
+
+
+# --- The one staff figures page ----------------------------------------------------------------
+
+
+def _month_row(page: str, fund: str, month) -> str:
+    months = " ".join(page.split()).split('id="months"')[1]
+    return months.split(f'data-fund="{fund}" data-month="{month.isoformat()[:7]}"')[1].split("</tr>")[0]
+
+
+def test_the_one_staff_page_shows_every_figure_in_full_to_the_cent(
+    app, client, auth, make_user, aid, record_gift, paid_session, today
+):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    record_gift("counseling", 100_01, today)
+    record_gift("counseling", 33_33, last_month)
+    general = aid.fund("general", 250_50)
+    one, two = aid.person(alias="Una"), aid.person(alias="Dos")
+    paid_session(one, aid.coordinator, 12_34, today)
+    paid_session(two, aid.coordinator, 7_89, last_month)
+    aid.given(one, general, 31_17, category="medicine")  # one person: left out in public, shown here
+    aid.given(two, general, 5_55, category="transport", on=last_month)
+    aid.given(two, general, 4_45, category="transport", on=last_month)
+    auth.login(aid.coordinator)  # staff, not only admins
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/assistance/figures"' in home  # in the staff navigation
+    page = client.get("/assistance/figures").get_data(as_text=True)
+    now = _month_row(page, "counseling", today)
+    assert "$100.01" in now and "1 session, 1 people: $12.34" in now
+    before = _month_row(page, "counseling", last_month)
+    assert "$33.33" in before and "1 session, 1 people: $7.89" in before
+    assert "Medicine: 1 payment, 1 people, $31.17" in _month_row(page, "general", today)
+    assert "$250.50" in _month_row(page, "general", today)
+    transport = _month_row(page, "general", last_month)
+    assert "Bus fare or transport: 2 payments, 1 people, $10.00" in transport and "<td>$10.00</td>" in transport
+    with app.app_context():  # what giving says each fund raised, to the cent
+        raised = giving.raised_by_fund()
+        counseling = giving.fund_by_code("counseling").id
+    assert raised[counseling] == 133_34 and raised[general] == 250_50
+    # A period: only its months; a wrong one gets a message and the last twelve months.
+    first = last_month.replace(day=1)
+    only = client.get(f"/assistance/figures?since={first}&until={today.replace(day=1) - dt.timedelta(days=1)}")
+    months = only.get_data(as_text=True).split('id="months"')[1]
+    assert f'data-month="{first.isoformat()[:7]}"' in months and f'data-month="{today.isoformat()[:7]}"' not in months
+    wrong = client.get(f"/assistance/figures?since={today}&until={first}").get_data(as_text=True)
+    assert "The end cannot be before the start." in wrong and "$31.17" in wrong
+    assert client.get("/assistance/figures?since=abc&until=1900-01-01").status_code == 200
+    auth.logout()
+    auth.login(make_user("coordinator", locale="es"))
+    spanish = client.get("/assistance/figures").get_data(as_text=True)
+    assert "Medicinas: 1 pago, 1 personas" in " ".join(spanish.split())
+
+
+def test_the_one_page_keeps_its_number_of_queries_whatever_the_figures(
+    app, client, auth, aid, record_gift, paid_session, count_queries, today
+):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    general = aid.fund("general", 10_00)
+    record_gift("counseling", 1_00, today)
+    auth.login(aid.admin)
+
+    def counted():
+        with count_queries() as queries:
+            assert client.get("/assistance/figures").status_code == 200
+        return len(queries)
+
+    before = counted()
+    for i, on in enumerate((today, last_month, last_month)):
+        person = aid.person(alias=f"Cifra {i}")
+        record_gift(("general", "counseling", "asylum")[i], 3_00 + i, on)
+        paid_session(person, aid.coordinator, 20_00 + i, on)
+        aid.given(person, general, 1_00 + i, category=("food", "rent", "phone")[i], on=on)
+    assert counted() == before

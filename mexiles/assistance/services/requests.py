@@ -185,6 +185,7 @@ def pay(request: AssistanceRequest, by, paid_on: dt.date, method: str, receipt=N
         amount=money(request.amount_cents),
     )
     person = people.get(request.person_id)
+    assert person is not None  # the foreign key keeps the request's person
     try:
         with people.filing(person, receipt, "receipt", on=paid_on, description=str(description), by=by) as document:
             _paid(request, by, paid_on, method, receipt_document_id=document.id)
