@@ -233,3 +233,60 @@ def test_the_one_page_keeps_its_number_of_queries_whatever_the_figures(
         paid_session(person, aid.coordinator, 20_00 + i, on)
         aid.given(person, general, 1_00 + i, category=("food", "rent", "phone")[i], on=on)
     assert counted() == before
+
+
+def test_the_impact_page_agrees_with_the_gifts_and_the_spending_to_the_cent(
+    app, client, aid, record_gift, paid_session, today
+):
+    general = aid.fund("general", 123_45)
+    _refund(app, record_gift("general", 9_99, today), 3_33)  # the fund keeps $6.66 of it
+    record_gift("counseling", 77_07, today)
+    for i in range(5):
+        person = aid.person(alias=f"Impacto {i}")
+        aid.given(person, general, 10_01 + i, category="food")  # $50.15 in all
+        paid_session(person, aid.coordinator, 40_00 + i, today)  # $200.10 in all
+    with app.app_context():
+        raised = giving.raised_by_fund()
+    assert raised[general] == 130_11
+    page = " ".join(_impact(client).split()).split('class="table impact-months"')[1]
+    general_row = page.split(">General<")[1].split("</tr>")[0]
+    assert "<td>$130.11</td>" in general_row and "Food: 5 times ($50.15)" in general_row
+    counseling_row = page.split(">Counseling<")[1].split("</tr>")[0]
+    assert "<td>$77.07</td>" in counseling_row and "5 counseling sessions ($200.10)" in counseling_row
+
+
+def test_one_fund_used_by_1_4_and_5_people_shows_only_the_cell_of_5(app, client, auth, aid, today):
+    from mexiles.giving.models import Campaign
+
+    general = aid.fund("general", 1_000_00)
+    aid.given(aid.person(alias="Sola"), general, 13_13, category="medicine")  # 1 person
+    for i in range(4):
+        aid.given(aid.person(alias=f"Cuatro {i}"), general, 4_04, category="phone")  # 4 people
+    for i in range(5):
+        aid.given(aid.person(alias=f"Cinco {i}"), general, 5_05, category="rent")  # 5 people
+    with app.app_context():
+        db.session.add(
+            Campaign(
+                slug="fondo-general",
+                title_en="General fund",
+                title_es="Fondo general",
+                goal_cents=100_000,
+                starts_on=today,
+                ends_on=today,
+                fund_id=general,
+            )
+        )
+        db.session.commit()
+    for path in ("/give/impact", "/give/campaign/fondo-general"):
+        page = _impact(client, path)
+        assert "Rent: 5 times ($25.25)" in page, path
+        assert "Medicine" not in page and "$13.13" not in page, path
+        assert "Phone" not in page and "$16.16" not in page and "$4.04" not in page, path
+        assert "Figures about fewer than 5 people are left out" in page, path
+    # Staff see every cell of the same fund and month.
+    auth.login(aid.admin)
+    staff = " ".join(client.get("/assistance/figures").get_data(as_text=True).split())
+    row = _month_row(staff, "general", today)
+    assert "Medicine: 1 payment, 1 people, $13.13" in row
+    assert "Phone: 4 payments, 4 people, $16.16" in row
+    assert "Rent: 5 payments, 5 people, $25.25" in row

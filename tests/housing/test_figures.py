@@ -114,3 +114,20 @@ def test_the_one_staff_figures_page_keeps_its_queries_whatever_the_placements(
         placed = housing.place(housing.request(size=2), site, -30 - i, -2)
         housing.act("move_in", placed, day(-30 - i))
     assert counted() == before
+
+
+def test_nights_of_shelter_are_public_only_for_five_households(client, housing, record_gift):
+    record_gift("housing", 50_00, day(-5))
+    site = housing.site(capacity=10, accepts={"families"})
+
+    def house():
+        placed = housing.place(housing.request(size=1), site, -4, None)
+        housing.act("move_in", placed, day(-4))
+
+    for _i in range(4):
+        house()
+    page = client.get("/give/impact").data.decode()
+    assert "night of shelter" not in page and "nights of shelter" not in page  # 4 households: left out
+    assert "Figures about fewer than 5 people are left out" in page
+    house()
+    assert "20 nights of shelter" in client.get("/give/impact").data.decode()  # 5 households, 4 nights each
