@@ -4,6 +4,7 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DecimalField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -55,3 +56,35 @@ def recent_past(form, field):
 class PayForm(FlaskForm):
     paid_on = DateField(_l("Paid on"), validators=[InputRequired(message=_l("Give a date.")), recent_past])
     method = SelectField(_l("How it was paid"), choices=options(METHODS))
+    receipt = FileField(
+        _l("Receipt (optional)"),
+        description=_l("A photo or scan: PDF, JPEG, PNG, HEIC or Word (DOCX). It goes to the case file, encrypted."),
+    )
+
+
+# The figures cover whole months; a longer period than this is a typo (and a very wide query).
+FIGURES_MAX_MONTHS = 60
+FIGURES_FIRST_YEAR = 2000
+
+
+class FiguresPeriodForm(FlaskForm):
+    """The period of the staff figures, from the query string (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+
+    def validate_since(self, field):
+        if field.data and not dt.date(FIGURES_FIRST_YEAR, 1, 1) <= field.data <= today():
+            raise ValidationError(_l("Choose a start between %(first)s and today.", first=FIGURES_FIRST_YEAR))
+
+    def validate_until(self, field):
+        if not field.data or not self.since.data:
+            return
+        if field.data < self.since.data:
+            raise ValidationError(_l("The end cannot be before the start."))
+        months = (field.data.year - self.since.data.year) * 12 + field.data.month - self.since.data.month + 1
+        if months > FIGURES_MAX_MONTHS:
+            raise ValidationError(_l("Show at most %(count)s months at once.", count=FIGURES_MAX_MONTHS))

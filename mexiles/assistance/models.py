@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedString
@@ -34,6 +34,14 @@ class AssistanceRequest(Model):
         ),
         CheckConstraint("(status = 'paid') = (paid_on IS NOT NULL AND method IS NOT NULL)", name="paid_has_payment"),
         CheckConstraint("NOT over_balance OR override_reason IS NOT NULL", name="override_has_reason"),
+        CheckConstraint("receipt_document_id IS NULL OR status = 'paid'", name="receipt_when_paid"),
+        # The receipt is a document of this request's person, never of someone else's case file.
+        ForeignKeyConstraint(
+            ["receipt_document_id", "person_id"],
+            ["case_documents.id", "case_documents.person_id"],
+            name="fk_assistance_requests_receipt_of_the_person",
+            ondelete="RESTRICT",
+        ),
         # The figures: what each fund spent by month (index-only on PostgreSQL).
         Index(
             "ix_assistance_requests_fund_status_paid",
@@ -63,8 +71,7 @@ class AssistanceRequest(Model):
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     method: Mapped[str | None] = mapped_column(String(10))
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    # The receipt, a document of the person's case file (people domain, issue 15 item 1); no foreign
-    # key until the documents table exists.
+    # The receipt: a document (kind "receipt") of the person's case file, kept by the people domain.
     receipt_document_id: Mapped[int | None]
 
     fund: Mapped[Fund] = relationship("Fund", lazy="joined")

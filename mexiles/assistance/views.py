@@ -1,19 +1,20 @@
 """Emergency assistance pages: parse the request, call a service, render. Staff only; the case team
 and admins see a request, admins decide and pay."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import staff_only
 from ..forms import options
 from ..giving import services as giving
-from ..http import csv_response
+from ..http import csv_response, takes_uploads
 from ..people import services as people
 from ..refusals import flash_refusal
 from . import services, vocabulary
-from .forms import AskForm, DecideForm, PayForm
+from .forms import AskForm, DecideForm, FiguresPeriodForm, PayForm
 from .services import AssistanceRefused
 
 bp = Blueprint("assistance", __name__, url_prefix="/assistance")
@@ -104,6 +105,7 @@ def decide(request_id):
 
 @bp.route("/<int:request_id>/pay", methods=["POST"])
 @staff_only
+@takes_uploads("DOCUMENT_MAX_BYTES")
 def pay(request_id):
     if not services.may_decide(current_user):
         abort(403)
@@ -111,7 +113,9 @@ def pay(request_id):
     form = PayForm()
     if form.validate_on_submit():
         try:
-            services.requests.pay(page.request, current_user, form.paid_on.data, form.method.data)
+            services.requests.pay(
+                page.request, current_user, form.paid_on.data, form.method.data, receipt=form.receipt.data
+            )
         except AssistanceRefused as refusal:
             _refused(form, refusal)
         else:
@@ -121,14 +125,41 @@ def pay(request_id):
     return render_template("assistance/detail.html", page=page, decide_form=DecideForm(), pay_form=form), 400
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def receipt_too_large(error):
+    """A receipt past the upload limit is refused before any of it is read (nothing is paid, nothing
+    stored); an admin gets the request's page again with the reason, anyone else the plain error page."""
+    request_id = (request.view_args or {}).get("request_id")
+    found = services.requests.get(request_id) if request_id and current_user.is_authenticated else None
+    page = services.requests.view(found, current_user) if found and services.may_decide(current_user) else None
+    if request.endpoint != "assistance.pay" or page is None:
+        return render_template("errors/error.html", code=413, title=_("That upload is too large"), advice=""), 413
+    form = PayForm(formdata=None)
+    form.receipt.errors = [people.documents.too_large_message()]
+    return render_template(
+        "assistance/detail.html", page=page, decide_form=DecideForm(formdata=None), pay_form=form
+    ), 413
+
+
+def _period(form: FiguresPeriodForm):
+    """The dates asked for, or none (the last twelve months) when the form has errors."""
+    return (form.since.data, form.until.data) if form.validate() else (None, None)
+
+
 @bp.route("/figures")
 @staff_only
 def figures():
-    return render_template("assistance/figures.html", figures=services.figures.staff_figures(current_user))
+    form = FiguresPeriodForm(request.args)
+    figures = services.figures.staff_figures(current_user, *_period(form))
+    if not form.errors:
+        form.since.data, form.until.data = figures.since, figures.until  # show the period the figures cover
+    return render_template(
+        "assistance/figures.html", figures=figures, form=form, public_minimum=services.PUBLIC_MINIMUM
+    )
 
 
 @bp.route("/figures.csv")
 @staff_only
 def export():
-    header, rows = services.figures.export_rows(current_user)
+    header, rows = services.figures.export_rows(current_user, *_period(FiguresPeriodForm(request.args)))
     return csv_response(list(header), rows, "fund-figures.csv")

@@ -140,6 +140,10 @@ class CaseDocument(Model):
         CheckConstraint(
             "purged_at IS NOT NULL OR (filename IS NOT NULL AND description IS NOT NULL)", name="described"
         ),
+        # What another domain's row points at with the person it is about (an assistance receipt):
+        # the database then refuses a document of someone else. An index, not a constraint, so that
+        # SQLite adds it without rebuilding the table and its triggers.
+        Index("uq_case_documents_id_person_id", "id", "person_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

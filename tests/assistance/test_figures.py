@@ -2,6 +2,7 @@
 to the cent (run on SQLite and on PostgreSQL); no public cell is about fewer than five people."""
 
 import csv
+import datetime as dt
 import io
 
 from sqlalchemy import select
@@ -159,3 +160,133 @@ def test_the_list_and_figures_pages_keep_their_number_of_queries(app, client, au
             aid.pay(request_id)
     assert [counted(u) for u in ("/assistance/", "/assistance/unpaid", "/assistance/figures")] == before
     assert counted("/give/impact") == public_before
+
+
+# --- The one staff figures page ----------------------------------------------------------------
+
+
+def _month_row(page: str, fund: str, month) -> str:
+    months = " ".join(page.split()).split('id="months"')[1]
+    return months.split(f'data-fund="{fund}" data-month="{month.isoformat()[:7]}"')[1].split("</tr>")[0]
+
+
+def test_the_one_staff_page_shows_every_figure_in_full_to_the_cent(
+    app, client, auth, make_user, aid, record_gift, paid_session, today
+):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    record_gift("counseling", 100_01, today)
+    record_gift("counseling", 33_33, last_month)
+    general = aid.fund("general", 250_50)
+    one, two = aid.person(alias="Una"), aid.person(alias="Dos")
+    paid_session(one, aid.coordinator, 12_34, today)
+    paid_session(two, aid.coordinator, 7_89, last_month)
+    aid.given(one, general, 31_17, category="medicine")  # one person: left out in public, shown here
+    aid.given(two, general, 5_55, category="transport", on=last_month)
+    aid.given(two, general, 4_45, category="transport", on=last_month)
+    auth.login(aid.coordinator)  # staff, not only admins
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/assistance/figures"' in home  # in the staff navigation
+    page = client.get("/assistance/figures").get_data(as_text=True)
+    now = _month_row(page, "counseling", today)
+    assert "$100.01" in now and "1 session, 1 people: $12.34" in now
+    before = _month_row(page, "counseling", last_month)
+    assert "$33.33" in before and "1 session, 1 people: $7.89" in before
+    assert "Medicine: 1 payment, 1 people, $31.17" in _month_row(page, "general", today)
+    assert "$250.50" in _month_row(page, "general", today)
+    transport = _month_row(page, "general", last_month)
+    assert "Bus fare or transport: 2 payments, 1 people, $10.00" in transport and "<td>$10.00</td>" in transport
+    with app.app_context():  # what giving says each fund raised, to the cent
+        raised = giving.raised_by_fund()
+        counseling = giving.fund_by_code("counseling").id
+    assert raised[counseling] == 133_34 and raised[general] == 250_50
+    # A period: only its months; a wrong one gets a message and the last twelve months.
+    first = last_month.replace(day=1)
+    only = client.get(f"/assistance/figures?since={first}&until={today.replace(day=1) - dt.timedelta(days=1)}")
+    months = only.get_data(as_text=True).split('id="months"')[1]
+    assert f'data-month="{first.isoformat()[:7]}"' in months and f'data-month="{today.isoformat()[:7]}"' not in months
+    wrong = client.get(f"/assistance/figures?since={today}&until={first}").get_data(as_text=True)
+    assert "The end cannot be before the start." in wrong and "$31.17" in wrong
+    assert client.get("/assistance/figures?since=abc&until=1900-01-01").status_code == 200
+    auth.logout()
+    auth.login(make_user("coordinator", locale="es"))
+    spanish = client.get("/assistance/figures").get_data(as_text=True)
+    assert "Medicinas: 1 pago, 1 personas" in " ".join(spanish.split())
+
+
+def test_the_one_page_keeps_its_number_of_queries_whatever_the_figures(
+    app, client, auth, aid, record_gift, paid_session, count_queries, today
+):
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    general = aid.fund("general", 10_00)
+    record_gift("counseling", 1_00, today)
+    auth.login(aid.admin)
+
+    def counted():
+        with count_queries() as queries:
+            assert client.get("/assistance/figures").status_code == 200
+        return len(queries)
+
+    before = counted()
+    for i, on in enumerate((today, last_month, last_month)):
+        person = aid.person(alias=f"Cifra {i}")
+        record_gift(("general", "counseling", "asylum")[i], 3_00 + i, on)
+        paid_session(person, aid.coordinator, 20_00 + i, on)
+        aid.given(person, general, 1_00 + i, category=("food", "rent", "phone")[i], on=on)
+    assert counted() == before
+
+
+def test_the_impact_page_agrees_with_the_gifts_and_the_spending_to_the_cent(
+    app, client, aid, record_gift, paid_session, today
+):
+    general = aid.fund("general", 123_45)
+    _refund(app, record_gift("general", 9_99, today), 3_33)  # the fund keeps $6.66 of it
+    record_gift("counseling", 77_07, today)
+    for i in range(5):
+        person = aid.person(alias=f"Impacto {i}")
+        aid.given(person, general, 10_01 + i, category="food")  # $50.15 in all
+        paid_session(person, aid.coordinator, 40_00 + i, today)  # $200.10 in all
+    with app.app_context():
+        raised = giving.raised_by_fund()
+    assert raised[general] == 130_11
+    page = " ".join(_impact(client).split()).split('class="table impact-months"')[1]
+    general_row = page.split(">General<")[1].split("</tr>")[0]
+    assert "<td>$130.11</td>" in general_row and "Food: 5 times ($50.15)" in general_row
+    counseling_row = page.split(">Counseling<")[1].split("</tr>")[0]
+    assert "<td>$77.07</td>" in counseling_row and "5 counseling sessions ($200.10)" in counseling_row
+
+
+def test_one_fund_used_by_1_4_and_5_people_shows_only_the_cell_of_5(app, client, auth, aid, today):
+    from mexiles.giving.models import Campaign
+
+    general = aid.fund("general", 1_000_00)
+    aid.given(aid.person(alias="Sola"), general, 13_13, category="medicine")  # 1 person
+    for i in range(4):
+        aid.given(aid.person(alias=f"Cuatro {i}"), general, 4_04, category="phone")  # 4 people
+    for i in range(5):
+        aid.given(aid.person(alias=f"Cinco {i}"), general, 5_05, category="rent")  # 5 people
+    with app.app_context():
+        db.session.add(
+            Campaign(
+                slug="fondo-general",
+                title_en="General fund",
+                title_es="Fondo general",
+                goal_cents=100_000,
+                starts_on=today,
+                ends_on=today,
+                fund_id=general,
+            )
+        )
+        db.session.commit()
+    for path in ("/give/impact", "/give/campaign/fondo-general"):
+        page = _impact(client, path)
+        assert "Rent: 5 times ($25.25)" in page, path
+        assert "Medicine" not in page and "$13.13" not in page, path
+        assert "Phone" not in page and "$16.16" not in page and "$4.04" not in page, path
+        assert "Figures about fewer than 5 people are left out" in page, path
+    # Staff see every cell of the same fund and month.
+    auth.login(aid.admin)
+    staff = " ".join(client.get("/assistance/figures").get_data(as_text=True).split())
+    row = _month_row(staff, "general", today)
+    assert "Medicine: 1 payment, 1 people, $13.13" in row
+    assert "Phone: 4 payments, 4 people, $16.16" in row
+    assert "Rent: 5 payments, 5 people, $25.25" in row

@@ -1,4 +1,5 @@
-"""Outcomes: referrals by status, time to first session, share completed, and what sessions cost by month."""
+"""Outcomes: referrals by status, time to first session, share completed; what sessions cost by month
+(shown on the one staff figures page, beside what the counseling fund raised)."""
 
 import csv
 import datetime as dt
@@ -71,10 +72,10 @@ def cohort(app, make_user, make_person, make_provider, time_machine):
 
 def test_spending_by_month_counts_paid_sessions_in_the_local_calendar(app, cohort):
     with app.app_context():
-        spent = services.counseling_spending_by_month(dt.date(2026, 8, 15), dt.date(2026, 11, 30))
-    assert spent == {"2026-08": 0, "2026-09": 10000, "2026-10": 5000, "2026-11": 0}
+        spent = services.paid_sessions_by_month(dt.date(2026, 8, 15), dt.date(2026, 11, 30))
+    assert spent == {"2026-09": (2, 10000, 1), "2026-10": (1, 5000, 1)}  # (sessions, cents, people)
     with app.app_context():
-        assert services.counseling_spending_by_month(dt.date(2026, 10, 1), dt.date(2026, 10, 13)) == {"2026-10": 0}
+        assert services.paid_sessions_by_month(dt.date(2026, 10, 1), dt.date(2026, 10, 13)) == {}
 
 
 def test_the_outcomes_page(app, client, auth, cohort, record_gift):
@@ -85,12 +86,20 @@ def test_the_outcomes_page(app, client, auth, cohort, record_gift):
     assert "33%" in page  # one completed of three ended
     assert "67%" in page  # two of three got care
     assert "15" in page and "(2 referrals)" in page  # median of 10.0 and 20.0 days
-    assert "September 2026" in page and "$100.00" in page and "$50.00" in page and "$150.00" in page
-    assert "Raised for the counseling fund" in page and "$215.50" in page and "$999.00" not in page
+    # What sessions cost by month is on the one staff figures page, for the same period.
+    figures = "/assistance/figures?since=2026-09-01&amp;until=2026-10-31"
+    assert figures in page and "Sessions paid by the organisation, by month" in page
+    months = client.get(figures.replace("&amp;", "&")).data.decode().split('id="months"')[1]
+    september = months.split('data-fund="counseling" data-month="2026-09"')[1].split("</tr>")[0]
+    assert "Sep 2026" in september and "$215.50" in september  # raised, beside
+    assert "2 sessions, 1 people: $100.00" in september
+    october = months.split('data-fund="counseling" data-month="2026-10"')[1].split("</tr>")[0]
+    assert "1 session, 1 people: $50.00" in october
+    assert 'data-fund="housing" data-month="2026-09"' in months and "$999.00" not in september
     with app.app_context():
         report = services.outcomes(dt.date(2026, 9, 1), dt.date(2026, 10, 31))
     assert report.by_status == {"completed": 1, "closed": 1, "declined": 1, "new": 1}
-    assert report.median_days_to_first_session == 15.0 and report.total_sessions == 3
+    assert report.median_days_to_first_session == 15.0
 
 
 def test_the_outcomes_page_in_spanish_and_a_bad_period(client, auth, make_user):
@@ -230,10 +239,8 @@ def test_a_cost_left_empty_is_the_providers_fee_and_counts_in_spending(
     with app.app_context():
         assert db.session.get(Referral, ids[fee]).cost_per_session_cents == 6000
         assert db.session.get(Referral, ids[free]).cost_per_session_cents == 0
-    page = client.get("/care/outcomes", query_string={"since": "2026-05-01", "until": "2026-05-31"}).data.decode()
-    assert "May 2026" in page and "$120.00" in page  # two sessions at the fee; the pro bono ones cost nothing
-    with app.app_context():
-        assert services.counseling_spending_by_month(dt.date(2026, 5, 1), dt.date(2026, 5, 31)) == {"2026-05": 12000}
+    with app.app_context():  # two sessions at the fee; the pro bono ones cost nothing
+        assert services.paid_sessions_by_month(dt.date(2026, 5, 1), dt.date(2026, 5, 31)) == {"2026-05": (2, 12000, 1)}
 
     # Emptying the cost later brings back the fee, too.
     client.post(f"/care/referrals/{ids[fee]}/cost", data={"cost-cost_per_session": "20", "cost-org_pays": "y"})

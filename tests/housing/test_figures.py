@@ -1,6 +1,7 @@
 """Figures for the board: nights of shelter per month, people housed, occupancy, stays and waits."""
 
 import datetime as dt
+import re
 import sqlite3
 
 from sqlalchemy.exc import OperationalError
@@ -43,11 +44,17 @@ def test_the_figures_page(client, auth, housing, make_user, record_gift):
     auth.login(housing.coordinator)
     page = " ".join(client.get("/housing/figures").data.decode().split())
     assert "<strong>28</strong><span>nights of shelter given</span>" in page  # 18 + 2×4 + 2×1
-    assert "Raised for the housing fund" in page and "$123.45" in page and "$999.00" not in page
+    assert "/assistance/figures" in page and "beside what the housing fund raised" in page
     assert "<strong>5</strong><span>people housed, in 3 households</span>" in page
     assert "<strong>33 %</strong> <span>occupied tonight: 2 of 6 beds</span>" in page
     assert "<strong>11.0</strong> <span>nights, the average stay (median 11.0; 2 stays ended)</span>" in page
     assert "<strong>1</strong> <span>on the waitlist; median wait so far 0.0 days</span>" in page
+    # By month, beside what the housing fund raised: on the one staff figures page.
+    months = " ".join(client.get("/assistance/figures").data.decode().split()).split('id="months"')[1]
+    rows = [row.split("</tr>")[0] for row in months.split('data-fund="housing"')[1:]]
+    assert sum(int(n) for row in rows for n in re.findall(r"(\d+) nights?,", row)) == 28
+    gift_month = next(row for row in rows if f'data-month="{day(-3).isoformat()[:7]}"' in row)
+    assert "$123.45" in gift_month and "$999.00" not in gift_month
 
 
 def test_the_calendar_shows_free_and_taken_beds_night_by_night(client, auth, housing):
@@ -88,3 +95,39 @@ def test_months_are_named_in_the_users_language(client, auth, housing):
     client.post("/language", data={"locale": "es"})
     page = client.get("/housing/figures").data.decode()
     assert ">ene 2026<" in page and ">abr 2025<" in page
+
+
+def test_the_one_staff_figures_page_keeps_its_queries_whatever_the_placements(
+    client, auth, housing, record_gift, count_queries
+):
+    record_gift("housing", 10_00, day(-40))
+    site = housing.site(capacity=20, accepts={"families"})
+    auth.login(housing.coordinator)
+
+    def counted():
+        with count_queries() as queries:
+            assert client.get("/assistance/figures").status_code == 200
+        return len(queries)
+
+    before = counted()
+    for i in range(4):
+        placed = housing.place(housing.request(size=2), site, -30 - i, -2)
+        housing.act("move_in", placed, day(-30 - i))
+    assert counted() == before
+
+
+def test_nights_of_shelter_are_public_only_for_five_households(client, housing, record_gift):
+    record_gift("housing", 50_00, day(-5))
+    site = housing.site(capacity=10, accepts={"families"})
+
+    def house():
+        placed = housing.place(housing.request(size=1), site, -4, None)
+        housing.act("move_in", placed, day(-4))
+
+    for _i in range(4):
+        house()
+    page = client.get("/give/impact").data.decode()
+    assert "night of shelter" not in page and "nights of shelter" not in page  # 4 households: left out
+    assert "Figures about fewer than 5 people are left out" in page
+    house()
+    assert "20 nights of shelter" in client.get("/give/impact").data.decode()  # 5 households, 4 nights each

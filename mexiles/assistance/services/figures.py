@@ -150,9 +150,20 @@ class StaffFigures:
     balances: list  # (giving's Fund, Balance), since the beginning
 
 
-def staff_figures(user) -> StaffFigures:
-    """The full figures, on one page for staff; the view is audited (no record is named in it)."""
-    since, until = period()
+def chosen_period(since: dt.date | None, until: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The period asked for, from the first day of its first month to today at the latest; the last
+    ``MONTHS`` months for what is not given."""
+    default_since, default_until = period()
+    until = min(until or default_until, default_until)
+    since = (since or default_since).replace(day=1)
+    return (since, until) if since <= until else (default_since, default_until)
+
+
+def staff_figures(user, since: dt.date | None = None, until: dt.date | None = None) -> StaffFigures:
+    """The full figures on one page for staff, every cell however few people it is about: each
+    fund's balance since the beginning, and by fund and month what it raised beside the sessions,
+    nights and assistance it paid for. The view is audited (no record is named in it)."""
+    since, until = chosen_period(since, until)
     held = balances()
     funds = [(f, held[f.id]) for f in giving.funds(active_only=False)]
     figures = StaffFigures(since, until, by_fund_and_month(since, until), funds)
@@ -201,9 +212,9 @@ def _usd(cents: int | None) -> str:
     return f"{(cents or 0) / 100:.2f}"
 
 
-def export_rows(user) -> tuple[tuple[str, ...], list[list]]:
+def export_rows(user, since: dt.date | None = None, until: dt.date | None = None) -> tuple[tuple[str, ...], list[list]]:
     """The staff figures as a spreadsheet, audited (who exported what period)."""
-    since, until = period()
+    since, until = chosen_period(since, until)
     rows = []
     for row in by_fund_and_month(since, until):
         counseling, shelter = row.counseling or Cell(0, 0, 0), row.shelter or Cell(0, None, 0)

@@ -161,9 +161,10 @@ def decide(
     return request
 
 
-def pay(request: AssistanceRequest, by, paid_on: dt.date, method: str, receipt_document_id: int | None = None):
-    """Record that an approved request was paid (when, and how). ``receipt_document_id``: the receipt
-    as a document of the person's case file, once documents exist (issue 15, item 1)."""
+def pay(request: AssistanceRequest, by, paid_on: dt.date, method: str, receipt=None) -> AssistanceRequest:
+    """Record that an approved request was paid (when, and how). ``receipt``, an upload, is kept as
+    a document (kind "receipt") of the request's person's case file, in the same commit as the
+    payment: a refused file leaves the request unpaid, a refused payment stores no file."""
     if not may_decide(by):
         raise AssistanceRefused(_l("Only an admin records a payment."))
     request = _locked(request)
@@ -173,6 +174,28 @@ def pay(request: AssistanceRequest, by, paid_on: dt.date, method: str, receipt_d
         raise AssistanceRefused(_l("Choose how it was paid."), field="method")
     if paid_on > today():
         raise AssistanceRefused(_l("The payment date cannot be in the future."), field="paid_on")
+    if receipt is None:
+        _paid(request, by, paid_on, method, receipt_document_id=None)
+        db.session.commit()
+        return request
+    description = _l(
+        "Receipt of emergency assistance no. %(number)s: %(category)s, %(amount)s",
+        number=request.id,
+        category=CATEGORIES[request.category],
+        amount=money(request.amount_cents),
+    )
+    person = people.get(request.person_id)
+    assert person is not None  # the foreign key keeps the request's person
+    try:
+        with people.filing(person, receipt, "receipt", on=paid_on, description=str(description), by=by) as document:
+            _paid(request, by, paid_on, method, receipt_document_id=document.id)
+    except people.DocumentRefused as refusal:
+        db.session.rollback()  # the fund and the request are let go, unpaid
+        raise AssistanceRefused(*refusal.messages, field="receipt") from None
+    return request
+
+
+def _paid(request: AssistanceRequest, by, paid_on: dt.date, method: str, receipt_document_id: int | None) -> None:
     request.status, request.paid_on, request.method, request.paid_by_id = "paid", paid_on, method, by.id
     request.receipt_document_id = receipt_document_id
     audit.record(
@@ -183,9 +206,8 @@ def pay(request: AssistanceRequest, by, paid_on: dt.date, method: str, receipt_d
         paid_on=paid_on.isoformat(),
         method=method,
         amount_cents=request.amount_cents,
+        receipt_document_id=receipt_document_id,
     )
-    db.session.commit()
-    return request
 
 
 @dataclass

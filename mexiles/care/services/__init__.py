@@ -12,7 +12,6 @@ from .common import CareError
 from .referrals import counselor_listing, counselor_view, create, find, listing, referable_people, view
 from .reports import (
     attention_summary,
-    counseling_spending_by_month,
     counseling_spent,
     default_period,
     export_rows,
@@ -51,7 +50,6 @@ __all__ = [
     "referable_people",
     "view",
     "attention_summary",
-    "counseling_spending_by_month",
     "counseling_spent",
     "paid_sessions_by_month",
     "default_period",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
@@ -17,7 +17,6 @@ from ... import mail, timeutil
 from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
-from ...giving import services as giving
 from ...people import services as people
 from ...timeutil import from_local, today, utcnow
 from ..models import Appointment, Referral
@@ -137,37 +136,6 @@ def _utc_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetim
     return from_local(since, dt.time.min), from_local(until + dt.timedelta(days=1), dt.time.min)
 
 
-def months_between(since: dt.date, until: dt.date) -> list[str]:
-    months, month = [], since.replace(day=1)
-    while month <= until:
-        months.append(month.strftime("%Y-%m"))
-        month = (month + dt.timedelta(days=32)).replace(day=1)
-    return months
-
-
-def _paid_sessions(since: dt.date, until: dt.date) -> list[Appointment]:
-    start, end = _utc_bounds(since, until)
-    return list(
-        db.session.scalars(
-            select(Appointment).where(
-                Appointment.held.is_(True),
-                Appointment.paid_by_org,
-                Appointment.starts_at >= start,
-                Appointment.starts_at < end,
-            )
-        )
-    )
-
-
-def counseling_spending_by_month(since: dt.date, until: dt.date) -> dict[str, int]:
-    """What the organisation paid for sessions held from ``since`` to ``until`` (both included),
-    in US cents by local calendar month "YYYY-MM"; every month of the range is present."""
-    spent = dict.fromkeys(months_between(since, until), 0)
-    for session in _paid_sessions(since, until):
-        spent[session.local_start.strftime("%Y-%m")] += session.cost_cents or 0
-    return spent
-
-
 PAID_SESSION = (Appointment.held.is_(True), Appointment.paid_by_org)
 
 
@@ -197,14 +165,6 @@ def counseling_spent() -> int:
 
 
 @dataclass
-class MonthRow:
-    month: dt.date
-    sessions: int
-    cents: int
-    raised_cents: int = 0  # net gifts to the counseling fund that month (from giving)
-
-
-@dataclass
 class Outcomes:
     since: dt.date
     until: dt.date
@@ -215,15 +175,6 @@ class Outcomes:
     got_care_share: float | None
     median_days_to_first_session: float | None
     with_first_session: int
-    months: list[MonthRow] = field(default_factory=list)
-
-    @property
-    def total_cents(self) -> int:
-        return sum(m.cents for m in self.months)
-
-    @property
-    def total_sessions(self) -> int:
-        return sum(m.sessions for m in self.months)
 
 
 def _cohort(since: dt.date, until: dt.date):
@@ -244,15 +195,13 @@ def _first_sessions(referral_ids) -> dict[int, dt.datetime]:
 
 
 def outcomes(since: dt.date, until: dt.date) -> Outcomes:
-    """How the referrals made from ``since`` to ``until`` went, and what sessions cost in that time."""
+    """How the referrals made from ``since`` to ``until`` went. What sessions cost by month is on the
+    staff figures page, beside what each fund raised (``paid_sessions_by_month``)."""
     referrals = db.session.scalars(_cohort(since, until)).all()
     by_status = Counter(r.status for r in referrals)
     ended = [r for r in referrals if r.status in ENDED]
     first = _first_sessions([r.id for r in referrals])
     waits = [(first[r.id] - r.created_at).total_seconds() / 86400 for r in referrals if r.id in first]
-    spent = counseling_spending_by_month(since, until)
-    raised = giving.raised_by_month("counseling", since, until)
-    sessions = Counter(s.local_start.strftime("%Y-%m") for s in _paid_sessions(since, until))
     return Outcomes(
         since=since,
         until=until,
@@ -263,10 +212,6 @@ def outcomes(since: dt.date, until: dt.date) -> Outcomes:
         got_care_share=(sum(1 for r in ended if r.succeeded) / len(ended)) if ended else None,
         median_days_to_first_session=round(statistics.median(waits), 1) if waits else None,
         with_first_session=len(waits),
-        months=[
-            MonthRow(dt.date.fromisoformat(f"{m}-01"), sessions[m], cents, raised.get(m, 0))
-            for m, cents in spent.items()
-        ],
     )
 
 

@@ -1,4 +1,6 @@
-"""Figures for the board and funders, the occupancy chart, and the CSV export of placements."""
+"""Figures for the board and funders, the occupancy chart, and the CSV export of placements. The
+nights given by month sit beside what the housing fund raised on the staff figures page (assistance),
+from ``shelter_by_month``."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from sqlalchemy.orm import selectinload
 
 from ...audit import services as audit
 from ...extensions import db
-from ...giving import services as giving
 from ...people import services as people
 from ...timeutil import today
 from ..models import Placement, Site
@@ -70,7 +71,6 @@ class Figures:
     since: dt.date
     until: dt.date
     nights_by_month: dict[str, int]
-    raised_by_month: dict[str, int]  # net gifts to the housing fund (from giving), in cents
     households_housed: int
     people_housed: int
     beds_taken: int
@@ -119,7 +119,6 @@ def figures(months: int = 12) -> Figures:
         since=since,
         until=tonight,
         nights_by_month=housing_nights_by_month(since, tonight),
-        raised_by_month=giving.raised_by_month("housing", since, tonight),
         households_housed=len(beds_by_person),
         people_housed=sum(beds_by_person.values()),
         beds_taken=sum(beds for rows in held.values() for _s, _e, beds in rows),

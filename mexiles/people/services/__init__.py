@@ -3,7 +3,8 @@
 - records: who may see a person, finding and changing their record (every change and view audited);
 - notes: the append-only case notes, pinned or superseded;
 - documents: files in the case file, encrypted in the store, withdrawn or purged but never deleted
-  (``store_document`` keeps one: other domains file their receipts with it, kind "receipt");
+  (``store_document`` keeps one; ``filing`` keeps one within the caller's own change, in one
+  commit: other domains file their receipts with it, kind "receipt");
 - immigration: the asylum case beside the person, detention, hearings and ICE check-ins;
 - deadlines: deadlines derived from the law and tasks made by hand, and the home agenda;
 - reminders: the daily email of due and overdue tasks; feed: the private calendar of deadlines;
@@ -14,7 +15,7 @@
 from . import deadlines, documents, feed, immigration, notes, reminders, timeline
 from .common import CaseFileRefused
 from .deadlines import agenda
-from .documents import DocumentRefused, store_document
+from .documents import DocumentRefused, filing, store_document
 from .records import (
     FIELDS,
     PAGE_SIZE,
@@ -50,6 +51,7 @@ __all__ = [
     "documents",
     "export_rows",
     "feed",
+    "filing",
     "full_view_ids",
     "get",
     "get_many",

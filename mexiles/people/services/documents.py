@@ -9,6 +9,8 @@ import datetime as dt
 import io
 import unicodedata
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -103,6 +105,17 @@ def store_document(person: Person, file, kind: str, *, on: dt.date, description:
     """Keep ``file`` (an upload: ``.filename`` and ``.read``, as werkzeug's FileStorage) in the
     person's case file; returns the document. Refuses, storing nothing, a file too large, empty or
     of a type the case file does not take. Commits (with whatever the caller has pending)."""
+    with filing(person, file, kind, on=on, description=description, by=by) as document:
+        pass
+    return document
+
+
+@contextmanager
+def filing(person: Person, file, kind: str, *, on: dt.date, description: str, by) -> Iterator[CaseDocument]:
+    """``store_document`` within the caller's own change: the document is yielded (with its id) for
+    the caller to point at, and committed at the end of the block together with the caller's work.
+    If the block raises (a refusal of the caller's too), both are rolled back and the file leaves the
+    store: neither stays without the other. A refused file raises before the block runs."""
     if not may_see_full(by, person):
         raise DocumentRefused(_l("Only the case team and admins add documents to a case file."))
     if kind not in DOCUMENT_KINDS:
@@ -156,12 +169,12 @@ def store_document(person: Person, file, kind: str, *, on: dt.date, description:
             file_type=file_type,
             size=len(data),
         )
+        yield document
         db.session.commit()
-    except Exception:
+    except BaseException:
         db.session.rollback()
         store().remove(key)  # the row was never written: its file must not outlive it
         raise
-    return document
 
 
 # --- Reading ---------------------------------------------------------------------------------
