@@ -1,6 +1,6 @@
 """tours: the public availability of speakers
 
-Revision ID: 0018_w16avail
+Revision ID: 0018_public_availability
 Revises: 0017_donor_stewardship
 
 - ``tour_speakers.public_city``: the city the public tour page shows beside the public name (the
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018_w16avail'
+revision = '0018_public_availability'
 down_revision = '0017_donor_stewardship'
 branch_labels = None
 depends_on = None

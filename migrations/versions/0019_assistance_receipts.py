@@ -1,7 +1,7 @@
 """w15fin: the receipt of an assistance payment is a document of the same person's case file
 
-Revision ID: 0018_w15fin
-Revises: 0017_donor_stewardship
+Revision ID: 0019_assistance_receipts
+Revises: 0018_public_availability
 
 ``assistance_requests.receipt_document_id`` gets its foreign key, together with ``person_id``, to
 ``case_documents (id, person_id)`` (a unique index there: SQLite adds an index without rebuilding the
@@ -12,8 +12,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0018_w15fin'
-down_revision = '0017_donor_stewardship'
+revision = '0019_assistance_receipts'
+down_revision = '0018_public_availability'
 branch_labels = None
 depends_on = None
 
