@@ -1,4 +1,4 @@
-"""w15fin: the receipt of an assistance payment is a document of the same person's case file
+"""the receipt of an assistance payment is a document of the same person's case file
 
 Revision ID: 0019_assistance_receipts
 Revises: 0018_public_availability
