@@ -79,8 +79,8 @@ def view(request: BookingRequest) -> None:
 
 def current_event(request: BookingRequest) -> TourEvent | None:
     """The event that came of the request: the latest one still going, else the latest one."""
-    going = [e for e in request.events if e.status != "cancelled"]
-    return (going or request.events or [None])[-1]
+    going = [e for e in request.events if e.status != "cancelled"] or request.events
+    return going[-1] if going else None
 
 
 def host_status(request: BookingRequest) -> str:
