@@ -170,6 +170,12 @@ def host_request(booking, token):
 
 
 @bp.route("/requests/<int:request_id>/<token>/propose", methods=["POST"])
+# Each proposal mails the coordinators: as many as requests may be made, counted alike.
+@limiter.limit(
+    lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+)
 @public
 @host_link
 def host_propose(booking, token):

@@ -305,3 +305,67 @@ def test_other_roles_cannot_answer_a_proposal(app, client, auth, frozen, mailbox
         )
     assert client.get(f"/tours/requests/{booking_id}/forged").status_code == 404
     assert open_proposal_id(app, booking_id) == proposal_id
+
+
+def test_the_link_lasts_until_a_month_after_an_event_moved_later(
+    app, client, frozen, time_machine, mailbox, coordinator, make_speaker
+):
+    speaker = make_speaker()
+    path = ask(client, mailbox)
+    make_event_for(app, coordinator, speaker, request_id(path), day=dt.date(2030, 12, 20))
+    time_machine.move_to(dt.datetime(2031, 1, 15, tzinfo=dt.UTC), tick=False)
+    assert client.get(path).status_code == 200
+    time_machine.move_to(dt.datetime(2031, 1, 22, tzinfo=dt.UTC), tick=False)
+    assert client.get(path).status_code == 404
+
+
+# --- Every new email and page in both languages --------------------------------------------
+
+WORDS = {
+    "en": {
+        "received": "Your request has its own page",
+        "proposed": "The host proposes another time for their talk",
+        "accepted": "We accepted the time you proposed",
+        "withdrew": "The host withdrew their request",
+        "staff": "The host proposes another time",
+        "withdrawn": "Your request is withdrawn",
+        "refused": "This link does not open a request",
+    },
+    "es": {
+        "received": "Su solicitud tiene su propia página",
+        "proposed": "El anfitrión propone otro horario para su charla",
+        "accepted": "Aceptamos el horario que propuso",
+        "withdrew": "El anfitrión retiró su solicitud",
+        "staff": "El anfitrión propone otro horario",
+        "withdrawn": "Su solicitud se retiró",
+        "refused": "Este enlace no abre ninguna solicitud",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_hosts_and_the_coordinators_mail_and_pages_in_their_language(
+    app, client, auth, frozen, mailbox, make_user, locale
+):
+    words = WORDS[locale]
+    coordinator = make_user("coordinator", locale=locale)
+    path = ask(client, mailbox, locale=locale)
+    assert words["received"] in body(mailbox.wait_for("robin@example.org"))
+    mailbox.clear()
+    propose(client, path, locale=locale)
+    assert words["proposed"] in body(mailbox.wait_for(coordinator.email))
+    auth.login(coordinator)
+    booking_id = request_id(path)
+    assert words["staff"] in client.get(f"/tours/manage/requests/{booking_id}").data.decode()
+    mailbox.clear()
+    client.post(f"/tours/manage/requests/{booking_id}/proposals/{open_proposal_id(app, booking_id)}/accept")
+    assert words["accepted"] in body(mailbox.wait_for("robin@example.org"))
+    auth.logout()
+    mailbox.clear()
+    withdrawn = client.post(f"{path}/withdraw", headers={"Accept-Language": locale}, follow_redirects=True)
+    assert words["withdrawn"] in withdrawn.data.decode()
+    assert words["withdrew"] in body(mailbox.wait_for(coordinator.email))
+    assert words["refused"] in client.get(path, headers={"Accept-Language": locale}).data.decode()
+    with app.app_context():  # the accepted proposal moved the request's own time (no event yet)
+        booking = db.session.get(BookingRequest, booking_id)
+        assert booking.starts_at == dt.datetime(2030, 11, 10, 1, 0)

@@ -63,9 +63,18 @@ def for_link(request_id: int, token: str) -> BookingRequest:
         raise HostLinkRefused(_l("This link is not valid. Please write to us if you need help with your request."))
     if request.withdrawn_at is not None:
         raise HostLinkRefused(_l("You withdrew this request, so its link no longer works."))
-    if request.host_link_expires_at is None or request.host_link_expires_at < utcnow():
+    if expires_at(request) < utcnow():
         raise HostLinkRefused(_l("This link has expired. Please write to us if you need help with your request."))
     return request
+
+
+def expires_at(request: BookingRequest) -> dt.datetime:
+    """When the link stops working: TOURS_HOST_LINK_DAYS after the talk, be it at the time asked for
+    (or accepted from a proposal: stored) or at the time of the request's latest event, which a
+    coordinator may have moved later."""
+    ends = [e.ends_at for e in request.events]
+    stored = request.host_link_expires_at or request.created_at
+    return max([stored, *(_expiry(end) for end in ends)])
 
 
 def view(request: BookingRequest) -> None:
