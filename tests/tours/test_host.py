@@ -148,6 +148,23 @@ def test_after_withdrawal_the_link_is_refused_and_the_event_cancelled(
         assert booking.withdrawn_at is not None and booking.status == "closed"
 
 
+@pytest.mark.parametrize(("locale", "word"), [("en", "You withdrew"), ("es", "Usted retiró")])
+def test_withdrawing_a_confirmed_talk_sends_the_host_a_file_that_cancels_it(
+    app, client, frozen, mailbox, coordinator, make_speaker, locale, word
+):
+    speaker = make_speaker()
+    path = ask(client, mailbox, locale=locale)
+    make_event_for(app, coordinator, speaker, request_id(path), steps=("offered", "accepted", "confirmed"))
+    mailbox.clear()
+    client.post(f"{path}/withdraw")
+    note = mailbox.wait_for("robin@example.org")
+    assert word in body(note)
+    (attachment,) = list(note.iter_attachments())
+    (vevent,) = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert vevent.decoded("DTSTART") == dt.datetime(2030, 11, 2, 18, 0, tzinfo=ZoneInfo("America/Denver"))
+
+
 # --- Confirmed: the times in the host's zone and the calendar file ---------------------------
 
 
@@ -204,6 +221,7 @@ def test_a_proposal_reaches_the_coordinator_and_accepting_moves_the_event(
     request_page = client.get(f"/tours/manage/requests/{booking_id}").data.decode()
     assert "The host proposes another time" in request_page and "<table>" in request_page
     assert "The host proposes another time" in client.get(f"/tours/manage/events/{event_id}").data.decode()
+    assert "Another time proposed" in client.get("/tours/manage/requests").data.decode()
     proposal_id = open_proposal_id(app, booking_id)
     mailbox.clear()
     accepted = client.post(f"/tours/manage/requests/{booking_id}/proposals/{proposal_id}/accept", follow_redirects=True)

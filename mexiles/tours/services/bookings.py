@@ -77,7 +77,7 @@ def inbox(page: int = 1, flagged_spam: bool = False):
     """New requests first, then the rest, newest first; those flagged as spam only when asked for."""
     query = (
         select(BookingRequest)
-        .options(selectinload(BookingRequest.events))
+        .options(selectinload(BookingRequest.events), selectinload(BookingRequest.proposals))
         .where(BookingRequest.flagged_spam == flagged_spam)
         .order_by(
             case((BookingRequest.status == "new", 0), else_=1),
@@ -89,7 +89,11 @@ def inbox(page: int = 1, flagged_spam: bool = False):
 
 
 def get(request_id: int) -> BookingRequest | None:
-    return db.session.get(BookingRequest, request_id, options=[selectinload(BookingRequest.events)])
+    return db.session.get(
+        BookingRequest,
+        request_id,
+        options=[selectinload(BookingRequest.events), selectinload(BookingRequest.proposals)],
+    )
 
 
 def view(request: BookingRequest) -> None:

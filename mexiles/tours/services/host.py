@@ -123,15 +123,31 @@ def event_file(request: BookingRequest) -> bytes | None:
 
 def withdraw(request: BookingRequest) -> None:
     """The host calls it off: the request is closed for good, its events cancelled (the speaker told),
-    an open proposal dropped, the coordinators told; the link stops working."""
+    an open proposal dropped, the coordinators told, the host sent a note (with files that take a
+    confirmed talk out of their calendar); the link stops working."""
     now = utcnow()
     request.withdrawn_at, request.status = now, "closed"
     for proposal in request.proposals:
         if proposal.status == "open":
             proposal.status, proposal.decided_at = "withdrawn", now
+    in_calendar = []  # confirmed talks: the host's calendar holds them, the mail's files remove them
     for event in request.events:
-        events.cancel_for_host(event, reason=str(_l("The host withdrew the request.")))
+        confirmed = event.status == "confirmed"
+        if events.cancel_for_host(event, reason=str(_l("The host withdrew the request."))) and confirmed:
+            in_calendar.append(event)
     audit.record("tour_booking_request.withdraw", SUBJECT, request.id)
+    mail.send(
+        request.contact_email,
+        _l("Your request is withdrawn"),
+        "tours/email/host_withdrawn.txt",
+        key=f"tours.host.withdrawn:{request.id}",
+        locale=request.host_locale,
+        attachments=[
+            (f"event-{e.id}.ics", calendar.event_file(e, for_speaker=False), "text/calendar") for e in in_calendar
+        ],
+        request=request,
+        in_calendar=bool(in_calendar),
+    )
     subject = _l("A host withdrew a request for a speaker")
     _tell_coordinators(request, subject, "tours/email/host_withdrew.txt", f"withdrew:{request.id}")
     db.session.commit()
