@@ -330,7 +330,7 @@ class ProposeForm(TimeSpanMixin, FlaskForm):
 
 
 class HostButtonForm(FlaskForm):
-    """The host's withdraw button: only its CSRF token."""
+    """A button about the host's link (withdraw through it; send a new one): only its CSRF token."""
 
 
 class ProposalAnswerForm(FlaskForm):

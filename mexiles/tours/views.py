@@ -241,8 +241,25 @@ def booking_request(request_id):
     booking = bookings.get(request_id) or abort(404)
     bookings.view(booking)
     return render_template(
-        "tours/request.html", booking=booking, proposal=host.open_proposal(booking), answer_form=ProposalAnswerForm()
+        "tours/request.html",
+        booking=booking,
+        proposal=host.open_proposal(booking),
+        answer_form=ProposalAnswerForm(),
+        link_form=HostButtonForm(),
     )
+
+
+@bp.route("/manage/requests/<int:request_id>/host-link", methods=["POST"])
+@staff_only
+def send_host_link(request_id):
+    booking = bookings.get(request_id) or abort(404)
+    if HostButtonForm().validate_on_submit():
+        try:
+            host.send_new_link(booking, by=current_user)
+            flash(_("A new link is on its way to the host; the old one no longer works."), "success")
+        except host.HostLinkRefused as refusal:
+            flash_refusal(refusal)
+    return redirect(url_for("tours.booking_request", request_id=request_id))
 
 
 @bp.route("/manage/requests/<int:request_id>/proposals/<int:proposal_id>/accept", methods=["POST"])

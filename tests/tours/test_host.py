@@ -387,3 +387,23 @@ def test_the_hosts_and_the_coordinators_mail_and_pages_in_their_language(
     with app.app_context():  # the accepted proposal moved the request's own time (no event yet)
         booking = db.session.get(BookingRequest, booking_id)
         assert booking.starts_at == dt.datetime(2030, 11, 10, 1, 0)
+
+
+@pytest.mark.parametrize(("locale", "word"), [("en", "Here is a new link"), ("es", "Este es un enlace nuevo")])
+def test_a_coordinator_can_send_a_new_link_and_the_old_one_stops_working(
+    client, auth, frozen, mailbox, coordinator, make_user, locale, word
+):
+    old = ask(client, mailbox, locale=locale)
+    booking_id = request_id(old)
+    auth.login(make_user("donor"))
+    assert client.post(f"/tours/manage/requests/{booking_id}/host-link").status_code == 403
+    auth.logout()
+    auth.login(coordinator)
+    mailbox.clear()
+    assert client.post(f"/tours/manage/requests/{booking_id}/host-link").status_code == 302
+    auth.logout()
+    text = body(mailbox.wait_for("robin@example.org"))
+    assert word in text
+    new = re.search(r"http://mexiles\.test(/tours/requests/\d+/\S+)", text).group(1)
+    assert new != old
+    assert client.get(old).status_code == 404 and client.get(new).status_code == 200

@@ -49,6 +49,25 @@ def issue_link(request: BookingRequest) -> str:
     return url_for("tours.host_request", request_id=request.id, token=token, _external=True)
 
 
+def send_new_link(request: BookingRequest, by) -> None:
+    """A coordinator mails the host a new link (theirs was lost, or never sent: the request was
+    flagged as spam); the old one stops working."""
+    if request.withdrawn_at is not None or request.flagged_spam:
+        raise HostLinkRefused(_l("A withdrawn request, or one flagged as spam, gets no link."))
+    link = issue_link(request)
+    mail.send(
+        request.contact_email,
+        _l("The page of your request for a speaker"),
+        "tours/email/host_link.txt",
+        key=f"tours.host.link:{request.host_token_hash}",
+        locale=request.host_locale,
+        request=request,
+        host_link=link,
+    )
+    audit.record("tour_booking_request.host_link", SUBJECT, request.id, actor=by)
+    db.session.commit()
+
+
 def for_link(request_id: int, token: str) -> BookingRequest:
     """The request this link opens, or a refusal that says why not. The secret must be this request's:
     another request's link, with this one's number, opens nothing."""
