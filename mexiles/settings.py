@@ -210,6 +210,8 @@ def from_environment(instance_path: Path) -> dict:
         "TOURS_TRAVEL_BUFFER_HOURS": _int("TOURS_TRAVEL_BUFFER_HOURS", 12),
         "TOURS_MIN_NOTICE_DAYS": _int("TOURS_MIN_NOTICE_DAYS", 14),
         "TOURS_REMINDER_DAYS": _int("TOURS_REMINDER_DAYS", 3),
+        # The host's own link to their request works until this many days after the talk.
+        "TOURS_HOST_LINK_DAYS": _int("TOURS_HOST_LINK_DAYS", 30),
         "TOURS_BOOKING_RATE_LIMIT": os.environ.get("TOURS_BOOKING_RATE_LIMIT", "5 per hour"),
         # Counseling referrals: when a provider's capacity counts as stale, when a sent referral
         # counts as unanswered.

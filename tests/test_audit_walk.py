@@ -45,6 +45,7 @@ SUBJECTS = {
     "tour_speakers": ("tour_speaker", None),
     "tour_unavailability": ("tour_speaker", "speaker_id"),
     "tour_booking_requests": ("tour_booking_request", None),
+    "tour_time_proposals": ("tour_booking_request", "request_id"),
     "tour_events": ("tour_event", None),
     "tour_event_steps": ("tour_event", "event_id"),
     "tour_conflict_overrides": ("tour_event", "event_id"),

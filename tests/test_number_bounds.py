@@ -244,7 +244,7 @@ def _record_ids(app) -> dict[str, list[int]]:
     from mexiles.giving.models import Appeal, Campaign, Donor, Fund, Gift, RecurringGift
     from mexiles.housing.models import HousingRequest, Placement, Site
     from mexiles.people.models import Person
-    from mexiles.tours.models import BookingRequest, Speaker, TourEvent, Unavailability
+    from mexiles.tours.models import BookingRequest, Speaker, TimeProposal, TourEvent, Unavailability
 
     models = {
         "user_id": User,
@@ -264,6 +264,7 @@ def _record_ids(app) -> dict[str, list[int]]:
         "event_id": TourEvent,
         "speaker_id": Speaker,
         "row_id": Unavailability,
+        "proposal_id": TimeProposal,
     }
     ids = {arg: list(db.session.scalars(select(model.id).order_by(model.id))) for arg, model in models.items()}
     from mexiles.jobs.models import Job

@@ -8,7 +8,7 @@ from ..demo import PASSWORD
 from ..extensions import db
 from ..people import services as people
 from ..timeutil import today, utcnow
-from .models import BookingRequest, EventStep, Speaker
+from .models import BookingRequest, EventStep, Speaker, TimeProposal
 from .services import events as services
 from .services import speakers, timing
 
@@ -227,4 +227,8 @@ def _requests() -> None:
             travel_support="partial",
         )
         db.session.add(request)
+    # The second host proposed another time through their link, a week later: for a coordinator to answer.
+    request.proposals.append(
+        TimeProposal(starts_at=starts_at + dt.timedelta(days=7), ends_at=request.ends_at + dt.timedelta(days=7))
+    )
     db.session.commit()

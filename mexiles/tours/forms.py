@@ -376,3 +376,24 @@ class EventFilterForm(FlaskForm):
         default="upcoming",
     )
     status = SelectField(_l("Status"), default="")
+
+
+class ProposeForm(TimeSpanMixin, FlaskForm):
+    """Another time the host proposes, in the zone of their request (not theirs to change here)."""
+
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Give a date.")), WithinYears(ahead=DATE_YEARS)])
+    starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
+    ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
+    time_zone = HiddenField()
+
+    def __init__(self, zone: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.data = zone  # whatever was posted: the request's zone is the host's
+
+
+class HostButtonForm(FlaskForm):
+    """A button about the host's link (withdraw through it; send a new one): only its CSRF token."""
+
+
+class ProposalAnswerForm(FlaskForm):
+    reason = TextAreaField(_l("Reason, for the host (optional)"), validators=[Optional(), Length(max=2000)])

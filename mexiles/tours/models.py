@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..crypto import EncryptedString
@@ -19,6 +19,9 @@ NAME_CHOICES = ("full", "first", "alias")
 TALK_LANGUAGES = ("en", "es")
 TRAVEL_SUPPORT = ("none", "partial", "full")
 REQUEST_STATUSES = ("new", "scheduled", "closed")
+# A host's proposal of another time: open until a coordinator accepts or declines it, or the host
+# proposes again (replaced) or withdraws the request.
+PROPOSAL_STATUSES = ("open", "accepted", "declined", "replaced", "withdrawn")
 # The life of an event; which step may follow which lives in services.TRANSITIONS.
 STATUSES = ("requested", "offered", "accepted", "declined", "confirmed", "done", "cancelled")
 
@@ -117,10 +120,48 @@ class BookingRequest(Model):
     message: Mapped[str | None] = mapped_column(EncryptedString)
     # The honeypot was filled in: kept for a coordinator to look at, out of the inbox, never answered.
     flagged_spam: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # SHA-256 of the secret in the host's own link (mailed once, like a speaker's feed address); the
+    # secret itself is never stored. The link stops working at host_link_expires_at.
+    host_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    host_link_expires_at: Mapped[dt.datetime | None]
+    withdrawn_at: Mapped[dt.datetime | None]  # by the host, through their link: closed for good
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
     speaker: Mapped[Speaker | None] = relationship()
     events: Mapped[list[TourEvent]] = relationship(back_populates="request", order_by="TourEvent.id")
+    proposals: Mapped[list[TimeProposal]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="TimeProposal.id"
+    )
+
+
+class TimeProposal(Model):
+    """Another time the host proposes through their link, for a coordinator to accept or decline."""
+
+    __tablename__ = "tour_time_proposals"
+    __table_args__ = (
+        CheckConstraint(one_of("status", PROPOSAL_STATUSES), name="status_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # One open proposal per request: a new one replaces it.
+        Index(
+            "uq_tour_time_proposals_one_open",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("tour_booking_requests.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[dt.datetime]  # naive UTC
+    ends_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str | None] = mapped_column(EncryptedString)  # why a coordinator declined; told to the host
+
+    request: Mapped[BookingRequest] = relationship(back_populates="proposals")
 
 
 class TourEvent(Model):

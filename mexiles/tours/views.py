@@ -1,4 +1,17 @@
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,17 +27,29 @@ from .forms import (
     BookingForm,
     EventFilterForm,
     EventForm,
+    HostButtonForm,
     OutcomeForm,
     OwnProfileForm,
+    ProposalAnswerForm,
+    ProposeForm,
     RespondForm,
     SpeakerForm,
     SpeakerPersonForm,
     StepForm,
     UnavailableForm,
 )
-from .services import availability, bookings, calendar, speakers, timing
+from .services import availability, bookings, calendar, host, speakers, timing
 from .services import events as services
-from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, STATUS_LABELS, STEP_LABELS, TRAVEL_SUPPORT
+from .vocabulary import (
+    HOST_STATUS_LABELS,
+    HOST_ZONES,
+    LANGUAGES,
+    NAME_CHOICES,
+    PROPOSAL_STATUS_LABELS,
+    STATUS_LABELS,
+    STEP_LABELS,
+    TRAVEL_SUPPORT,
+)
 
 bp = Blueprint("tours", __name__, url_prefix="/tours")
 speaker_only = roles_required(Role.SPEAKER)
@@ -47,6 +72,8 @@ def vocabulary():
         "NAME_CHOICES": NAME_CHOICES,
         "TRAVEL_SUPPORT": TRAVEL_SUPPORT,
         "HOST_ZONES": HOST_ZONES,
+        "PROPOSAL_STATUS_LABELS": PROPOSAL_STATUS_LABELS,
+        "HOST_STATUS_LABELS": HOST_STATUS_LABELS,
     }
 
 
@@ -129,6 +156,94 @@ def booked():
     return render_template("tours/booked.html")
 
 
+# --- The host's own page, through the private link mailed to them ---------------------------
+
+
+def host_link(view):
+    """Open the request the link names, or answer with a page that says why the link does not work."""
+
+    @wraps(view)
+    def opened(request_id, token):
+        try:
+            booking = host.for_link(request_id, token)
+        except host.HostLinkRefused as refusal:
+            return render_template("tours/host_refused.html", message=refusal.message), 404
+        response = make_response(view(booking, token))
+        response.headers["Cache-Control"] = "no-store"  # the page and its link are the host's alone
+        return response
+
+    return opened
+
+
+def _host_page(booking, token, propose_form=None, status=200):
+    host.view(booking)
+    return render_template(
+        "tours/host_request.html",
+        booking=booking,
+        token=token,
+        event=host.current_event(booking),
+        confirmed=host.confirmed_event(booking),
+        proposal=host.open_proposal(booking),
+        host_status=host.host_status(booking),
+        propose_form=propose_form or ProposeForm(booking.time_zone),
+        withdraw_form=HostButtonForm(),
+    ), status
+
+
+@bp.route("/requests/<int:request_id>/<token>")
+@public
+@host_link
+def host_request(booking, token):
+    return _host_page(booking, token)
+
+
+@bp.route("/requests/<int:request_id>/<token>/propose", methods=["POST"])
+# Each proposal mails the coordinators: as many as requests may be made, counted alike.
+@limiter.limit(
+    lambda: current_app.config["TOURS_BOOKING_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+)
+@public
+@host_link
+def host_propose(booking, token):
+    form = ProposeForm(booking.time_zone)
+    if form.validate_on_submit() and form.check_clock():
+        try:
+            host.propose(booking, *form.span_utc())
+            flash(_("Thank you. A coordinator will answer your proposal by email."), "success")
+            return redirect(url_for("tours.host_request", request_id=booking.id, token=token))
+        except host.ProposalRefused as refusal:
+            form.form_errors.append(str(refusal))
+    return _host_page(booking, token, propose_form=form, status=422)
+
+
+@bp.route("/requests/<int:request_id>/<token>/withdraw", methods=["POST"])
+@public
+@host_link
+def host_withdraw(booking, token):
+    if not HostButtonForm().validate_on_submit():
+        flash(_("The form was too old. Please try again."), "error")
+        return redirect(url_for("tours.host_request", request_id=booking.id, token=token))
+    host.withdraw(booking)
+    return redirect(url_for("tours.host_withdrawn"))
+
+
+@bp.route("/requests/withdrawn")
+@public
+def host_withdrawn():
+    return render_template("tours/host_withdrawn.html")
+
+
+@bp.route("/requests/<int:request_id>/<token>/event.ics")
+@public
+@host_link
+def host_event_ics(booking, token):
+    body = host.event_file(booking) or abort(404)
+    host.view(booking)
+    return _ics(body, "event.ics")
+
+
 @bp.route("/feed/<token>.ics")
 @public
 def feed(token):
@@ -153,7 +268,59 @@ def inbox():
 def booking_request(request_id):
     booking = bookings.get(request_id) or abort(404)
     bookings.view(booking)
-    return render_template("tours/request.html", booking=booking)
+    return render_template(
+        "tours/request.html",
+        booking=booking,
+        proposal=host.open_proposal(booking),
+        answer_form=ProposalAnswerForm(),
+        link_form=HostButtonForm(),
+    )
+
+
+@bp.route("/manage/requests/<int:request_id>/host-link", methods=["POST"])
+@staff_only
+def send_host_link(request_id):
+    booking = bookings.get(request_id) or abort(404)
+    if HostButtonForm().validate_on_submit():
+        try:
+            host.send_new_link(booking, by=current_user)
+            flash(_("A new link is on its way to the host; the old one no longer works."), "success")
+        except host.HostLinkRefused as refusal:
+            flash_refusal(refusal)
+    return redirect(url_for("tours.booking_request", request_id=request_id))
+
+
+@bp.route("/manage/requests/<int:request_id>/proposals/<int:proposal_id>/accept", methods=["POST"])
+@staff_only
+def accept_proposal(request_id, proposal_id):
+    booking = bookings.get(request_id) or abort(404)
+    if ProposalAnswerForm().validate_on_submit():
+        try:
+            host.accept(booking, proposal_id, by=current_user)
+            flash(_("The proposed time is accepted; the event has moved."), "success")
+        except services.ConflictsFound as found:
+            for conflict in found.conflicts:  # the same reasons the event's own form would give
+                flash(str(conflict.message), "error")
+            flash(_("The time was not changed. To book it anyway, change the event and give a reason."), "error")
+        except (host.ProposalRefused, services.StepRefused) as refusal:
+            flash_refusal(refusal)
+    return redirect(url_for("tours.booking_request", request_id=request_id))
+
+
+@bp.route("/manage/requests/<int:request_id>/proposals/<int:proposal_id>/decline", methods=["POST"])
+@staff_only
+def decline_proposal(request_id, proposal_id):
+    booking = bookings.get(request_id) or abort(404)
+    form = ProposalAnswerForm()
+    if form.validate_on_submit():
+        try:
+            host.decline(booking, proposal_id, by=current_user, reason=form.reason.data)
+            flash(_("The proposal is declined; the host is told."), "success")
+        except host.ProposalRefused as refusal:
+            flash_refusal(refusal)
+    else:
+        flash(_("The reason is too long."), "error")
+    return redirect(url_for("tours.booking_request", request_id=request_id))
 
 
 @bp.route("/manage/requests/<int:request_id>/close", methods=["POST"])

@@ -1,5 +1,6 @@
-"""Tours' codes and their labels: event statuses and the steps between them, the host's time zones,
-languages of a talk, how a speaker's name shows, travel support."""
+"""Tours' codes and their labels: event statuses and the steps between them, a request as its host
+sees it and the times they propose, the host's time zones, languages of a talk, how a speaker's name
+shows, travel support."""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -21,6 +22,22 @@ STEP_LABELS = {
     "done": _l("Mark as done"),
     "cancelled": _l("Cancel the event"),
     "requested": _l("Start again"),
+}
+# The request as its host sees it on their own page (services.host.host_status).
+HOST_STATUS_LABELS = {
+    "received": _l("Received: a coordinator will answer within a few days"),
+    "arranging": _l("Being arranged with a speaker"),
+    "confirmed": _l("Confirmed"),
+    "done": _l("The talk took place"),
+    "cancelled": lazy_pgettext("tour event", "Cancelled"),
+    "closed": _l("Closed: we could not arrange a talk this time"),
+}
+PROPOSAL_STATUS_LABELS = {
+    "open": _l("Waiting for an answer"),
+    "accepted": lazy_pgettext("proposal", "Accepted"),
+    "declined": lazy_pgettext("proposal", "Declined"),
+    "replaced": _l("Replaced by a later proposal"),
+    "withdrawn": _l("Withdrawn with the request"),
 }
 LANGUAGES = {"en": _l("English"), "es": _l("Spanish")}
 NAME_CHOICES = {"alias": _l("An alias"), "first": _l("My first name only"), "full": _l("My full name")}

@@ -13,9 +13,9 @@ from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
 from ..models import BookingRequest
-from . import availability
+from . import availability, host
 
-SUBJECT = "tour_booking_request"
+SUBJECT = host.SUBJECT  # one audit subject for a request, the host's own changes included
 PAGE_SIZE = 50
 FIELDS = (
     "speaker_id",
@@ -51,6 +51,7 @@ def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> Booking
     db.session.flush()
     audit.record("tour_booking_request.receive", SUBJECT, request.id, flagged_spam=flagged_spam)
     if not flagged_spam:  # queued with the request: sent after the commit, never lost with SMTP down
+        host_link = host.issue_link(request)  # the only time its secret is known: it goes in this mail
         mail.send(
             request.contact_email,
             _l("We received your request for a speaker"),
@@ -58,6 +59,7 @@ def receive(data: dict, host_locale: str, flagged_spam: bool = False) -> Booking
             key=f"tours.request_received:{request.id}",
             locale=host_locale,
             request=request,
+            host_link=host_link,
         )
         link = url_for("tours.booking_request", request_id=request.id, _external=True)
         for coordinator in accounts.users_with_role(Role.COORDINATOR):
@@ -78,7 +80,7 @@ def inbox(page: int = 1, flagged_spam: bool = False):
     """New requests first, then the rest, newest first; those flagged as spam only when asked for."""
     query = (
         select(BookingRequest)
-        .options(selectinload(BookingRequest.events))
+        .options(selectinload(BookingRequest.events), selectinload(BookingRequest.proposals))
         .where(BookingRequest.flagged_spam == flagged_spam)
         .order_by(
             case((BookingRequest.status == "new", 0), else_=1),
@@ -90,7 +92,11 @@ def inbox(page: int = 1, flagged_spam: bool = False):
 
 
 def get(request_id: int) -> BookingRequest | None:
-    return db.session.get(BookingRequest, request_id, options=[selectinload(BookingRequest.events)])
+    return db.session.get(
+        BookingRequest,
+        request_id,
+        options=[selectinload(BookingRequest.events), selectinload(BookingRequest.proposals)],
+    )
 
 
 def view(request: BookingRequest) -> None:

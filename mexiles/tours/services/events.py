@@ -365,6 +365,26 @@ def move(event: TourEvent, to: str, by, reason: str | None = None, override_reas
     _commit(lambda: _tell(event, to))
 
 
+def cancel_for_host(event: TourEvent, reason: str) -> bool:
+    """The host withdrew the request: the event is cancelled by no one of ours, and the speaker who
+    was offered it is told. The caller commits (with the withdrawal). False if it was over already."""
+    if (event.status, "cancelled") not in TRANSITIONS:
+        return False
+    _step(event, "cancelled", None, reason)
+    if event.offered_at is not None:
+        speaker_user = event.speaker.user
+        mail.send(
+            speaker_user.email,
+            _l("A speaking event is cancelled"),
+            "tours/email/cancelled.txt",
+            key=f"tours.cancelled:{event.id}:{event.sequence}",
+            locale=speaker_user.locale,
+            event=event,
+            speaker_name=public_name(event.speaker),
+        )
+    return True
+
+
 def _may_take(user, side: str, event: TourEvent) -> bool:
     if side == SPEAKER:
         return event.speaker.user_id == user.id
@@ -398,7 +418,7 @@ def _tell(event: TourEvent, to: str) -> None:
             link=url_for("tours.my_event", event_id=event.id, _external=True),
         )
     elif to in ("accepted", "declined"):
-        for coordinator in _coordinators_of(event):
+        for coordinator in coordinators_of(event):
             mail.send(
                 coordinator.email,
                 _l("The speaker answered an offer"),
@@ -476,7 +496,7 @@ def _tell_moved(event: TourEvent) -> None:
         )
 
 
-def _coordinators_of(event: TourEvent) -> list:
+def coordinators_of(event: TourEvent) -> list:
     """Who set the event up, else every coordinator."""
     creator = next((s.actor for s in event.steps if s.from_status is None and s.actor), None)
     return [creator] if creator else accounts.users_with_role(Role.COORDINATOR)

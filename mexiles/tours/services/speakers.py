@@ -176,16 +176,22 @@ def link_person(speaker: Speaker, person_id: int | None, by) -> None:
 
 # --- The private calendar feed -------------------------------------------------------------
 # The URL holds a random secret; only its hash is stored, so a database leak gives no feed away.
+# The host's own link (services.host) is made the same way.
 
 
-def _digest(token: str) -> str:
+def secret_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_secret() -> tuple[str, str]:
+    """A secret for a private URL, and the digest of it to store."""
+    token = secrets.token_urlsafe(32)
+    return token, secret_digest(token)
 
 
 def reset_feed_token(speaker: Speaker, by) -> str:
     """A new secret for the feed URL; the old URL stops working at once."""
-    token = secrets.token_urlsafe(32)
-    speaker.feed_token_hash = _digest(token)
+    token, speaker.feed_token_hash = new_secret()
     audit.record("tour_speaker.feed_reset", SUBJECT, speaker.id, actor=by)
     db.session.commit()
     return token
@@ -196,8 +202,9 @@ def for_feed_token(token: str) -> Speaker | None:
     a deactivated or demoted speaker's old URL must stop giving their schedule away."""
     if not token or len(token) > 100:
         return None
+    digest = secret_digest(token)
     speaker = db.session.scalar(
-        select(Speaker).options(selectinload(Speaker.unavailable)).where(Speaker.feed_token_hash == _digest(token))
+        select(Speaker).options(selectinload(Speaker.unavailable)).where(Speaker.feed_token_hash == digest)
     )
     if speaker is None or not speaker.user.is_active or not speaker.user.has_role(Role.SPEAKER):
         return None
