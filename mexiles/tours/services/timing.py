@@ -51,10 +51,13 @@ def local(utc: dt.datetime, zone: str) -> dt.datetime:
 
 
 def span(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
-    """ "Saturday, November 1, 2025 · 7:00 PM – 8:30 PM MDT" in the page's language."""
+    """ "Saturday, November 1, 2025 · 7:00 PM – 8:30 PM MDT" in the page's language; a span across a
+    clock change names both: "Sunday, March 9, 2031 · 1:00 AM MST – 4:00 AM MDT"."""
     start, end = local(starts_at, zone), local(ends_at, zone)
     locale = str(get_locale() or "en")
     text = f"{format_date(start.date(), 'full', locale=locale)} · {format_time(start, 'short', locale=locale)}"
+    if start.utcoffset() != end.utcoffset():
+        text += f" {start.tzname()}"
     if end.date() == start.date():
         text += f" – {format_time(end, 'short', locale=locale)}"
     else:
