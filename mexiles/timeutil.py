@@ -8,7 +8,7 @@ filters below (Babel, in the current language), which templates use instead of s
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
+from babel.dates import format_interval, format_skeleton
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from sqlalchemy import case, literal
@@ -62,12 +62,20 @@ def month_of(column, since: dt.date, until: dt.date):
 
 
 def local_date(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
-    """A date, or the organisation's date of a stored moment, in the current language."""
+    """A date, or the organisation's date of a stored moment, in the current language. ``format`` is a
+    Babel width or pattern, or "weekday"."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         value = local_day(value)
+    if format == "weekday":  # "Fri, Dec 4", "vie, 4 dic": the day of a week's calendar
+        return format_skeleton("MMMEd", value, locale=get_locale())
     return format_date(value, format)
+
+
+def local_date_range(first: dt.date, last: dt.date) -> str:
+    """Two dates as one span, in the current language: "Nov 30 – Dec 6, 2026", "30 nov – 6 dic 2026"."""
+    return format_interval(first, last, "yMMMd", locale=get_locale())
 
 
 def local_datetime(value: dt.datetime | None, format: str = "short") -> str:
@@ -89,4 +97,6 @@ def local_time(value: dt.time | dt.datetime | None, format: str = "short") -> st
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime, local_time=local_time)
+    app.jinja_env.filters.update(
+        local_date=local_date, local_date_range=local_date_range, local_datetime=local_datetime, local_time=local_time
+    )

@@ -11,6 +11,7 @@ from ..money import to_dollars
 from ..refusals import flash_refusal
 from .forms import (
     BookingForm,
+    CalendarForm,
     EventFilterForm,
     EventForm,
     OutcomeForm,
@@ -21,7 +22,7 @@ from .forms import (
     StepForm,
     UnavailableForm,
 )
-from .services import bookings, calendar, speakers, timing
+from .services import agenda, bookings, calendar, speakers, timing
 from .services import events as services
 from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, STATUS_LABELS, STEP_LABELS, TRAVEL_SUPPORT
 
@@ -161,6 +162,21 @@ def events():
     form.status.choices = options([("", "—")] + list(STATUS_LABELS.items()))
     page = services.listing(form.when.data or "upcoming", form.status.data or "", page_arg())
     return render_template("tours/events.html", form=form, page=page)
+
+
+@bp.route("/manage/calendar")
+@staff_only
+def tour_calendar():
+    form = CalendarForm(request.args)
+    form.speaker.choices = options(
+        [(0, _("All speakers"))] + [(s.id, speakers.public_name(s)) for s in speakers.all_speakers()]
+    )
+    form.validate()  # a value that is refused is named on the page, and its default used instead
+    speaker_id = None if form.speaker.errors else form.speaker.data or None
+    period = agenda.period(
+        "month" if form.view.errors else form.view.data, None if form.date.errors else form.date.data, speaker_id
+    )
+    return render_template("tours/calendar.html", form=form, period=period, speaker_id=speaker_id)
 
 
 def _speaker_choices(form) -> None:
