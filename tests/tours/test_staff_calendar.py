@@ -24,14 +24,14 @@ def test_the_month_shows_each_event_on_its_local_day_with_its_status_in_words(
     auth.login(coordinator)
     page = client.get(MONTH).data.decode()
     assert "November 2030" in page and "December talk" not in page
-    days = dict(re.findall(r'<section class="cal-day" id="day-([\d-]+)">(.*?)</section>', page, re.S))
+    days = dict(re.findall(r'<section class="tour-cal-day" id="day-([\d-]+)">(.*?)</section>', page, re.S))
     assert set(days) == {"2030-11-02", "2030-11-12", "2030-11-30"}
     assert "Before the change" in days["2030-11-02"] and "Confirmed with the host" in days["2030-11-02"]
     assert "La Voz" in days["2030-11-02"] and re.search(r"7:00\s?PM", days["2030-11-02"])
     assert "Requested talk" in days["2030-11-12"] and ">Requested<" in days["2030-11-12"]
     assert "Late one" in days["2030-11-30"] and re.search(r"11:00\s?PM", days["2030-11-30"])
     # The legend names every status beside its colour; the grid links a busy day to its list.
-    legend = re.search(r'<ul class="cal-legend".*?</ul>', page, re.S).group(0)
+    legend = re.search(r'<ul class="tour-cal-legend".*?</ul>', page, re.S).group(0)
     for label in ("Requested", "Offered to the speaker", "Confirmed with the host", "Cancelled", "Done"):
         assert label in legend
     assert 'href="#day-2030-11-12"' in page
@@ -47,7 +47,7 @@ def test_the_week_lists_its_seven_days_and_pages_by_week(client, auth, frozen, c
     page = client.get("/tours/manage/calendar?view=week&date=2030-11-02").data.decode()
     # Weeks start on Monday (Babel's first day of the week for English and Spanish).
     assert "Oct 28\u2009–\u2009Nov 3, 2030" in page
-    assert page.count('class="cal-day') == 7
+    assert page.count('class="tour-cal-day') == 7
     assert "Saturday talk" in page and "Monday talk" not in page and "No events" in page
     assert "date=2030-10-21" in page and "date=2030-11-04" in page
     following = client.get("/tours/manage/calendar?view=week&date=2030-11-04").data.decode()
@@ -146,5 +146,5 @@ def test_the_calendar_fits_a_phone(client, auth, frozen, coordinator, make_speak
         page.add_style_tag(content=CSS.read_text())
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         if view == "month":
-            assert page.locator(".cal-dots").first.is_visible() and not page.locator(".cal-chips").first.is_visible()
+            assert page.locator(".tour-cal-dots").first.is_visible() and not page.locator(".tour-cal-chips").first.is_visible()
         browser.close()
