@@ -146,5 +146,6 @@ def test_the_calendar_fits_a_phone(client, auth, frozen, coordinator, make_speak
         page.add_style_tag(content=CSS.read_text())
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         if view == "month":
-            assert page.locator(".tour-cal-dots").first.is_visible() and not page.locator(".tour-cal-chips").first.is_visible()
+            assert page.locator(".tour-cal-dots").first.is_visible()
+            assert not page.locator(".tour-cal-chips").first.is_visible()
         browser.close()

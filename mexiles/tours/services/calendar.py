@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from functools import cache
 
 import segno
 from flask import current_app, url_for
-from ical.calendar import Calendar as ZoneCalendar
-from ical.calendar_stream import IcsCalendarStream
-from ical.timezone import Timezone as ZoneRules
-from ical.tzif.timezoneinfo import TimezoneInfoError
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event
 
-from ...timeutil import utcnow
+from ...timeutil import utcnow, vtimezone
 from . import timing
 from .speakers import public_name
 
@@ -73,22 +68,9 @@ def _vevent(event, for_speaker: bool) -> Event:
     return vevent
 
 
-@cache
-def _vtimezone_text(zone: str) -> str:
-    """The VTIMEZONE of ``zone`` from the rule at the end of its TZif file (e.g. "MST7MDT,M3.2.0,M11.1.0"),
-    as STANDARD and DAYLIGHT with RRULEs; the `ical` library reads that rule, icalendar cannot."""
-    try:
-        rules = ZoneRules.from_tzif(zone)
-    except (ValueError, TimezoneInfoError):
-        # A zone the tzdata package lacks (e.g. "localtime"): icalendar's listed transitions, to 2038.
-        return Timezone.from_tzid(zone).to_ical().decode()
-    stream = IcsCalendarStream(vcalendar=[ZoneCalendar(vtimezone=[rules])])
-    return Calendar.from_ical(stream.ics()).walk("VTIMEZONE")[0].to_ical().decode()
-
-
 def _to_bytes(cal: Calendar, events) -> bytes:
     # The zones first: some readers resolve a TZID only against the VTIMEZONEs they have already seen.
-    cal.subcomponents[:0] = [Timezone.from_ical(_vtimezone_text(z)) for z in sorted({e.time_zone for e in events})]
+    cal.subcomponents[:0] = [vtimezone(zone) for zone in sorted({e.time_zone for e in events})]
     return cal.to_ical()
 
 
