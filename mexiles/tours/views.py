@@ -9,6 +9,7 @@ from ..forms import options
 from ..http import id_arg, page_arg
 from ..money import to_dollars
 from ..refusals import flash_refusal
+from ..timeutil import org_zone
 from .forms import (
     BookingForm,
     CalendarForm,
@@ -34,6 +35,12 @@ speaker_only = roles_required(Role.SPEAKER)
 def when_filter(event, zone: str | None = None) -> str:
     """An event's date and times, in its own zone unless another is given."""
     return timing.span(event.starts_at, event.ends_at, zone or event.time_zone)
+
+
+@bp.app_template_filter("org_hours")
+def org_hours_filter(event) -> str:
+    """An event's times in the organisation's zone (the staff calendar's)."""
+    return timing.hours(event.starts_at, event.ends_at, org_zone().key)
 
 
 @bp.context_processor

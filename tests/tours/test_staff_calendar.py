@@ -43,8 +43,12 @@ def test_the_week_lists_its_seven_days_and_pages_by_week(client, auth, frozen, c
     speaker = make_speaker()
     make_event(speaker, day=dt.date(2030, 11, 2), title="Saturday talk")
     make_event(speaker, day=dt.date(2030, 11, 4), title="Monday talk")
+    # The clocks go back at 2 a.m. on 3 November: 1:00 daylight time to 1:30 standard time is 90 minutes.
+    make_event(speaker, day=dt.date(2030, 11, 3), hour=1, title="Night of the change", city="Boulder, CO")
     auth.login(coordinator)
     page = client.get("/tours/manage/calendar?view=week&date=2030-11-02").data.decode()
+    assert re.search(r"1:00\s?AM MDT – 1:30\s?AM MST</span>\s*<a [^>]*>Night of the change", page)
+    assert re.search(r"7:00\s?PM – 8:30\s?PM</span>\s*<a [^>]*>Saturday talk", page)
     # Weeks start on Monday (Babel's first day of the week for English and Spanish).
     assert "Oct 28\u2009–\u2009Nov 3, 2030" in page
     assert page.count('class="tour-cal-day') == 7

@@ -65,5 +65,16 @@ def span(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
     return f"{text} {end.tzname()}"
 
 
+def hours(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
+    """ "7:00 PM – 8:30 PM", the zone named only when a clock change falls between ("1:00 AM MST – 4:00 AM
+    MDT"): for a page that says once which zone its times are in."""
+    start, end = local(starts_at, zone), local(ends_at, zone)
+    locale = str(get_locale() or "en")
+    first, last = format_time(start, "short", locale=locale), format_time(end, "short", locale=locale)
+    if start.utcoffset() != end.utcoffset():
+        return f"{first} {start.tzname()} – {last} {end.tzname()}"
+    return f"{first} – {last}"
+
+
 def local_days(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> tuple[dt.date, dt.date]:
     return local(starts_at, zone).date(), local(ends_at, zone).date()
