@@ -2,15 +2,22 @@
 
 The one place for the organisation's zone, its "today", and how a date or a time is written on a
 page, in an email or in a PDF: the ``local_date``, ``local_datetime`` and ``local_time`` template
-filters below (Babel, in the current language), which templates use instead of strftime.
+filters below (Babel, in the current language), which templates use instead of strftime; and in a
+calendar file (``vtimezone``).
 """
 
 import datetime as dt
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
+from babel.dates import format_interval, format_skeleton
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from ical.calendar import Calendar as ZoneCalendar
+from ical.calendar_stream import IcsCalendarStream
+from ical.timezone import Timezone as ZoneRules
+from ical.tzif.timezoneinfo import TimezoneInfoError
+from icalendar import Calendar, Component, Timezone
 from sqlalchemy import case, literal
 
 
@@ -62,12 +69,20 @@ def month_of(column, since: dt.date, until: dt.date):
 
 
 def local_date(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
-    """A date, or the organisation's date of a stored moment, in the current language."""
+    """A date, or the organisation's date of a stored moment, in the current language. ``format`` is a
+    Babel width or pattern, or "weekday"."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         value = local_day(value)
+    if format == "weekday":  # "Fri, Dec 4", "vie, 4 dic": the day of a week's calendar
+        return format_skeleton("MMMEd", value, locale=get_locale())
     return format_date(value, format)
+
+
+def local_date_range(first: dt.date, last: dt.date) -> str:
+    """Two dates as one span, in the current language: "Nov 30 – Dec 6, 2026", "30 nov – 6 dic 2026"."""
+    return format_interval(first, last, "yMMMd", locale=get_locale())
 
 
 def local_datetime(value: dt.datetime | None, format: str = "short") -> str:
@@ -88,5 +103,29 @@ def local_time(value: dt.time | dt.datetime | None, format: str = "short") -> st
     return format_time(value, format)
 
 
+# --- Zones in calendar files (.ics) -------------------------------------------------------------
+
+
+@cache
+def _vtimezone_text(zone: str) -> str:
+    try:
+        rules = ZoneRules.from_tzif(zone)
+    except (ValueError, TimezoneInfoError):
+        # A zone the tzdata package lacks (e.g. "localtime"): icalendar's listed transitions, to 2038.
+        return Timezone.from_tzid(zone).to_ical().decode()
+    stream = IcsCalendarStream(vcalendar=[ZoneCalendar(vtimezone=[rules])])
+    return Calendar.from_ical(stream.ics()).walk("VTIMEZONE")[0].to_ical().decode()
+
+
+def vtimezone(zone: str) -> Component:
+    """The VTIMEZONE of an IANA zone from the rule at the end of its TZif file ("MST7MDT,M3.2.0,M11.1.0"),
+    as STANDARD and DAYLIGHT with yearly RRULEs, valid without an end year. icalendar's own
+    (add_missing_timezones) lists dates up to 2038, and readers that build the zone from the file
+    (vobject, Thunderbird) read daylight time an hour off from it; the `ical` library reads the rule."""
+    return Timezone.from_ical(_vtimezone_text(zone))
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(local_date=local_date, local_datetime=local_datetime, local_time=local_time)
+    app.jinja_env.filters.update(
+        local_date=local_date, local_date_range=local_date_range, local_datetime=local_datetime, local_time=local_time
+    )

@@ -397,3 +397,17 @@ class HostButtonForm(FlaskForm):
 
 class ProposalAnswerForm(FlaskForm):
     reason = TextAreaField(_l("Reason, for the host (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class CalendarForm(FlaskForm):
+    """The staff calendar's choices, from the query string; a bad value is named, today shown instead."""
+
+    class Meta:
+        csrf = False
+
+    view = SelectField(_l("Show"), choices=options({"month": _l("Month"), "week": _l("Week")}), default="month")
+    date = DateField(
+        _l("Around the date"),
+        validators=[Optional(), WithinYears(ahead=DATE_YEARS * 2, back=DATE_YEARS * 4)],
+    )
+    speaker = SelectField(_l("Speaker"), coerce=int, default=0)

@@ -22,9 +22,11 @@ from ..forms import options
 from ..http import id_arg, page_arg
 from ..money import to_dollars
 from ..refusals import flash_refusal
+from ..timeutil import org_zone
 from .forms import (
     AvailabilityForm,
     BookingForm,
+    CalendarForm,
     EventFilterForm,
     EventForm,
     HostButtonForm,
@@ -38,7 +40,7 @@ from .forms import (
     StepForm,
     UnavailableForm,
 )
-from .services import availability, bookings, calendar, host, speakers, timing
+from .services import agenda, availability, bookings, calendar, host, speakers, timing
 from .services import events as services
 from .vocabulary import (
     HOST_STATUS_LABELS,
@@ -59,6 +61,12 @@ speaker_only = roles_required(Role.SPEAKER)
 def when_filter(event, zone: str | None = None) -> str:
     """An event's date and times, in its own zone unless another is given."""
     return timing.span(event.starts_at, event.ends_at, zone or event.time_zone)
+
+
+@bp.app_template_filter("org_hours")
+def org_hours_filter(event) -> str:
+    """An event's times in the organisation's zone (the staff calendar's)."""
+    return timing.hours(event.starts_at, event.ends_at, org_zone().key)
 
 
 @bp.context_processor
@@ -356,6 +364,21 @@ def events():
     form.status.choices = options([("", "—")] + list(STATUS_LABELS.items()))
     page = services.listing(form.when.data or "upcoming", form.status.data or "", page_arg())
     return render_template("tours/events.html", form=form, page=page)
+
+
+@bp.route("/manage/calendar")
+@staff_only
+def tour_calendar():
+    form = CalendarForm(request.args)
+    form.speaker.choices = options(
+        [(0, _("All speakers"))] + [(s.id, speakers.public_name(s)) for s in speakers.all_speakers()]
+    )
+    form.validate()  # a value that is refused is named on the page, and its default used instead
+    speaker_id = None if form.speaker.errors else form.speaker.data or None
+    period = agenda.period(
+        "month" if form.view.errors else form.view.data, None if form.date.errors else form.date.data, speaker_id
+    )
+    return render_template("tours/calendar.html", form=form, period=period, speaker_id=speaker_id)
 
 
 def _speaker_choices(form) -> None:

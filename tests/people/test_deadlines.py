@@ -5,6 +5,7 @@ import datetime as dt
 
 import icalendar
 import pytest
+import vobject
 from sqlalchemy import select
 
 from mexiles.audit.models import AuditEntry
@@ -246,6 +247,10 @@ def test_the_feed_parses_shows_aliases_only_and_resets(app, client, auth, case_f
     hearing = events["Hearing — La Maestra"].decoded("dtstart")
     assert hearing.hour == 9 and hearing.minute == 30 and str(hearing.tzinfo) == "America/Denver"
     text = response.data.decode()
+    # A reader that builds the zone from the file's VTIMEZONE (yearly rules) puts it at 15:30 UTC too.
+    assert "RRULE:FREQ=YEARLY" in text and "RDATE" not in text
+    read = {e.summary.value: e.dtstart.value for e in vobject.readOne(text).vevent_list}
+    assert read["Hearing — La Maestra"].astimezone(dt.UTC) == dt.datetime(2026, 7, 6, 15, 30, tzinfo=dt.UTC)
     for secret in ("Graciela", "Montoya", "San Antonio", "El Paso Immigration", "police report"):
         assert secret not in text
     with app.app_context():

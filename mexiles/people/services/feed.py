@@ -21,7 +21,7 @@ from ...access import is_staff
 from ...accounts import services as accounts
 from ...audit import services as audit
 from ...extensions import db
-from ...timeutil import org_zone, utcnow
+from ...timeutil import org_zone, utcnow, vtimezone
 from ..models import DeadlineFeed
 from ..vocabulary import DEADLINES
 from . import deadlines
@@ -77,9 +77,10 @@ def _calendar(user) -> bytes:
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", _("%(org)s: case deadlines", org=current_app.config["ORG_NAME"]))
     cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    if any(d.task.due_time for d in found):  # only a timed deadline is in the organisation's zone
+        cal.add_component(vtimezone(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
     for deadline in found:
         cal.add_component(_event(deadline))
-    cal.add_missing_timezones()
     audit.record_each("case_feed.view", SUBJECT, sorted({d.task.person_id for d in found}), actor=user)
     db.session.commit()
     return cal.to_ical()

@@ -1,8 +1,11 @@
 """iCalendar files for calendar apps (Google, Apple, Outlook) and the QR code for the room.
 
-Times go out in the event's own zone with its VTIMEZONE; the UID stays the same for the life of an
-event and SEQUENCE grows with each change, so calendars update an event rather than duplicate it.
-A cancelled event stays in the feed marked STATUS:CANCELLED, so that calendars remove it visibly.
+Times go out in the event's own zone, DTSTART and DTEND each with its TZID, and one VTIMEZONE per zone
+written with yearly RRULEs (the tz database's current rule, so valid without an end year): clients that
+build the zone from the file, rather than look the name up, read the same instants. The UID stays the
+same for the life of an event and SEQUENCE grows with each change, so calendars update an event rather
+than duplicate it. A cancelled event stays in the feed marked STATUS:CANCELLED, so that calendars remove
+it visibly.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import segno
 from flask import current_app, url_for
 from icalendar import Calendar, Event
 
-from ...timeutil import utcnow
+from ...timeutil import utcnow, vtimezone
 from . import timing
 from .speakers import public_name
 
@@ -65,8 +68,9 @@ def _vevent(event, for_speaker: bool) -> Event:
     return vevent
 
 
-def _to_bytes(cal: Calendar) -> bytes:
-    cal.add_missing_timezones()
+def _to_bytes(cal: Calendar, events) -> bytes:
+    # The zones first: some readers resolve a TZID only against the VTIMEZONEs they have already seen.
+    cal.subcomponents[:0] = [vtimezone(zone) for zone in sorted({e.time_zone for e in events})]
     return cal.to_ical()
 
 
@@ -77,14 +81,14 @@ def feed(speaker, events) -> bytes:
     cal.add("x-published-ttl", "PT1H")
     for event in events:
         cal.add_component(_vevent(event, for_speaker=True))
-    return _to_bytes(cal)
+    return _to_bytes(cal, events)
 
 
 def event_file(event, for_speaker: bool) -> bytes:
     """One event as an .ics file: for the speaker's download, or attached to the host's email."""
     cal = _calendar()
     cal.add_component(_vevent(event, for_speaker))
-    return _to_bytes(cal)
+    return _to_bytes(cal, [event])
 
 
 def qr_svg(url: str) -> bytes:

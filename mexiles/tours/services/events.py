@@ -147,10 +147,21 @@ def printable_for_speaker(user, event_id: int) -> TourEvent | None:
     return event
 
 
-def listing(when: str = "upcoming", status: str = "", page: int = 1):
+def _staff_query(
+    when: str = "upcoming",
+    status: str = "",
+    speaker_id: int | None = None,
+    between: tuple[dt.datetime, dt.datetime] | None = None,
+):
+    """The events staff see, as the list and the calendar both ask for them (each event's speaker is
+    joined in): coming, past or all; of one status, of one speaker, or starting in a period (naive UTC)."""
     query = select(TourEvent)
     now = utcnow()
-    if when == "upcoming":
+    if between is not None:
+        since, until = between
+        query = query.where(TourEvent.starts_at >= since, TourEvent.starts_at < until)
+        query = query.order_by(TourEvent.starts_at, TourEvent.id)
+    elif when == "upcoming":
         query = query.where(TourEvent.ends_at >= now).order_by(TourEvent.starts_at, TourEvent.id)
     elif when == "past":
         query = query.where(TourEvent.ends_at < now).order_by(TourEvent.starts_at.desc(), TourEvent.id.desc())
@@ -158,7 +169,18 @@ def listing(when: str = "upcoming", status: str = "", page: int = 1):
         query = query.order_by(TourEvent.starts_at.desc(), TourEvent.id.desc())
     if status in STATUS_LABELS:
         query = query.where(TourEvent.status == status)
-    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    if speaker_id:
+        query = query.where(TourEvent.speaker_id == speaker_id)
+    return query
+
+
+def listing(when: str = "upcoming", status: str = "", page: int = 1):
+    return db.paginate(_staff_query(when, status), page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def between(since: dt.datetime, until: dt.datetime, speaker_id: int | None = None) -> list[TourEvent]:
+    """Every event (any status) that starts in the period, soonest first: what the staff calendar shows."""
+    return list(db.session.scalars(_staff_query(speaker_id=speaker_id, between=(since, until))))
 
 
 def public_upcoming(limit: int = 100) -> list[TourEvent]:

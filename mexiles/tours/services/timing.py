@@ -51,15 +51,29 @@ def local(utc: dt.datetime, zone: str) -> dt.datetime:
 
 
 def span(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
-    """ "Saturday, November 1, 2025 · 7:00 PM – 8:30 PM MDT" in the page's language."""
+    """ "Saturday, November 1, 2025 · 7:00 PM – 8:30 PM MDT" in the page's language; a span across a
+    clock change names both: "Sunday, March 9, 2031 · 1:00 AM MST – 4:00 AM MDT"."""
     start, end = local(starts_at, zone), local(ends_at, zone)
     locale = str(get_locale() or "en")
     text = f"{format_date(start.date(), 'full', locale=locale)} · {format_time(start, 'short', locale=locale)}"
+    if start.utcoffset() != end.utcoffset():
+        text += f" {start.tzname()}"
     if end.date() == start.date():
         text += f" – {format_time(end, 'short', locale=locale)}"
     else:
         text += f" – {format_date(end.date(), 'medium', locale=locale)} {format_time(end, 'short', locale=locale)}"
     return f"{text} {end.tzname()}"
+
+
+def hours(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> str:
+    """ "7:00 PM – 8:30 PM", the zone named only when a clock change falls between ("1:00 AM MST – 4:00 AM
+    MDT"): for a page that says once which zone its times are in."""
+    start, end = local(starts_at, zone), local(ends_at, zone)
+    locale = str(get_locale() or "en")
+    first, last = format_time(start, "short", locale=locale), format_time(end, "short", locale=locale)
+    if start.utcoffset() != end.utcoffset():
+        return f"{first} {start.tzname()} – {last} {end.tzname()}"
+    return f"{first} – {last}"
 
 
 def local_days(starts_at: dt.datetime, ends_at: dt.datetime, zone: str) -> tuple[dt.date, dt.date]:
