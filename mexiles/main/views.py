@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user
 
 from ..access import public
@@ -15,6 +15,15 @@ bp = Blueprint("main", __name__)
 def home():
     agenda = people.agenda(current_user) if current_user.is_authenticated else []
     return render_template("main/home.html", agenda=agenda)
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; the same icon, cached for a day."""
+    return send_from_directory(
+        current_app.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.route("/language", methods=["POST"])

@@ -125,6 +125,13 @@ def campaigns() -> list[Campaign]:
     return list(db.session.scalars(select(Campaign).order_by(Campaign.ends_on.desc(), Campaign.id.desc())))
 
 
+def open_campaigns() -> list[Campaign]:
+    """The campaigns taking gifts today, for the links between the public pages."""
+    on = timeutil.today()
+    query = select(Campaign).where(Campaign.starts_on <= on, Campaign.ends_on >= on)
+    return list(db.session.scalars(query.order_by(Campaign.ends_on, Campaign.id)))
+
+
 def campaign_by_slug(slug: str | None) -> Campaign | None:
     return db.session.scalar(select(Campaign).where(Campaign.slug == slug)) if slug else None
 
