@@ -12,6 +12,8 @@ export FLASK_APP := wsgi
 run: export ORG_CONTACT_EMAIL ?= donaciones@mexiles.example
 run: export ORG_CONTACT_PHONE ?= +1 915 555 0142
 run: export ORG_ADDRESS ?= Apartado 17, El Paso, TX 79901
+# The address links in mail from the command line (flask care remind) point to.
+run: export BASE_URL ?= http://127.0.0.1:5000
 run: install translations
 ifeq ($(STRIPE),local)
 	$(BIN)/python -m tests.giving.run_with_localstripe

@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from ..access import public
 from ..accounts import services as accounts
+from ..audit import services as audit
 from ..http import safe_next
 from ..people import services as people
 from . import services as health_checks
@@ -13,8 +14,11 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def home():
-    agenda = people.agenda(current_user) if current_user.is_authenticated else []
-    return render_template("main/home.html", agenda=agenda)
+    if not current_user.is_authenticated:
+        return render_template("main/home.html", agenda=[])
+    # The tiles' lists are read while the page renders: all inside the one entry.
+    with audit.one_entry_per_view("home.view", "home"):
+        return render_template("main/home.html", agenda=people.agenda(current_user))
 
 
 @bp.route("/favicon.ico")
