@@ -51,6 +51,7 @@ def make_provider(app):
         fee_cents=5000,
         active=True,
         city="El Paso",
+        contact_email=None,
     ):
         with app.app_context():
             provider = directory.save(
