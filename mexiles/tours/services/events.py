@@ -295,6 +295,28 @@ def public_event(event_id: int) -> TourEvent | None:
     return event
 
 
+@dataclass
+class PublicTalk:
+    """What another domain's public page may say of a listed event (the donate page it credits)."""
+
+    title: str
+    when: str  # its date and times in its own zone, in the page's language
+    speaker: str  # the speaker's public name
+    url: str  # its public page
+
+
+def public_talk(event_id: int) -> PublicTalk | None:
+    event = public_event(event_id)
+    if event is None:
+        return None
+    return PublicTalk(
+        title=event.title,
+        when=timing.span(event.starts_at, event.ends_at, event.time_zone),
+        speaker=public_name(event.speaker),
+        url=url_for("tours.public_event", event_id=event.id),
+    )
+
+
 def speaker_events(speaker) -> list[TourEvent]:
     """Everything ever offered to the speaker, soonest first, past events last."""
     events = list(
