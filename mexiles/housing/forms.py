@@ -211,7 +211,9 @@ class CalendarForm(FlaskForm):
 
 # The placement page shows these forms together: each field has an id of its own (labels point to it).
 class MoveInForm(FlaskForm):
-    on = DateField(_l("Moved in on"), validators=[InputRequired(message=_l("Give the day.")), near_today], id="move-in-on")
+    on = DateField(
+        _l("Moved in on"), validators=[InputRequired(message=_l("Give the day.")), near_today], id="move-in-on"
+    )
 
 
 class ExtendForm(FlaskForm):

@@ -67,7 +67,7 @@ def make_provider(app):
                     city=city,
                     contact_name=None,
                     contact_phone=None,
-                    contact_email=None,
+                    contact_email=contact_email,
                     active=active,
                     languages=list(languages),
                     modalities=list(modalities),

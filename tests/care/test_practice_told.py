@@ -21,7 +21,9 @@ def test_sending_a_referral_mails_the_practice_only_what_it_needs(
     assert not any(value in text for value in SENSITIVE.values())
 
 
-def test_a_practice_that_works_in_english_is_mailed_in_english(client, auth, mailbox, world, make_provider, make_referral):
+def test_a_practice_that_works_in_english_is_mailed_in_english(
+    client, auth, mailbox, world, make_provider, make_referral
+):
     both = make_provider(name="Both Languages Clinic", languages=("es", "en"), contact_email="intake@both.example")
     auth.login(world.coordinator)
     referral = make_referral(world.person_id, both, world.coordinator, urgency="crisis")

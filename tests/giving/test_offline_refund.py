@@ -8,7 +8,9 @@ from mexiles.giving.models import Gift, Refund
 from tests.conftest import org_today
 
 
-def test_an_offline_gift_offers_to_record_money_returned_not_a_card_refund(app, client, auth, make_user, funds, record_gift):
+def test_an_offline_gift_offers_to_record_money_returned_not_a_card_refund(
+    app, client, auth, make_user, funds, record_gift
+):
     gift_id = record_gift("housing", 50_00, org_today(app))
     auth.login(make_user("admin"))
     page = client.get(f"/give/staff/gifts/{gift_id}").data.decode()
@@ -19,7 +21,9 @@ def test_an_offline_gift_offers_to_record_money_returned_not_a_card_refund(app, 
     assert "This gift was not paid by card" in refused
     with app.app_context():
         assert db.session.scalars(select(Refund)).all() == []
-    recorded = client.post(f"/give/staff/gifts/{gift_id}", data={"amount": "10", "reason": "check sent back", "way": "returned"})
+    recorded = client.post(
+        f"/give/staff/gifts/{gift_id}", data={"amount": "10", "reason": "check sent back", "way": "returned"}
+    )
     assert recorded.status_code == 302
     with app.app_context():
         [refund] = db.session.scalars(select(Refund)).all()
