@@ -93,7 +93,10 @@ def _tours(app, client, auth, coordinator, speaker):  # noqa: F811
     auth.logout()
     auth.login(coordinator)
     client.post(f"/tours/manage/events/{event_id}/step", data={"to": "requested"})
-    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "cancelled", "reason": marker("cancelreason")})
+    client.post(
+        f"/tours/manage/events/{event_id}/step",
+        data={"to": "cancelled", "reason": marker("cancelreason"), "confirm": "y"},
+    )
     assert _one(app, select(TourEvent.status)) == "cancelled"
     auth.logout()
 
