@@ -185,7 +185,9 @@ def _giving(app, client, auth, make_user, record_gift):
     )
     cash = _one(app, select(Gift.id).where(Gift.source == "cash"))
     assert (
-        client.post(f"/give/staff/gifts/{cash}", data={"amount": "5", "reason": marker("refundreason")}).status_code
+        client.post(
+            f"/give/staff/gifts/{cash}", data={"amount": "5", "reason": marker("refundreason"), "way": "returned"}
+        ).status_code
         == 302
     )
     auth.logout()
