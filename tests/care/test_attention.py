@@ -189,6 +189,15 @@ def test_no_reminder_when_nothing_needs_attention(
     assert "Reminders sent: 0" in result.output and mailbox.messages == []
 
 
+def test_without_base_url_the_reminder_says_it_cannot_link(app, runner):
+    app.config["SERVER_NAME"] = None
+    try:
+        result = runner.invoke(args=["care", "remind"])
+    finally:
+        app.config["SERVER_NAME"] = "mexiles.test"
+    assert result.exit_code == 0 and "BASE_URL is not set" in result.output
+
+
 def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(
     client, auth, make_user, make_person, make_provider, make_referral, count_queries, time_machine
 ):
