@@ -8,6 +8,12 @@ export FLASK_APP := wsgi
 
 # `make run STRIPE=local`: the same with localstripe, a stand-in for Stripe, wired in (keys, CSP,
 # the webhook endpoint), so that one can give and then manage a monthly gift in the portal.
+# Invented contact details, so that the demo's donate page shows where to write, call and mail a check.
+run: export ORG_CONTACT_EMAIL ?= donaciones@mexiles.example
+run: export ORG_CONTACT_PHONE ?= +1 915 555 0142
+run: export ORG_ADDRESS ?= Apartado 17, El Paso, TX 79901
+# The address links in mail from the command line (flask care remind) point to.
+run: export BASE_URL ?= http://127.0.0.1:5000
 run: install translations
 ifeq ($(STRIPE),local)
 	$(BIN)/python -m tests.giving.run_with_localstripe

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -104,3 +105,10 @@ LANGUAGE_CHOICES = options([("en", "English"), ("es", "Español")])
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class ConfirmedForm(FlaskForm):
+    """A change that cannot be taken back from the page (a withdrawal, a cancellation): posted only
+    with its box ticked. A box, not a script's dialog, so that it works without JavaScript."""
+
+    confirm = BooleanField(validators=[DataRequired(message=_l("Tick the box to confirm. Nothing was changed."))])

@@ -196,6 +196,7 @@ def from_environment(instance_path: Path) -> dict:
         # Where donors write (bank transfer details, help, changes): the donate page offers it when
         # card giving is not set up or Stripe.js cannot load.
         "ORG_CONTACT_EMAIL": os.environ.get("ORG_CONTACT_EMAIL", ""),
+        "ORG_CONTACT_PHONE": os.environ.get("ORG_CONTACT_PHONE", ""),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),

@@ -164,6 +164,12 @@ def _own_records(email: str) -> set[tuple[str, str]]:
     return own
 
 
+def _named(entry) -> set[tuple[str, str]]:
+    """The record an entry is about, and those a page's one entry says it showed."""
+    shown = (entry.details or {}).get("shown", {})
+    return {(entry.subject_type, entry.subject_id)} | {(kind, i) for kind, ids in shown.items() for i in ids}
+
+
 def _covered(entries) -> set[tuple[str, str]]:
     """The records audit entries name, and the records those records name."""
     models = _models_by_table()
@@ -247,8 +253,9 @@ def test_every_page_that_shows_a_protected_value_audits_it(app, runner, email):
         with app.app_context():
             audited = _covered(
                 {
-                    (e.subject_type, e.subject_id)
+                    named
                     for e in db.session.scalars(select(AuditEntry).where(AuditEntry.id > before))
+                    for named in _named(e)
                 }
             )
         for record in shown - audited:

@@ -93,7 +93,10 @@ def _tours(app, client, auth, coordinator, speaker):  # noqa: F811
     auth.logout()
     auth.login(coordinator)
     client.post(f"/tours/manage/events/{event_id}/step", data={"to": "requested"})
-    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "cancelled", "reason": marker("cancelreason")})
+    client.post(
+        f"/tours/manage/events/{event_id}/step",
+        data={"to": "cancelled", "reason": marker("cancelreason"), "confirm": "y"},
+    )
     assert _one(app, select(TourEvent.status)) == "cancelled"
     auth.logout()
 
@@ -182,7 +185,9 @@ def _giving(app, client, auth, make_user, record_gift):
     )
     cash = _one(app, select(Gift.id).where(Gift.source == "cash"))
     assert (
-        client.post(f"/give/staff/gifts/{cash}", data={"amount": "5", "reason": marker("refundreason")}).status_code
+        client.post(
+            f"/give/staff/gifts/{cash}", data={"amount": "5", "reason": marker("refundreason"), "way": "returned"}
+        ).status_code
         == 302
     )
     auth.logout()

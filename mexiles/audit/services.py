@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import insert, select
 
@@ -40,9 +42,33 @@ def record(action: str, subject_type: str, subject_id=None, actor=None, **detail
 def record_each(action: str, subject_type: str, subject_ids, actor=None, **details) -> None:
     """One entry per record, so that "who saw record X" finds lists, searches and exports too.
     Written in one statement, whatever the number of records."""
+    page = g.get("audit_page") if has_request_context() else None
+    if page is not None:
+        page.setdefault(subject_type, set()).update(str(subject_id) for subject_id in subject_ids)
+        return
     rows = [_values(action, subject_type, subject_id, actor, details) for subject_id in subject_ids]
     if rows:
         db.session.execute(insert(AuditEntry), rows)
+
+
+@contextmanager
+def one_entry_per_view(action: str, page: str) -> Iterator[None]:
+    """A page made of several short lists (the staff home: the agenda, the referrals that need
+    attention) is audited as one entry naming every record it showed, {subject type: [ids]} in
+    ``shown``, instead of an entry per record of each list crowding out the real ones."""
+    shown: dict[str, set[str]] = {}
+    g.audit_page = shown
+    try:
+        yield
+    finally:
+        g.audit_page = None
+    if shown:
+        record(action, "page", page, shown={kind: sorted(ids, key=_numeric) for kind, ids in sorted(shown.items())})
+        db.session.commit()
+
+
+def _numeric(subject_id: str) -> tuple[int, str]:
+    return (int(subject_id), "") if subject_id.isdigit() else (0, subject_id)
 
 
 @dataclass

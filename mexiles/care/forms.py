@@ -234,6 +234,9 @@ class OutcomeForm(FlaskForm):
         _l("Why is it closed"), choices=options(CHOOSE + list(CLOSURE_REASONS.items())), default=""
     )
 
+    # What the referral's appointments allow the form to say (services.appointments_on_record).
+    appointments = "none"
+
     def __init__(self, ending: str, *args, may_succeed: bool = True, **kwargs):
         super().__init__(*args, prefix=ending, **kwargs)
         self.ending = ending

@@ -189,6 +189,8 @@ class OfflineGiftForm(FlaskForm):
 class RefundForm(FlaskForm):
     amount = DecimalField(_l("Amount to refund (US$)"), places=2, validators=amount_checks("0.01", required=True))
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+    # Which form the page showed: the card refund (online gifts) or the record of money returned.
+    way = HiddenField(default="card")
 
 
 class MergeForm(FlaskForm):

@@ -209,13 +209,19 @@ class CalendarForm(FlaskForm):
     )
 
 
+# The placement page shows these forms together: each field has an id of its own (labels point to it).
 class MoveInForm(FlaskForm):
-    on = DateField(_l("Moved in on"), validators=[InputRequired(message=_l("Give the day.")), near_today])
+    on = DateField(
+        _l("Moved in on"), validators=[InputRequired(message=_l("Give the day.")), near_today], id="move-in-on"
+    )
 
 
 class ExtendForm(FlaskForm):
     end = DateField(
-        _l("New move-out day"), validators=[Optional(), near_today], description=_l("Leave it empty for an open end.")
+        _l("New move-out day"),
+        validators=[Optional(), near_today],
+        description=_l("Leave it empty for an open end."),
+        id="extend-end",
     )
 
 
@@ -230,17 +236,19 @@ class MoveOutForm(FlaskForm):
         _l("Moved out on"),
         validators=[InputRequired(message=_l("Give the day.")), near_today],
         description=_l("The day they left; their last night was the one before."),
+        id="move-out-on",
     )
     destination = SelectField(_l("Where they went"), choices=destination_choices)
 
 
 class MoveForm(FlaskForm):
-    site = RecordField(_l("New site"), validate_choice=False)
-    on = DateField(_l("Moves on"), validators=[InputRequired(message=_l("Give the day.")), near_today])
+    site = RecordField(_l("New site"), validate_choice=False, id="move-site")
+    on = DateField(_l("Moves on"), validators=[InputRequired(message=_l("Give the day.")), near_today], id="move-on")
     end = DateField(
         _l("Move-out day at the new site"),
         validators=[Optional(), after("on", _l("The move-out day must come after the move.")), near_today],
         description=_l("Leave it empty when the end is open."),
+        id="move-end",
     )
 
 

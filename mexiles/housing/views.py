@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import staff_only
-from ..forms import options
+from ..forms import ConfirmedForm, options
 from ..http import csv_response, id_arg, page_arg
 from ..people import services as people
 from ..people.vocabulary import LANGUAGES
@@ -198,7 +198,7 @@ def _request_for_user(request_id):
     return req, person
 
 
-def _request_page(req, person, place_form=None, status=200):
+def _request_page(req, person, place_form=None, status=200, withdraw_form=None):
     if place_form is None:
         place_form = PlacementForm(start=max(req.wanted_from, services.today()))
         place_form.site.choices = _site_choices()
@@ -207,7 +207,7 @@ def _request_page(req, person, place_form=None, status=200):
         req=req,
         person=person,
         place_form=place_form,
-        confirm=ConfirmForm(),
+        withdraw_form=withdraw_form or ConfirmedForm(),
         placements=services.waitlist.placements_of(req),
         opened_on=services.local_date(req.opened_at),
         waited=services.waitlist.waited_days(req, services.today()),
@@ -242,13 +242,16 @@ def request_edit(request_id):
 @bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
 @staff_only
 def request_withdraw(request_id):
-    req, _person = _request_for_user(request_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.waitlist.withdraw(req, by=current_user)
-            flash(_("The request is withdrawn."), "success")
-        except HousingRefused as refusal:
-            flash_refusal(refusal)
+    req, person = _request_for_user(request_id)
+    form = ConfirmedForm()
+    if not form.validate_on_submit():
+        services.waitlist.view(req, current_user)
+        return _request_page(req, person, status=400, withdraw_form=form)
+    try:
+        services.waitlist.withdraw(req, by=current_user)
+        flash(_("The request is withdrawn."), "success")
+    except HousingRefused as refusal:
+        flash_refusal(refusal)
     return redirect(url_for("housing.request_detail", request_id=req.id))
 
 
@@ -340,7 +343,7 @@ def _placement_page(placement, person, status=200, **bound):
         "extend": ExtendForm(end=placement.end_on),
         "move_out": MoveOutForm(on=tonight),
         "move": MoveForm(on=tonight),
-        "cancel": ConfirmForm(),
+        "cancel": ConfirmedForm(),
     }
     forms.update(bound)
     forms["move"].site.choices = options(
@@ -430,7 +433,7 @@ def cancel(placement_id):
     return _change(
         placement_id,
         "cancel",
-        ConfirmForm,
+        ConfirmedForm,
         lambda p, f: services.placements.cancel(p, by=current_user),
         _("The placement is cancelled; the request is back on the waitlist if nothing else holds."),
     )

@@ -1,8 +1,9 @@
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user
 
 from ..access import public
 from ..accounts import services as accounts
+from ..audit import services as audit
 from ..http import safe_next
 from ..people import services as people
 from . import services as health_checks
@@ -13,8 +14,20 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def home():
-    agenda = people.agenda(current_user) if current_user.is_authenticated else []
-    return render_template("main/home.html", agenda=agenda)
+    if not current_user.is_authenticated:
+        return render_template("main/home.html", agenda=[])
+    # The tiles' lists are read while the page renders: all inside the one entry.
+    with audit.one_entry_per_view("home.view", "home"):
+        return render_template("main/home.html", agenda=people.agenda(current_user))
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; the same icon, cached for a day."""
+    return send_from_directory(
+        current_app.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.route("/language", methods=["POST"])

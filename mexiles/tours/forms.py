@@ -325,6 +325,12 @@ class StepForm(FlaskForm):
     to = HiddenField(validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     override_reason = TextAreaField(_l("Book anyway, because…"), validators=[Optional(), Length(max=2000)])
+    # A cancellation tells the host and the speaker at once: it is posted only with this box ticked.
+    confirm = BooleanField()
+
+    def validate_confirm(self, field):
+        if self.to.data == "cancelled" and not field.data:
+            raise ValidationError(_l("Tick the box to confirm. Nothing was changed."))
 
 
 class RespondForm(FlaskForm):

@@ -12,7 +12,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -553,7 +553,8 @@ def _printable_event(event_id):
 @roles_required(Role.COORDINATOR, Role.ADMIN, Role.SPEAKER)
 def poster(event_id):
     event = _printable_event(event_id)
-    return render_template("tours/poster.html", event=event, donation_url=services.donation_url(event))
+    with force_locale(event.language):  # the room hears the talk in its language, whoever prints the poster
+        return render_template("tours/poster.html", event=event, donation_url=services.donation_url(event))
 
 
 @bp.route("/poster/<int:event_id>/qr.svg")

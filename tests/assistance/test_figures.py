@@ -19,7 +19,7 @@ def _refund(app, gift_id, cents):
 
     with app.app_context():
         admin = accounts.create_user("refunder@example.org", ["admin"])
-        gifts.refund(db.session.get(Gift, gift_id), cents, "Donante pidió reembolso", admin)
+        gifts.refund(db.session.get(Gift, gift_id), cents, "Donante pidió reembolso", admin, by_card=False)
 
 
 def test_the_balance_is_raised_net_of_refunds_minus_sessions_and_assistance(

@@ -51,6 +51,7 @@ def make_provider(app):
         fee_cents=5000,
         active=True,
         city="El Paso",
+        contact_email=None,
     ):
         with app.app_context():
             provider = directory.save(
@@ -66,7 +67,7 @@ def make_provider(app):
                     city=city,
                     contact_name=None,
                     contact_phone=None,
-                    contact_email=None,
+                    contact_email=contact_email,
                     active=active,
                     languages=list(languages),
                     modalities=list(modalities),

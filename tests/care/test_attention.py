@@ -157,6 +157,9 @@ def test_the_reminder_emails_each_coordinator_their_list_in_their_language(
     assert f"Núm. {crisis}" in text and "Rosa T." in text and "Crisis, todavía sin aceptar" in text
     assert f"Núm. {overdue}" in text and "Seguimiento vencido" in text and f"Núm. {unanswered}" not in text
     assert "http://mexiles.test/care/attention" in text
+    # Each referral links to its page, absolute (BASE_URL: cron has no request).
+    assert _line(text, "Núm.", crisis) and f"http://mexiles.test/care/referrals/{crisis}" in text
+    assert f"http://mexiles.test/care/referrals/{overdue}" in text and f"/care/referrals/{unanswered}" not in text
     assert _names(text, "Núm.", in_care_due) and "Seguimiento vencido" in _line(text, "Núm.", in_care_due)
     assert not _names(text, "Núm.", in_care_later)
 
@@ -184,6 +187,15 @@ def test_no_reminder_when_nothing_needs_attention(
     make_referral(make_person([coordinator.id], **CONSENT), make_provider(), coordinator, status="sent")
     result = runner.invoke(args=["care", "remind"])
     assert "Reminders sent: 0" in result.output and mailbox.messages == []
+
+
+def test_without_base_url_the_reminder_says_it_cannot_link(app, runner):
+    app.config["SERVER_NAME"] = None
+    try:
+        result = runner.invoke(args=["care", "remind"])
+    finally:
+        app.config["SERVER_NAME"] = "mexiles.test"
+    assert result.exit_code == 0 and "BASE_URL is not set" in result.output
 
 
 def test_the_attention_page_runs_the_same_number_of_queries_for_more_referrals(

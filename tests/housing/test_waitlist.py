@@ -53,7 +53,7 @@ def test_placed_and_withdrawn_requests_leave_the_waitlist(client, auth, housing)
     housing.request(alias="Sigue Esperando")
     housing.place(placed, site, 0, 3)
     auth.login(housing.coordinator)
-    assert client.post(f"/housing/requests/{withdrawn}/withdraw").status_code == 302
+    assert client.post(f"/housing/requests/{withdrawn}/withdraw", data={"confirm": "y"}).status_code == 302
     page = client.get("/housing/waitlist").data.decode()
     assert "Sigue Esperando" in page and "Ya Ubicada" not in page and "Ya No Espera" not in page
 

@@ -70,6 +70,7 @@ def make_event(app, coordinator):
         listed=True,
         host_email="host@example.org",
         host_locale="en",
+        language="en",
         **fields,
     ):
         with app.app_context():
@@ -91,7 +92,7 @@ def make_event(app, coordinator):
                     host_name="Pat Host",
                     host_email=host_email,
                     host_locale=host_locale,
-                    language="en",
+                    language=language,
                     **fields,
                 ),
                 by=by,

@@ -119,7 +119,9 @@ def test_invalid_steps_are_refused_with_a_clear_message(
     page = client.post(f"/tours/manage/events/{event_id}/step", data={"to": "done"}, follow_redirects=True)
     assert "cannot become" in page.data.decode()
     assert event_status(app, event_id) == "requested"
-    page = client.post(f"/tours/manage/events/{event_id}/step", data={"to": "cancelled"}, follow_redirects=True)
+    page = client.post(
+        f"/tours/manage/events/{event_id}/step", data={"to": "cancelled", "confirm": "y"}, follow_redirects=True
+    )
     assert "Please give a reason" in page.data.decode() and event_status(app, event_id) == "requested"
 
 
@@ -411,7 +413,9 @@ def test_the_host_hears_of_confirmation_and_cancellation_in_their_language(
     assert "La Voz" in body(confirmed) and f"/give/?event={event_id}" in body(confirmed)
     mailbox.clear()
     auth.login(coordinator)
-    client.post(f"/tours/manage/events/{event_id}/step", data={"to": "cancelled", "reason": "The hall flooded"})
+    client.post(
+        f"/tours/manage/events/{event_id}/step", data={"to": "cancelled", "reason": "The hall flooded", "confirm": "y"}
+    )
     assert event_status(app, event_id) == "cancelled"
     cancelled = mailbox.wait_for("anfitrion@example.org")
     assert cancelled["Subject"] == "Se canceló una charla" and "Evangelina" not in body(cancelled)

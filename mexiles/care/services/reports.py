@@ -108,10 +108,16 @@ def remind_coordinators() -> list[tuple[str, int]]:
             if member.active and member.has_role(Role.COORDINATOR):
                 coordinators[member.id] = member
                 by_coordinator[member.id].append(row)
-    link = url_for("care.attention", _external=True) if current_app.config.get("SERVER_NAME") else None
+    linked = bool(current_app.config.get("SERVER_NAME"))  # BASE_URL: cron has no request to take it from
+    link = url_for("care.attention", _external=True) if linked else None
     queued = []
     for user_id, rows in sorted(by_coordinator.items()):
         user = coordinators[user_id]
+        links = (
+            {r.referral.id: url_for("care.referral_detail", referral_id=r.referral.id, _external=True) for r in rows}
+            if linked
+            else {}
+        )
         if mail.send(
             user.email,
             _l("Counseling referrals that need your attention"),
@@ -121,6 +127,7 @@ def remind_coordinators() -> list[tuple[str, int]]:
             user=user,
             rows=rows,
             link=link,
+            links=links,
         ):
             audit.record_each("referrals.reminded", SUBJECT, [r.referral.id for r in rows], to_user=user.id)
             queued.append((user.email, len(rows)))

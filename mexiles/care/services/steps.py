@@ -10,8 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from ... import mail
 from ...access import Role
 from ...audit import services as audit
 from ...extensions import db
@@ -96,6 +98,16 @@ def may_have_got_care(referral: Referral, ending: str) -> bool:
     return ending != "declined" and referral.sessions_held > 0
 
 
+def appointments_on_record(referral: Referral) -> str:
+    """What the close box can say of the referral's appointments: "none" made, one or more still
+    "unrecorded" (held or missed, no one said yet), or every one "missed"; "held" once one was."""
+    if referral.sessions_held:
+        return "held"
+    if not referral.appointments:
+        return "none"
+    return "unrecorded" if any(a.held is None for a in referral.appointments) else "missed"
+
+
 def sessions_beyond_intake(referral: Referral) -> int:
     return sum(1 for a in referral.appointments if a.held and a.kind == "session")
 
@@ -118,7 +130,29 @@ def move(access: ReferralAccess, to: str, by, outcome: Outcome | None = None) ->
     elif to in NEEDS_OUTCOME:
         _set_outcome(referral, to, outcome or Outcome())
     _step(referral, to, by)
+    if to == "sent":
+        _tell_the_practice(referral)
     db.session.commit()
+
+
+def _tell_the_practice(referral: Referral) -> None:
+    """Mail the practice's contact (from the directory) that a referral waits: its number, its
+    urgency and where to sign in; never who the person is (their name, their address), which the
+    counselor reads after signing in. In English, unless the practice works in Spanish only."""
+    provider = referral.provider
+    if not provider.contact_email:
+        return
+    languages = provider.languages
+    mail.send(
+        provider.contact_email,
+        _l("A new counseling referral for your practice"),
+        "care/email/referral_sent.txt",
+        key=f"care.sent:{referral.id}",
+        locale="es" if "es" in languages and "en" not in languages else "en",
+        referral=referral,
+        link=url_for("care.counsel_detail", referral_id=referral.id, _external=True),
+    )
+    audit.record("referral.practice_told", SUBJECT, referral.id, provider=provider.id)
 
 
 def _check_consent(access: ReferralAccess) -> None:

@@ -25,4 +25,6 @@ def find_or_abort(referral_id: int) -> services.ReferralAccess:
 def outcome_form(access: services.ReferralAccess, ending: str, **kwargs) -> OutcomeForm:
     """The form that declines or closes this referral: it asks whether the person got care only
     when they can have (see services.may_have_got_care)."""
-    return OutcomeForm(ending, may_succeed=services.may_have_got_care(access.referral, ending), **kwargs)
+    form = OutcomeForm(ending, may_succeed=services.may_have_got_care(access.referral, ending), **kwargs)
+    form.appointments = services.appointments_on_record(access.referral)  # what the close box says of them
+    return form

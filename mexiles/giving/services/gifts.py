@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select, update
 
 from ... import timeutil
@@ -123,6 +124,13 @@ def save_fund(fund: Fund | None, data: dict, actor) -> Fund:
 
 def campaigns() -> list[Campaign]:
     return list(db.session.scalars(select(Campaign).order_by(Campaign.ends_on.desc(), Campaign.id.desc())))
+
+
+def open_campaigns() -> list[Campaign]:
+    """The campaigns taking gifts today, for the links between the public pages."""
+    on = timeutil.today()
+    query = select(Campaign).where(Campaign.starts_on <= on, Campaign.ends_on >= on)
+    return list(db.session.scalars(query.order_by(Campaign.ends_on, Campaign.id)))
 
 
 def campaign_by_slug(slug: str | None) -> Campaign | None:
@@ -248,13 +256,24 @@ class RefundError(Refusal):
     pass
 
 
-def refund(gift: Gift, amount_cents: int, reason: str | None, actor) -> None:
-    """Refund part or all of a gift; online gifts are refunded through Stripe first."""
+class RefundWayRefused(Refusal):
+    """A card refund of a gift not paid by card, or money "returned by hand" of one that was."""
+
+
+def refund(gift: Gift, amount_cents: int, reason: str | None, actor, by_card: bool) -> None:
+    """Refund part or all of a gift: a gift paid online goes back to the card through Stripe; for a
+    check, cash or in kind, the money is returned outside the app and ``by_card=False`` records it."""
+    if by_card != (gift.source == "online"):
+        raise RefundWayRefused(
+            _l("This gift was paid online: refund it to the card.")
+            if gift.source == "online"
+            else _l("This gift was not paid by card: return the money by check or transfer, then record it here.")
+        )
     left = gift.amount_cents - gift.taken_back_cents
     if gift.status != "succeeded" or amount_cents <= 0 or amount_cents > left:
         raise RefundError(left)
     refund_id, status = None, "succeeded"
-    if gift.source == "online":
+    if by_card:
         target = (
             {"payment_intent": gift.stripe_payment_intent_id}
             if gift.stripe_payment_intent_id
@@ -267,7 +286,7 @@ def refund(gift: Gift, amount_cents: int, reason: str | None, actor) -> None:
         )
         refund_id, status = made.id, field(made, "status", "pending")
     ledger.record_refund(gift, refund_id, amount_cents, reason, by=actor, status=status)
-    audit.record("gift.refund", "gift", gift.id, actor=actor, amount_cents=amount_cents)
+    audit.record("gift.refund", "gift", gift.id, actor=actor, amount_cents=amount_cents, by_card=by_card)
     db.session.commit()
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app
 from ...security import CONTENT_SECURITY_POLICY
 from ...settings import ConfigurationError
 from .. import vocabulary
-from ..services import page_cache
+from ..services import gifts, page_cache
 
 bp = Blueprint("giving", __name__, url_prefix="/give")
 
@@ -46,4 +46,4 @@ def _refuse_receipts_without_ein(state) -> None:
 
 @bp.app_context_processor
 def _vocabulary():
-    return {"giving_vocabulary": vocabulary}
+    return {"giving_vocabulary": vocabulary, "giving_open_campaigns": gifts.open_campaigns}

@@ -168,6 +168,7 @@ def _render_donate(slug, event_id) -> str:
         form=form,
         campaign=campaign,
         event_id=event_id,
+        talk=tours.public_talk(event_id) if event_id else None,
         csrf_token=lambda: CSRF_PLACEHOLDER,
     )
 

@@ -193,7 +193,11 @@ def gift_detail(gift_id):
     form = RefundForm()
     if form.validate_on_submit():
         try:
-            services.refund(gift, to_cents(form.amount.data), form.reason.data, current_user)
+            services.refund(
+                gift, to_cents(form.amount.data), form.reason.data, current_user, by_card=form.way.data == "card"
+            )
+        except services.RefundWayRefused as refusal:
+            form.amount.errors.append(refusal.message)
         except services.RefundError as refusal:
             form.amount.errors.append(
                 _("You can refund at most %(left)s of this gift.", left=money(int(refusal.args[0]), gift.currency))

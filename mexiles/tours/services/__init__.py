@@ -1,5 +1,5 @@
 """Tours' public API: the only part of tours other domains import."""
 
-from .events import public_event, timeline_for_person
+from .events import PublicTalk, public_event, public_talk, timeline_for_person
 
-__all__ = ["public_event", "timeline_for_person"]
+__all__ = ["PublicTalk", "public_event", "public_talk", "timeline_for_person"]

@@ -23,7 +23,7 @@ from ...refusals import Refusal
 from ...timeutil import utcnow
 from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent
 from ..vocabulary import STATUS_LABELS
-from . import calendar, speakers
+from . import calendar, speakers, timing
 from .conflicts import HOLDING as HOLDING  # where the statuses that hold a speaker's time were always read
 from .conflicts import Conflict, ConflictsFound, find_conflicts
 from .speakers import public_name
@@ -200,6 +200,28 @@ def public_event(event_id: int) -> TourEvent | None:
     if event is None or not event.listed or event.status not in PUBLIC_STATUSES:
         return None
     return event
+
+
+@dataclass
+class PublicTalk:
+    """What another domain's public page may say of a listed event (the donate page it credits)."""
+
+    title: str
+    when: str  # its date and times in its own zone, in the page's language
+    speaker: str  # the speaker's public name
+    url: str  # its public page
+
+
+def public_talk(event_id: int) -> PublicTalk | None:
+    event = public_event(event_id)
+    if event is None:
+        return None
+    return PublicTalk(
+        title=event.title,
+        when=timing.span(event.starts_at, event.ends_at, event.time_zone),
+        speaker=public_name(event.speaker),
+        url=url_for("tours.public_event", event_id=event.id),
+    )
 
 
 def speaker_events(speaker) -> list[TourEvent]:
