@@ -24,10 +24,10 @@ from werkzeug.serving import make_server
 from mexiles import create_app, timeutil
 from mexiles.access import Role
 from mexiles.accounts import services as accounts
-from mexiles.giving import services as giving
-from mexiles.jobs.models import Job
 from mexiles.demo import PASSWORD
 from mexiles.extensions import SESSION_OPTIONS, db
+from mexiles.giving import services as giving
+from mexiles.jobs.models import Job
 
 pytestmark = pytest.mark.browser
 WIDTH = 390
