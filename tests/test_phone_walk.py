@@ -220,6 +220,38 @@ def _speak(page, base: str, language: str) -> None:
     assert page.locator("html").get_attribute("lang") == language
 
 
+HEADER = """() => {
+  const row = document.querySelector(".header-row").getBoundingClientRect();
+  const items = [...document.querySelectorAll(".main-nav li, .brand, .language-switch")]
+    .map((e) => e.getBoundingClientRect()).filter((box) => box.height);
+  const firstLine = Math.min(...items.map((box) => box.bottom));
+  return {
+    lines: items.some((box) => box.top >= firstLine) ? 2 : 1,
+    outside: items.filter((box) => box.right > row.right + 0.5 || box.bottom > row.bottom + 0.5).length,
+    button: !!document.querySelector(".menu-button").offsetWidth,
+  };
+}"""
+
+
+def _header(page, base: str, where: str) -> list[str]:
+    """On the phone: a Menu button that opens the links on the screen. At 1280 px: one line."""
+    problems = []
+    page.goto(f"{base}/", wait_until="domcontentloaded")
+    if not page.evaluate(HEADER)["button"]:
+        problems.append(f"{where}: no menu button at {WIDTH} px")
+    page.locator(".menu-button").click()
+    for box in [link.bounding_box() for link in page.locator(".main-nav a, .main-nav button").all()]:
+        if box is None or box["x"] < 0 or box["x"] + box["width"] > WIDTH:
+            problems.append(f"{where}: the opened menu does not show its links on the screen")
+            break
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{base}/", wait_until="domcontentloaded")
+    header = page.evaluate(HEADER)
+    if header["button"] or header["lines"] != 1 or header["outside"]:
+        problems.append(f"{where}: the header is not one line at 1280 px ({header})")
+    return problems
+
+
 def _walk(app, page, base: str, language: str, who: str, lists: dict) -> tuple[list[str], int]:
     """Walk one role's pages in one language; ``lists`` gathers the endpoints visited, those reached
     from the navigation ("nav") and those that showed their list with its key columns ("seen")."""
@@ -281,7 +313,7 @@ def test_every_page_of_every_role_fits_a_phone_in_both_languages(demo_app):
                         signed_in = context.storage_state()
                     _speak(page, base, language)
                     found, count = _walk(app, page, base, language, role or "anonymous", lists)
-                    problems += found
+                    problems += found + _header(page, base, f"{role or 'anonymous'}/{language}")
                     pages += count
                     context.close()
         finally:
