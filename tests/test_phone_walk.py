@@ -67,7 +67,9 @@ KEY_COLUMNS = {
     "assistance.listing": ["Asked on", "Status"],
     "assistance.unpaid": ["Asked on", "Status"],
     "assistance.figures": ["Fund", "Balance", "Month"],
-    "giving.impact": ["Fund", "Raised"],
+    "giving.impact": ["Month", "Fund"],
+    "giving.campaign": ["Month"],
+    "tours.booking_request": ["Proposed (local time)", "Answer"],
     "giving.portal": ["Amount", "Receipt"],
     "giving.staff_home": [],  # disputes, odd Stripe events and refused attempts: none in the demo
     "giving.gift_list": ["#", "Amount", "Kind"],

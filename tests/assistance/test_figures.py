@@ -194,7 +194,10 @@ def test_the_one_staff_page_shows_every_figure_in_full_to_the_cent(
     assert "Medicine: 1 payment, 1 people, $31.17" in _month_row(page, "general", today)
     assert "$250.50" in _month_row(page, "general", today)
     transport = _month_row(page, "general", last_month)
-    assert "Bus fare or transport: 2 payments, 1 people, $10.00" in transport and 'data-label="Spent">$10.00</td>' in transport
+    assert (
+        "Bus fare or transport: 2 payments, 1 people, $10.00" in transport
+        and 'data-label="Spent">$10.00</td>' in transport
+    )
     with app.app_context():  # what giving says each fund raised, to the cent
         raised = giving.raised_by_fund()
         counseling = giving.fund_by_code("counseling").id
