@@ -19,11 +19,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from .. import timeutil
-from ..forms import MultiCheckboxField, RecordField, amount_checks, options
+from ..forms import MultiCheckboxField, RecordField, ZoneField, amount_checks, options
 from ..money import to_cents
 from ..timeutil import utcnow
 from .services import timing
-from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT
+from .vocabulary import LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT
 
 BLANK = [("", "—")]
 phone_format = Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))
@@ -49,18 +49,13 @@ money_checks = amount_checks(0, 1_000_000, message=_l("Give an amount between 0 
 DATE_YEARS = 5  # how far ahead (and, for coordinators, back) a talk may be planned or recorded
 
 
-def iana_zone(form, field):
-    if field.data and not timing.zone_ok(field.data.strip()):
-        raise ValidationError(_l("Use a time zone name such as America/Denver."))
-
-
 class TimeSpanMixin:
     """A date with start and end times in a zone; the end must follow the start."""
 
     day: DateField  # the fields a form that mixes this in must have
     starts: TimeField
     ends: TimeField
-    time_zone: StringField
+    time_zone: ZoneField
 
     def validate_ends(self, field):
         if field.data and self.starts.data and field.data <= self.starts.data:
@@ -100,7 +95,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
     )
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
-    time_zone = SelectField(_l("Time zone"), choices=options(HOST_ZONES), default="America/Denver")
+    time_zone = ZoneField(_l("Time zone"))
     other_dates = TextAreaField(_l("Other dates that would suit you"), validators=[Optional(), Length(max=2000)])
     city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
@@ -170,12 +165,7 @@ class SpeakerForm(FlaskForm):
     topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300)], description=_l("Separated by commas."))
     languages = MultiCheckboxField(lazy_pgettext("speaker", "Languages spoken"), choices=options(LANGUAGES))
     home_city = StringField(_l("Home city"), validators=[Optional(), Length(max=120)])
-    time_zone = StringField(
-        _l("Time zone"),
-        default="America/Denver",
-        validators=[DataRequired(), iana_zone],
-        description=_l("An IANA name such as America/Denver; the portal shows times in it."),
-    )
+    time_zone = ZoneField(_l("Time zone"), description=_l("The portal shows times in it."))
 
     def validate_alias(self, field):
         if self.name_choice.data == "alias" and not (field.data or "").strip():
@@ -219,9 +209,7 @@ class EventForm(TimeSpanMixin, FlaskForm):
     )
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
-    time_zone = StringField(
-        _l("Time zone of the place"), default="America/Denver", validators=[DataRequired(), iana_zone]
-    )
+    time_zone = ZoneField(_l("Time zone of the place"))
     city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
     listed = BooleanField(_l("List on the public tour page once confirmed"), default=True)

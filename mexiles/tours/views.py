@@ -23,7 +23,7 @@ from .forms import (
 )
 from .services import bookings, calendar, speakers, timing
 from .services import events as services
-from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, STATUS_LABELS, STEP_LABELS, TRAVEL_SUPPORT
+from .vocabulary import LANGUAGES, NAME_CHOICES, STATUS_LABELS, STEP_LABELS, TRAVEL_SUPPORT
 
 bp = Blueprint("tours", __name__, url_prefix="/tours")
 speaker_only = roles_required(Role.SPEAKER)
@@ -45,7 +45,6 @@ def vocabulary():
         "LANGUAGES": LANGUAGES,
         "NAME_CHOICES": NAME_CHOICES,
         "TRAVEL_SUPPORT": TRAVEL_SUPPORT,
-        "HOST_ZONES": HOST_ZONES,
     }
 
 

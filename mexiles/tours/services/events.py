@@ -21,7 +21,7 @@ from ...extensions import db
 from ...giving import services as giving
 from ...people.services import TimelineEntry
 from ...refusals import Refusal
-from ...timeutil import utcnow
+from ...timeutil import duration, local_date, utcnow
 from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent, Unavailability
 from ..vocabulary import STATUS_LABELS
 from . import calendar, speakers, timing
@@ -152,14 +152,14 @@ def find_conflicts(
                     "travel",
                     f"travel:{other.id}",
                     _l(
-                        "Only %(hours)s hours to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
-                        "at least %(buffer)s hours are needed between cities.",
-                        hours=int(gap.total_seconds() // 3600),
+                        "Only %(gap)s to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
+                        "at least %(buffer)s are needed between cities.",
+                        gap=duration(gap),
                         city=city,
                         title=other.title,
                         other_city=other.city,
                         when=when,
-                        buffer=config["TOURS_TRAVEL_BUFFER_HOURS"],
+                        buffer=duration(buffer),
                     ),
                 )
             )
@@ -187,8 +187,8 @@ def find_conflicts(
                 _l(
                     "%(speaker)s marked %(first)s to %(last)s as unavailable.",
                     speaker=public_name(speaker),
-                    first=row.first_day.isoformat(),
-                    last=row.last_day.isoformat(),
+                    first=local_date(row.first_day, "long"),
+                    last=local_date(row.last_day, "long"),
                 ),
             )
         )
