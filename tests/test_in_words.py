@@ -18,7 +18,9 @@ import html
 import importlib
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import CheckConstraint, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,8 +29,10 @@ from mexiles.accounts.demo import ACCOUNTS, PASSWORD
 from mexiles.audit import vocabulary as audit_vocabulary
 from mexiles.domains import DOMAINS
 from mexiles.extensions import db
+from mexiles.jobs.models import Job
 from tests.test_audit_walk import _sample_ids, _urls
 
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Text nodes inside these are whole values ("Label: value" pairs, cells, tags).
 VALUE_TAGS = {"dd", "td", "th", "li", "span", "strong", "option", "title", "h1", "h2", "h3", "p", "a"}
 SEPARATORS = re.compile(r"\s*(?:·|,|;|:|\(|\)|—|–|\|)\s*")
@@ -148,6 +152,7 @@ def _problems(codes: Codes, labels: set[str], text: str, values: list[str], mach
         found |= {what for pattern, what in MACHINE if pattern.search(text)}
     for value in values:
         for part in SEPARATORS.split(value.strip()):
+            part = part.rstrip(".!?")  # the code ending a sentence: "… answered: accepted."
             if part in codes.plain and part not in labels:
                 found.add(f"code {part!r} in {value.strip()[:80]!r}")
     return found
@@ -199,3 +204,112 @@ def test_no_page_shows_a_raw_code(app, runner):
             for url, problems in _walk(app, codes, email, locale).items():
                 found.setdefault(f"{locale} {url}", set()).update(problems)
     assert found == {}, "\n".join(f"{url}: {sorted(p)}" for url, p in sorted(found.items()))
+
+
+# --- Emails --------------------------------------------------------------------------------
+
+LINK = "https://mexiles.test/a-link"
+
+
+def _email_contexts() -> dict[str, list[dict]]:
+    """Each email template with contexts made of the seeded records, as the services pass them."""
+    from mexiles.accounts.models import User
+    from mexiles.care.services.reports import _attention
+    from mexiles.giving.models import Donor, Gift
+    from mexiles.giving.services.receipts import _gift_facts
+    from mexiles.people.models import CaseTask
+    from mexiles.people.services.deadlines import Deadline
+    from mexiles.timeutil import today
+    from mexiles.tours.models import BookingRequest, TourEvent
+    from mexiles.tours.vocabulary import STATUS_LABELS
+
+    user = db.session.scalars(select(User)).first()
+    donor = db.session.scalars(select(Donor)).first()
+    gifts = list(db.session.scalars(select(Gift)))
+    events = list(db.session.scalars(select(TourEvent)))
+    requests = [{"request": r, "link": LINK} for r in db.session.scalars(select(BookingRequest))]
+    tasks = [Deadline(task, "Alias", today()) for task in db.session.scalars(select(CaseTask))]
+    event_mail = [
+        {
+            "event": e,
+            "speaker_name": "La Voz",
+            "status": STATUS_LABELS[e.status],
+            "link": LINK,
+            "donation_url": LINK,
+            "zone": e.speaker.time_zone,
+            "ask": True,
+        }
+        for e in events
+    ]
+    accounts = {"link": LINK, "hours": 2, "days": 7, "user": user, "old": "a@example.org", "new": "b@example.org"}
+    statement = {"donor": donor, "count": 2, "since": today(), "until": today(), "total": 5000, "legal": []}
+    return {
+        **{f"accounts/email/{name}.txt": [accounts] for name in ("confirm_email", "email_changed", "email_taken")},
+        **{f"accounts/email/{name}.txt": [accounts] for name in ("invite", "reset_password")},
+        "care/email/attention.txt": [{"user": user, "rows": _attention(), "link": LINK}],
+        "giving/email/appeal.txt": [{"body": "Dear friend", "unsubscribe_url": LINK}],
+        "giving/email/card_failed.txt": [{"donor": donor, "amount": "$25.00", "link": LINK}],
+        "giving/email/receipt.txt": [
+            {"name": "Ana", "facts": _gift_facts(g), "legal": [], "link": LINK} for g in gifts
+        ],
+        "giving/email/signin.txt": [{"hours": 2, "link": LINK}],
+        "giving/email/statement.txt": [statement],
+        "giving/email/tribute.txt": [{"gift": g, "giver": "Ana"} for g in gifts if g.tribute_kind],
+        "people/email/reminder.txt": [
+            {"user": user, "deadlines": tasks, "day": today(), "case_url": lambda person_id: LINK}
+        ],
+        **{
+            f"tours/email/{name}.txt": event_mail
+            for name in (
+                "answered",
+                "cancelled",
+                "changed_host",
+                "changed_speaker",
+                "confirmed_host",
+                "offered",
+                "reminder_host",
+                "reminder_speaker",
+            )
+        },
+        "tours/email/request_arrived.txt": requests,
+        "tours/email/request_received.txt": requests,
+    }
+
+
+def _mail_problems(codes: Codes, labels: set[str], text: str) -> set[str]:
+    """An email is text: each line is a value ("Status: Paid"), and so is each part of it."""
+    return _problems(codes, labels, text, text.splitlines())
+
+
+def test_no_email_shows_a_raw_code(app, runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with app.app_context():
+        assert _exercise_every_code() > 100
+    codes = Codes()
+    templates = {str(p.relative_to(TEMPLATES)) for p in TEMPLATES.glob("*/email/*.txt")}
+    found, rendered = {}, set()
+    for locale in ("en", "es"):
+        with app.test_request_context(), force_locale(locale):
+            labels = codes.labels_now()
+            for template, contexts in _email_contexts().items():
+                for context in contexts:
+                    rendered.add(template)
+                    problems = _mail_problems(codes, labels, render_template(template, **context))
+                    if problems:
+                        found.setdefault(f"{locale} {template}", set()).update(problems)
+    # And what the reminders and statements really send, built by their services.
+    for command in (["care", "remind"], ["people", "remind"], ["tours", "remind"], ["giving", "statements"]):
+        assert runner.invoke(args=command).exit_code == 0, command
+    with app.app_context():
+        labels = set()
+        for locale in ("en", "es"):
+            with app.test_request_context(), force_locale(locale):
+                labels |= codes.labels_now()
+        for job in db.session.scalars(select(Job).where(Job.kind == "mail")):
+            if "body" not in job.payload:  # a receipt or statement, written when it is sent
+                continue
+            text = f"{job.payload['subject']}\n{job.payload['body']}"
+            for problem in _mail_problems(codes, labels, text):
+                found.setdefault(f"job {job.key}", set()).add(problem)
+    assert rendered == templates, "give the new email template a sample context here"
+    assert found == {}, "\n".join(f"{where}: {sorted(p)}" for where, p in sorted(found.items()))
