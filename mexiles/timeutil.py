@@ -137,7 +137,7 @@ def zone_known(name: str | None) -> bool:
 def zone_name(name: str | None) -> str:
     """An IANA zone in words, in the current language: "Mountain Time (Denver)", "hora de las
     Montañas Rocosas (Denver)"; Babel's names, so that any zone has them."""
-    if not zone_known(name):
+    if name is None or not zone_known(name):
         return name or ""
     zone, locale = ZoneInfo(name), get_locale()
     words = get_timezone_name(zone, locale=locale)
