@@ -142,6 +142,30 @@ _CODES: dict[str, dict] = {
     "appeal": giving_vocabulary.APPEAL_SEGMENTS,
     "person": {**people_vocabulary.CASE_DATE_KINDS, **people_vocabulary.DOCUMENT_KINDS},
 }
+# Details that name another record by its number.
+RECORD_KEYS = {
+    "appointment_id",
+    "case_date",
+    "closed",
+    "detention",
+    "document",
+    "fund_id",
+    "gift_id",
+    "merged_donor_id",
+    "move_cancelled",
+    "note",
+    "owner",
+    "person",
+    "person_id",
+    "provider_id",
+    "request",
+    "site",
+    "supersedes",
+    "task",
+    "to_user",
+    "unavailability",
+    "user_id",
+}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -160,6 +184,8 @@ def _in_words(key: str, value, codes: dict) -> str:
         return ", ".join(_in_words(key, item, codes) for item in value)
     if isinstance(value, int) and key.endswith("_cents"):
         return money(value)
+    if isinstance(value, int) and key in RECORD_KEYS:
+        return _("No. %(number)s", number=value)
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return local_date(dt.date.fromisoformat(value))
     if isinstance(value, str) and value in codes:

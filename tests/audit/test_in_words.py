@@ -58,8 +58,15 @@ def test_recording_an_unlisted_action_fails(app):
 @pytest.mark.parametrize(
     ("locale", "words"),
     [
-        ("en", ["Referrals needing attention viewed", "Referral status changed", "Referral", "Dec 1, 2026"]),
-        ("es", ["Canalizaciones que requieren atención consultadas", "Estado de la canalización cambiado"]),
+        ("en", ["Referrals needing attention viewed", "Referral status changed", "Dec 1, 2026", "Appointment: No. 31"]),
+        (
+            "es",
+            [
+                "Canalizaciones que requieren atención consultadas",
+                "Estado de la canalización cambiado",
+                "Cita: Núm. 31",
+            ],
+        ),
     ],
 )
 def test_the_viewer_reads_labels_and_details_in_words(app, client, auth, make_user, locale, words):
@@ -69,11 +76,12 @@ def test_the_viewer_reads_labels_and_details_in_words(app, client, auth, make_us
         step = {"from_status": "in_care", "to_status": "closed", "closure_reason": "no_show"}
         audit.record("referral.step", "referral", 7, **step)
         audit.record("referrals.export", "referral", None, since="2026-12-01", until="2026-12-31")
+        audit.record("referral.appointment", "referral", 7, appointment_id=31, kind="intake")
         db.session.commit()
     auth.login(admin)
     page = client.get("/audit/").data.decode()
     text = html.unescape(re.sub(r"<[^>]+>", " ", page))
     for word in words:
         assert word in text
-    for raw in ("referrals.attention", "referral.step", "None", "in_care", "no_show", "2026-12-01"):
+    for raw in ("referrals.attention", "referral.step", "None", "in_care", "no_show", "2026-12-01", "intake"):
         assert raw not in text, raw
