@@ -22,7 +22,7 @@ from ..people import vocabulary as people_vocabulary
 from ..timeutil import local_date, utcnow
 from ..tours import vocabulary as tours_vocabulary
 from .models import AuditEntry
-from .vocabulary import ACTIONS, DETAIL_VALUES, DETAILS, SUBJECT_TYPES
+from .vocabulary import ACTIONS, DETAIL_VALUES, DETAILS, FIELDS, SUBJECT_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +180,9 @@ def subject_label(code: str) -> str:
 def _in_words(key: str, value, codes: dict) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, list) and key == "fields":
+        # A field the list does not name yet still reads as words, not as a name in the code.
+        return ", ".join(str(FIELDS.get(name, str(name).replace("_", " "))) for name in value)
     if isinstance(value, list):
         return ", ".join(_in_words(key, item, codes) for item in value)
     if isinstance(value, int) and key.endswith("_cents"):

@@ -58,7 +58,16 @@ def test_recording_an_unlisted_action_fails(app):
 @pytest.mark.parametrize(
     ("locale", "words"),
     [
-        ("en", ["Referrals needing attention viewed", "Referral status changed", "Dec 1, 2026", "Appointment: No. 31"]),
+        (
+            "en",
+            [
+                "Referrals needing attention viewed",
+                "Referral status changed",
+                "Dec 1, 2026",
+                "Appointment: No. 31",
+                "Fields: Current city, Where they went",
+            ],
+        ),
         (
             "es",
             [
@@ -77,11 +86,21 @@ def test_the_viewer_reads_labels_and_details_in_words(app, client, auth, make_us
         audit.record("referral.step", "referral", 7, **step)
         audit.record("referrals.export", "referral", None, since="2026-12-01", until="2026-12-31")
         audit.record("referral.appointment", "referral", 7, appointment_id=31, kind="intake")
+        audit.record("person.update", "person", 5, fields=["current_city", "exit_destination"])
         db.session.commit()
     auth.login(admin)
     page = client.get("/audit/").data.decode()
     text = html.unescape(re.sub(r"<[^>]+>", " ", page))
     for word in words:
         assert word in text
-    for raw in ("referrals.attention", "referral.step", "None", "in_care", "no_show", "2026-12-01", "intake"):
+    for raw in (
+        "referrals.attention",
+        "referral.step",
+        "None",
+        "in_care",
+        "no_show",
+        "2026-12-01",
+        "intake",
+        "current_city",
+    ):
         assert raw not in text, raw
