@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import timeutil
 from .money import MAX_AMOUNT, money, to_cents
 
 PASSWORD_MIN = 12
@@ -100,6 +101,29 @@ class RecordField(SelectField):
 
 # The languages of the interface, each in its own language.
 LANGUAGE_CHOICES = options([("en", "English"), ("es", "Español")])
+
+
+class ZoneField(SelectField):
+    """A time zone chosen from a list, in words in the user's language ("Mountain Time (Denver)"):
+    the common zones, and the zone already held when it is another (a talk abroad keeps its own)."""
+
+    def __init__(self, label=None, validators=None, default="America/Denver", **kwargs):
+        super().__init__(label, validators, default=default, **kwargs)
+
+    def _zones(self) -> list[str]:
+        held = (self.data or "").strip()
+        return [
+            *timeutil.COMMON_ZONES,
+            *([held] if held not in timeutil.COMMON_ZONES and timeutil.zone_known(held) else []),
+        ]
+
+    def iter_choices(self):
+        self.choices = options((zone, timeutil.zone_name(zone)) for zone in self._zones())
+        return super().iter_choices()
+
+    def pre_validate(self, form):
+        if not timeutil.zone_known((self.data or "").strip()):
+            raise StopValidation(_l("Choose a time zone from the list."))
 
 
 class MultiCheckboxField(SelectMultipleField):

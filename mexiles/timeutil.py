@@ -2,17 +2,17 @@
 
 The one place for the organisation's zone, its "today", and how a date or a time is written on a
 page, in an email or in a PDF: the ``local_date``, ``local_datetime`` and ``local_time`` template
-filters below (Babel, in the current language), which templates use instead of strftime; and in a
-calendar file (``vtimezone``).
+filters below (Babel, in the current language), which templates use instead of strftime; lengths of
+time (``duration``) and time zones (``zone_name``) in words; and zones in a calendar file (``vtimezone``).
 """
 
 import datetime as dt
 from functools import cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_interval, format_skeleton
+from babel.dates import format_interval, format_skeleton, get_timezone_location, get_timezone_name
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
 from ical.calendar import Calendar as ZoneCalendar
 from ical.calendar_stream import IcsCalendarStream
 from ical.timezone import Timezone as ZoneRules
@@ -125,7 +125,67 @@ def vtimezone(zone: str) -> Component:
     return Timezone.from_ical(_vtimezone_text(zone))
 
 
+def duration(length: dt.timedelta) -> str:
+    """A length of time in words: "30 minutes", "2 hours", "2 hours 30 minutes" (never "0 hours")."""
+    minutes = max(0, round(length.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    parts = [format_timedelta(dt.timedelta(hours=hours), granularity="hour", threshold=2)] if hours else []
+    if minutes or not hours:
+        parts.append(format_timedelta(dt.timedelta(minutes=minutes), granularity="minute", threshold=2))
+    return " ".join(parts)
+
+
+# --- Time zones (the places of talks, the homes of speakers) ----------------------------------
+
+# The zones offered first in a choice of zone: where talks and speakers mostly are.
+COMMON_ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "America/Mexico_City",
+    "America/Ciudad_Juarez",
+    "America/Tijuana",
+)
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_known(name: str | None) -> bool:
+    """An IANA zone this machine's time zone database holds."""
+    if not name or name not in _known_zones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def zone_name(name: str | None) -> str:
+    """An IANA zone in words, in the current language: "Mountain Time (Denver)", "hora de las
+    Montañas Rocosas (Denver)"; Babel's names, so that any zone has them."""
+    if name is None or not zone_known(name):
+        return name or ""
+    zone, locale = ZoneInfo(name), get_locale()
+    words = get_timezone_name(zone, locale=locale)
+    city = get_timezone_location(zone, locale=locale, return_city=True)
+    return words if city in words else f"{words} ({city})"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        local_date=local_date, local_date_range=local_date_range, local_datetime=local_datetime, local_time=local_time
+        local_date=local_date,
+        local_date_range=local_date_range,
+        local_datetime=local_datetime,
+        local_time=local_time,
+        duration=duration,
+        zone_name=zone_name,
     )

@@ -36,6 +36,7 @@ NOT_REFUSALS = {
     "BadSignature",
     "NotAnEvent",
     "AuditEntryImmutable",
+    "UnknownAction",  # a programming error: an audit action with no words (audit/vocabulary.py)
     "CaseRecordImmutable",
     "NoSuchLocalTime",
     "OutOfRange",

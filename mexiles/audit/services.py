@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import insert, select
 
+from ..assistance import vocabulary as assistance_vocabulary
+from ..care import vocabulary as care_vocabulary
 from ..extensions import db
-from ..timeutil import utcnow
+from ..giving import vocabulary as giving_vocabulary
+from ..housing import vocabulary as housing_vocabulary
+from ..money import money
+from ..people import vocabulary as people_vocabulary
+from ..timeutil import local_date, utcnow
+from ..tours import vocabulary as tours_vocabulary
 from .models import AuditEntry
+from .vocabulary import ACTIONS, DETAIL_VALUES, DETAILS, FIELDS, SUBJECT_TYPES
+
+log = logging.getLogger(__name__)
+
+
+class UnknownAction(ValueError):
+    """An action the trail has no words for (add it to audit/vocabulary.py)."""
+
 
 PAGE_SIZE = 50
 
 
 def _values(action: str, subject_type: str, subject_id, actor, details: dict) -> dict:
+    if action not in ACTIONS:
+        # Tests and development refuse it, so that every action reaches the viewer in words;
+        # in production the entry is still written: losing it would be worse than a raw code.
+        if current_app.testing or current_app.debug:
+            raise UnknownAction(action)
+        log.warning("audit action %s has no label in audit/vocabulary.py", action)
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     return {
@@ -115,3 +139,94 @@ def known_subject_types() -> list[str]:
             select(AuditEntry.subject_type).group_by(AuditEntry.subject_type).order_by(AuditEntry.subject_type)
         )
     )
+
+
+# --- The trail in words ----------------------------------------------------------------------
+
+# The codes an entry's details may carry, by the kind of record it is about.
+_CODES: dict[str, dict] = {
+    "referral": {
+        **care_vocabulary.STATUSES,
+        **care_vocabulary.URGENCIES,
+        **care_vocabulary.APPOINTMENT_KINDS,
+        **care_vocabulary.CLOSURE_REASONS,
+        **care_vocabulary.FAILURE_REASONS,
+    },
+    "housing_placement": {
+        **housing_vocabulary.PLACEMENT_STATUSES,
+        **{code: label for code, (_group, label) in housing_vocabulary.EXIT_DESTINATIONS.items()},
+    },
+    "housing_request": {**housing_vocabulary.REQUEST_STATUSES, **housing_vocabulary.URGENCY_SHORT},
+    "assistance_request": {
+        **assistance_vocabulary.STATUSES,
+        **assistance_vocabulary.CATEGORIES,
+        **assistance_vocabulary.METHODS,
+    },
+    "tour_event": tours_vocabulary.STATUS_LABELS,
+    "donor": {**giving_vocabulary.THANKS_METHODS, **giving_vocabulary.APPEAL_SEGMENTS},
+    "gift": giving_vocabulary.SOURCES,
+    "appeal": giving_vocabulary.APPEAL_SEGMENTS,
+    "person": {**people_vocabulary.CASE_DATE_KINDS, **people_vocabulary.DOCUMENT_KINDS},
+}
+# Details that name another record by its number.
+RECORD_KEYS = {
+    "appointment_id",
+    "case_date",
+    "closed",
+    "detention",
+    "document",
+    "fund_id",
+    "gift_id",
+    "merged_donor_id",
+    "move_cancelled",
+    "note",
+    "owner",
+    "person",
+    "person_id",
+    "provider_id",
+    "request",
+    "site",
+    "supersedes",
+    "task",
+    "to_user",
+    "unavailability",
+    "user_id",
+}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def action_label(code: str) -> str:
+    return str(ACTIONS.get(code, code))
+
+
+def subject_label(code: str) -> str:
+    return str(SUBJECT_TYPES.get(code, code))
+
+
+def _in_words(key: str, value, codes: dict) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list) and key == "fields":
+        # A field the list does not name yet still reads as words, not as a name in the code.
+        return ", ".join(str(FIELDS.get(name, str(name).replace("_", " "))) for name in value)
+    if isinstance(value, list):
+        return ", ".join(_in_words(key, item, codes) for item in value)
+    if isinstance(value, int) and key.endswith("_cents"):
+        return money(value)
+    if isinstance(value, int) and key in RECORD_KEYS:
+        return _("No. %(number)s", number=value)
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return local_date(dt.date.fromisoformat(value))
+    if isinstance(value, str) and value in codes:
+        return str(codes[value])
+    return str(value)
+
+
+def details_in_words(entry: AuditEntry) -> list[tuple[str, str]]:
+    """An entry's details as (label, value) pairs in the viewer's language; empty ones left out."""
+    codes = {**DETAIL_VALUES, **_CODES.get(entry.subject_type, {})}
+    return [
+        (str(DETAILS.get(key, key)), _in_words(key, value, codes))
+        for key, value in (entry.details or {}).items()
+        if value is not None and value != "" and value != []
+    ]

@@ -27,11 +27,11 @@ from ..forms import (
 )
 from ..money import MAX_AMOUNT, money, to_cents
 from .vocabulary import APPEAL_SEGMENTS as SEGMENT_LABELS
-from .vocabulary import SOURCES, STEWARDSHIP_LISTS, THANKS_METHODS
+from .vocabulary import SOURCES, STEWARDSHIP_LISTS, THANKS_METHODS, TRIBUTE_KINDS
 
 LARGE_GIFT = _l("For a gift this large, please contact us.")
 FREQUENCIES = {"once": _l("One time"), "monthly": _l("Monthly")}
-TRIBUTES = {"": _l("No tribute"), "honor": _l("In honor of"), "memory": _l("In memory of")}
+TRIBUTES = {"": _l("No tribute"), **TRIBUTE_KINDS}
 OFFLINE_SOURCES = {code: label for code, label in SOURCES.items() if code != "online"}
 
 

@@ -10,6 +10,18 @@ GIFT_STATUSES = {
     "failed": lazy_pgettext("gift", "Not charged"),
     "refunded": lazy_pgettext("gift", "Refunded"),
 }
+# Whom a gift honors (giving_gifts.tribute_kind).
+TRIBUTE_KINDS = {"honor": _l("In honor of"), "memory": _l("In memory of")}
+# A monthly gift, as Stripe's subscription stands (giving_recurring_gifts.status).
+RECURRING_STATUSES = {
+    "incomplete": _l("Not started: the first payment did not go through"),
+    "active": _l("Active"),
+    "past_due": _l("Card needs updating"),
+    "paused": _l("Paused"),
+    "canceled": _l("Cancelled"),
+}
+# The language a donor is written to in (giving_donors.locale).
+LOCALES = {"en": _l("English"), "es": _l("Spanish")}
 # Stripe's dispute reasons and statuses.
 DISPUTE_REASONS = {
     "fraudulent": _l("Card holder says it was fraud"),

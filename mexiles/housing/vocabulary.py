@@ -90,7 +90,9 @@ EXIT_DESTINATIONS = {
 
 
 def destination_label(code: str | None) -> str:
+    """Where someone went, in words; the kind of exit follows in brackets where it says something
+    ("Detained (Institutional)"), never "Other: Moved to another city"."""
     if code not in EXIT_DESTINATIONS:
         return "—"
     group, label = EXIT_DESTINATIONS[code]
-    return f"{EXIT_GROUPS[group]}: {label}"
+    return str(label) if group == "other" else f"{label} ({EXIT_GROUPS[group]})"

@@ -19,11 +19,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from .. import timeutil
-from ..forms import MultiCheckboxField, RecordField, amount_checks, options
+from ..forms import MultiCheckboxField, RecordField, ZoneField, amount_checks, options
 from ..money import to_cents
 from ..timeutil import utcnow
 from .services import timing
-from .vocabulary import HOST_ZONES, LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT
+from .vocabulary import LANGUAGES, NAME_CHOICES, TRAVEL_SUPPORT
 
 BLANK = [("", "—")]
 phone_format = Regexp(r"^[0-9+() .\-]+$", message=_l("Use digits, spaces and + ( ) - only."))
@@ -49,18 +49,13 @@ money_checks = amount_checks(0, 1_000_000, message=_l("Give an amount between 0 
 DATE_YEARS = 5  # how far ahead (and, for coordinators, back) a talk may be planned or recorded
 
 
-def iana_zone(form, field):
-    if field.data and not timing.zone_ok(field.data.strip()):
-        raise ValidationError(_l("Use a time zone name such as America/Denver."))
-
-
 class TimeSpanMixin:
     """A date with start and end times in a zone; the end must follow the start."""
 
     day: DateField  # the fields a form that mixes this in must have
     starts: TimeField
     ends: TimeField
-    time_zone: StringField
+    time_zone: ZoneField
 
     def validate_ends(self, field):
         if field.data and self.starts.data and field.data <= self.starts.data:
@@ -110,7 +105,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
     )
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
-    time_zone = SelectField(_l("Time zone"), choices=options(HOST_ZONES), default="America/Denver")
+    time_zone = ZoneField(_l("Time zone"))
     other_dates = TextAreaField(_l("Other dates that would suit you"), validators=[Optional(), Length(max=2000)])
     city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
@@ -150,7 +145,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
             data["day"] = dt.date.fromisoformat(args.get("day", ""))
         except ValueError:
             pass
-        if args.get("time_zone") in HOST_ZONES:
+        if timeutil.zone_known(args.get("time_zone")):
             data["time_zone"] = args["time_zone"]
         if topic := (args.get("topic") or "").strip()[:200]:
             data["topic"] = topic
@@ -188,13 +183,13 @@ class AvailabilityForm(FlaskForm):
     speaker = SelectField(_l("Speaker"), validate_choice=False)
     language = SelectField(_l("Language of the talk"), choices=options(LANGUAGES))
     topic = SelectField(_l("Topic"), validate_choice=False)
-    time_zone = SelectField(_l("Time zone"), choices=options(HOST_ZONES), default="America/Denver")
+    time_zone = ZoneField(_l("Time zone"))
 
     def choice(self, locale: str) -> tuple[int | None, str, str | None, str]:
         """Speaker id (None: any), language, topic (None: any) and zone; what is not on the lists
         falls back to any speaker, the page's language, any topic, the default zone."""
         language = self.language.data if self.language.data in LANGUAGES else locale
-        zone = self.time_zone.data if self.time_zone.data in HOST_ZONES else self.time_zone.default
+        zone = self.time_zone.data if timeutil.zone_known(self.time_zone.data) else self.time_zone.default
         return _speaker_id(self.speaker.data), language, (self.topic.data or "").strip()[:200] or None, zone
 
 
@@ -222,12 +217,7 @@ class SpeakerForm(FlaskForm):
         validators=[Optional(), Length(max=120)],
         description=_l("On the public tour page, beside the public name. Leave empty to show no city."),
     )
-    time_zone = StringField(
-        _l("Time zone"),
-        default="America/Denver",
-        validators=[DataRequired(), iana_zone],
-        description=_l("An IANA name such as America/Denver; the portal shows times in it."),
-    )
+    time_zone = ZoneField(_l("Time zone"), description=_l("The portal shows times in it."))
 
     def validate_alias(self, field):
         if self.name_choice.data == "alias" and not (field.data or "").strip():
@@ -281,9 +271,7 @@ class EventForm(TimeSpanMixin, FlaskForm):
     )
     starts = TimeField(_l("Starts at"), validators=[DataRequired(message=_l("Give a start time."))])
     ends = TimeField(_l("Ends at"), validators=[DataRequired(message=_l("Give an end time."))])
-    time_zone = StringField(
-        _l("Time zone of the place"), default="America/Denver", validators=[DataRequired(), iana_zone]
-    )
+    time_zone = ZoneField(_l("Time zone of the place"))
     city = StringField(_l("City and state"), validators=[DataRequired(), Length(max=120)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
     listed = BooleanField(_l("List on the public tour page once confirmed"), default=True)

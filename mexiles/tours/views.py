@@ -44,7 +44,6 @@ from .services import agenda, availability, bookings, calendar, host, speakers, 
 from .services import events as services
 from .vocabulary import (
     HOST_STATUS_LABELS,
-    HOST_ZONES,
     LANGUAGES,
     NAME_CHOICES,
     PROPOSAL_STATUS_LABELS,
@@ -79,7 +78,6 @@ def vocabulary():
         "LANGUAGES": LANGUAGES,
         "NAME_CHOICES": NAME_CHOICES,
         "TRAVEL_SUPPORT": TRAVEL_SUPPORT,
-        "HOST_ZONES": HOST_ZONES,
         "PROPOSAL_STATUS_LABELS": PROPOSAL_STATUS_LABELS,
         "HOST_STATUS_LABELS": HOST_STATUS_LABELS,
     }

@@ -1,6 +1,6 @@
 """Tours' codes and their labels: event statuses and the steps between them, a request as its host
-sees it and the times they propose, the host's time zones, languages of a talk, how a speaker's name
-shows, travel support."""
+sees it and the times they propose, languages of a talk, how a speaker's name shows, travel support.
+(Time zones are named by timeutil.zone_name.)"""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -42,16 +42,3 @@ PROPOSAL_STATUS_LABELS = {
 LANGUAGES = {"en": _l("English"), "es": _l("Spanish")}
 NAME_CHOICES = {"alias": _l("An alias"), "first": _l("My first name only"), "full": _l("My full name")}
 TRAVEL_SUPPORT = {"none": _l("None"), "partial": _l("Part of the travel costs"), "full": _l("All travel costs")}
-# The zones hosts are most likely in; coordinators and speakers may type any IANA zone.
-HOST_ZONES = {
-    "America/New_York": _l("Eastern time (New York)"),
-    "America/Chicago": _l("Central time (Chicago)"),
-    "America/Denver": _l("Mountain time (Denver, El Paso)"),
-    "America/Phoenix": _l("Arizona (Phoenix)"),
-    "America/Los_Angeles": _l("Pacific time (Los Angeles)"),
-    "America/Anchorage": _l("Alaska (Anchorage)"),
-    "Pacific/Honolulu": _l("Hawaii (Honolulu)"),
-    "America/Puerto_Rico": _l("Atlantic time (Puerto Rico)"),
-    "America/Mexico_City": _l("Central Mexico (Mexico City)"),
-    "America/Ciudad_Juarez": _l("Ciudad Juárez"),
-}

@@ -151,7 +151,7 @@ def test_the_move_out_form_offers_grouped_destinations(client, auth, housing):
         f"/housing/placements/{placement}/move-out", data={"on": day(0).isoformat(), "destination": "detained"}
     )
     assert response.status_code == 302
-    assert "Institutional: Detained" in client.get(f"/housing/placements/{placement}").data.decode()
+    assert "Detained (Institutional)" in client.get(f"/housing/placements/{placement}").data.decode()
 
 
 def test_the_export_holds_the_users_own_cases_and_is_recorded(app, client, auth, housing, make_user, make_person):

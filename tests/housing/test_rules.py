@@ -25,7 +25,7 @@ def test_the_move_out_day_is_free_for_the_next_guest(housing):
     housing.place(housing.request(), site, 5, 8)  # arrives the day the first guest leaves
     housing.place(housing.request(), site, -3, 1)  # leaves the day the first guest arrives
     message = refusal(housing.place, housing.request(), site, 4, 6)
-    assert "No free bed for 1 at Refugio Prueba on the night of Mar 14, 2026: 0 of 1 beds free." in message
+    assert "No free bed for 1 at Refugio Prueba on the night of Mar 14, 2026: 0 of 1 bed free." in message
 
 
 def test_a_household_takes_as_many_beds_as_it_has_people(housing):

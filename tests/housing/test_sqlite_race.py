@@ -83,7 +83,7 @@ def test_sqlite_writers_take_turns_for_the_last_bed(tmp_path, monkeypatch):
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == [
-        "No free bed for 1 at Casa Carrera on the night of Jan 1, 2027: 0 of 1 beds free.",
+        "No free bed for 1 at Casa Carrera on the night of Jan 1, 2027: 0 of 1 bed free.",
         "placed",
     ]
     with app.app_context():

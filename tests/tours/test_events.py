@@ -273,7 +273,7 @@ def test_an_unavailable_day_is_caught_at_booking_and_when_the_speaker_accepts(
     page = client.post(
         "/tours/manage/events/new", data=dict(EVENT_FORM, speaker_id=speaker.id, starts="10:00", ends="11:00")
     ).data.decode()
-    assert "marked 2030-11-01 to 2030-11-03 as unavailable" in page
+    assert "marked November 1, 2030 to November 3, 2030 as unavailable" in page
 
 
 def test_a_coordinator_may_override_at_confirmation(app, client, auth, frozen, coordinator, make_speaker, make_event):

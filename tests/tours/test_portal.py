@@ -169,7 +169,7 @@ def test_a_speaker_edits_their_own_public_name_but_not_the_legal_name(app, clien
     assert 'name="legal_name"' not in page and 'value="La Voz"' in page
     page = client.post("/tours/me/profile", data={"name_choice": "alias", "alias": "", "time_zone": "Mars/Base"})
     text = page.data.decode()
-    assert "Give the alias to use in public" in text and "Use a time zone name such as" in text
+    assert "Give the alias to use in public" in text and "Choose a time zone from the list." in text
     client.post(
         "/tours/me/profile",
         data={

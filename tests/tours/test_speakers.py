@@ -21,7 +21,7 @@ def test_a_coordinator_adds_a_profile_for_a_speaker_account(app, client, auth, c
         "bio_en": "Kept when the form comes back",
     }
     page = client.post("/tours/manage/speakers/new", data=data).data.decode()
-    assert "Give the alias to use in public" in page and "Use a time zone name" in page
+    assert "Give the alias to use in public" in page and "Choose a time zone from the list." in page
     assert "Kept when the form comes back" in page
     response = client.post(
         "/tours/manage/speakers/new", data=dict(data, alias="El Maestro", time_zone="America/Denver", languages=["es"])

@@ -2,6 +2,7 @@
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ...access import Role, public, roles_required, signed_in
@@ -50,10 +51,12 @@ def second_factor_step():
             response = sessions.finish_sign_in(user, form.remember_device.data, redirect(target))
             if used == "recovery":
                 flash(
-                    _(
-                        "You used a recovery code; %(count)s are left. If you lost your phone, reset your "
+                    ngettext(
+                        "You used a recovery code; %(num)s is left. If you lost your phone, reset your "
                         "second factor in your account settings.",
-                        count=second_factor.recovery_codes_left(user),
+                        "You used a recovery code; %(num)s are left. If you lost your phone, reset your "
+                        "second factor in your account settings.",
+                        second_factor.recovery_codes_left(user),
                     ),
                     "info",
                 )

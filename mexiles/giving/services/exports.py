@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ...audit import services as audit
 from ...extensions import db
 from ...http import csv_response
+from ...timeutil import local
 from ..models import Donor, Gift
 
 GIFT_COLUMNS = [
@@ -41,7 +42,7 @@ def gifts_csv(actor) -> Response:
     rows = [
         (
             g.id,
-            g.received_at.isoformat(timespec="seconds"),
+            local(g.received_at).isoformat(timespec="seconds"),
             g.donor_id,
             g.donor.email_key,
             g.source,
@@ -79,7 +80,7 @@ def donors_csv(actor) -> Response:
             d.address or "",
             d.locale,
             "yes" if d.listed else "no",
-            d.created_at.isoformat(timespec="seconds"),
+            local(d.created_at).isoformat(timespec="seconds"),
         )
         for d in donors
     ]

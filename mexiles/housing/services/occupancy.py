@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
 
 from ...extensions import db
@@ -132,13 +133,14 @@ def short_of_beds(site: Site, rows, beds: int, start, end) -> list[str]:
         return []
     night, free = short
     return [
-        _(
-            "No free bed for %(count)s at %(site)s on the night of %(date)s: %(free)s of %(capacity)s beds free.",
+        ngettext(
+            "No free bed for %(count)s at %(site)s on the night of %(date)s: %(free)s of %(num)s bed free.",
+            "No free bed for %(count)s at %(site)s on the night of %(date)s: %(free)s of %(num)s beds free.",
+            site.capacity,
             count=beds,
             site=site.name,
             date=day(night),
             free=free,
-            capacity=site.capacity,
         )
     ]
 

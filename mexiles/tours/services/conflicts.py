@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ...crypto import normalise
 from ...extensions import db
 from ...refusals import Refusal
-from ...timeutil import utcnow
+from ...timeutil import duration, local_date, utcnow
 from ..models import TourEvent, Unavailability
 from . import timing
 from .speakers import public_name
@@ -94,14 +94,14 @@ def conflicts_between(
                     "travel",
                     f"travel:{other.id}",
                     _l(
-                        "Only %(hours)s hours to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
-                        "at least %(buffer)s hours are needed between cities.",
-                        hours=int(gap.total_seconds() // 3600),
+                        "Only %(gap)s to travel between %(city)s and “%(title)s” in %(other_city)s (%(when)s); "
+                        "at least %(buffer)s are needed between cities.",
+                        gap=duration(gap),
                         city=city or "?",
                         title=other.title,
                         other_city=other.city,
                         when=when,
-                        buffer=config["TOURS_TRAVEL_BUFFER_HOURS"],
+                        buffer=duration(dt.timedelta(hours=config["TOURS_TRAVEL_BUFFER_HOURS"])),
                     ),
                 )
             )
@@ -124,8 +124,8 @@ def conflicts_between(
                     _l(
                         "%(speaker)s marked %(first)s to %(last)s as unavailable.",
                         speaker=public_name(speaker),
-                        first=row.first_day.isoformat(),
-                        last=row.last_day.isoformat(),
+                        first=local_date(row.first_day, "long"),
+                        last=local_date(row.last_day, "long"),
                     ),
                 )
             )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from flask_babel import get_locale
+
+from ... import timeutil
 
 
 class NoSuchLocalTime(ValueError):
@@ -18,19 +19,7 @@ class OutOfRange(ValueError):
     """A date so far off that its UTC instant falls outside the calendar Python can hold."""
 
 
-@cache
-def known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def zone_ok(name: str | None) -> bool:
-    if not name or name not in known_zones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+zone_ok = timeutil.zone_known
 
 
 def to_utc(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
