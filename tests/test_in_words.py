@@ -223,13 +223,14 @@ LINK = "https://mexiles.test/a-link"
 def _email_contexts() -> dict[str, list[dict]]:
     """Each email template with contexts made of the seeded records, as the services pass them."""
     from mexiles.accounts.models import User
+    from mexiles.care.models import Referral
     from mexiles.care.services.reports import _attention
     from mexiles.giving.models import Donor, Gift
     from mexiles.giving.services.receipts import _gift_facts
     from mexiles.people.models import CaseTask
     from mexiles.people.services.deadlines import Deadline
     from mexiles.timeutil import today
-    from mexiles.tours.models import BookingRequest, TourEvent
+    from mexiles.tours.models import BookingRequest, TimeProposal, TourEvent
     from mexiles.tours.vocabulary import STATUS_LABELS
 
     user = db.session.scalars(select(User)).first()
@@ -237,6 +238,8 @@ def _email_contexts() -> dict[str, list[dict]]:
     gifts = list(db.session.scalars(select(Gift)))
     events = list(db.session.scalars(select(TourEvent)))
     requests = [{"request": r, "link": LINK} for r in db.session.scalars(select(BookingRequest))]
+    proposals = [{"request": p.request, "proposal": p, "link": LINK} for p in db.session.scalars(select(TimeProposal))]
+    referrals = [{"referral": r, "link": LINK} for r in db.session.scalars(select(Referral))]
     tasks = [Deadline(task, "Alias", today()) for task in db.session.scalars(select(CaseTask))]
     event_mail = [
         {
@@ -281,6 +284,13 @@ def _email_contexts() -> dict[str, list[dict]]:
             )
         },
         "tours/email/request_arrived.txt": requests,
+        "tours/email/host_link.txt": [{**r, "host_link": LINK} for r in requests],
+        "tours/email/host_withdrawn.txt": [{**r, "in_calendar": True} for r in requests],
+        "tours/email/host_withdrew.txt": requests,
+        **{
+            f"tours/email/{name}.txt": proposals for name in ("host_proposed", "proposal_accepted", "proposal_declined")
+        },
+        "care/email/referral_sent.txt": referrals,
         "tours/email/request_received.txt": requests,
     }
 

@@ -80,7 +80,7 @@ def confirmed_start(ics: bytes) -> dt.datetime:
 
 @pytest.mark.parametrize(
     ("locale", "words"),
-    [("en", ("Your request for a speaker", "Received", "Central time")), ("es", ("Su solicitud", "Recibida"))],
+    [("en", ("Your request for a speaker", "Received", "Central Time")), ("es", ("Su solicitud", "Recibida"))],
 )
 def test_the_mailed_link_opens_the_request_in_the_hosts_language(client, frozen, mailbox, coordinator, locale, words):
     path = ask(client, mailbox, locale=locale)
