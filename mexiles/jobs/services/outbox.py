@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ...audit import services as audit
@@ -89,6 +90,36 @@ def enqueue(kind: str, payload: dict, key: str) -> int | None:
     if job_id is None:
         return None
     db.session.info.setdefault(_NEW, []).append(job_id)
+    return job_id
+
+
+# The same statement object each time, so that SQLAlchemy compiles it once per process.
+_STORE = (
+    postgresql.insert(Job.__table__)
+    .on_conflict_do_nothing(index_elements=[Job.__table__.c.key])
+    .returning(Job.__table__.c.id)
+)
+
+
+def store(kind: str, payload: dict, key: str) -> int | None:
+    """``enqueue`` and commit, for a request whose only change is this job (a Stripe webhook): its
+    id once it is durable, or None for a key seen before. On PostgreSQL it is one autocommitted
+    statement on a connection of its own (a single round trip to the database, committed when it
+    returns), then dispatched as ``enqueue``'s jobs are after their commit."""
+    if len(key) > 255:
+        raise ValueError("job keys hold at most 255 characters")
+    bind = db.session.get_bind()
+    # A session bound to one connection (an outer transaction, as in the tests) keeps it.
+    if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
+        job_id = enqueue(kind, payload, key)
+        db.session.commit()
+        return job_id
+    now = utcnow()
+    row = {"kind": kind, "key": key, "payload": payload, "status": "pending", "attempts": 0}
+    with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        job_id = connection.scalar(_STORE, {**row, "run_after": now, "created_at": now, "updated_at": now})
+    if job_id is not None:
+        dispatch([job_id])
     return job_id
 
 
