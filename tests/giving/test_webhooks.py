@@ -4,10 +4,11 @@ events localstripe never sends (disputes, partial refunds, failed renewals), pos
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from mexiles.extensions import db
 from mexiles.giving.models import Dispute, Donor, Gift, RecurringGift, RefusedAttempt, StripeEvent
+from mexiles.jobs.models import Job
 from tests.mailbox import body
 
 from .conftest import WEBHOOK_SECRET, outcome
@@ -207,6 +208,38 @@ def test_the_same_event_delivered_twice_at_the_same_moment_records_one_gift(webh
         assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
         assert db.session.get(Gift, gift_id).status == "succeeded"
     assert len(mailbox.to("avery@example.org")) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.committed
+def test_a_delivery_after_the_database_dropped_every_connection_is_stored_once(
+    webhook_app, funds, mailbox, database_server, client
+):
+    """The webhook's own pool makes no pre-ping: a connection found dead is renewed and the one
+    statement sent again, and neither a lost event nor a second row comes of it."""
+    gift_id = _pending_gift(webhook_app, funds)
+    other_id = _pending_gift(webhook_app, funds, intent="pi_test_2", email="robin@example.org")
+    first = signed_request(make_event("payment_intent.succeeded", _intent()), WEBHOOK_SECRET)
+    assert client.post("/give/stripe/webhook", data=first[0], headers=first[1]).json["received"] == "queued"
+    with webhook_app.app_context():
+        url = db.engine.url
+    with database_server.connect() as conn:  # the app's every connection, as a restarted server would
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = :name AND usename = :user"
+            ),
+            {"name": url.database, "user": url.username},
+        ).scalar()
+    assert dropped >= 1
+    second = signed_request(make_event("payment_intent.succeeded", _intent("pi_test_2")), WEBHOOK_SECRET)
+    assert client.post("/give/stripe/webhook", data=second[0], headers=second[1]).json["received"] == "queued"
+    assert client.post("/give/stripe/webhook", data=second[0], headers=second[1]).json["received"] == "duplicate"
+    with webhook_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 2
+        assert db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == "giving.stripe_event")) == 2
+        assert {db.session.get(Gift, i).status for i in (gift_id, other_id)} == {"succeeded"}
+    assert len(mailbox.to("avery@example.org")) == 1 and len(mailbox.to("robin@example.org")) == 1
 
 
 def test_a_second_payment_for_a_paid_gift_is_flagged_never_overwritten(

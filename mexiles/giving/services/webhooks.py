@@ -104,8 +104,7 @@ def receive(payload: bytes, signature: str) -> str:
     event = parse(payload)
     # The mails it causes link to the site: BASE_URL, else the address Stripe posted to.
     site = request.host_url if has_request_context() else None
-    queued = jobs.enqueue(EVENT_JOB, {"event": event, "site": site}, key=f"stripe-event:{event['id']}") is not None
-    db.session.commit()
+    queued = jobs.store(EVENT_JOB, {"event": event, "site": site}, key=f"stripe-event:{event['id']}") is not None
     return "queued" if queued else "duplicate"
 
 

@@ -310,6 +310,8 @@ def stripe_webhook():
 
 
 csrf.exempt(stripe_webhook)
+# Stripe's signature guards it, and a throttled delivery is only retried later: no limits to count.
+limiter.exempt(stripe_webhook)
 
 
 @bp.route("/campaign/<slug>")

@@ -25,6 +25,7 @@ from .outbox import (
     make_due,
     retry,
     run_due,
+    store,
 )
 from .queue import reachable as redis_reachable
 
@@ -38,6 +39,7 @@ __all__ = [
     "EARLY_TOLERANCE",
     "handler",
     "enqueue",
+    "store",
     "by_key",
     "make_due",
     "dispatch_mode",

@@ -18,14 +18,17 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ...audit import services as audit
@@ -92,6 +95,64 @@ def enqueue(kind: str, payload: dict, key: str) -> int | None:
     return job_id
 
 
+# The same statement object each time, so that SQLAlchemy compiles it once per process.
+_STORE = (
+    postgresql.insert(Job.__table__)
+    .on_conflict_do_nothing(index_elements=[Job.__table__.c.key])
+    .returning(Job.__table__.c.id)
+)
+
+
+def store(kind: str, payload: dict, key: str) -> int | None:
+    """``enqueue`` and commit, for a request whose only change is this job (a Stripe webhook): its
+    id once it is durable, or None for a key seen before. On PostgreSQL it is one autocommitted
+    statement (a single round trip to the database, committed when it returns), then dispatched
+    as ``enqueue``'s jobs are after their commit."""
+    if len(key) > 255:
+        raise ValueError("job keys hold at most 255 characters")
+    bind = db.session.get_bind()
+    # A session bound to one connection (an outer transaction, as in the tests) keeps it.
+    if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
+        job_id = enqueue(kind, payload, key)
+        db.session.commit()
+        return job_id
+    now = utcnow()
+    row = {"kind": kind, "key": key, "payload": payload, "status": "pending", "attempts": 0}
+    row.update(run_after=now, created_at=now, updated_at=now)
+    engine = _store_engine(bind)
+    try:
+        job_id = _insert_once(engine, row)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        # A connection that went stale (the database restarted): the pool is renewed, and sending
+        # the statement again is safe, since a key inserts at most once. (Had the first one
+        # committed after all, its job waits for the sweep.)
+        job_id = _insert_once(engine, row)
+    if job_id is not None:
+        dispatch([job_id])
+    return job_id
+
+
+def _insert_once(engine: Engine, row: dict) -> int | None:
+    with engine.connect() as connection:
+        return connection.scalar(_STORE, row)
+
+
+def _store_engine(bind: Engine) -> Engine:
+    """Autocommit connections to the app's database for ``store``, one pool per process, without
+    the pre-ping (a round trip per request) that the app's own pool makes: ``store`` sends its one
+    statement again instead when a connection turns out stale."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
+    with _pool_lock:
+        pid, engine = app.extensions.get("jobs.store_engine", (None, None))
+        if pid != os.getpid() or engine.url != bind.url:
+            options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"], pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+            engine = create_engine(bind.url, **options)
+            app.extensions["jobs.store_engine"] = (os.getpid(), engine)
+        return engine
+
+
 def by_key(key: str) -> Job | None:
     return db.session.scalar(select(Job).where(Job.key == key))
 
@@ -137,12 +198,43 @@ def dispatch(ids: list[int], delay: float | None = None) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     if mode == "sweep":  # left to the worker's sweep or cron's `flask jobs run`
         return
-    if mode == "rq":  # from a thread: the request does not wait on Redis either
+    if mode == "rq" and delay:  # from a thread: the request does not wait on Redis either
         _executor(app).submit(_push_in_context, app, ids, delay)
+    elif mode == "rq":
+        _push_soon(app, ids)
     elif mode == "thread":
         _deliver_in_threads(app, ids, delay)
     elif delay is None:  # "here", "eager": this context delivers them; retries wait for the sweep
         g.setdefault(_HELD, []).extend(ids)
+
+
+# How long the push waits for more: a burst of webhooks then wakes a thread and makes a round trip
+# to Redis per batch, not per event. The rows are committed meanwhile; only the hand-over waits.
+PUSH_LINGER_SECONDS = 0.02
+
+
+def _push_soon(app, ids: list[int]) -> None:
+    """Queue ids for one of the pool's threads to push; those committed while it lingers go in
+    the same pipeline."""
+    with _pool_lock:
+        pid, waiting = app.extensions.get("jobs.to_push", (None, []))
+        if pid != os.getpid():
+            waiting = []
+            app.extensions["jobs.to_push"] = (os.getpid(), waiting)
+        first = not waiting
+        waiting.extend(ids)
+    if first:  # else a push already waits for a thread and takes these too
+        _executor(app).submit(_push_waiting, app)
+
+
+def _push_waiting(app) -> None:
+    time.sleep(PUSH_LINGER_SECONDS)
+    with _pool_lock:
+        waiting = app.extensions["jobs.to_push"][1]
+        ids = waiting[:]
+        waiting.clear()
+    if ids:  # an earlier push may have taken them
+        _push_in_context(app, ids, None)
 
 
 def _push_in_context(app, ids: list[int], delay: float | None) -> None:

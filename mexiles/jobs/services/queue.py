@@ -12,6 +12,7 @@ from rq import Queue
 from rq.defaults import DEFAULT_WORKER_TTL
 
 UNREACHABLE = (RedisError, OSError)
+PIPELINE_SIZE = 500  # the jobs left behind that a starting worker queues, in bounded pipelines
 TASK = "mexiles.jobs.services.outbox.deliver_task"  # outbox.py imports this module, not the reverse
 
 
@@ -45,13 +46,19 @@ def queue(redis: Redis | None = None) -> Queue:
 
 
 def push(ids: list[int], delay: float | None = None) -> None:
+    """Queue these jobs: those due now in a pipeline (one round trip to Redis) per PIPELINE_SIZE."""
     target = queue()
-    options = {"job_timeout": current_app.config["JOBS_TIMEOUT_SECONDS"], "result_ttl": 0, "failure_ttl": 7 * 24 * 3600}
+    timeout, failure_ttl = current_app.config["JOBS_TIMEOUT_SECONDS"], 7 * 24 * 3600
+    if not delay:
+        options = {"timeout": timeout, "result_ttl": 0, "failure_ttl": failure_ttl}
+        for start in range(0, len(ids), PIPELINE_SIZE):
+            batch = ids[start : start + PIPELINE_SIZE]
+            target.enqueue_many([Queue.prepare_data(TASK, (job_id,), **options) for job_id in batch])
+        return
     for job_id in ids:
-        if delay:
-            target.enqueue_in(dt.timedelta(seconds=delay), TASK, job_id, **options)
-        else:
-            target.enqueue(TASK, job_id, **options)
+        target.enqueue_in(
+            dt.timedelta(seconds=delay), TASK, job_id, job_timeout=timeout, result_ttl=0, failure_ttl=failure_ttl
+        )
 
 
 def reachable() -> bool:
