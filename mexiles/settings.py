@@ -162,6 +162,8 @@ def from_environment(instance_path: Path) -> dict:
         # Redis down: each process counts in its own memory until Redis answers again, and a
         # Redis that does not answer holds a request for at most REDIS_TIMEOUT_SECONDS.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # A moving window: a fixed one lets twice the limit through across the turn of the hour.
+        "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_STORAGE_OPTIONS": {
             "socket_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5),
             "socket_connect_timeout": _float("REDIS_TIMEOUT_SECONDS", 0.5),

@@ -55,7 +55,6 @@ KEY_COLUMNS = {
     "care.referral_detail": ["When", "What"],
     "care.providers": ["Provider", "Open places"],
     "care.attention": ["Referral", "Status", "Why"],
-    "care.outcomes": ["Month"],
     "care.counsel_index": ["Referral", "Urgency", "Status"],
     "care.counsel_detail": ["When", "Took place?"],
     "housing.calendar": [],  # a grid of nights, scrolling in its own box (templates/housing/calendar.html)
@@ -63,7 +62,6 @@ KEY_COLUMNS = {
     "housing.site": ["Guest", "Status"],
     "housing.placements": ["Guest", "Status"],
     "housing.waitlist": ["Urgency", "Person"],
-    "housing.figures": ["Month"],
     "assistance.listing": ["Asked on", "Status"],
     "assistance.unpaid": ["Asked on", "Status"],
     "assistance.figures": ["Fund", "Balance", "Month"],

@@ -36,7 +36,7 @@ def test_the_month_shows_each_event_on_its_local_day_with_its_status_in_words(
         assert label in legend
     assert 'href="#day-2030-11-12"' in page
     assert "date=2030-10-01" in page and "date=2030-12-01" in page  # previous and next month
-    assert "America/Denver" in page
+    assert "Mountain Time" in page
 
 
 def test_the_week_lists_its_seven_days_and_pages_by_week(client, auth, frozen, coordinator, make_speaker, make_event):
