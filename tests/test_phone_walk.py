@@ -135,7 +135,9 @@ def demo_app(tmp_path_factory, mailbox):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'walk.sqlite3'}",
             "SEND_FILE_MAX_AGE_DEFAULT": 600,  # the stylesheet once per context, not once per page
             "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_ENABLED": False,
+            # Not RATELIMIT_ENABLED=False: the limiter is one object for every app in the process,
+            # and switching it off here would switch it off for the tests that follow.
+            "LOGIN_RATE_LIMIT": "1000 per minute",
             "MAIL_BACKEND": "smtp",
             "MAIL_SERVER": mailbox.host,
             "MAIL_PORT": mailbox.port,

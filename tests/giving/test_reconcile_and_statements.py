@@ -144,9 +144,11 @@ def _pdf_text(data: bytes) -> str:
     import zlib
 
     chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    # Up to "endstream" with what ends the line: a compressed stream may itself end in a \r byte,
+    # and the decompressor leaves what follows its end unused.
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
         try:
-            chunks.append(zlib.decompress(stream).decode("latin-1"))
+            chunks.append(zlib.decompressobj().decompress(stream).decode("latin-1"))
         except zlib.error:
             continue
     return "".join(chunks)
