@@ -436,3 +436,20 @@ def deliver_task(job_id: int) -> str | None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     with app.app_context():  # a fresh session for each job
         return deliver(job_id)
+
+
+def deliver_batch_task(ids: list[int]) -> Counter:
+    """The RQ worker's batch of jobs due now (``queue.BATCH_TASK``): each delivered as
+    ``deliver_task`` would; one that cannot be (the database gone) does not hold back the others,
+    stays pending for the sweep, and fails the batch in RQ's registry once the rest are done."""
+    outcome: Counter[str | None] = Counter()
+    failed = None
+    for job_id in ids:
+        try:
+            outcome[deliver_task(job_id)] += 1
+        except Exception as error:  # raised again below, after the others
+            log.exception("job %s could not be delivered", job_id)
+            failed = error
+    if failed is not None:
+        raise failed
+    return outcome
