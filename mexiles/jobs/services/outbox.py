@@ -121,41 +121,34 @@ def store(kind: str, payload: dict, key: str) -> int | None:
     now = utcnow()
     # The payload encrypted as the column's own type does it, once.
     sealed = _PAYLOAD.process_bind_param(payload, bind.dialect)
-    row = (kind, key, sealed, now, now, now)
-    engine = _store_engine(bind)
-    try:
-        job_id = _insert_once(engine, row)
-    except _StaleConnection:
-        # A connection that went stale (the database restarted): so did the others of the pool,
-        # which is made anew (as SQLAlchemy's own pool does), and sending the statement again is
-        # safe, since a key inserts at most once. (Had the first one committed after all, its job
-        # waits for the sweep.)
-        job_id = _insert_once(engine, row)
+    job_id = _insert_once(_store_engine(bind), (kind, key, sealed, now, now, now))
     if job_id is not None:
         dispatch([job_id])
     return job_id
 
 
-class _StaleConnection(Exception):
-    pass
-
-
 def _insert_once(engine: Engine, row: tuple) -> int | None:
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        cursor.execute(_STORE_SQL, row)
-        found = cursor.fetchone()
-        cursor.close()
-    except psycopg.Error as error:
-        if connection.dbapi_connection is not None and connection.dbapi_connection.closed:
+    retried = False
+    while True:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(_STORE_SQL, row)
+            found = cursor.fetchone()
+            cursor.close()
+            return found[0] if found else None
+        except psycopg.Error as error:
+            if retried or connection.dbapi_connection is None or not connection.dbapi_connection.closed:
+                raise
+            # A connection that went stale (the database restarted): so did the others of the pool,
+            # which is made anew (as SQLAlchemy's own pool does), and sending the statement again is
+            # safe, since a key inserts at most once. (Had the first one committed after all, its
+            # job waits for the sweep.)
             connection.invalidate(error)
             engine.dispose()
-            raise _StaleConnection from error
-        raise
-    finally:
-        connection.close()  # back to the pool (an invalidated one is replaced)
-    return found[0] if found else None
+            retried = True
+        finally:
+            connection.close()  # back to the pool (an invalidated one is replaced)
 
 
 def _store_engine(bind: Engine) -> Engine:
