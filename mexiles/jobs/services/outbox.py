@@ -112,8 +112,9 @@ def store(kind: str, payload: dict, key: str) -> int | None:
     as ``enqueue``'s jobs are after their commit."""
     if len(key) > 255:
         raise ValueError("job keys hold at most 255 characters")
-    bind = db.session.get_bind()
-    # A session bound to one connection (an outer transaction, as in the tests) keeps it.
+    # The sessions' bind, without making this request a session it has no use for; one bound to a
+    # connection (an outer transaction, as in the tests) keeps it.
+    bind = db.session.session_factory.kw.get("bind") or db.engine
     if bind.dialect.driver != "psycopg" or not isinstance(bind, Engine):
         job_id = enqueue(kind, payload, key)
         db.session.commit()
