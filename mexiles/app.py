@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     app.request_class = http.Request
+    app.session_interface = http.SessionInterface()
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
@@ -78,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories="translations")
     limiter.init_app(app)
+    limiter.request_filter(http.for_a_machine)  # before any limit is even looked up
     mail.init_app(app)
     talisman.init_app(
         app,
@@ -116,15 +118,19 @@ def _guard_requests(app: Flask) -> None:
     @app.before_request
     def refuse_nul_bytes():
         # No text column can hold NUL (PostgreSQL refuses it); say so instead of failing later.
-        values = [*request.args.values(), *request.form.values()]
+        # Only a form's body has form values to look at (a webhook's JSON is parsed by its view).
+        values = [*request.args.values(), *(request.form.values() if request.mimetype in FORM_TYPES else ())]
         if any("\x00" in value for value in values):
             abort(400)
 
     @app.after_request
     def keep_private_pages_out_of_caches(response):
-        if current_user.is_authenticated:
+        if not http.for_a_machine() and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _load_domain(app: Flask, name: str) -> None:

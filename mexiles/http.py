@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import flask
 from flask import Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 
 MAX_PAGE = 10_000
 # Room, beyond the largest file a view takes, for the other fields of its form.
@@ -92,6 +93,31 @@ def takes_uploads(setting: str):
         return view
 
     return decorator
+
+
+def called_by_a_machine(view):
+    """A view another service calls, never a browser (Stripe's webhook, which signs each call): its
+    requests get none of the per-request work done for people: no rate limit counted, no
+    signed-in user looked up or held for a second factor, no session saved. The security headers
+    still go on every response."""
+    view.called_by_a_machine = True
+    return view
+
+
+def for_a_machine() -> bool:
+    """Whether this request is for a ``called_by_a_machine`` view (False before it is matched)."""
+    rule = request.url_rule
+    if rule is None:
+        return False
+    return getattr(current_app.view_functions.get(rule.endpoint), "called_by_a_machine", False)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, but a machine's call saves none: no cookie, no Vary: Cookie."""
+
+    def save_session(self, app, session, response) -> None:
+        if not for_a_machine():
+            super().save_session(app, session, response)
 
 
 class Request(flask.Request):

@@ -75,3 +75,10 @@ def test_odd_input_gets_a_page_not_a_crash(client, auth, make_user):
         assert client.get(url).status_code == 404, url
     assert client.get("/audit/?actor_email=a%00b").status_code == 400
     assert client.post("/people/", data={"q": "%_%'\"; drop"}).status_code == 200
+
+
+def test_a_nul_byte_in_a_form_is_refused_whether_urlencoded_or_multipart(client):
+    assert client.post("/account/login", data={"email": "ab@example.org", "password": "x"}).status_code == 200
+    form = {"email": "a\x00b@example.org", "password": "x"}
+    assert client.post("/account/login", data=form).status_code == 400
+    assert client.post("/account/login", data=form, content_type="multipart/form-data").status_code == 400

@@ -384,3 +384,12 @@ def test_a_lost_dispute_after_a_partial_refund_then_funds_reinstated(webhook_app
     assert (gift.dispute_lost_cents, gift.dispute_fee_cents, gift.net_cents, gift.status) == (0, 0, 2825, "succeeded")
     with webhook_app.app_context():
         assert services.event_gift_totals([5]) == {5: (1, 5000, 2825)}
+
+
+def test_the_webhook_is_answered_as_a_machine_is_with_every_security_header_and_no_cookie(webhook_app, post_event):
+    """Stripe's calls skip the work done for people (no session, no user), not the headers."""
+    response = post_event("customer.created", {"id": "cus_test_1", "object": "customer"})
+    assert response.status_code == 200 and response.json["received"] == "queued"
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -181,3 +181,28 @@ def test_a_signed_body_that_names_no_event_is_refused_not_queued(app, client, mo
     body, headers = signed_request(dict(event, id="evt_" + "x" * 300), "whsec_outbox")
     assert client.post("/give/stripe/webhook", data=body, headers=headers).status_code == 400
     assert _jobs(app) == []
+
+
+def test_a_batch_from_the_queue_delivers_each_job_though_one_fails_and_the_sweep_takes_that_one(
+    app, client, runner, mailbox, make_user, monkeypatch
+):
+    from mexiles.jobs.services import outbox
+
+    coordinator = make_user("coordinator")
+    monkeypatch.setitem(app.config, "JOBS_DISPATCH", "sweep")  # left for the batch below
+    assert client.post("/tours/book", data=BOOKING).status_code == 302
+    first, second = (j.id for j in _jobs(app))
+    deliver = outbox.deliver
+
+    def database_gone_for_the_first(job_id):
+        if job_id == first:
+            raise ConnectionError("the database went away")
+        return deliver(job_id)
+
+    monkeypatch.setattr(outbox, "deliver", database_gone_for_the_first)
+    with app.app_context(), pytest.raises(ConnectionError):  # RQ records the batch as failed
+        outbox.deliver_batch_task([first, second])
+    assert [j.status for j in _jobs(app)] == ["pending", "done"]
+    monkeypatch.setattr(outbox, "deliver", deliver)
+    assert "Jobs delivered: 1" in runner.invoke(args=["jobs", "run"]).output
+    assert len(mailbox.to("robin@example.org")) == 1 and len(mailbox.to(coordinator.email)) == 1

@@ -13,6 +13,7 @@ import time
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from ...http import for_a_machine
 from . import second_factor
 from . import users as services
 
@@ -90,7 +91,7 @@ EXEMPT = {"static", "accounts.logout"}
 def require_second_factor():
     """Before every request: a signed-in user who needs a second factor and has not given it in
     this session (a role granted meanwhile, a remember-me cookie) is held until they do."""
-    if request.endpoint in EXEMPT or not current_user.is_authenticated or session.get(PASSED):
+    if request.endpoint in EXEMPT or for_a_machine() or not current_user.is_authenticated or session.get(PASSED):
         return None
     user = current_user._get_current_object()
     if not second_factor.needed(user):

@@ -15,6 +15,7 @@ from ...access import public
 from ...assistance import services as assistance
 from ...errors import expired_form_page
 from ...extensions import csrf, limiter, talisman
+from ...http import called_by_a_machine
 from ...money import money, to_cents
 from ...tours import services as tours
 from ..forms import DonateForm
@@ -296,6 +297,7 @@ def thanks():
 
 @bp.route("/stripe/webhook", methods=["POST"])
 @public
+@called_by_a_machine  # Stripe's signature guards it, and a throttled delivery is only retried later
 def stripe_webhook():
     """Stripe's events: the truth about payments. Signed with STRIPE_WEBHOOK_SECRET."""
     if not current_app.config["STRIPE_WEBHOOK_SECRET"]:
@@ -310,8 +312,6 @@ def stripe_webhook():
 
 
 csrf.exempt(stripe_webhook)
-# Stripe's signature guards it, and a throttled delivery is only retried later: no limits to count.
-limiter.exempt(stripe_webhook)
 
 
 @bp.route("/campaign/<slug>")

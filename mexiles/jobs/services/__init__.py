@@ -10,6 +10,7 @@ from .outbox import (
     by_key,
     dead_letters,
     deliver,
+    deliver_batch_task,
     deliver_held,
     deliver_task,
     depth,
@@ -32,6 +33,7 @@ from .queue import reachable as redis_reachable
 __all__ = [
     "redis_reachable",
     "deliver_task",
+    "deliver_batch_task",
     "HANDLERS",
     "COMMITTING",
     "SUBJECT",

@@ -12,8 +12,14 @@ from rq import Queue
 from rq.defaults import DEFAULT_WORKER_TTL
 
 UNREACHABLE = (RedisError, OSError)
-PIPELINE_SIZE = 500  # the jobs left behind that a starting worker queues, in bounded pipelines
-TASK = "mexiles.jobs.services.outbox.deliver_task"  # outbox.py imports this module, not the reverse
+# Jobs due now travel BATCH_SIZE ids to an RQ job: creating an RQ job costs the web process more
+# than the webhook's own INSERT, and a burst of webhooks hands its ids over in batches anyway. Small
+# enough batches that a burst still spreads over several workers.
+BATCH_SIZE = 50
+PIPELINE_SIZE = 10  # RQ jobs (so up to 500 ids) per round trip to Redis
+# outbox.py imports this module, not the reverse
+TASK = "mexiles.jobs.services.outbox.deliver_task"  # one job at its retry time
+BATCH_TASK = "mexiles.jobs.services.outbox.deliver_batch_task"  # jobs due now
 
 
 def connection() -> Redis:
@@ -46,14 +52,21 @@ def queue(redis: Redis | None = None) -> Queue:
 
 
 def push(ids: list[int], delay: float | None = None) -> None:
-    """Queue these jobs: those due now in a pipeline (one round trip to Redis) per PIPELINE_SIZE."""
+    """Queue these jobs: those due now in batches of ids, PIPELINE_SIZE batches per round trip to
+    Redis; each batch has the time limit of all its jobs together."""
     target = queue()
     timeout, failure_ttl = current_app.config["JOBS_TIMEOUT_SECONDS"], 7 * 24 * 3600
     if not delay:
-        options = {"timeout": timeout, "result_ttl": 0, "failure_ttl": failure_ttl}
-        for start in range(0, len(ids), PIPELINE_SIZE):
-            batch = ids[start : start + PIPELINE_SIZE]
-            target.enqueue_many([Queue.prepare_data(TASK, (job_id,), **options) for job_id in batch])
+        batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+        for start in range(0, len(batches), PIPELINE_SIZE):
+            target.enqueue_many(
+                [
+                    Queue.prepare_data(
+                        BATCH_TASK, (batch,), timeout=timeout * len(batch), result_ttl=0, failure_ttl=failure_ttl
+                    )
+                    for batch in batches[start : start + PIPELINE_SIZE]
+                ]
+            )
         return
     for job_id in ids:
         target.enqueue_in(
