@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_mailman import EmailMessage
 
@@ -37,6 +37,14 @@ def send(
         "headers": dict(headers or {}),
     }
     return jobs.enqueue("mail", payload, key=recipient_key(key, to)) is not None
+
+
+def link(endpoint: str, **values) -> str | None:
+    """The absolute address of a page, for a message, or None where none can be built: a command
+    (cron, the demo) without BASE_URL has no request to take the site from."""
+    if not (has_request_context() or current_app.config.get("SERVER_NAME")):
+        return None
+    return url_for(endpoint, _external=True, **values)
 
 
 def render(subject, template: str, locale: str, **context) -> tuple[str, str]:

@@ -8,7 +8,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -108,15 +107,12 @@ def remind_coordinators() -> list[tuple[str, int]]:
             if member.active and member.has_role(Role.COORDINATOR):
                 coordinators[member.id] = member
                 by_coordinator[member.id].append(row)
-    linked = bool(current_app.config.get("SERVER_NAME"))  # BASE_URL: cron has no request to take it from
-    link = url_for("care.attention", _external=True) if linked else None
+    link = mail.link("care.attention")
     queued = []
     for user_id, rows in sorted(by_coordinator.items()):
         user = coordinators[user_id]
         links = (
-            {r.referral.id: url_for("care.referral_detail", referral_id=r.referral.id, _external=True) for r in rows}
-            if linked
-            else {}
+            {r.referral.id: mail.link("care.referral_detail", referral_id=r.referral.id) for r in rows} if link else {}
         )
         if mail.send(
             user.email,

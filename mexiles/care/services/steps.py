@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 
 from ... import mail
@@ -150,10 +149,7 @@ def _tell_the_practice(referral: Referral) -> None:
         key=f"care.sent:{referral.id}",
         locale="es" if "es" in languages and "en" not in languages else "en",
         referral=referral,
-        # A command (the demo, cron) without BASE_URL has no address to link to: the mail says sign in.
-        link=url_for("care.counsel_detail", referral_id=referral.id, _external=True)
-        if has_request_context() or current_app.config.get("SERVER_NAME")
-        else None,
+        link=mail.link("care.counsel_detail", referral_id=referral.id),  # None: the mail says sign in
     )
     audit.record("referral.practice_told", SUBJECT, referral.id, provider=provider.id)
 

@@ -24,7 +24,6 @@ from ...timeutil import utcnow
 from ..models import BookingRequest, ConflictOverride, EventStep, Speaker, SpeakerPerson, TourEvent
 from ..vocabulary import STATUS_LABELS
 from . import calendar, speakers, timing
-from .conflicts import HOLDING as HOLDING  # where the statuses that hold a speaker's time were always read
 from .conflicts import Conflict, ConflictsFound, find_conflicts
 from .speakers import public_name
 
