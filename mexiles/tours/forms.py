@@ -127,7 +127,7 @@ class BookingForm(TimeSpanMixin, FlaskForm):
 
     def validate_day(self, field):
         # "Today" where the host is: in the evening in the Americas, it is already tomorrow in UTC.
-        zone = self.time_zone.data if timing.zone_ok(self.time_zone.data) else "UTC"
+        zone = self.time_zone.data if timeutil.zone_known(self.time_zone.data) else "UTC"
         if field.data and field.data < timing.local(utcnow(), zone).date():
             raise ValidationError(_l("This date is in the past. Choose a coming date."))
 

@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from flask_babel import get_locale
 
-from ... import timeutil
-
 
 class NoSuchLocalTime(ValueError):
     """A wall-clock time skipped by a daylight-saving change."""
@@ -17,9 +15,6 @@ class NoSuchLocalTime(ValueError):
 
 class OutOfRange(ValueError):
     """A date so far off that its UTC instant falls outside the calendar Python can hold."""
-
-
-zone_ok = timeutil.zone_known
 
 
 def to_utc(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
